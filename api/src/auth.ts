@@ -1,0 +1,51 @@
+// Accounts and sessions: better-auth on D1 through its drizzle adapter, built per request because
+// the D1 binding arrives with the request.
+import { betterAuth } from "better-auth";
+import { drizzleAdapter } from "better-auth/adapters/drizzle";
+import { PASSWORD_MAX, PASSWORD_MIN } from "@autoclaw/shared";
+import type { Db } from "./db/client";
+import { schema } from "./db/client";
+import type { Settings } from "./config";
+
+export function createAuth(db: Db, s: Settings) {
+  const secure = s.APP_URL.startsWith("https://");
+  return betterAuth({
+    appName: "AutoClaw",
+    baseURL: s.APP_URL,
+    basePath: "/api/auth",
+    secret: s.BETTER_AUTH_SECRET,
+    trustedOrigins: [new URL(s.APP_URL).origin],
+    database: drizzleAdapter(db, {
+      provider: "sqlite",
+      schema: {
+        user: schema.user,
+        session: schema.session,
+        account: schema.account,
+        verification: schema.verification,
+        rateLimit: schema.rateLimit,
+      },
+    }),
+    emailAndPassword: { enabled: true, minPasswordLength: PASSWORD_MIN, maxPasswordLength: PASSWORD_MAX, autoSignIn: true },
+    session: { expiresIn: 60 * 60 * 24 * 14, updateAge: 60 * 60 * 24 },
+    // On by default only in production; we want it everywhere, stored in D1 so every isolate agrees.
+    rateLimit: {
+      enabled: true,
+      storage: "database",
+      window: 60,
+      max: 100,
+      customRules: {
+        "/sign-in/email": { window: 60, max: 5 },
+        "/sign-up/email": { window: 60, max: 5 },
+      },
+    },
+    advanced: {
+      useSecureCookies: secure,
+      defaultCookieAttributes: { httpOnly: true, sameSite: "lax", secure },
+      // Cloudflare sets CF-Connecting-IP itself; a client cannot forge it through the edge.
+      ipAddress: { ipAddressHeaders: ["cf-connecting-ip"] },
+      database: { generateId: () => crypto.randomUUID() },
+    },
+    telemetry: { enabled: false },
+  });
+}
+export type Auth = ReturnType<typeof createAuth>;

@@ -1,0 +1,68 @@
+// Settings, parsed once with one schema. Imported by the Worker (env.ts) and by the local run
+// command, so a missing or malformed value stops start-up with a message naming it.
+// No Worker-only imports here: Node runs this file directly.
+import { z } from "zod";
+
+const flag = z.enum(["true", "false"]).transform((v) => v === "true");
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === "" ? undefined : v));
+const optionalUrl = optionalText.pipe(z.url().optional());
+
+/** AES-GCM keys are 32 random bytes, base64-encoded. */
+const aesKey = z.string().refine((v) => {
+  try {
+    return atob(v).length === 32;
+  } catch {
+    return false;
+  }
+}, "must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)");
+
+export const settingsSchema = z.object({
+  NODE_ENV: z.enum(["production", "development", "test"]).default("production"),
+  APP_URL: z.url(),
+  BETTER_AUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
+  ENCRYPTION_KEY: aesKey,
+  AI_GATEWAY_URL: optionalUrl,
+  ALLOW_PRIVATE_MODEL_URLS: flag.default(false),
+  TENANT_RUNTIME: z.enum(["host", "sandbox"]).default("sandbox"),
+  RUNTIME_HOST_URL: optionalUrl,
+  RUNTIME_HOST_SECRET: optionalText,
+  TELEGRAM_BOT_TOKEN: optionalText,
+  TELEGRAM_BOT_USERNAME: optionalText,
+  TELEGRAM_WEBHOOK_SECRET: optionalText,
+  TELEGRAM_API_ROOT: optionalUrl,
+  STRIPE_SECRET_KEY: optionalText,
+  STRIPE_WEBHOOK_SECRET: optionalText,
+  STRIPE_API_BASE: optionalUrl,
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Every setting name, for the run command's "environment overrides" pass-through. */
+export const SETTING_NAMES = Object.keys(settingsSchema.shape) as (keyof Settings)[];
+/** Stripe price ids are open-ended (`STRIPE_PRICE_<PLAN>`), so they are matched by prefix. */
+export const STRIPE_PRICE_PREFIX = "STRIPE_PRICE_";
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`AutoClaw configuration is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+export function parseSettings(source: Record<string, unknown>): Settings {
+  const result = settingsSchema.safeParse(source);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => {
+        const name = String(i.path[0] ?? "settings");
+        const missing = source[name] === undefined || source[name] === "";
+        return missing ? `${name} is missing` : `${name} ${i.message}`;
+      }),
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,62 @@
+import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { API_KEY_PREFIX, type ApiKeySummary, type CreatedApiKey } from "@autoclaw/shared";
+import type { Db } from "../db/client";
+import { apiKeys } from "../db/schema";
+import { base64url, newId, randomBytes, sha256 } from "./crypto";
+import { notFound } from "./errors";
+
+/** Shown in lists so a person can tell keys apart: "ak_" plus 8 characters of the secret part. */
+const VISIBLE_CHARS = API_KEY_PREFIX.length + 8;
+/** lastUsedAt is a hint for humans: write it at most once a minute per key, not on every call. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+type Row = typeof apiKeys.$inferSelect;
+const summary = (k: Row): ApiKeySummary => ({
+  id: k.id,
+  name: k.name,
+  prefix: k.prefix,
+  createdAt: k.createdAt.toISOString(),
+  lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+});
+
+export async function createApiKey(db: Db, tenantId: string, name: string, createdByUserId: string | null): Promise<CreatedApiKey> {
+  const key = API_KEY_PREFIX + base64url(randomBytes(24));
+  const [row] = await db
+    .insert(apiKeys)
+    .values({ id: newId("key"), tenantId, name, prefix: key.slice(0, VISIBLE_CHARS), keyHash: await sha256(key), createdByUserId })
+    .returning();
+  return { ...summary(row!), key };
+}
+
+export async function listApiKeys(db: Db, tenantId: string): Promise<ApiKeySummary[]> {
+  const rows = await db.query.apiKeys.findMany({
+    where: and(eq(apiKeys.tenantId, tenantId), isNull(apiKeys.revokedAt)),
+    orderBy: desc(apiKeys.createdAt),
+  });
+  return rows.map(summary);
+}
+
+export async function revokeApiKey(db: Db, tenantId: string, id: string): Promise<void> {
+  const revoked = await db
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.tenantId, tenantId), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id });
+  if (revoked.length === 0) throw notFound("API key");
+}
+
+/** The tenant a presented key acts for, or undefined for an unknown or revoked key. */
+export async function authenticateApiKey(db: Db, key: string): Promise<{ keyId: string; tenantId: string } | undefined> {
+  if (!key.startsWith(API_KEY_PREFIX)) return undefined;
+  const row = await db.query.apiKeys.findFirst({
+    where: and(eq(apiKeys.keyHash, await sha256(key)), isNull(apiKeys.revokedAt)),
+    columns: { id: true, tenantId: true },
+  });
+  if (!row) return undefined;
+  const now = Date.now();
+  await db
+    .update(apiKeys)
+    .set({ lastUsedAt: new Date(now) })
+    .where(and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(now - LAST_USED_RESOLUTION_MS)))));
+  return { keyId: row.id, tenantId: row.tenantId };
+}

@@ -1,0 +1,83 @@
+import { and, asc, eq } from "drizzle-orm";
+import type { AddMemberInput, Tenant, TenantOverview, TenantRole, TenantWithRole } from "@autoclaw/shared";
+import type { Db } from "../db/client";
+import { tenantMembers, tenants, user } from "../db/schema";
+import { newId } from "./crypto";
+import { DomainError, notFound } from "./errors";
+
+const RANK: Record<TenantRole, number> = { member: 0, admin: 1, owner: 2 };
+
+/** Does `role` carry at least the rights of `needed`? */
+export function hasRole(role: TenantRole, needed: TenantRole): boolean {
+  return RANK[role] >= RANK[needed];
+}
+
+export async function createTenant(db: Db, ownerId: string, name: string): Promise<Tenant> {
+  const id = newId("tn");
+  await db.batch([
+    db.insert(tenants).values({ id, name }),
+    db.insert(tenantMembers).values({ tenantId: id, userId: ownerId, role: "owner" }),
+  ]);
+  return { id, name };
+}
+
+export async function listTenantsOfUser(db: Db, userId: string): Promise<TenantWithRole[]> {
+  return db
+    .select({ id: tenants.id, name: tenants.name, role: tenantMembers.role })
+    .from(tenantMembers)
+    .innerJoin(tenants, eq(tenants.id, tenantMembers.tenantId))
+    .where(eq(tenantMembers.userId, userId))
+    .orderBy(asc(tenants.createdAt));
+}
+
+export async function getTenant(db: Db, tenantId: string): Promise<Tenant & { createdAt: Date }> {
+  const row = await db.query.tenants.findFirst({ where: eq(tenants.id, tenantId) });
+  if (!row) throw notFound("Team");
+  return row;
+}
+
+export async function tenantOverview(db: Db, tenantId: string, callerRole: TenantRole): Promise<TenantOverview> {
+  const t = await getTenant(db, tenantId);
+  const members = await db
+    .select({ userId: user.id, name: user.name, email: user.email, role: tenantMembers.role, joinedAt: tenantMembers.createdAt })
+    .from(tenantMembers)
+    .innerJoin(user, eq(user.id, tenantMembers.userId))
+    .where(eq(tenantMembers.tenantId, tenantId))
+    .orderBy(asc(tenantMembers.createdAt));
+  return {
+    id: t.id,
+    name: t.name,
+    role: callerRole,
+    createdAt: t.createdAt.toISOString(),
+    members: members.map((m) => ({ ...m, joinedAt: m.joinedAt.toISOString() })),
+  };
+}
+
+/** Adds an existing AutoClaw account to the team. Invitations by email come with outbound mail. */
+export async function addMember(db: Db, tenantId: string, input: Required<AddMemberInput>): Promise<void> {
+  const account = await db.query.user.findFirst({ where: eq(user.email, input.email) });
+  if (!account) throw new DomainError("NOT_FOUND", "No AutoClaw account uses that email yet: ask them to sign up first");
+  const existing = await db.query.tenantMembers.findFirst({
+    where: and(eq(tenantMembers.tenantId, tenantId), eq(tenantMembers.userId, account.id)),
+  });
+  if (existing) throw new DomainError("CONFLICT", "That person is already in this team");
+  await db.insert(tenantMembers).values({ tenantId, userId: account.id, role: input.role });
+}
+
+export async function removeMember(db: Db, tenantId: string, userId: string): Promise<void> {
+  const member = await db.query.tenantMembers.findFirst({
+    where: and(eq(tenantMembers.tenantId, tenantId), eq(tenantMembers.userId, userId)),
+  });
+  if (!member) throw notFound("Member");
+  if (member.role === "owner") throw new DomainError("FORBIDDEN", "The team owner cannot be removed");
+  await db.delete(tenantMembers).where(and(eq(tenantMembers.tenantId, tenantId), eq(tenantMembers.userId, userId)));
+}
+
+/** The caller's role in a team, or undefined when they are not a member (callers answer NOT_FOUND). */
+export async function membershipRole(db: Db, tenantId: string, userId: string): Promise<TenantRole | undefined> {
+  const row = await db.query.tenantMembers.findFirst({
+    where: and(eq(tenantMembers.tenantId, tenantId), eq(tenantMembers.userId, userId)),
+    columns: { role: true },
+  });
+  return row?.role;
+}

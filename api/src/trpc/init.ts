@@ -1,0 +1,119 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import { ZodError } from "zod";
+import { TENANT_HEADER, type InputIssue, type TenantRole } from "@autoclaw/shared";
+import type { Auth } from "../auth";
+import type { Db } from "../db/client";
+import type { AppEnv } from "../env";
+import type { Settings } from "../config";
+import { authenticateApiKey } from "../domain/api-keys";
+import { DomainError } from "../domain/errors";
+import { hasRole, listTenantsOfUser, membershipRole } from "../domain/tenants";
+
+// ── 1. Context ──────────────────────────────────────────────────────────────────────────────────────
+// Who is calling: a signed-in user (better-auth session cookie) or an integrator (tenant API key).
+
+export type Principal =
+  | { kind: "user"; userId: string; email: string; name: string }
+  | { kind: "apiKey"; keyId: string; tenantId: string };
+
+export interface Context {
+  env: AppEnv;
+  settings: Settings;
+  db: Db;
+  auth: Auth;
+  req: Request;
+  principal: Principal | null;
+}
+
+export async function createContext(base: Omit<Context, "principal">): Promise<Context> {
+  const bearer = base.req.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+  if (bearer) {
+    const key = await authenticateApiKey(base.db, bearer);
+    // A presented but bad key is an error, never a silent fall-back to the cookie.
+    if (!key) throw new TRPCError({ code: "UNAUTHORIZED", message: "Invalid or revoked API key" });
+    return { ...base, principal: { kind: "apiKey", ...key } };
+  }
+  const session = await base.auth.api.getSession({ headers: base.req.headers });
+  const principal: Principal | null = session
+    ? { kind: "user", userId: session.user.id, email: session.user.email, name: session.user.name }
+    : null;
+  return { ...base, principal };
+}
+
+// ── 2. Initialisation ───────────────────────────────────────────────────────────────────────────────
+// Errors: zod issues become `data.issues` (path + message); stacks and internal messages never leave.
+
+const t = initTRPC.context<Context>().create({
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const issues: InputIssue[] | undefined =
+      error.code === "BAD_REQUEST" && error.cause instanceof ZodError
+        ? error.cause.issues.map((i) => ({ path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message: i.message }))
+        : undefined;
+    const internal = error.code === "INTERNAL_SERVER_ERROR";
+    return {
+      message: internal ? "Something went wrong on our side. Please try again." : issues ? "Invalid input" : shape.message,
+      code: shape.code,
+      data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, ...(issues && { issues }) },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Turns the domain's refusals into tRPC errors of the same meaning. */
+const domainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: cause.code, message: cause.message, cause });
+  }
+  return result;
+});
+
+// ── 3. Procedure builders ───────────────────────────────────────────────────────────────────────────
+
+export const publicProcedure = t.procedure.use(domainErrors);
+
+/** A signed-in person (not an API key): creating teams belongs to people. */
+export const userProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (ctx.principal?.kind !== "user") throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
+  return next({ ctx: { ...ctx, user: ctx.principal } });
+});
+
+/**
+ * Acts inside one team. The team comes from the API key, or from `x-tenant-id` checked against the
+ * caller's memberships (a user with exactly one team may omit it). Not a member → NOT_FOUND.
+ * API keys act with admin rights in their own team.
+ */
+export const tenantProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const p = ctx.principal;
+  if (!p) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in or send an API key" });
+  const requested = ctx.req.headers.get(TENANT_HEADER)?.trim() || undefined;
+  let tenantId: string;
+  let role: TenantRole;
+  if (p.kind === "apiKey") {
+    if (requested && requested !== p.tenantId) throw new TRPCError({ code: "NOT_FOUND", message: "Team not found" });
+    tenantId = p.tenantId;
+    role = "admin";
+  } else if (requested) {
+    const r = await membershipRole(ctx.db, requested, p.userId);
+    if (!r) throw new TRPCError({ code: "NOT_FOUND", message: "Team not found" });
+    tenantId = requested;
+    role = r;
+  } else {
+    const mine = await listTenantsOfUser(ctx.db, p.userId);
+    if (mine.length === 0) throw new TRPCError({ code: "NOT_FOUND", message: "You are not in a team yet: create one first" });
+    if (mine.length > 1) throw new TRPCError({ code: "BAD_REQUEST", message: `You are in several teams: choose one with the ${TENANT_HEADER} header` });
+    tenantId = mine[0]!.id;
+    role = mine[0]!.role;
+  }
+  return next({ ctx: { ...ctx, principal: p, tenant: { id: tenantId, role } } });
+});
+
+/** Team procedures that change who or what can act for the team. */
+export const tenantAdminProcedure = tenantProcedure.use(({ ctx, next }) => {
+  if (!hasRole(ctx.tenant.role, "admin")) throw new TRPCError({ code: "FORBIDDEN", message: "Only team owners and admins can do this" });
+  return next();
+});

@@ -1,0 +1,10 @@
+import type { Bindings } from "../src/env";
+
+// What `env` from cloudflare:test holds: the Worker's bindings plus the test-only migrations.
+declare global {
+  namespace Cloudflare {
+    interface Env extends Bindings {
+      TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    }
+  }
+}

@@ -1,0 +1,91 @@
+// Test tooling: calls go through the real Worker fetch handler (SELF) as a browser or integrator would.
+import { SELF } from "cloudflare:test";
+import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from "@trpc/client";
+import type { AppRouter } from "../src/trpc/router";
+
+export const ORIGIN = "http://127.0.0.1:5173";
+let counter = 0;
+/** Unique per call, so tests never collide on emails or rate-limit buckets. */
+export const unique = (label: string) => `${label}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+
+export interface Caller {
+  cookie?: string;
+  apiKey?: string;
+  tenantId?: string;
+}
+
+export function headersFor(c: Caller): Record<string, string> {
+  const h: Record<string, string> = { origin: ORIGIN };
+  if (c.cookie) h.cookie = c.cookie;
+  if (c.apiKey) h.authorization = `Bearer ${c.apiKey}`;
+  if (c.tenantId) h["x-tenant-id"] = c.tenantId;
+  return h;
+}
+
+/** A typed tRPC client whose requests go to the Worker under test. */
+export function client(c: Caller = {}, { batch = true } = {}) {
+  const link = (batch ? httpBatchLink : httpLink)<AppRouter>({
+    url: `${ORIGIN}/trpc`,
+    headers: () => headersFor(c),
+    fetch: (url, init) => SELF.fetch(url as string, init as RequestInit),
+  });
+  return createTRPCClient<AppRouter>({ links: [link] });
+}
+
+export async function authPost(path: string, body: unknown, headers: Record<string, string> = {}) {
+  return SELF.fetch(`${ORIGIN}/api/auth${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: ORIGIN, ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+export function sessionCookie(res: Response): string {
+  const cookies = res.headers.getSetCookie().map((c) => c.split(";")[0]!);
+  const session = cookies.find((c) => c.includes("session_token"));
+  if (!session) throw new Error(`no session cookie in ${res.status} response`);
+  return cookies.join("; ");
+}
+
+export interface TestUser {
+  email: string;
+  password: string;
+  name: string;
+  cookie: string;
+}
+
+export async function signUp(label = "user"): Promise<TestUser> {
+  const email = `${unique(label)}@example.com`.toLowerCase();
+  const password = "correct horse battery staple";
+  const name = `Test ${label}`;
+  const res = await authPost("/sign-up/email", { name, email, password }, { "cf-connecting-ip": `198.51.100.${counter % 250}` });
+  if (res.status !== 200) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
+  return { email, password, name, cookie: sessionCookie(res) };
+}
+
+/** A signed-up user who owns one fresh team. */
+export async function signUpWithTeam(label = "owner") {
+  const user = await signUp(label);
+  const team = await client({ cookie: user.cookie }).tenants.create.mutate({ name: `Team ${label}` });
+  return { user, team, api: client({ cookie: user.cookie, tenantId: team.id }) };
+}
+
+/** Raw tRPC call, for asserting on the wire format (status codes, error.data). */
+export async function rawCall(path: string, input: unknown, c: Caller = {}, kind: "query" | "mutation" = "mutation") {
+  const url = new URL(`${ORIGIN}/trpc/${path}`);
+  const init: RequestInit = { headers: { ...headersFor(c), "content-type": "application/json" } };
+  if (kind === "query") url.searchParams.set("input", JSON.stringify(input));
+  else Object.assign(init, { method: "POST", body: typeof input === "string" ? input : JSON.stringify(input) });
+  const res = await SELF.fetch(url.toString(), init);
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+export async function expectTrpcError(p: Promise<unknown>, code: string): Promise<TRPCClientError<AppRouter>> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof TRPCClientError && e.data?.code === code) return e as TRPCClientError<AppRouter>;
+    throw new Error(`expected ${code}, got ${e instanceof TRPCClientError ? e.data?.code + ": " + e.message : String(e)}`);
+  }
+  throw new Error(`expected ${code}, but the call succeeded`);
+}

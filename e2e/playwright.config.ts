@@ -1,0 +1,44 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { defineConfig } from "@playwright/test";
+
+// The suite drives Debian's Chromium against the whole product started by the README's run command
+// (scripts/dev.ts) on its own ports and a fresh state directory, so it never touches a developer's data.
+const PORT = Number(process.env.E2E_PORT ?? 8797);
+const SPA_PORT = Number(process.env.E2E_SPA_PORT ?? 5183);
+const stateDir = process.env.E2E_STATE_DIR ?? mkdtempSync(path.join(tmpdir(), "autoclaw-e2e-"));
+const root = path.resolve(import.meta.dirname, "..");
+
+export default defineConfig({
+  testDir: "tests",
+  outputDir: "test-results",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://127.0.0.1:${SPA_PORT}`,
+    browserName: "chromium",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
+    },
+    viewport: { width: 1360, height: 860 },
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+  },
+  webServer: {
+    command: `node ${path.join(root, "scripts/dev.ts")}`,
+    cwd: root,
+    url: `http://127.0.0.1:${SPA_PORT}`,
+    timeout: 120_000,
+    reuseExistingServer: false,
+    stdout: process.env.E2E_SERVER_LOG ? "pipe" : "ignore",
+    stderr: "pipe",
+    env: { PORT: String(PORT), SPA_PORT: String(SPA_PORT), AUTOCLAW_STATE_DIR: stateDir },
+    gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
+  },
+});

@@ -1,0 +1,25 @@
+import { z } from "zod";
+
+/** Every key starts with this, so leaked keys are easy to recognise and scan for. */
+export const API_KEY_PREFIX = "ak_";
+
+export const createApiKeyInput = z.object({
+  name: z.string().trim().min(1, "Key name is required").max(80, "Key name is at most 80 characters"),
+});
+export type CreateApiKeyInput = z.infer<typeof createApiKeyInput>;
+
+export const apiKeySummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** The first characters of the key, enough to recognise it; never the whole key. */
+  prefix: z.string(),
+  createdAt: z.iso.datetime(),
+  lastUsedAt: z.iso.datetime().nullable(),
+});
+export type ApiKeySummary = z.infer<typeof apiKeySummary>;
+
+/** Returned once, by apiKeys.create: the only time the full key exists outside the caller. */
+export const createdApiKey = apiKeySummary.extend({ key: z.string() });
+export type CreatedApiKey = z.infer<typeof createdApiKey>;
+
+export const revokeApiKeyInput = z.object({ id: z.string().min(1) });

@@ -1,0 +1,191 @@
+import clsx from "clsx";
+import { useEffect, useRef, type ButtonHTMLAttributes, type InputHTMLAttributes, type ReactNode } from "react";
+
+export function Button({
+  variant = "primary",
+  loading,
+  className,
+  children,
+  disabled,
+  ...rest
+}: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: "primary" | "secondary" | "danger" | "ghost"; loading?: boolean }) {
+  return (
+    <button
+      {...rest}
+      disabled={disabled || loading}
+      className={clsx(
+        "inline-flex items-center justify-center gap-2 rounded-lg px-3.5 py-2 text-sm font-medium transition focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-500 focus-visible:ring-offset-2 disabled:cursor-not-allowed disabled:opacity-60",
+        variant === "primary" && "bg-brand-600 text-white shadow-sm hover:bg-brand-700",
+        variant === "secondary" && "border border-zinc-300 bg-white text-zinc-800 shadow-sm hover:bg-zinc-50",
+        variant === "danger" && "border border-red-200 bg-white text-red-700 hover:bg-red-50",
+        variant === "ghost" && "text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900",
+        className,
+      )}
+    >
+      {loading && <Spinner className="h-4 w-4" />}
+      {children}
+    </button>
+  );
+}
+
+export function Field({ label, error, hint, children }: { label: string; error?: string; hint?: string; children: ReactNode }) {
+  return (
+    <label className="block">
+      <span className="mb-1.5 block text-sm font-medium text-zinc-700">{label}</span>
+      {children}
+      {error ? <span className="mt-1 block text-sm text-red-600">{error}</span> : hint && <span className="mt-1 block text-xs text-zinc-500">{hint}</span>}
+    </label>
+  );
+}
+
+export function Input({ className, invalid, ...rest }: InputHTMLAttributes<HTMLInputElement> & { invalid?: boolean }) {
+  return (
+    <input
+      {...rest}
+      aria-invalid={invalid || undefined}
+      className={clsx(
+        "block w-full rounded-lg border bg-white px-3 py-2 text-sm shadow-sm placeholder:text-zinc-400 focus:outline-none focus:ring-2",
+        invalid ? "border-red-400 focus:ring-red-200" : "border-zinc-300 focus:border-brand-500 focus:ring-brand-100",
+        className,
+      )}
+    />
+  );
+}
+
+export function Card({ title, description, actions, children, className }: { title?: ReactNode; description?: ReactNode; actions?: ReactNode; children?: ReactNode; className?: string }) {
+  return (
+    <section className={clsx("rounded-xl border border-zinc-200 bg-white shadow-sm", className)}>
+      {(title || actions) && (
+        <header className="flex items-start justify-between gap-4 border-b border-zinc-100 px-5 py-4">
+          <div>
+            {title && <h2 className="text-base font-semibold text-zinc-900">{title}</h2>}
+            {description && <p className="mt-0.5 text-sm text-zinc-500">{description}</p>}
+          </div>
+          {actions}
+        </header>
+      )}
+      {children}
+    </section>
+  );
+}
+
+export function PageHeader({ title, description, actions }: { title: string; description?: ReactNode; actions?: ReactNode }) {
+  return (
+    <div className="mb-6 flex flex-wrap items-end justify-between gap-4">
+      <div>
+        <h1 className="text-2xl font-semibold tracking-tight text-zinc-900">{title}</h1>
+        {description && <p className="mt-1 text-sm text-zinc-500">{description}</p>}
+      </div>
+      {actions}
+    </div>
+  );
+}
+
+export function EmptyState({ icon, title, children, action }: { icon: ReactNode; title: string; children?: ReactNode; action?: ReactNode }) {
+  return (
+    <div className="flex flex-col items-center px-6 py-10 text-center">
+      <div className="mb-3 flex h-11 w-11 items-center justify-center rounded-full bg-brand-50 text-xl">{icon}</div>
+      <h3 className="text-sm font-semibold text-zinc-900">{title}</h3>
+      {children && <p className="mt-1 max-w-sm text-sm text-zinc-500">{children}</p>}
+      {action && <div className="mt-4">{action}</div>}
+    </div>
+  );
+}
+
+export function Spinner({ className }: { className?: string }) {
+  return (
+    <svg className={clsx("animate-spin text-current", className ?? "h-5 w-5")} viewBox="0 0 24 24" fill="none" aria-hidden>
+      <circle cx="12" cy="12" r="10" stroke="currentColor" strokeWidth="3" className="opacity-20" />
+      <path d="M22 12a10 10 0 0 0-10-10" stroke="currentColor" strokeWidth="3" strokeLinecap="round" />
+    </svg>
+  );
+}
+
+export function Loading({ label = "Loading…" }: { label?: string }) {
+  return (
+    <div role="status" className="flex items-center justify-center gap-2 py-12 text-sm text-zinc-500">
+      <Spinner /> {label}
+    </div>
+  );
+}
+
+export function ErrorState({ message, onRetry }: { message: string; onRetry?: () => void }) {
+  return (
+    <div role="alert" className="flex flex-col items-center gap-3 px-6 py-10 text-center">
+      <p className="text-sm text-red-700">{message}</p>
+      {onRetry && (
+        <Button variant="secondary" onClick={onRetry}>
+          Try again
+        </Button>
+      )}
+    </div>
+  );
+}
+
+export function Badge({ children, tone = "zinc" }: { children: ReactNode; tone?: "zinc" | "brand" | "green" | "amber" }) {
+  return (
+    <span
+      className={clsx(
+        "inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium",
+        tone === "zinc" && "bg-zinc-100 text-zinc-700",
+        tone === "brand" && "bg-brand-100 text-brand-700",
+        tone === "green" && "bg-emerald-100 text-emerald-700",
+        tone === "amber" && "bg-amber-100 text-amber-800",
+      )}
+    >
+      {children}
+    </span>
+  );
+}
+
+/** A modal on the native <dialog>: focus trapping and Escape come from the browser. */
+export function Dialog({ open, onClose, title, children }: { open: boolean; onClose: () => void; title: string; children: ReactNode }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (open && !d.open) d.showModal();
+    if (!open && d.open) d.close();
+  }, [open]);
+  return (
+    <dialog
+      ref={ref}
+      onClose={onClose}
+      aria-label={title}
+      className="m-auto w-full max-w-md rounded-xl border border-zinc-200 p-0 shadow-xl backdrop:bg-zinc-900/40"
+    >
+      <div className="px-6 pt-5 pb-6">
+        <h2 className="mb-4 text-lg font-semibold text-zinc-900">{title}</h2>
+        {children}
+      </div>
+    </dialog>
+  );
+}
+
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+export function relativeTime(iso: string | null | undefined): string {
+  if (!iso) return "Never";
+  const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
+  if (s < 60) return "Just now";
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return formatDate(iso);
+}
+
+/** The AutoClaw mark: an open claw, drawn inline so it renders the same on every machine. */
+export function Logo({ className, markOnly }: { className?: string; markOnly?: boolean }) {
+  return (
+    <span className={clsx("inline-flex items-center gap-2 font-semibold tracking-tight", className)}>
+      <svg viewBox="0 0 32 32" className="h-7 w-7" aria-hidden>
+        <rect width="32" height="32" rx="8" className="fill-brand-600" />
+        <path d="M9 22c0-6 3-11 8-12.5M23 22c0-5-2-8.5-5-10M12.5 12.5 9 8.5M19.5 12 23 8" stroke="white" strokeWidth="2.6" strokeLinecap="round" fill="none" />
+        <circle cx="16" cy="21.5" r="2.2" fill="white" />
+      </svg>
+      {!markOnly && <span>AutoClaw</span>}
+    </span>
+  );
+}

@@ -1,0 +1,45 @@
+import { QueryClient } from "@tanstack/react-query";
+import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import { createTRPCContext } from "@trpc/tanstack-react-query";
+import type { AppRouter } from "@autoclaw/api/router";
+import { TENANT_HEADER, type InputIssue } from "@autoclaw/shared";
+import { getTenantId } from "./tenant";
+
+export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
+
+export function makeQueryClient() {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: 10_000,
+        // A 4xx will not get better by asking again.
+        retry: (count, err) => !(err instanceof TRPCClientError && (err.data?.httpStatus ?? 500) < 500) && count < 2,
+      },
+    },
+  });
+}
+
+export function makeTrpcClient() {
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpBatchLink({
+        url: "/trpc",
+        headers: () => {
+          const id = getTenantId();
+          return id ? { [TENANT_HEADER]: id } : {};
+        },
+      }),
+    ],
+  });
+}
+
+/** A sentence a person can act on, from any error the API or network produced. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof TRPCClientError) {
+    const issues = err.data?.issues as InputIssue[] | undefined;
+    if (issues?.length) return issues.map((i) => i.message).join(". ");
+    return err.message;
+  }
+  if (err instanceof Error) return err.message;
+  return "Something went wrong";
+}

@@ -1,0 +1,64 @@
+import { QueryClientProvider } from "@tanstack/react-query";
+import { StrictMode, useState } from "react";
+import { createRoot } from "react-dom/client";
+import { createBrowserRouter, Link, Navigate, RouterProvider } from "react-router";
+import { Toaster } from "sonner";
+import { AppShell, RequireSession } from "./components/AppShell";
+import { Logo } from "./components/ui";
+import { makeQueryClient, makeTrpcClient, TRPCProvider } from "./lib/trpc";
+import { ApiKeysPage } from "./pages/ApiKeysPage";
+import { LoginPage, SignupPage } from "./pages/AuthPages";
+import { DashboardPage } from "./pages/DashboardPage";
+import { NewTeamPage } from "./pages/NewTeamPage";
+import "./styles.css";
+
+function NotFound() {
+  return (
+    <div className="flex min-h-screen flex-col items-center justify-center gap-3 text-center">
+      <Logo markOnly />
+      <h1 className="text-xl font-semibold">Page not found</h1>
+      <Link to="/dashboard" className="text-sm text-brand-700 hover:underline">
+        Back to the dashboard
+      </Link>
+    </div>
+  );
+}
+
+const router = createBrowserRouter([
+  { path: "/signup", element: <SignupPage /> },
+  { path: "/login", element: <LoginPage /> },
+  {
+    element: <RequireSession />,
+    children: [
+      { path: "/teams/new", element: <NewTeamPage /> },
+      {
+        element: <AppShell />,
+        children: [
+          { path: "/", element: <Navigate to="/dashboard" replace /> },
+          { path: "/dashboard", element: <DashboardPage /> },
+          { path: "/settings/api-keys", element: <ApiKeysPage /> },
+        ],
+      },
+    ],
+  },
+  { path: "*", element: <NotFound /> },
+]);
+
+function App() {
+  const [queryClient] = useState(makeQueryClient);
+  const [trpcClient] = useState(makeTrpcClient);
+  return (
+    <QueryClientProvider client={queryClient}>
+      <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
+        <RouterProvider router={router} />
+        <Toaster position="bottom-right" richColors closeButton />
+      </TRPCProvider>
+    </QueryClientProvider>
+  );
+}
+
+createRoot(document.getElementById("root")!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

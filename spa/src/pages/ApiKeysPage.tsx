@@ -1,0 +1,183 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { toast } from "sonner";
+import { createApiKeyInput, type ApiKeySummary, type CreatedApiKey } from "@autoclaw/shared";
+import { Button, Card, Dialog, EmptyState, ErrorState, Field, Input, Loading, PageHeader, formatDate, relativeTime } from "../components/ui";
+import { useTeams } from "../lib/teams";
+import { errorMessage, useTRPC } from "../lib/trpc";
+
+export function ApiKeysPage() {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const { current } = useTeams();
+  const canManage = current?.role !== "member";
+  const keys = useQuery(trpc.apiKeys.list.queryOptions());
+  const [creating, setCreating] = useState(false);
+  const [created, setCreated] = useState<CreatedApiKey | null>(null);
+  const [revoking, setRevoking] = useState<ApiKeySummary | null>(null);
+
+  const revoke = useMutation(
+    trpc.apiKeys.revoke.mutationOptions({
+      onSuccess: (remaining) => {
+        qc.setQueryData(trpc.apiKeys.list.queryKey(), remaining);
+        toast.success("API key revoked");
+        setRevoking(null);
+      },
+      onError: (e) => toast.error(errorMessage(e)),
+    }),
+  );
+
+  return (
+    <>
+      <PageHeader
+        title="API keys"
+        description={<>Keys let your own services call the AutoClaw API as <span className="font-medium text-zinc-700">{current?.name}</span>. Send one as <code className="rounded bg-zinc-100 px-1 py-0.5 text-xs">Authorization: Bearer ak_…</code></>}
+        actions={canManage && <Button onClick={() => setCreating(true)}>New API key</Button>}
+      />
+      <Card>
+        {keys.isPending ? (
+          <Loading />
+        ) : keys.isError ? (
+          <ErrorState message={errorMessage(keys.error)} onRetry={() => keys.refetch()} />
+        ) : keys.data.length === 0 ? (
+          <EmptyState icon="⌘" title="No API keys yet" action={canManage && <Button variant="secondary" onClick={() => setCreating(true)}>Create your first key</Button>}>
+            Create a key to start runs and read results from your own code. Each key is shown once.
+          </EmptyState>
+        ) : (
+          <table className="w-full text-left text-sm">
+            <thead className="border-b border-zinc-100 text-xs text-zinc-500">
+              <tr>
+                <th className="px-5 py-3 font-medium">Name</th>
+                <th className="px-5 py-3 font-medium">Key</th>
+                <th className="px-5 py-3 font-medium">Created</th>
+                <th className="px-5 py-3 font-medium">Last used</th>
+                <th className="px-5 py-3" />
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-zinc-100" data-testid="api-keys">
+              {keys.data.map((k) => (
+                <tr key={k.id}>
+                  <td className="px-5 py-3 font-medium">{k.name}</td>
+                  <td className="px-5 py-3 font-mono text-xs text-zinc-600">{k.prefix}…</td>
+                  <td className="px-5 py-3 text-zinc-600">{formatDate(k.createdAt)}</td>
+                  <td className="px-5 py-3 text-zinc-600">{relativeTime(k.lastUsedAt)}</td>
+                  <td className="px-5 py-3 text-right">
+                    {canManage && (
+                      <Button variant="danger" className="px-2.5 py-1 text-xs" onClick={() => setRevoking(k)}>
+                        Revoke
+                      </Button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+
+      <CreateKeyDialog
+        open={creating}
+        onClose={() => setCreating(false)}
+        onCreated={(k) => {
+          setCreating(false);
+          setCreated(k);
+        }}
+      />
+
+      <Dialog open={!!created} onClose={() => setCreated(null)} title="Copy your new API key">
+        {created && <ShowKeyOnce created={created} onDone={() => setCreated(null)} />}
+      </Dialog>
+
+      <Dialog open={!!revoking} onClose={() => setRevoking(null)} title="Revoke API key?">
+        <p className="text-sm text-zinc-600">
+          Anything using <span className="font-medium text-zinc-900">{revoking?.name}</span> (<code className="text-xs">{revoking?.prefix}…</code>) stops working immediately. This cannot be undone.
+        </p>
+        <div className="mt-6 flex justify-end gap-2">
+          <Button variant="secondary" onClick={() => setRevoking(null)}>
+            Cancel
+          </Button>
+          <Button variant="danger" loading={revoke.isPending} onClick={() => revoking && revoke.mutate({ id: revoking.id })}>
+            Revoke key
+          </Button>
+        </div>
+      </Dialog>
+    </>
+  );
+}
+
+function CreateKeyDialog({ open, onClose, onCreated }: { open: boolean; onClose: () => void; onCreated: (k: CreatedApiKey) => void }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const [error, setError] = useState<string>();
+  const create = useMutation(
+    trpc.apiKeys.create.mutationOptions({
+      onSuccess: (k) => {
+        void qc.invalidateQueries({ queryKey: trpc.apiKeys.list.queryKey() });
+        toast.success("API key created");
+        onCreated(k);
+      },
+      onError: (e) => toast.error(errorMessage(e)),
+    }),
+  );
+
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const parsed = createApiKeyInput.safeParse(Object.fromEntries(new FormData(form)));
+    if (!parsed.success) return setError(parsed.error.issues[0]?.message);
+    setError(undefined);
+    create.mutate(parsed.data, { onSuccess: () => form.reset() });
+  }
+
+  return (
+    <Dialog open={open} onClose={onClose} title="New API key">
+      <form onSubmit={onSubmit} noValidate className="space-y-5">
+        <Field label="Name" error={error} hint="What will use it, e.g. “CRM sync” or “staging”.">
+          <Input name="name" autoFocus invalid={!!error} />
+        </Field>
+        <div className="flex justify-end gap-2">
+          <Button type="button" variant="secondary" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button type="submit" loading={create.isPending}>
+            Create key
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function ShowKeyOnce({ created, onDone }: { created: CreatedApiKey; onDone: () => void }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="space-y-4">
+      <p className="text-sm text-zinc-600">
+        This is the only time <span className="font-medium text-zinc-900">{created.name}</span> is shown. Store it somewhere safe, like your secrets manager.
+      </p>
+      <div className="flex items-center gap-2 rounded-lg border border-zinc-200 bg-zinc-50 p-2">
+        <code data-testid="new-api-key" className="flex-1 overflow-x-auto px-1 font-mono text-xs break-all text-zinc-800 select-all">
+          {created.key}
+        </code>
+        <Button
+          variant="secondary"
+          className="px-2.5 py-1 text-xs"
+          onClick={async () => {
+            try {
+              await navigator.clipboard.writeText(created.key);
+              setCopied(true);
+              toast.success("Copied to clipboard");
+            } catch {
+              toast.error("Could not copy: select the key and copy it by hand");
+            }
+          }}
+        >
+          {copied ? "Copied" : "Copy"}
+        </Button>
+      </div>
+      <div className="flex justify-end">
+        <Button onClick={onDone}>Done</Button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,135 @@
+import { useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { Link, useNavigate, useSearchParams } from "react-router";
+import { toast } from "sonner";
+import { signInInput, signUpInput } from "@autoclaw/shared";
+import type { z } from "zod";
+import { Button, Field, Input, Logo } from "../components/ui";
+import { signIn, signUp } from "../lib/auth";
+
+type Errors = Partial<Record<string, string>>;
+
+function fieldErrors(error: z.ZodError): Errors {
+  const out: Errors = {};
+  for (const i of error.issues) out[String(i.path[0])] ??= i.message;
+  return out;
+}
+
+function AuthLayout({ title, subtitle, children, footer }: { title: string; subtitle: string; children: React.ReactNode; footer: React.ReactNode }) {
+  return (
+    <div className="flex min-h-screen">
+      <aside className="hidden w-[44%] flex-col justify-between bg-zinc-900 p-12 text-zinc-100 lg:flex">
+        <Logo className="text-lg" />
+        <div>
+          <p className="text-3xl font-semibold leading-tight tracking-tight">
+            Real OpenClaw agents for your team,
+            <br />
+            <span className="text-brand-500">without running the platform.</span>
+          </p>
+          <ul className="mt-8 space-y-3 text-sm text-zinc-400">
+            <li>• Agents from templates, on your own model keys</li>
+            <li>• One shared Telegram bot for the whole team</li>
+            <li>• A typed API with per-team keys</li>
+          </ul>
+        </div>
+        <p className="text-xs text-zinc-500">Each team gets its own isolated OpenClaw runtime.</p>
+      </aside>
+      <main className="flex flex-1 items-center justify-center px-6 py-12">
+        <div className="w-full max-w-sm">
+          <Logo className="mb-8 text-lg lg:hidden" />
+          <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>
+          <p className="mt-1 mb-8 text-sm text-zinc-500">{subtitle}</p>
+          {children}
+          <p className="mt-8 text-center text-sm text-zinc-500">{footer}</p>
+        </div>
+      </main>
+    </div>
+  );
+}
+
+export function SignupPage() {
+  const navigate = useNavigate();
+  const qc = useQueryClient();
+  const [errors, setErrors] = useState<Errors>({});
+  const [busy, setBusy] = useState(false);
+
+  async function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const parsed = signUpInput.safeParse(Object.fromEntries(new FormData(e.currentTarget)));
+    if (!parsed.success) return setErrors(fieldErrors(parsed.error));
+    setErrors({});
+    setBusy(true);
+    try {
+      await signUp(parsed.data);
+      qc.clear(); // nothing cached belongs to the new session
+      toast.success("Welcome to AutoClaw");
+      navigate("/teams/new");
+    } catch (err) {
+      toast.error(err instanceof Error ? err.message : "Sign-up failed");
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <AuthLayout title="Create your account" subtitle="Start with a team and your first agent in minutes." footer={<>Already have an account? <Link className="font-medium text-brand-700 hover:underline" to="/login">Sign in</Link></>}>
+      <form onSubmit={onSubmit} noValidate className="space-y-4">
+        <Field label="Name" error={errors.name}>
+          <Input name="name" autoComplete="name" invalid={!!errors.name} autoFocus />
+        </Field>
+        <Field label="Work email" error={errors.email}>
+          <Input name="email" type="email" autoComplete="email" invalid={!!errors.email} />
+        </Field>
+        <Field label="Password" error={errors.password} hint="At least 8 characters">
+          <Input name="password" type="password" autoComplete="new-password" invalid={!!errors.password} />
+        </Field>
+        <Button type="submit" loading={busy} className="w-full">
+          Create account
+        </Button>
+      </form>
+    </AuthLayout>
+  );
+}
+
+export function LoginPage() {
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const qc = useQueryClient();
+  const [errors, setErrors] = useState<Errors>({});
+  const [busy, setBusy] = useState(false);
+
+  async function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const parsed = signInInput.safeParse(Object.fromEntries(new FormData(e.currentTarget)));
+    if (!parsed.success) return setErrors(fieldErrors(parsed.error));
+    setErrors({});
+    setBusy(true);
+    try {
+      await signIn(parsed.data);
+      qc.clear(); // nothing cached belongs to the new session
+      toast.success("Signed in");
+      const next = params.get("next");
+      navigate(next?.startsWith("/") && !next.startsWith("//") ? next : "/dashboard");
+    } catch (err) {
+      toast.error(err instanceof Error ? err.message : "Sign-in failed");
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <AuthLayout title="Welcome back" subtitle="Sign in to manage your team's agents." footer={<>New to AutoClaw? <Link className="font-medium text-brand-700 hover:underline" to="/signup">Create an account</Link></>}>
+      <form onSubmit={onSubmit} noValidate className="space-y-4">
+        <Field label="Email" error={errors.email}>
+          <Input name="email" type="email" autoComplete="email" invalid={!!errors.email} autoFocus />
+        </Field>
+        <Field label="Password" error={errors.password}>
+          <Input name="password" type="password" autoComplete="current-password" invalid={!!errors.password} />
+        </Field>
+        <Button type="submit" loading={busy} className="w-full">
+          Sign in
+        </Button>
+      </form>
+    </AuthLayout>
+  );
+}

@@ -1,0 +1,150 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { Link } from "react-router";
+import { toast } from "sonner";
+import { addMemberInput, type TenantOverview } from "@autoclaw/shared";
+import { TeamAvatar } from "../components/AppShell";
+import { Badge, Button, Card, EmptyState, ErrorState, Field, Input, Loading, PageHeader, formatDate } from "../components/ui";
+import { errorMessage, useTRPC } from "../lib/trpc";
+
+export function DashboardPage() {
+  const trpc = useTRPC();
+  const team = useQuery(trpc.tenants.current.queryOptions());
+  const keys = useQuery(trpc.apiKeys.list.queryOptions());
+
+  if (team.isPending) return <Loading />;
+  if (team.isError) return <ErrorState message={errorMessage(team.error)} onRetry={() => team.refetch()} />;
+  const t = team.data;
+
+  return (
+    <>
+      <div className="mb-8 flex items-center gap-4">
+        <TeamAvatar name={t.name} />
+        <div>
+          <h1 className="text-2xl font-semibold tracking-tight" data-testid="team-name">
+            {t.name}
+          </h1>
+          <p className="text-sm text-zinc-500">
+            Created {formatDate(t.createdAt)} · You are <span className="font-medium text-zinc-700">{t.role}</span>
+          </p>
+        </div>
+      </div>
+
+      <div className="mb-8 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+        <Stat label="Members" value={t.members.length} />
+        <Stat label="API keys" value={keys.data?.length ?? "…"} />
+        <Stat label="Agents" value={0} muted />
+        <Stat label="Runs this month" value={0} muted />
+      </div>
+
+      <div className="grid gap-6 lg:grid-cols-3">
+        <div className="space-y-6 lg:col-span-2">
+          <Card title="Agents" description="OpenClaw agents created from templates, running on your own model keys.">
+            <EmptyState icon="✦" title="No agents yet">
+              Agent templates arrive with the runs pipeline. Your team's runtime, keys and history are already set up for them.
+            </EmptyState>
+          </Card>
+          <div className="grid gap-6 sm:grid-cols-2">
+            <Card title="Telegram">
+              <EmptyState icon="✈" title="Not connected">
+                Pair your members' Telegram accounts with the shared AutoClaw bot to talk to agents in chat.
+              </EmptyState>
+            </Card>
+            <Card title="Recent runs">
+              <EmptyState icon="▶" title="No runs yet">
+                Every agent turn — dashboard, API or Telegram — will be listed here.
+              </EmptyState>
+            </Card>
+          </div>
+        </div>
+        <Members team={t} />
+      </div>
+    </>
+  );
+}
+
+function Stat({ label, value, muted }: { label: string; value: number | string; muted?: boolean }) {
+  return (
+    <div className="rounded-xl border border-zinc-200 bg-white px-4 py-3 shadow-sm">
+      <p className="text-xs font-medium text-zinc-500">{label}</p>
+      <p className={`mt-1 text-2xl font-semibold ${muted ? "text-zinc-300" : "text-zinc-900"}`}>{value}</p>
+    </div>
+  );
+}
+
+function Members({ team }: { team: TenantOverview }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const canManage = team.role !== "member";
+  const [error, setError] = useState<string>();
+  const add = useMutation(
+    trpc.tenants.addMember.mutationOptions({
+      onSuccess: (data) => {
+        qc.setQueryData(trpc.tenants.current.queryKey(), data);
+        toast.success("Member added");
+      },
+      onError: (e) => toast.error(errorMessage(e)),
+    }),
+  );
+  const remove = useMutation(
+    trpc.tenants.removeMember.mutationOptions({
+      onSuccess: (data) => {
+        qc.setQueryData(trpc.tenants.current.queryKey(), data);
+        toast.success("Member removed");
+      },
+      onError: (e) => toast.error(errorMessage(e)),
+    }),
+  );
+
+  function onAdd(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const parsed = addMemberInput.safeParse(Object.fromEntries(new FormData(form)));
+    if (!parsed.success) return setError(parsed.error.issues[0]?.message);
+    setError(undefined);
+    add.mutate(parsed.data, { onSuccess: () => form.reset() });
+  }
+
+  return (
+    <Card className="self-start" title="Members" description={`${team.members.length} ${team.members.length === 1 ? "person" : "people"}`}>
+      <ul className="divide-y divide-zinc-100" data-testid="members">
+        {team.members.map((m) => (
+          <li key={m.userId} className="flex items-center gap-3 px-5 py-3">
+            <span className="flex h-8 w-8 shrink-0 items-center justify-center rounded-full bg-zinc-100 text-xs font-semibold text-zinc-600">{m.name.slice(0, 1).toUpperCase()}</span>
+            <span className="min-w-0 flex-1">
+              <span className="block truncate text-sm font-medium">{m.name}</span>
+              <span className="block truncate text-xs text-zinc-500">{m.email}</span>
+            </span>
+            <Badge tone={m.role === "owner" ? "brand" : "zinc"}>{m.role}</Badge>
+            {canManage && m.role !== "owner" && (
+              <button
+                aria-label={`Remove ${m.name}`}
+                onClick={() => remove.mutate({ userId: m.userId })}
+                className="text-xs text-zinc-400 hover:text-red-600"
+              >
+                ✕
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      {canManage && (
+        <form onSubmit={onAdd} noValidate className="space-y-2 border-t border-zinc-100 px-5 py-4">
+          <Field label="Add a teammate" error={error} hint="They need an AutoClaw account first.">
+            <div className="flex gap-2">
+              <Input name="email" type="email" placeholder="name@company.com" invalid={!!error} />
+              <Button type="submit" variant="secondary" loading={add.isPending}>
+                Add
+              </Button>
+            </div>
+          </Field>
+        </form>
+      )}
+      {!canManage && (
+        <p className="border-t border-zinc-100 px-5 py-3 text-xs text-zinc-500">
+          Ask an owner or admin to add people. <Link to="/settings/api-keys" className="text-brand-700 hover:underline">API keys</Link>
+        </p>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,67 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { Link, useNavigate } from "react-router";
+import { toast } from "sonner";
+import { createTenantInput } from "@autoclaw/shared";
+import { Button, Card, Field, Input, Logo } from "../components/ui";
+import { useTeams } from "../lib/teams";
+import { setTenantId } from "../lib/tenant";
+import { errorMessage, useTRPC } from "../lib/trpc";
+
+export function NewTeamPage() {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const { teams } = useTeams();
+  const [error, setError] = useState<string>();
+  const create = useMutation(
+    trpc.tenants.create.mutationOptions({
+      onSuccess: async (team) => {
+        setTenantId(team.id);
+        qc.clear();
+        toast.success(`Team “${team.name}” created`);
+        navigate("/dashboard");
+      },
+      onError: (e) => toast.error(errorMessage(e)),
+    }),
+  );
+
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const parsed = createTenantInput.safeParse(Object.fromEntries(new FormData(e.currentTarget)));
+    if (!parsed.success) return setError(parsed.error.issues[0]?.message);
+    setError(undefined);
+    create.mutate(parsed.data);
+  }
+
+  return (
+    <div className="flex min-h-screen items-center justify-center px-6">
+      <div className="w-full max-w-md">
+        <Logo className="mb-6 text-lg" />
+        <Card>
+          <form onSubmit={onSubmit} noValidate className="space-y-5 p-6">
+            <div>
+              <h1 className="text-xl font-semibold tracking-tight">{teams.length ? "Create another team" : "Create your team"}</h1>
+              <p className="mt-1 text-sm text-zinc-500">A team has its own agents, keys, Telegram pairings, billing and its own OpenClaw runtime. You will be its owner.</p>
+            </div>
+            <Field label="Team name" error={error}>
+              <Input name="name" placeholder="e.g. Acme Support" autoFocus invalid={!!error} />
+            </Field>
+            <div className="flex items-center justify-between">
+              {teams.length > 0 ? (
+                <Link to="/dashboard" className="text-sm text-zinc-500 hover:text-zinc-900">
+                  Cancel
+                </Link>
+              ) : (
+                <span />
+              )}
+              <Button type="submit" loading={create.isPending}>
+                Create team
+              </Button>
+            </div>
+          </form>
+        </Card>
+      </div>
+    </div>
+  );
+}
