@@ -6,26 +6,32 @@ const root = path.resolve(import.meta.dirname, "..");
 
 // The Worker under test is the real one (root wrangler.toml) in workerd, with local D1/R2/queues/DOs.
 // Test settings replace .dev.vars so the suite never depends on a developer's local secrets.
-export default defineConfig(async () => ({
+const migrations = await readD1Migrations(path.join(root, "drizzle"));
+
+export default defineConfig({
   plugins: [
-    cloudflareTest({
+    cloudflareTest(({ inject }) => ({
       wrangler: { configPath: path.join(root, "wrangler.toml") },
       miniflare: {
         bindings: {
-          TEST_MIGRATIONS: await readD1Migrations(path.join(root, "drizzle")),
+          TEST_MIGRATIONS: migrations,
           NODE_ENV: "production",
           APP_URL: "http://127.0.0.1:5173",
           BETTER_AUTH_SECRET: "test-secret-test-secret-test-secret-0123456789",
           ENCRYPTION_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
           TENANT_RUNTIME: "host",
           ALLOW_PRIVATE_MODEL_URLS: "true",
+          MODEL_TIMEOUT_MS: "1500",
+          RUN_RETRY_DELAY_SECONDS: "0",
+          FAKE_MODEL_URL: inject("fakeModelUrl"),
         },
       },
-    }),
+    })),
   ],
   test: {
     root: import.meta.dirname,
     include: ["test/**/*.test.ts"],
     setupFiles: ["test/setup.ts"],
+    globalSetup: ["test/global-setup.ts"],
   },
-}));
+});

@@ -25,6 +25,12 @@ export const settingsSchema = z.object({
   BETTER_AUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
   ENCRYPTION_KEY: aesKey,
   AI_GATEWAY_URL: optionalUrl,
+  /** Sent as cf-aig-authorization when the AI Gateway is an authenticated one. */
+  AI_GATEWAY_TOKEN: optionalText,
+  /** How long one model call may take before the run is retried. */
+  MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(900_000).default(120_000),
+  /** First retry delay of a run after a transient failure; doubles per attempt (max 5 min). */
+  RUN_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(300).default(2),
   ALLOW_PRIVATE_MODEL_URLS: flag.default(false),
   TENANT_RUNTIME: z.enum(["host", "sandbox"]).default("sandbox"),
   RUNTIME_HOST_URL: optionalUrl,

@@ -1,11 +1,13 @@
 // Bindings and settings, typed once. Everything else takes `AppEnv` and calls `settings(env)`.
 import { parseSettings, type Settings } from "./config";
+import type { AgentSession } from "./durable-objects/agent-session";
+import type { RunMessage } from "./domain/runs";
 
 export interface Bindings {
   DB: D1Database;
   ARTIFACTS: R2Bucket;
-  RUN_QUEUE: Queue;
-  AGENT_SESSION: DurableObjectNamespace;
+  RUN_QUEUE: Queue<RunMessage>;
+  AGENT_SESSION: DurableObjectNamespace<AgentSession>;
   Sandbox: DurableObjectNamespace;
 }
 
@@ -22,4 +24,9 @@ export function settings(env: AppEnv): Settings {
     parsed.set(env, s);
   }
   return s;
+}
+
+/** The Durable Object that serialises one agent's turns. */
+export function agentSession(env: AppEnv, tenantId: string, agentId: string) {
+  return env.AGENT_SESSION.get(env.AGENT_SESSION.idFromName(`tenant:${tenantId}:agent:${agentId}`));
 }

@@ -1,21 +1,24 @@
-// The Worker: one fetch entry that routes tRPC, accounts and (later) webhooks; plus the backbone's
-// Durable Object classes. Per request we build the db and auth from the bindings (STYLE.md).
+// The Worker: one fetch entry that routes tRPC, accounts, artifact downloads and (later) webhooks;
+// the RUN_QUEUE consumer; the reaper cron; and the backbone's Durable Object classes.
+// Per request we build the db and auth from the bindings (STYLE.md).
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createAuth } from "./auth";
 import { ConfigError } from "./config";
 import { createDb } from "./db/client";
+import { runDeps } from "./deps";
+import { openSignedArtifact, reapRuns, type RunMessage } from "./domain/runs";
 import { settings, type AppEnv } from "./env";
+import { consumeRunQueue } from "./queue/consumer";
 import { createContext } from "./trpc/init";
 import { appRouter } from "./trpc/router";
 
 export { AgentSession } from "./durable-objects/agent-session";
 export { Sandbox } from "@cloudflare/sandbox";
 
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 export default {
-  async fetch(req: Request, env: AppEnv, ctx: ExecutionContext): Promise<Response> {
+  async fetch(req: Request, env: AppEnv): Promise<Response> {
     const url = new URL(req.url);
     let s;
     try {
@@ -31,6 +34,21 @@ export default {
 
     if (url.pathname.startsWith("/api/auth/")) return createAuth(db, s).handler(req);
 
+    // Signed, short-lived artifact links (made by runs.get for members of the run's team).
+    const artifact = url.pathname.match(/^\/api\/artifacts\/([^/]+)\/([^/]+)$/);
+    if (artifact && req.method === "GET") {
+      const found = await openSignedArtifact(db, s, env.ARTIFACTS, decodeURIComponent(artifact[1]!), decodeURIComponent(artifact[2]!), url.searchParams.get("exp"), url.searchParams.get("sig"));
+      if (!found) return json({ error: "This link is invalid or has expired. Open the run again for a fresh one." }, 403);
+      return new Response(found.object.body, {
+        headers: {
+          "content-type": found.artifact.contentType,
+          "content-length": String(found.artifact.size),
+          "content-disposition": `attachment; filename="${found.artifact.name.replace(/[^\w.\-]/g, "_")}"`,
+          "cache-control": "private, no-store",
+        },
+      });
+    }
+
     if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
       const auth = createAuth(db, s);
       return fetchRequestHandler({
@@ -44,7 +62,15 @@ export default {
       });
     }
 
-    void ctx;
     return json({ error: "Not found" }, 404);
   },
-} satisfies ExportedHandler<AppEnv>;
+
+  async queue(batch: MessageBatch<RunMessage>, env: AppEnv): Promise<void> {
+    await consumeRunQueue(batch, env);
+  },
+
+  async scheduled(_controller: ScheduledController, env: AppEnv): Promise<void> {
+    const reaped = await reapRuns(runDeps(env));
+    if (reaped.failed || reaped.resent) console.log(`reaper: failed ${reaped.failed} expired runs, re-sent ${reaped.resent} stale queued runs`);
+  },
+} satisfies ExportedHandler<AppEnv, RunMessage>;

@@ -14,12 +14,33 @@ const cases: [path: string, input: unknown, expectedPath: string][] = [
   ["apiKeys.create", {}, "name"],
   ["apiKeys.revoke", { id: "" }, "id"],
   ["apiKeys.revoke", null, ""],
+  ["providerKeys.set", { provider: "mistral", apiKey: "sk-1234567890" }, "provider"],
+  ["providerKeys.set", { provider: "openai", apiKey: "short" }, "apiKey"],
+  ["providerKeys.set", { provider: "custom", apiKey: "sk-1234567890" }, "baseUrl"],
+  ["providerKeys.set", { provider: "openai", apiKey: "sk-1234567890", baseUrl: "https://x.example" }, "baseUrl"],
+  ["providerKeys.set", { provider: "custom", apiKey: "sk-1234567890", baseUrl: "not a url" }, "baseUrl"],
+  ["providerKeys.remove", { provider: "" }, "provider"],
+  ["agents.create", { templateId: "personal-assistant", name: "" }, "name"],
+  ["agents.create", { templateId: "personal-assistant", name: "x", model: "gpt-4" }, "model"],
+  ["agents.create", { name: "x" }, "templateId"],
+  ["agents.update", { id: "ag_1" }, ""],
+  ["agents.update", { id: "ag_1", model: "nope/x y" }, "model"],
+  ["agents.remove", {}, "id"],
+  ["runs.create", { agentId: "ag_1", input: "   " }, "input"],
+  ["runs.create", { agentId: "ag_1", input: "x".repeat(32_001) }, "input"],
+  ["runs.create", { agentId: "ag_1", input: "hi", idempotencyKey: "k".repeat(129) }, "idempotencyKey"],
+  ["runs.create", { input: "hi" }, "agentId"],
+  ["runs.cancel", { id: 7 }, "id"],
+  ["runs.list", { limit: 0 }, "limit"],
+  ["runs.list", { status: "done" }, "status"],
+  ["runs.get", {}, "id"],
 ];
+const QUERIES = new Set(["runs.list", "runs.get", "agents.get"]);
 
 describe("bad input", () => {
   it.each(cases)("%s with %j → BAD_REQUEST naming %s", async (path, input, expectedPath) => {
     const { user, team } = await signUpWithTeam("badinput");
-    const { status, body } = await rawCall(path, input, { cookie: user.cookie, tenantId: team.id });
+    const { status, body } = await rawCall(path, input, { cookie: user.cookie, tenantId: team.id }, QUERIES.has(path) ? "query" : "mutation");
     expect(status).toBe(400);
     expect(body.error.data.code).toBe("BAD_REQUEST");
     expect(body.error.data.issues.length).toBeGreaterThan(0);
@@ -39,7 +60,14 @@ describe("bad input", () => {
 
   it("writes nothing when input is bad", async () => {
     const { api, user, team } = await signUpWithTeam("nothing");
-    await rawCall("apiKeys.create", { name: "" }, { cookie: user.cookie, tenantId: team.id });
+    const c = { cookie: user.cookie, tenantId: team.id };
+    await rawCall("apiKeys.create", { name: "" }, c);
+    await rawCall("providerKeys.set", { provider: "custom", apiKey: "sk-1234567890" }, c);
+    await rawCall("agents.create", { templateId: "personal-assistant", name: "" }, c);
+    await rawCall("agents.create", { templateId: "no-such-template", name: "x" }, c);
     expect(await api.apiKeys.list.query()).toEqual([]);
+    expect(await api.providerKeys.list.query()).toEqual([]);
+    expect(await api.agents.list.query()).toEqual([]);
+    expect((await api.runs.list.query()).items).toEqual([]);
   });
 });

@@ -89,3 +89,43 @@ export async function expectTrpcError(p: Promise<unknown>, code: string): Promis
   }
   throw new Error(`expected ${code}, but the call succeeded`);
 }
+
+// ── Runs ────────────────────────────────────────────────────────────────────────────────────────────
+
+export type Api = ReturnType<typeof client>;
+export const BYOK_KEY = "sk-test-byok-4f9c2a7e1d3b5a6c8e0f";
+
+/** Gives the team a `custom` key pointing at the fake model and an agent using `custom/<model>`. */
+export async function agentOnFakeModel(api: Api, model = "echo", opts: { apiKey?: string; name?: string } = {}) {
+  const { env } = await import("cloudflare:test");
+  await api.providerKeys.set.mutate({ provider: "custom", apiKey: opts.apiKey ?? BYOK_KEY, baseUrl: `${env.FAKE_MODEL_URL}/v1` });
+  return api.agents.create.mutate({ templateId: "personal-assistant", name: opts.name ?? `Agent ${model}`, model: `custom/${model}` });
+}
+
+/** Polls runs.get until the run reaches one of `statuses` (a final one by default). */
+export async function waitForRun(api: Api, id: string, statuses: string[] = ["succeeded", "failed", "canceled"], timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await api.runs.get.query({ id });
+    if (statuses.includes(run.status)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${id} still ${run.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface FakeRequest {
+  model: string;
+  authorization: string | null;
+  stream: boolean;
+  messages: { role: string; content: string }[];
+  startedAt: number;
+  endedAt: number | null;
+  status: number;
+}
+
+/** What the fake model received whose last user message contains `marker`. */
+export async function fakeRequests(marker: string): Promise<FakeRequest[]> {
+  const { env } = await import("cloudflare:test");
+  const all = (await (await fetch(`${env.FAKE_MODEL_URL}/__requests`)).json()) as FakeRequest[];
+  return all.filter((r) => r.messages.some((m) => m.role === "user" && m.content.includes(marker)));
+}

@@ -106,3 +106,96 @@ export const apiKeys = sqliteTable(
   },
   (t) => [uniqueIndex("api_keys_hash_idx").on(t.keyHash), index("api_keys_tenant_idx").on(t.tenantId)],
 );
+
+// ── Models, agents, runs ────────────────────────────────────────────────────────────────────────────
+
+/** BYOK provider keys: AES-GCM ciphertext bound to (tenant, provider); only last4 is ever shown. */
+export const providerKeys = sqliteTable(
+  "provider_keys",
+  {
+    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    provider: text("provider", { enum: ["openai", "anthropic", "google", "custom"] }).notNull(),
+    ciphertext: text("ciphertext").notNull(),
+    last4: text("last4").notNull(),
+    baseUrl: text("base_url"),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.provider] })],
+);
+
+export const agents = sqliteTable(
+  "agents",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    templateId: text("template_id").notNull(),
+    model: text("model").notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+    /** Deleted agents keep their run history; they just stop being listed or runnable. */
+    deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("agents_tenant_idx").on(t.tenantId)],
+);
+
+export const runs = sqliteTable(
+  "runs",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    agentId: text("agent_id").notNull().references(() => agents.id),
+    status: text("status", { enum: ["queued", "running", "succeeded", "failed", "canceled"] }).notNull(),
+    source: text("source", { enum: ["dashboard", "api", "telegram", "webchat"] }).notNull(),
+    input: text("input").notNull(),
+    output: text("output"),
+    error: text("error"),
+    /** The model this run was asked of (the agent's model when it was created). */
+    model: text("model").notNull(),
+    idempotencyKey: text("idempotency_key"),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    attempts: integer("attempts").notNull().default(0),
+    /** While running: when the executor's claim lapses and the reaper may fail the run. */
+    leaseExpiresAt: integer("lease_expires_at", { mode: "timestamp_ms" }),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }),
+    finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    uniqueIndex("runs_idempotency_idx").on(t.tenantId, t.idempotencyKey),
+    index("runs_tenant_created_idx").on(t.tenantId, t.createdAt, t.id),
+    index("runs_agent_created_idx").on(t.agentId, t.createdAt),
+    index("runs_status_idx").on(t.status, t.updatedAt),
+  ],
+);
+
+/** The status timeline of a run (queued, started, retry, succeeded, …), for people reading it. */
+export const runEvents = sqliteTable(
+  "run_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    runId: text("run_id").notNull().references(() => runs.id, { onDelete: "cascade" }),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+    kind: text("kind").notNull(),
+    message: text("message"),
+  },
+  (t) => [index("run_events_run_idx").on(t.runId)],
+);
+
+/** Files a run produced, stored in R2 under tenant/<tenantId>/runs/<runId>/. */
+export const runArtifacts = sqliteTable(
+  "run_artifacts",
+  {
+    runId: text("run_id").notNull().references(() => runs.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    contentType: text("content_type").notNull(),
+    size: integer("size").notNull(),
+    r2Key: text("r2_key").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.name] })],
+);

@@ -1,15 +1,24 @@
 // Small primitives on Web Crypto, shared by every secret the platform handles.
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
-export function randomBytes(n: number): Uint8Array {
+export function randomBytes(n: number): Uint8Array<ArrayBuffer> {
   return crypto.getRandomValues(new Uint8Array(n));
 }
 
 export function base64url(bytes: Uint8Array): string {
+  return toBase64(bytes).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+function toBase64(bytes: Uint8Array): string {
   let s = "";
   for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return btoa(s);
+}
+
+function fromBase64(b64: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 }
 
 export function hex(bytes: ArrayBuffer | Uint8Array): string {
@@ -21,7 +30,55 @@ export async function sha256(text: string): Promise<string> {
   return hex(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
 }
 
-/** `prefix_` + a random url-safe id; sortable enough for humans, unguessable for everyone else. */
+/** `prefix_` + a random url-safe id; unguessable, so ids never need to be secret. */
 export function newId(prefix: string): string {
   return `${prefix}_${base64url(randomBytes(12))}`;
+}
+
+// ── AES-GCM for secrets at rest (BYOK keys) ─────────────────────────────────────────────────────────
+
+const aesKeys = new Map<string, Promise<CryptoKey>>();
+function aesKey(keyB64: string): Promise<CryptoKey> {
+  let k = aesKeys.get(keyB64);
+  if (!k) {
+    k = crypto.subtle.importKey("raw", fromBase64(keyB64), "AES-GCM", false, ["encrypt", "decrypt"]);
+    aesKeys.set(keyB64, k);
+  }
+  return k;
+}
+
+/**
+ * Encrypts `plaintext` as `v1.<iv>.<ciphertext>` (base64). `context` is authenticated but not
+ * stored (e.g. "tenant:provider"), so a ciphertext copied to another row fails to decrypt.
+ */
+export async function encryptSecret(keyB64: string, plaintext: string, context: string): Promise<string> {
+  const iv = randomBytes(12);
+  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(context) }, await aesKey(keyB64), encoder.encode(plaintext));
+  return `v1.${toBase64(iv)}.${toBase64(new Uint8Array(ct))}`;
+}
+
+export async function decryptSecret(keyB64: string, sealed: string, context: string): Promise<string> {
+  const [version, iv, ct] = sealed.split(".");
+  if (version !== "v1" || !iv || !ct) throw new Error("Unknown secret format");
+  const pt = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromBase64(iv), additionalData: encoder.encode(context) }, await aesKey(keyB64), fromBase64(ct));
+  return decoder.decode(pt);
+}
+
+// ── HMAC for short-lived signed URLs ────────────────────────────────────────────────────────────────
+
+async function hmacKey(secret: string, purpose: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", encoder.encode(`${purpose}:${secret}`), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+}
+
+export async function hmacSign(secret: string, purpose: string, message: string): Promise<string> {
+  return base64url(new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret, purpose), encoder.encode(message))));
+}
+
+export async function hmacVerify(secret: string, purpose: string, message: string, signature: string): Promise<boolean> {
+  try {
+    const sig = fromBase64(signature.replaceAll("-", "+").replaceAll("_", "/") + "=".repeat((4 - (signature.length % 4)) % 4));
+    return await crypto.subtle.verify("HMAC", await hmacKey(secret, purpose), sig, encoder.encode(message));
+  } catch {
+    return false;
+  }
 }

@@ -1,11 +1,18 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { router } from "./init";
+import { agentsRouter, templatesRouter } from "./routers/agents";
 import { apiKeysRouter } from "./routers/api-keys";
+import { providerKeysRouter } from "./routers/provider-keys";
+import { runsRouter } from "./routers/runs";
 import { tenantsRouter } from "./routers/tenants";
 
 export const appRouter = router({
   tenants: tenantsRouter,
   apiKeys: apiKeysRouter,
+  providerKeys: providerKeysRouter,
+  templates: templatesRouter,
+  agents: agentsRouter,
+  runs: runsRouter,
 });
 
 export type AppRouter = typeof appRouter;

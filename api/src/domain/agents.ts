@@ -1,0 +1,76 @@
+import { and, asc, eq, isNull } from "drizzle-orm";
+import { findTemplate, type Agent, type CreateAgentInput, type UpdateAgentInput } from "@autoclaw/shared";
+import type { Db } from "../db/client";
+import { agents } from "../db/schema";
+import { newId } from "./crypto";
+import { DomainError, notFound } from "./errors";
+
+type Row = typeof agents.$inferSelect;
+export const toAgent = (r: Row): Agent => ({
+  id: r.id,
+  name: r.name,
+  templateId: r.templateId,
+  model: r.model,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+});
+
+/** R2 prefix of an agent's OpenClaw workspace; the tenant runtime bootstraps from it. */
+export const workspacePrefix = (tenantId: string, agentId: string) => `tenant/${tenantId}/openclaw/workspace/${agentId}/`;
+
+export async function createAgent(db: Db, bucket: R2Bucket, tenantId: string, input: CreateAgentInput): Promise<Agent> {
+  const template = findTemplate(input.templateId);
+  if (!template) throw new DomainError("BAD_REQUEST", `Unknown template "${input.templateId}"`);
+  const id = newId("ag");
+  // Workspace files first: an agent row never exists without its persona.
+  await Promise.all(
+    Object.entries(template.files).map(([file, content]) =>
+      bucket.put(workspacePrefix(tenantId, id) + file, content, { httpMetadata: { contentType: "text/markdown; charset=utf-8" } }),
+    ),
+  );
+  const [row] = await db
+    .insert(agents)
+    .values({ id, tenantId, name: input.name, templateId: template.id, model: input.model ?? template.defaultModel, updatedAt: new Date() })
+    .returning();
+  return toAgent(row!);
+}
+
+export async function listAgents(db: Db, tenantId: string): Promise<Agent[]> {
+  const rows = await db.query.agents.findMany({ where: and(eq(agents.tenantId, tenantId), isNull(agents.deletedAt)), orderBy: asc(agents.createdAt) });
+  return rows.map(toAgent);
+}
+
+/** The live agent with this id in this tenant; another tenant's agent is simply not found. */
+export async function getAgentRow(db: Db, tenantId: string, id: string): Promise<Row> {
+  const row = await db.query.agents.findFirst({ where: and(eq(agents.id, id), eq(agents.tenantId, tenantId), isNull(agents.deletedAt)) });
+  if (!row) throw notFound("Agent");
+  return row;
+}
+
+export async function updateAgent(db: Db, tenantId: string, input: UpdateAgentInput): Promise<Agent> {
+  await getAgentRow(db, tenantId, input.id);
+  const [row] = await db
+    .update(agents)
+    .set({ ...(input.name !== undefined && { name: input.name }), ...(input.model !== undefined && { model: input.model }), updatedAt: new Date() })
+    .where(and(eq(agents.id, input.id), eq(agents.tenantId, tenantId)))
+    .returning();
+  return toAgent(row!);
+}
+
+/** Deleting keeps the agent's run history readable; its workspace files go. */
+export async function removeAgent(db: Db, bucket: R2Bucket, tenantId: string, id: string): Promise<void> {
+  await getAgentRow(db, tenantId, id);
+  await db.update(agents).set({ deletedAt: new Date(), updatedAt: new Date() }).where(and(eq(agents.id, id), eq(agents.tenantId, tenantId)));
+  const listed = await bucket.list({ prefix: workspacePrefix(tenantId, id) });
+  if (listed.objects.length) await bucket.delete(listed.objects.map((o) => o.key));
+}
+
+/** The persona files of an agent, as the model's system prompt until the tenant runtime runs turns. */
+export async function agentInstructions(bucket: R2Bucket, tenantId: string, agentId: string): Promise<string> {
+  const parts: string[] = [];
+  for (const file of ["IDENTITY.md", "SOUL.md", "AGENTS.md"]) {
+    const obj = await bucket.get(workspacePrefix(tenantId, agentId) + file);
+    if (obj) parts.push(await obj.text());
+  }
+  return parts.join("\n\n");
+}

@@ -1,0 +1,65 @@
+import { and, eq } from "drizzle-orm";
+import type { Provider, ProviderKeySummary, SetProviderKeyInput } from "@autoclaw/shared";
+import type { Settings } from "../config";
+import type { Db } from "../db/client";
+import { providerKeys } from "../db/schema";
+import { decryptSecret, encryptSecret } from "./crypto";
+import { DomainError } from "./errors";
+
+const context = (tenantId: string, provider: Provider) => `provider-key:${tenantId}:${provider}`;
+
+type Row = typeof providerKeys.$inferSelect;
+const summary = (r: Row): ProviderKeySummary => ({ provider: r.provider, last4: r.last4, baseUrl: r.baseUrl, updatedAt: r.updatedAt.toISOString() });
+
+/** Loopback, link-local, private ranges and local names: reachable only inside our own network. */
+export function isPrivateHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  if (h === "localhost" || h.endsWith(".localhost") || h.endsWith(".local") || h.endsWith(".internal")) return true;
+  if (h === "::1" || h === "::" || h.startsWith("fc") || h.startsWith("fd") || h.startsWith("fe80")) return true;
+  const m = h.match(/^(\d+)\.(\d+)\.(\d+)\.(\d+)$/);
+  if (!m) return false;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a === 127 || a === 10 || a === 0 || (a === 169 && b === 254) || (a === 192 && b === 168) || (a === 172 && b >= 16 && b <= 31) || (a === 100 && b >= 64 && b <= 127);
+}
+
+/** A custom provider's base URL must be public https unless the operator allows private URLs. */
+export function checkCustomBaseUrl(baseUrl: string, s: Settings): string {
+  const url = new URL(baseUrl);
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new DomainError("BAD_REQUEST", "The base URL must be http(s)");
+  if (!s.ALLOW_PRIVATE_MODEL_URLS && (url.protocol !== "https:" || isPrivateHost(url.hostname))) {
+    throw new DomainError("BAD_REQUEST", "The base URL must be a public https address");
+  }
+  return url.toString().replace(/\/+$/, "");
+}
+
+export async function setProviderKey(db: Db, s: Settings, tenantId: string, input: SetProviderKeyInput): Promise<ProviderKeySummary> {
+  const baseUrl = input.provider === "custom" ? checkCustomBaseUrl(input.baseUrl!, s) : null;
+  const ciphertext = await encryptSecret(s.ENCRYPTION_KEY, input.apiKey, context(tenantId, input.provider));
+  const values = { tenantId, provider: input.provider, ciphertext, last4: input.apiKey.slice(-4), baseUrl, updatedAt: new Date() };
+  const [row] = await db
+    .insert(providerKeys)
+    .values(values)
+    .onConflictDoUpdate({ target: [providerKeys.tenantId, providerKeys.provider], set: { ciphertext, last4: values.last4, baseUrl, updatedAt: values.updatedAt } })
+    .returning();
+  return summary(row!);
+}
+
+export async function listProviderKeys(db: Db, tenantId: string): Promise<ProviderKeySummary[]> {
+  const rows = await db.query.providerKeys.findMany({ where: eq(providerKeys.tenantId, tenantId), orderBy: providerKeys.provider });
+  return rows.map(summary);
+}
+
+export async function removeProviderKey(db: Db, tenantId: string, provider: Provider): Promise<void> {
+  const gone = await db
+    .delete(providerKeys)
+    .where(and(eq(providerKeys.tenantId, tenantId), eq(providerKeys.provider, provider)))
+    .returning({ provider: providerKeys.provider });
+  if (gone.length === 0) throw new DomainError("NOT_FOUND", "No key is stored for that provider");
+}
+
+/** The decrypted key for one provider, for the model module only; never returned to a client. */
+export async function providerCredentials(db: Db, s: Settings, tenantId: string, provider: Provider): Promise<{ apiKey: string; baseUrl: string | null } | undefined> {
+  const row = await db.query.providerKeys.findFirst({ where: and(eq(providerKeys.tenantId, tenantId), eq(providerKeys.provider, provider)) });
+  if (!row) return undefined;
+  return { apiKey: await decryptSecret(s.ENCRYPTION_KEY, row.ciphertext, context(tenantId, provider)), baseUrl: row.baseUrl };
+}

@@ -1,0 +1,285 @@
+// Runs: every agent turn, whatever its source, goes through these rules (DESIGN.md "Runs").
+import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import type { CreateRunInput, ListRunsQuery, Run, RunSource, RunStatus, RunSummary } from "@autoclaw/shared";
+import type { Settings } from "../config";
+import type { Db } from "../db/client";
+import { runArtifacts, runEvents, runs } from "../db/schema";
+import { chatCompletion, ModelError } from "../model/client";
+import { resolveUpstream } from "../model/upstream";
+import { agentInstructions, getAgentRow } from "./agents";
+import { hmacSign, hmacVerify, newId } from "./crypto";
+import { DomainError, notFound } from "./errors";
+
+export interface RunDeps {
+  db: Db;
+  settings: Settings;
+  queue: Queue<RunMessage>;
+  bucket: R2Bucket;
+}
+
+/** What RUN_QUEUE carries: only the id; everything else is read from D1 when the run executes. */
+export interface RunMessage {
+  runId: string;
+}
+
+type Row = typeof runs.$inferSelect;
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+const toSummary = (r: Row): RunSummary => ({
+  id: r.id,
+  agentId: r.agentId,
+  status: r.status,
+  source: r.source,
+  input: r.input,
+  error: r.error,
+  usage: { inputTokens: r.inputTokens, outputTokens: r.outputTokens },
+  attempts: r.attempts,
+  createdAt: r.createdAt.toISOString(),
+  startedAt: iso(r.startedAt),
+  finishedAt: iso(r.finishedAt),
+});
+
+async function addEvent(db: Db, runId: string, kind: string, message: string | null = null) {
+  await db.insert(runEvents).values({ runId, kind, message, at: new Date() });
+}
+
+// ── Creating, reading, cancelling ───────────────────────────────────────────────────────────────────
+
+export async function createRun(deps: RunDeps, tenantId: string, input: CreateRunInput, source: RunSource): Promise<{ id: string; status: RunStatus }> {
+  const { db } = deps;
+  if (input.idempotencyKey) {
+    const existing = await findByIdempotencyKey(db, tenantId, input.idempotencyKey);
+    if (existing) return sameRequestOrConflict(existing, input);
+  }
+  const agent = await getAgentRow(db, tenantId, input.agentId);
+  // Refuse now, with a reason the user can act on, rather than fail later in the queue.
+  await resolveUpstream(db, deps.settings, tenantId, agent.model);
+
+  const now = new Date();
+  const id = newId("run");
+  const inserted = await db
+    .insert(runs)
+    .values({ id, tenantId, agentId: agent.id, status: "queued", source, input: input.input, model: agent.model, idempotencyKey: input.idempotencyKey, createdAt: now, updatedAt: now })
+    .onConflictDoNothing()
+    .returning({ id: runs.id });
+  if (inserted.length === 0) {
+    // Lost a race with the same idempotency key: the other request's run is the run.
+    return sameRequestOrConflict((await findByIdempotencyKey(db, tenantId, input.idempotencyKey!))!, input);
+  }
+  await addEvent(db, id, "queued", `from ${source}`);
+  // If this send is lost, the reaper re-sends runs left queued (reapRuns), so the run is never lost.
+  await deps.queue.send({ runId: id });
+  return { id, status: "queued" };
+}
+
+function findByIdempotencyKey(db: Db, tenantId: string, key: string) {
+  return db.query.runs.findFirst({ where: and(eq(runs.tenantId, tenantId), eq(runs.idempotencyKey, key)) });
+}
+
+function sameRequestOrConflict(existing: Row, input: CreateRunInput) {
+  if (existing.agentId !== input.agentId || existing.input !== input.input) {
+    throw new DomainError("CONFLICT", "That idempotency key was already used for a different run");
+  }
+  return { id: existing.id, status: existing.status };
+}
+
+async function getRunRow(db: Db, tenantId: string, id: string): Promise<Row> {
+  const row = await db.query.runs.findFirst({ where: and(eq(runs.id, id), eq(runs.tenantId, tenantId)) });
+  if (!row) throw notFound("Run");
+  return row;
+}
+
+export async function getRun(deps: Pick<RunDeps, "db" | "settings">, tenantId: string, id: string): Promise<Run> {
+  const row = await getRunRow(deps.db, tenantId, id);
+  const [events, artifacts] = await Promise.all([
+    deps.db.query.runEvents.findMany({ where: eq(runEvents.runId, id), orderBy: runEvents.id }),
+    deps.db.query.runArtifacts.findMany({ where: eq(runArtifacts.runId, id), orderBy: runArtifacts.name }),
+  ]);
+  return {
+    ...toSummary(row),
+    output: row.output,
+    model: row.model,
+    events: events.map((e) => ({ at: e.at.toISOString(), kind: e.kind, message: e.message })),
+    artifacts: await Promise.all(
+      artifacts.map(async (a) => ({ name: a.name, contentType: a.contentType, size: a.size, url: await signArtifactUrl(deps.settings, tenantId, id, a.name) })),
+    ),
+  };
+}
+
+const encodeCursor = (r: { createdAt: Date; id: string }) => btoa(`${r.createdAt.getTime()}:${r.id}`);
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [ms, id] = atob(cursor).split(":");
+    if (ms && id && /^\d+$/.test(ms)) return { createdAt: new Date(Number(ms)), id };
+  } catch {
+    /* fall through */
+  }
+  throw new DomainError("BAD_REQUEST", "Invalid cursor");
+}
+
+/** Newest first, paged by (createdAt, id) so pages never skip or repeat a run. */
+export async function listRuns(db: Db, tenantId: string, input: ListRunsQuery) {
+  const after = input.cursor ? decodeCursor(input.cursor) : undefined;
+  const rows = await db
+    .select()
+    .from(runs)
+    .where(
+      and(
+        eq(runs.tenantId, tenantId),
+        input.agentId ? eq(runs.agentId, input.agentId) : undefined,
+        input.status ? eq(runs.status, input.status) : undefined,
+        after ? or(lt(runs.createdAt, after.createdAt), and(eq(runs.createdAt, after.createdAt), lt(runs.id, after.id))) : undefined,
+      ),
+    )
+    .orderBy(desc(runs.createdAt), desc(runs.id))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  return { items: page.map(toSummary), nextCursor: rows.length > input.limit ? encodeCursor(page.at(-1)!) : null };
+}
+
+/** Only a run that has not started can be cancelled; its queue message then finds nothing to do. */
+export async function cancelRun(db: Db, tenantId: string, id: string): Promise<{ id: string; status: RunStatus }> {
+  const now = new Date();
+  const [row] = await db
+    .update(runs)
+    .set({ status: "canceled", finishedAt: now, updatedAt: now, leaseExpiresAt: null })
+    .where(and(eq(runs.id, id), eq(runs.tenantId, tenantId), eq(runs.status, "queued")))
+    .returning({ id: runs.id });
+  if (!row) {
+    const existing = await getRunRow(db, tenantId, id);
+    throw new DomainError("PRECONDITION_FAILED", `The run is already ${existing.status}; only queued runs can be cancelled`);
+  }
+  await addEvent(db, id, "canceled");
+  return { id, status: "canceled" };
+}
+
+// ── Signed artifact URLs ────────────────────────────────────────────────────────────────────────────
+
+const ARTIFACT_URL_TTL_MS = 15 * 60_000;
+const artifactMessage = (tenantId: string, runId: string, name: string, exp: number) => `${tenantId}:${runId}:${name}:${exp}`;
+
+export async function signArtifactUrl(s: Settings, tenantId: string, runId: string, name: string, now = Date.now()): Promise<string> {
+  const exp = now + ARTIFACT_URL_TTL_MS;
+  const sig = await hmacSign(s.BETTER_AUTH_SECRET, "artifact", artifactMessage(tenantId, runId, name, exp));
+  return `/api/artifacts/${encodeURIComponent(runId)}/${encodeURIComponent(name)}?exp=${exp}&sig=${sig}`;
+}
+
+/** The artifact a signed URL names, or undefined when the signature is wrong or expired. */
+export async function openSignedArtifact(db: Db, s: Settings, bucket: R2Bucket, runId: string, name: string, exp: string | null, sig: string | null) {
+  if (!exp || !sig || !/^\d+$/.test(exp) || Number(exp) < Date.now()) return undefined;
+  const artifact = await db.query.runArtifacts.findFirst({ where: and(eq(runArtifacts.runId, runId), eq(runArtifacts.name, name)) });
+  if (!artifact) return undefined;
+  if (!(await hmacVerify(s.BETTER_AUTH_SECRET, "artifact", artifactMessage(artifact.tenantId, runId, name, Number(exp)), sig))) return undefined;
+  const object = await bucket.get(artifact.r2Key);
+  return object ? { artifact, object } : undefined;
+}
+
+// ── Executing (called by the AgentSession Durable Object, one run of an agent at a time) ────────────
+
+export type RunOutcome = "done" | "retry" | "skipped";
+
+/** queued → running, only if still queued: a redelivered or duplicate message claims nothing. */
+async function claimRun(db: Db, runId: string, leaseMs: number): Promise<Row | undefined> {
+  const now = new Date();
+  const [row] = await db
+    .update(runs)
+    .set({ status: "running", attempts: sql`${runs.attempts} + 1`, startedAt: sql`coalesce(${runs.startedAt}, ${now.getTime()})`, leaseExpiresAt: new Date(now.getTime() + leaseMs), updatedAt: now })
+    .where(and(eq(runs.id, runId), eq(runs.status, "queued")))
+    .returning();
+  return row;
+}
+
+async function finishRun(db: Db, runId: string, status: "succeeded" | "failed", patch: { output?: string; error?: string; inputTokens?: number; outputTokens?: number }) {
+  const now = new Date();
+  const [row] = await db
+    .update(runs)
+    .set({ status, ...patch, error: patch.error ?? null, finishedAt: now, updatedAt: now, leaseExpiresAt: null })
+    .where(and(eq(runs.id, runId), eq(runs.status, "running")))
+    .returning({ id: runs.id });
+  if (row) await addEvent(db, runId, status, status === "failed" ? (patch.error ?? null) : null);
+}
+
+export async function executeRun(deps: RunDeps, runId: string): Promise<RunOutcome> {
+  const { db, settings: s, bucket } = deps;
+  const run = await claimRun(db, runId, s.MODEL_TIMEOUT_MS + 60_000);
+  if (!run) return "skipped";
+  await addEvent(db, runId, "started", run.attempts > 1 ? `attempt ${run.attempts}` : null);
+  try {
+    const upstream = await resolveUpstream(db, s, run.tenantId, run.model, { run: run.id, agent: run.agentId });
+    const instructions = await agentInstructions(bucket, run.tenantId, run.agentId);
+    const result = await chatCompletion(upstream, {
+      messages: [...(instructions ? [{ role: "system" as const, content: instructions }] : []), { role: "user", content: run.input }],
+      timeoutMs: s.MODEL_TIMEOUT_MS,
+    });
+    await storeArtifact(deps, run, "output.md", result.text, "text/markdown; charset=utf-8");
+    await finishRun(db, runId, "succeeded", { output: result.text, inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens });
+    return "done";
+  } catch (e) {
+    if (e instanceof DomainError || (e instanceof ModelError && e.kind === "provider")) {
+      await finishRun(db, runId, "failed", { error: e.message });
+      return "done";
+    }
+    const reason = e instanceof ModelError ? e.message : "Internal error while running the agent";
+    if (!(e instanceof ModelError)) console.error(`run ${runId} failed unexpectedly:`, e instanceof Error ? `${e.name}: ${e.message}` : e);
+    await requeueRun(db, runId, reason);
+    return "retry";
+  }
+}
+
+async function storeArtifact(deps: RunDeps, run: Row, name: string, body: string, contentType: string) {
+  const r2Key = `tenant/${run.tenantId}/runs/${run.id}/${name}`;
+  const size = new TextEncoder().encode(body).byteLength;
+  await deps.bucket.put(r2Key, body, { httpMetadata: { contentType } });
+  await deps.db
+    .insert(runArtifacts)
+    .values({ runId: run.id, tenantId: run.tenantId, name, contentType, size, r2Key })
+    .onConflictDoUpdate({ target: [runArtifacts.runId, runArtifacts.name], set: { size, contentType } });
+}
+
+/** A transient failure: back to queued (keeping the reason) for the queue to redeliver after backoff. */
+async function requeueRun(db: Db, runId: string, reason: string) {
+  const [row] = await db
+    .update(runs)
+    .set({ status: "queued", error: reason, leaseExpiresAt: null, updatedAt: new Date() })
+    .where(and(eq(runs.id, runId), eq(runs.status, "running")))
+    .returning({ id: runs.id });
+  if (row) await addEvent(db, runId, "retrying", reason);
+}
+
+export function retryDelaySeconds(s: Settings, attempts: number): number {
+  return Math.min(300, s.RUN_RETRY_DELAY_SECONDS * 2 ** Math.max(0, attempts - 1));
+}
+
+/** The queue gave up on a run (its retries are spent): fail it with the last reason it had. */
+export async function failDeadLetteredRun(db: Db, runId: string) {
+  const now = new Date();
+  const [row] = await db
+    .update(runs)
+    .set({ status: "failed", error: sql`'Gave up after ' || ${runs.attempts} || ' attempts. Last error: ' || coalesce(${runs.error}, 'unknown')`, finishedAt: now, updatedAt: now, leaseExpiresAt: null })
+    .where(and(eq(runs.id, runId), inArray(runs.status, ["queued", "running"])))
+    .returning({ error: runs.error });
+  if (row) await addEvent(db, runId, "failed", row.error);
+}
+
+// ── The reaper (cron): nothing stays running or queued forever ─────────────────────────────────────
+
+/** A queued run this old has lost its queue message (or waits behind a very long line): send it again. */
+const STALE_QUEUED_MS = 10 * 60_000;
+
+export async function reapRuns(deps: Pick<RunDeps, "db" | "queue">, now = new Date()): Promise<{ failed: number; resent: number }> {
+  const { db } = deps;
+  const expired = await db
+    .update(runs)
+    .set({ status: "failed", error: "The run stopped responding (its executor's lease expired)", finishedAt: now, updatedAt: now, leaseExpiresAt: null })
+    .where(and(eq(runs.status, "running"), lt(runs.leaseExpiresAt, now)))
+    .returning({ id: runs.id, error: runs.error });
+  for (const r of expired) await addEvent(db, r.id, "failed", r.error);
+
+  const stale = await db
+    .update(runs)
+    .set({ updatedAt: now })
+    .where(and(eq(runs.status, "queued"), lt(runs.updatedAt, new Date(now.getTime() - STALE_QUEUED_MS))))
+    .returning({ id: runs.id });
+  if (stale.length) await deps.queue.sendBatch(stale.map((r) => ({ body: { runId: r.id } })));
+  return { failed: expired.length, resent: stale.length };
+}

@@ -1,0 +1,140 @@
+// The one place that talks to model providers: OpenAI-compatible chat completions, streamed or not,
+// with a timeout, usage extraction and errors sorted into "the provider refused" (fail the run now)
+// and "try again later" (5xx, 429, timeouts, network).
+import type { Upstream } from "./upstream";
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface ChatResult {
+  text: string;
+  usage: Usage;
+}
+
+export type ModelErrorKind = "provider" | "transient";
+
+export class ModelError extends Error {
+  readonly kind: ModelErrorKind;
+  readonly status: number | undefined;
+  constructor(kind: ModelErrorKind, message: string, status?: number) {
+    super(message);
+    this.name = "ModelError";
+    this.kind = kind;
+    this.status = status;
+  }
+}
+
+/** Removes the key, and anything that looks like a key, from text that may be shown or logged. */
+export function redact(text: string, secret: string): string {
+  let out = text;
+  if (secret) {
+    out = out.split(secret).join("[redacted]");
+    // Providers often echo a key partially ("sk-abc…xyz"): hide any long run that shares its edges.
+    if (secret.length >= 12) out = out.split(secret.slice(0, 8)).join("[redacted]").split(secret.slice(-6)).join("[redacted]");
+  }
+  return out.replace(/\b(sk|ak|key|pk|rk)[-_][A-Za-z0-9_\-*.]{8,}/g, "[redacted]").slice(0, 500);
+}
+
+function usageOf(u: unknown): Usage | undefined {
+  if (!u || typeof u !== "object") return undefined;
+  const o = u as Record<string, unknown>;
+  const inputTokens = Number(o.prompt_tokens ?? o.input_tokens ?? 0);
+  const outputTokens = Number(o.completion_tokens ?? o.output_tokens ?? 0);
+  return { inputTokens: Number.isFinite(inputTokens) ? inputTokens : 0, outputTokens: Number.isFinite(outputTokens) ? outputTokens : 0 };
+}
+
+async function errorText(res: Response): Promise<string> {
+  const body = await res.text().catch(() => "");
+  try {
+    const j = JSON.parse(body) as { error?: { message?: string } | string; message?: string };
+    const m = typeof j.error === "string" ? j.error : (j.error?.message ?? j.message);
+    if (m) return m;
+  } catch {
+    /* not JSON */
+  }
+  return body.slice(0, 300) || res.statusText;
+}
+
+export interface ChatOptions {
+  messages: ChatMessage[];
+  stream?: boolean;
+  timeoutMs: number;
+  /** Called with each piece of streamed text. */
+  onDelta?: (text: string) => void;
+}
+
+export async function chatCompletion(upstream: Upstream, opts: ChatOptions): Promise<ChatResult> {
+  const stream = opts.stream ?? true;
+  const body = { model: upstream.model, messages: opts.messages, stream, ...(stream && { stream_options: { include_usage: true } }) };
+  const signal = AbortSignal.timeout(opts.timeoutMs);
+  let res: Response;
+  try {
+    res = await fetch(upstream.url, { method: "POST", headers: { "content-type": "application/json", ...upstream.headers }, body: JSON.stringify(body), signal });
+  } catch (e) {
+    throw networkError(e, opts.timeoutMs, upstream.secret);
+  }
+  if (!res.ok) {
+    const message = redact(await errorText(res), upstream.secret);
+    const transient = res.status === 429 || res.status === 408 || res.status >= 500;
+    throw new ModelError(transient ? "transient" : "provider", `Model provider answered ${res.status}: ${message}`, res.status);
+  }
+  try {
+    if (stream && (res.headers.get("content-type") ?? "").includes("text/event-stream")) return await readStream(res, opts.onDelta);
+    const j = (await res.json()) as { choices?: { message?: { content?: string } }[]; usage?: unknown };
+    const text = j.choices?.[0]?.message?.content ?? "";
+    opts.onDelta?.(text);
+    return { text, usage: usageOf(j.usage) ?? { inputTokens: 0, outputTokens: 0 } };
+  } catch (e) {
+    if (e instanceof ModelError) throw e;
+    throw networkError(e, opts.timeoutMs, upstream.secret);
+  }
+}
+
+function networkError(e: unknown, timeoutMs: number, secret: string): ModelError {
+  if (e instanceof DOMException && (e.name === "TimeoutError" || e.name === "AbortError")) {
+    return new ModelError("transient", `Model provider did not answer within ${Math.round(timeoutMs / 1000)} s`);
+  }
+  return new ModelError("transient", `Could not reach the model provider: ${redact(e instanceof Error ? e.message : String(e), secret)}`);
+}
+
+/** Server-sent events from an OpenAI-compatible stream: text deltas and, last, usage. */
+async function readStream(res: Response, onDelta?: (t: string) => void): Promise<ChatResult> {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  let text = "";
+  let usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += value;
+    let nl: number;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (!line.startsWith("data:")) continue;
+      const data = line.slice(5).trim();
+      if (data === "[DONE]") continue;
+      let chunk: { choices?: { delta?: { content?: string } }[]; usage?: unknown; error?: { message?: string } };
+      try {
+        chunk = JSON.parse(data);
+      } catch {
+        continue;
+      }
+      if (chunk.error) throw new ModelError("transient", `Model stream failed: ${chunk.error.message ?? "unknown error"}`);
+      const delta = chunk.choices?.[0]?.delta?.content;
+      if (delta) {
+        text += delta;
+        onDelta?.(delta);
+      }
+      usage = usageOf(chunk.usage) ?? usage;
+    }
+  }
+  return { text, usage };
+}

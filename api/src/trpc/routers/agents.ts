@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { agent, agentIdInput, createAgentInput, templateSummary, TEMPLATES, toTemplateSummary, updateAgentInput } from "@autoclaw/shared";
+import { createAgent, getAgentRow, listAgents, removeAgent, toAgent, updateAgent } from "../../domain/agents";
+import { publicProcedure, router, tenantProcedure } from "../init";
+
+export const templatesRouter = router({
+  list: publicProcedure.output(z.array(templateSummary)).query(() => TEMPLATES.map(toTemplateSummary)),
+});
+
+export const agentsRouter = router({
+  create: tenantProcedure.input(createAgentInput).output(agent).mutation(({ ctx, input }) => createAgent(ctx.db, ctx.env.ARTIFACTS, ctx.tenant.id, input)),
+  list: tenantProcedure.output(z.array(agent)).query(({ ctx }) => listAgents(ctx.db, ctx.tenant.id)),
+  get: tenantProcedure
+    .input(agentIdInput)
+    .output(agent)
+    .query(async ({ ctx, input }) => toAgent(await getAgentRow(ctx.db, ctx.tenant.id, input.id))),
+  update: tenantProcedure.input(updateAgentInput).output(agent).mutation(({ ctx, input }) => updateAgent(ctx.db, ctx.tenant.id, input)),
+  remove: tenantProcedure
+    .input(agentIdInput)
+    .output(z.object({ id: z.string() }))
+    .mutation(async ({ ctx, input }) => {
+      await removeAgent(ctx.db, ctx.env.ARTIFACTS, ctx.tenant.id, input.id);
+      return { id: input.id };
+    }),
+});

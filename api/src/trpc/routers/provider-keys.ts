@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { providerKeySummary, removeProviderKeyInput, setProviderKeyInput } from "@autoclaw/shared";
+import { listProviderKeys, removeProviderKey, setProviderKey } from "../../domain/provider-keys";
+import { router, tenantAdminProcedure, tenantProcedure } from "../init";
+
+export const providerKeysRouter = router({
+  /** Adds or replaces the team's key for a provider. The key is never returned, only its last 4. */
+  set: tenantAdminProcedure
+    .input(setProviderKeyInput)
+    .output(providerKeySummary)
+    .mutation(({ ctx, input }) => setProviderKey(ctx.db, ctx.settings, ctx.tenant.id, input)),
+
+  list: tenantProcedure.output(z.array(providerKeySummary)).query(({ ctx }) => listProviderKeys(ctx.db, ctx.tenant.id)),
+
+  remove: tenantAdminProcedure
+    .input(removeProviderKeyInput)
+    .output(z.array(providerKeySummary))
+    .mutation(async ({ ctx, input }) => {
+      await removeProviderKey(ctx.db, ctx.tenant.id, input.provider);
+      return listProviderKeys(ctx.db, ctx.tenant.id);
+    }),
+});

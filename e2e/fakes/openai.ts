@@ -1,0 +1,126 @@
+// A small OpenAI-compatible model server for tests, demos and benchmarks: `/v1/chat/completions`,
+// streamed (SSE, with a final usage chunk) or not. Never used by production code.
+//
+// The model name picks the behaviour, so a test sets it on the agent (`custom/<name>`):
+//   echo (default)   replies "Echo: <last user message>"
+//   fail-400         400 with an error that quotes part of the caller's key, as real providers do
+//   fail-503         503 every time
+//   flaky            503 the first time it sees a message, then answers like echo
+//   slow-<ms>        waits <ms> before answering like echo
+//   hang             never answers (the caller's timeout must fire)
+//   long-<chars>     answers with <chars> characters of text
+// `GET /__requests` lists what it received (auth header, model, messages, start/end times);
+// `POST /__reset` forgets them.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface RecordedRequest {
+  model: string;
+  authorization: string | null;
+  stream: boolean;
+  messages: { role: string; content: string }[];
+  startedAt: number;
+  endedAt: number | null;
+  status: number;
+}
+
+export interface FakeModel {
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+const tokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function readJson(req: IncomingMessage): Promise<any> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
+}
+
+function send(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+export async function startFakeModel(port = 0): Promise<FakeModel> {
+  const requests: RecordedRequest[] = [];
+  const seen = new Set<string>();
+
+  async function completions(req: IncomingMessage, res: ServerResponse) {
+    const body = await readJson(req);
+    const model = String(body.model ?? "echo");
+    const messages = (body.messages ?? []) as { role: string; content: string }[];
+    const last = [...messages].reverse().find((m) => m.role === "user")?.content ?? "";
+    const rec: RecordedRequest = { model, authorization: req.headers.authorization ?? null, stream: !!body.stream, messages, startedAt: Date.now(), endedAt: null, status: 200 };
+    requests.push(rec);
+    const done = (status: number) => {
+      rec.status = status;
+      rec.endedAt = Date.now();
+    };
+
+    if (model === "fail-400") {
+      const key = (req.headers.authorization ?? "").replace(/^Bearer /, "");
+      done(400);
+      return send(res, 400, { error: { message: `Incorrect API key provided: ${key.slice(0, 6)}…${key.slice(-4)} (full: ${key}). You can find your API key at the dashboard.`, type: "invalid_request_error" } });
+    }
+    if (model === "fail-503" || (model === "flaky" && !seen.has(last))) {
+      seen.add(last);
+      done(503);
+      return send(res, 503, { error: { message: "The model is overloaded. Please try again later." } });
+    }
+    if (model === "hang") return; // the caller gives up; the socket is closed with the server
+    const slow = model.match(/^slow-(\d+)$/);
+    if (slow) await sleep(Number(slow[1]));
+    const long = model.match(/^long-(\d+)$/);
+    const text = long ? "All work and no play makes a lobster a dull claw. ".repeat(Math.ceil(Number(long[1]) / 50)).slice(0, Number(long[1])) : `Echo: ${last}`;
+    const prompt = tokens(messages.map((m) => m.content).join("\n"));
+    const usage = { prompt_tokens: prompt, completion_tokens: tokens(text), total_tokens: prompt + tokens(text) };
+
+    if (!body.stream) {
+      done(200);
+      return send(res, 200, { id: `chatcmpl-${requests.length}`, object: "chat.completion", created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }], usage });
+    }
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    const id = `chatcmpl-${requests.length}`;
+    const chunk = (delta: object, extra: object = {}) =>
+      res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`);
+    chunk({ role: "assistant", content: "" });
+    for (const piece of text.match(/\S+\s*/g) ?? [text]) chunk({ content: piece });
+    res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", model, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`);
+    if (body.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", model, choices: [], usage })}\n\n`);
+    res.end("data: [DONE]\n\n");
+    done(200);
+  }
+
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? "").split("?")[0];
+    if (req.method === "POST" && path === "/v1/chat/completions") return void completions(req, res).catch((e) => send(res, 500, { error: { message: String(e) } }));
+    if (req.method === "GET" && path === "/v1/models") return send(res, 200, { object: "list", data: ["echo", "flaky", "fail-400", "fail-503", "hang"].map((id) => ({ id, object: "model" })) });
+    if (req.method === "GET" && path === "/__requests") return send(res, 200, requests);
+    if (req.method === "POST" && path === "/__reset") {
+      requests.length = 0;
+      seen.clear();
+      return send(res, 200, { ok: true });
+    }
+    send(res, 404, { error: { message: "not found" } });
+  });
+  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    requests,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+// `node e2e/fakes/openai.ts [port]`: run it on its own, e.g. to try the product by hand.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const fake = await startFakeModel(Number(process.argv[2] ?? 18999));
+  console.log(`Fake OpenAI-compatible model at ${fake.url}/v1 (models: echo, flaky, slow-<ms>, long-<n>, fail-400, fail-503, hang)`);
+}
