@@ -6,6 +6,7 @@ declare global {
     interface Env extends Bindings {
       TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
       FAKE_MODEL_URL: string;
+      ENCRYPTION_KEY: string;
     }
   }
 }

@@ -7,7 +7,7 @@ import { chatCompletion } from "../src/model/client";
 import { BYOK_KEY, agentOnFakeModel, rawCall, signUpWithTeam, unique, waitForRun } from "./helpers";
 
 afterEach(() => vi.restoreAllMocks());
-const KEY = env.ENCRYPTION_KEY as string;
+const KEY = env.ENCRYPTION_KEY;
 
 describe("BYOK provider keys", () => {
   it("encrypts with AES-GCM bound to its row: round trip works, another context or key does not", async () => {
