@@ -102,7 +102,7 @@ describe("runs through D1 → RUN_QUEUE → AgentSession → model → R2", () =
     expect(run.attempts).toBe(1);
     expect(run.error).toMatch(/Model provider answered 400: Incorrect API key provided/);
     expect(run.error).not.toContain(BYOK_KEY);
-    expect(run.error).not.toContain(BYOK_KEY.slice(0, 8));
+    expect(run.error).not.toContain(BYOK_KEY.slice(0, 5));
     expect(run.error).not.toContain(BYOK_KEY.slice(-6));
   });
 
@@ -214,6 +214,20 @@ describe("runs through D1 → RUN_QUEUE → AgentSession → model → R2", () =
     const gw = await expectTrpcError(api.runs.create.mutate({ agentId: agent.id, input: "hi" }), "PRECONDITION_FAILED");
     expect(gw.message).toMatch(/AI Gateway/);
     expect((await api.runs.list.query()).items).toEqual([]);
+  });
+
+  it("meters tokens per run, summed per day and per agent in usage.summary", async () => {
+    const { api } = await signUpWithTeam("usage");
+    const agent = await agentOnFakeModel(api);
+    const done = [];
+    for (const input of ["one", "two"]) done.push(await waitForRun(api, (await api.runs.create.mutate({ agentId: agent.id, input })).id));
+    const usage = await api.usage.summary.query({});
+    const inTok = done.reduce((n, r) => n + r.usage.inputTokens, 0);
+    const outTok = done.reduce((n, r) => n + r.usage.outputTokens, 0);
+    expect(usage.total).toEqual({ runs: 2, inputTokens: inTok, outputTokens: outTok });
+    expect(usage.perAgent).toEqual([{ agentId: agent.id, runs: 2, inputTokens: inTok, outputTokens: outTok }]);
+    expect(usage.perDay).toEqual([{ day: new Date().toISOString().slice(0, 10), runs: 2, inputTokens: inTok, outputTokens: outTok }]);
+    expect((await api.usage.summary.query({ to: "2020-01-01T00:00:00.000Z" })).total.runs).toBe(0);
   });
 
   it("marks runs from API keys as source api", async () => {

@@ -6,3 +6,4 @@ export * from "./models";
 export * from "./runs";
 export * from "./templates";
 export * from "./tenants";
+export * from "./usage";

@@ -6,7 +6,12 @@ import { Toaster } from "sonner";
 import { AppShell, RequireSession } from "./components/AppShell";
 import { Logo } from "./components/ui";
 import { makeQueryClient, makeTrpcClient, TRPCProvider } from "./lib/trpc";
+import { AgentPage } from "./pages/AgentPage";
+import { AgentsPage } from "./pages/AgentsPage";
 import { ApiKeysPage } from "./pages/ApiKeysPage";
+import { ModelKeysPage } from "./pages/ModelKeysPage";
+import { RunPage } from "./pages/RunPage";
+import { RunsPage } from "./pages/RunsPage";
 import { LoginPage, SignupPage } from "./pages/AuthPages";
 import { DashboardPage } from "./pages/DashboardPage";
 import { NewTeamPage } from "./pages/NewTeamPage";
@@ -36,6 +41,11 @@ const router = createBrowserRouter([
         children: [
           { path: "/", element: <Navigate to="/dashboard" replace /> },
           { path: "/dashboard", element: <DashboardPage /> },
+          { path: "/agents", element: <AgentsPage /> },
+          { path: "/agents/:id", element: <AgentPage /> },
+          { path: "/runs", element: <RunsPage /> },
+          { path: "/runs/:id", element: <RunPage /> },
+          { path: "/settings/keys", element: <ModelKeysPage /> },
           { path: "/settings/api-keys", element: <ApiKeysPage /> },
         ],
       },

@@ -31,14 +31,17 @@ export class ModelError extends Error {
   }
 }
 
-/** Removes the key, and anything that looks like a key, from text that may be shown or logged. */
+/**
+ * Removes the key from text that may be shown or logged. Providers echo keys partially
+ * ("sk-abc…wxyz"), so any run of 5+ key characters that occurs in the key goes, as does anything
+ * shaped like a key. At most the last 4 characters survive, which the product shows anyway.
+ */
 export function redact(text: string, secret: string): string {
-  let out = text;
-  if (secret) {
-    out = out.split(secret).join("[redacted]");
-    // Providers often echo a key partially ("sk-abc…xyz"): hide any long run that shares its edges.
-    if (secret.length >= 12) out = out.split(secret.slice(0, 8)).join("[redacted]").split(secret.slice(-6)).join("[redacted]");
-  }
+  const out = text.replace(/[A-Za-z0-9_\-.]{5,}/g, (token) => {
+    if (!secret) return token;
+    for (let i = 0; i + 5 <= token.length; i++) if (secret.includes(token.slice(i, i + 5))) return "[redacted]";
+    return token;
+  });
   return out.replace(/\b(sk|ak|key|pk|rk)[-_][A-Za-z0-9_\-*.]{8,}/g, "[redacted]").slice(0, 500);
 }
 

@@ -5,6 +5,7 @@ import { apiKeysRouter } from "./routers/api-keys";
 import { providerKeysRouter } from "./routers/provider-keys";
 import { runsRouter } from "./routers/runs";
 import { tenantsRouter } from "./routers/tenants";
+import { usageRouter } from "./routers/usage";
 
 export const appRouter = router({
   tenants: tenantsRouter,
@@ -13,6 +14,7 @@ export const appRouter = router({
   templates: templatesRouter,
   agents: agentsRouter,
   runs: runsRouter,
+  usage: usageRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -11,12 +11,15 @@ import { ErrorState, Loading, Logo } from "./ui";
 
 const NAV: { to: string; label: string; icon: string; soon?: boolean }[] = [
   { to: "/dashboard", label: "Dashboard", icon: "◧" },
-  { to: "/agents", label: "Agents", icon: "✦", soon: true },
-  { to: "/runs", label: "Runs", icon: "▶", soon: true },
+  { to: "/agents", label: "Agents", icon: "✦" },
+  { to: "/runs", label: "Runs", icon: "▶" },
   { to: "/telegram", label: "Telegram", icon: "✈", soon: true },
   { to: "/billing", label: "Billing", icon: "◈", soon: true },
 ];
-const SETTINGS_NAV = [{ to: "/settings/api-keys", label: "API keys", icon: "⌘" }];
+const SETTINGS_NAV = [
+  { to: "/settings/keys", label: "Model keys", icon: "◆" },
+  { to: "/settings/api-keys", label: "API keys", icon: "⌘" },
+];
 
 /** Signed-in area: redirects to /login without a session and to team creation without a team. */
 export function RequireSession() {
@@ -68,7 +71,7 @@ function NavItem({ to, label, icon, soon }: { to: string; label: string; icon: s
   if (soon)
     return (
       <span className="flex cursor-default items-center gap-3 rounded-lg px-3 py-2 text-sm text-zinc-400" title="Coming soon">
-        <span className="w-4 text-center">{icon}</span>
+        <span className="w-4 text-center" aria-hidden>{icon}</span>
         {label}
         <span className="ml-auto rounded bg-zinc-100 px-1.5 text-[10px] font-medium text-zinc-500">soon</span>
       </span>
@@ -80,7 +83,7 @@ function NavItem({ to, label, icon, soon }: { to: string; label: string; icon: s
         clsx("flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium", isActive ? "bg-brand-50 text-brand-700" : "text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900")
       }
     >
-      <span className="w-4 text-center">{icon}</span>
+      <span className="w-4 text-center" aria-hidden>{icon}</span>
       {label}
     </NavLink>
   );

@@ -1,5 +1,5 @@
 import clsx from "clsx";
-import { useEffect, useRef, type ButtonHTMLAttributes, type InputHTMLAttributes, type ReactNode } from "react";
+import { useEffect, useRef, type ButtonHTMLAttributes, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from "react";
 
 export function Button({
   variant = "primary",
@@ -122,7 +122,7 @@ export function ErrorState({ message, onRetry }: { message: string; onRetry?: ()
   );
 }
 
-export function Badge({ children, tone = "zinc" }: { children: ReactNode; tone?: "zinc" | "brand" | "green" | "amber" }) {
+export function Badge({ children, tone = "zinc" }: { children: ReactNode; tone?: "zinc" | "brand" | "green" | "amber" | "red" }) {
   return (
     <span
       className={clsx(
@@ -131,6 +131,7 @@ export function Badge({ children, tone = "zinc" }: { children: ReactNode; tone?:
         tone === "brand" && "bg-brand-100 text-brand-700",
         tone === "green" && "bg-emerald-100 text-emerald-700",
         tone === "amber" && "bg-amber-100 text-amber-800",
+        tone === "red" && "bg-red-100 text-red-700",
       )}
     >
       {children}
@@ -187,5 +188,28 @@ export function Logo({ className, markOnly }: { className?: string; markOnly?: b
       </svg>
       {!markOnly && <span>AutoClaw</span>}
     </span>
+  );
+}
+
+export function Select({ className, ...rest }: SelectHTMLAttributes<HTMLSelectElement>) {
+  return (
+    <select
+      {...rest}
+      className={clsx("block w-full rounded-lg border border-zinc-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-brand-500 focus:ring-2 focus:ring-brand-100 focus:outline-none", className)}
+    />
+  );
+}
+
+export function Textarea({ className, invalid, ...rest }: TextareaHTMLAttributes<HTMLTextAreaElement> & { invalid?: boolean }) {
+  return (
+    <textarea
+      {...rest}
+      aria-invalid={invalid || undefined}
+      className={clsx(
+        "block w-full rounded-lg border bg-white px-3 py-2 text-sm shadow-sm placeholder:text-zinc-400 focus:ring-2 focus:outline-none",
+        invalid ? "border-red-400 focus:ring-red-200" : "border-zinc-300 focus:border-brand-500 focus:ring-brand-100",
+        className,
+      )}
+    />
   );
 }

@@ -4,13 +4,17 @@ import { Link } from "react-router";
 import { toast } from "sonner";
 import { addMemberInput, type TenantOverview } from "@autoclaw/shared";
 import { TeamAvatar } from "../components/AppShell";
-import { Badge, Button, Card, EmptyState, ErrorState, Field, Input, Loading, PageHeader, formatDate } from "../components/ui";
+import { pollWhileActive, RunStatusBadge } from "../components/runs";
+import { Badge, Button, Card, EmptyState, ErrorState, Field, Input, Loading, formatDate } from "../components/ui";
 import { errorMessage, useTRPC } from "../lib/trpc";
 
 export function DashboardPage() {
   const trpc = useTRPC();
   const team = useQuery(trpc.tenants.current.queryOptions());
   const keys = useQuery(trpc.apiKeys.list.queryOptions());
+  const agents = useQuery(trpc.agents.list.queryOptions());
+  const usage = useQuery(trpc.usage.summary.queryOptions({}));
+  const recent = useQuery({ ...trpc.runs.list.queryOptions({ limit: 5 }), refetchInterval: (q) => pollWhileActive(q.state.data?.items.map((r) => r.status)) });
 
   if (team.isPending) return <Loading />;
   if (team.isError) return <ErrorState message={errorMessage(team.error)} onRetry={() => team.refetch()} />;
@@ -33,16 +37,29 @@ export function DashboardPage() {
       <div className="mb-8 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
         <Stat label="Members" value={t.members.length} />
         <Stat label="API keys" value={keys.data?.length ?? "…"} />
-        <Stat label="Agents" value={0} muted />
-        <Stat label="Runs this month" value={0} muted />
+        <Stat label="Agents" value={agents.data?.length ?? "…"} />
+        <Stat label="Runs (30 days)" value={usage.data?.total.runs ?? "…"} hint={usage.data && `${(usage.data.total.inputTokens + usage.data.total.outputTokens).toLocaleString()} tokens`} />
       </div>
 
       <div className="grid gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
-          <Card title="Agents" description="OpenClaw agents created from templates, running on your own model keys.">
-            <EmptyState icon="✦" title="No agents yet">
-              Agent templates arrive with the runs pipeline. Your team's runtime, keys and history are already set up for them.
-            </EmptyState>
+          <Card title="Agents" description="OpenClaw agents created from templates, running on your own model keys." actions={<Link to="/agents" className="text-sm font-medium text-brand-700 hover:underline">All agents</Link>}>
+            {agents.data?.length ? (
+              <ul className="divide-y divide-zinc-100">
+                {agents.data.slice(0, 5).map((a) => (
+                  <li key={a.id}>
+                    <Link to={`/agents/${a.id}`} className="flex items-center justify-between px-5 py-3 text-sm hover:bg-zinc-50">
+                      <span className="font-medium">{a.name}</span>
+                      <code className="text-xs text-zinc-500">{a.model}</code>
+                    </Link>
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <EmptyState icon="✦" title="No agents yet" action={<Link to="/agents" className="text-sm font-medium text-brand-700 hover:underline">Browse templates →</Link>}>
+                Create an agent from a template. Add a model key first in Settings → Model keys.
+              </EmptyState>
+            )}
           </Card>
           <div className="grid gap-6 sm:grid-cols-2">
             <Card title="Telegram">
@@ -50,10 +67,23 @@ export function DashboardPage() {
                 Pair your members' Telegram accounts with the shared AutoClaw bot to talk to agents in chat.
               </EmptyState>
             </Card>
-            <Card title="Recent runs">
-              <EmptyState icon="▶" title="No runs yet">
-                Every agent turn — dashboard, API or Telegram — will be listed here.
-              </EmptyState>
+            <Card title="Recent runs" actions={<Link to="/runs" className="text-sm font-medium text-brand-700 hover:underline">All</Link>}>
+              {recent.data?.items.length ? (
+                <ul className="divide-y divide-zinc-100">
+                  {recent.data.items.map((r) => (
+                    <li key={r.id}>
+                      <Link to={`/runs/${r.id}`} className="flex items-center gap-3 px-5 py-2.5 text-sm hover:bg-zinc-50">
+                        <RunStatusBadge status={r.status} retrying={!!r.error} />
+                        <span className="truncate">{r.input}</span>
+                      </Link>
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                <EmptyState icon="▶" title="No runs yet">
+                  Every agent turn — dashboard, API or Telegram — will be listed here.
+                </EmptyState>
+              )}
             </Card>
           </div>
         </div>
@@ -63,11 +93,12 @@ export function DashboardPage() {
   );
 }
 
-function Stat({ label, value, muted }: { label: string; value: number | string; muted?: boolean }) {
+function Stat({ label, value, hint }: { label: string; value: number | string; hint?: string | false }) {
   return (
     <div className="rounded-xl border border-zinc-200 bg-white px-4 py-3 shadow-sm">
       <p className="text-xs font-medium text-zinc-500">{label}</p>
-      <p className={`mt-1 text-2xl font-semibold ${muted ? "text-zinc-300" : "text-zinc-900"}`}>{value}</p>
+      <p className="mt-1 text-2xl font-semibold text-zinc-900">{value}</p>
+      {hint && <p className="text-xs text-zinc-400">{hint}</p>}
     </div>
   );
 }

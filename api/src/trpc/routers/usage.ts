@@ -1,0 +1,7 @@
+import { usageSummary, usageSummaryInput } from "@autoclaw/shared";
+import { usageSummary as summarise } from "../../domain/usage";
+import { router, tenantProcedure } from "../init";
+
+export const usageRouter = router({
+  summary: tenantProcedure.input(usageSummaryInput).output(usageSummary).query(({ ctx, input }) => summarise(ctx.db, ctx.tenant.id, input)),
+});

@@ -1,0 +1,87 @@
+import { readFileSync } from "node:fs";
+import { expect, test } from "@playwright/test";
+import { startFakeModel, type FakeModel } from "../fakes/openai";
+import { snap, uniqueEmail } from "./helpers";
+
+let fake: FakeModel;
+test.beforeAll(async () => {
+  fake = await startFakeModel();
+});
+test.afterAll(async () => fake.close());
+
+test("a team adds a custom model key, creates an agent from a template, runs it and downloads the output", async ({ page }) => {
+  const byok = "sk-e2e-custom-key-7781";
+  await page.goto("/signup");
+  await page.getByLabel("Name").fill("Rita Runner");
+  await page.getByLabel("Work email").fill(uniqueEmail("runner"));
+  await page.getByLabel("Password").fill("a strong local password");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByLabel("Team name").fill("Run Crew");
+  await page.getByRole("button", { name: "Create team" }).click();
+  await expect(page.getByTestId("team-name")).toHaveText("Run Crew");
+
+  // Model keys: a custom OpenAI-compatible server (the fake), shown only by its last 4 characters.
+  await page.getByRole("link", { name: "Model keys" }).click();
+  await snap(page, "20-model-keys-empty");
+  const custom = page.locator('[data-provider="custom"]');
+  await custom.getByRole("button", { name: "Add key" }).click();
+  await page.getByLabel("Base URL").fill(`${fake.url}/v1`);
+  await page.getByLabel("API key").fill(byok);
+  await page.getByRole("button", { name: "Save key" }).click();
+  await expect(custom).toContainText("••••7781");
+  await expect(page.getByTestId("provider-keys")).not.toContainText(byok);
+  await snap(page, "21-model-keys-saved");
+
+  // Agents: create one from a template, on the fake's echo model.
+  await page.getByRole("link", { name: "Agents" }).click();
+  await expect(page.getByTestId("templates").getByRole("heading")).toHaveCount(4);
+  await snap(page, "22-agents-templates");
+  await page.getByRole("button", { name: "Use template Research analyst" }).click();
+  await page.getByLabel("Name").fill("Scout");
+  await page.getByLabel("Model").fill("custom/echo");
+  await snap(page, "23-create-agent");
+  await page.getByRole("button", { name: "Create agent" }).click();
+  await expect(page.getByRole("heading", { name: "Scout" })).toBeVisible();
+
+  // A run: queued at once, then succeeded with the model's text.
+  await page.getByLabel("Ask Scout").fill("Compare lobsters and crabs");
+  await page.getByRole("button", { name: "Start run" }).click();
+  await expect(page).toHaveURL(/\/runs\/run_/);
+  await expect(page.getByTestId("run-status")).toHaveText("succeeded");
+  await expect(page.getByTestId("run-output")).toHaveText("Echo: Compare lobsters and crabs");
+  await expect(page.getByTestId("run-timeline")).toContainText(/queued/i);
+  await expect(page.getByTestId("run-timeline")).toContainText(/succeeded/i);
+  await snap(page, "24-run-succeeded");
+  expect(fake.requests.at(-1)!.authorization).toBe(`Bearer ${byok}`);
+
+  // The artifact downloads through its signed link.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download" }).click()]);
+  expect(download.suggestedFilename()).toBe("output.md");
+  expect(readFileSync((await download.path())!, "utf8")).toBe("Echo: Compare lobsters and crabs");
+
+  // The run list shows it; filters narrow it.
+  await page.getByRole("link", { name: "Runs", exact: true }).click();
+  await expect(page.getByTestId("runs")).toContainText("Compare lobsters and crabs");
+  await page.getByLabel("Filter by status").selectOption("failed");
+  await expect(page.getByText("No runs match these filters")).toBeVisible();
+  await page.getByLabel("Filter by status").selectOption("succeeded");
+  await expect(page.getByTestId("runs")).toContainText("Scout");
+  await snap(page, "25-runs-list");
+
+  // A model that refuses (400) fails the run with a clear reason, key redacted.
+  await page.getByRole("link", { name: "Agents" }).click();
+  await page.getByRole("link", { name: /Scout/ }).click();
+  await page.getByRole("button", { name: "Edit" }).click();
+  await page.getByLabel("Model").fill("custom/fail-400");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByLabel("Ask Scout").fill("This will be refused");
+  await page.getByRole("button", { name: "Start run" }).click();
+  await expect(page.getByTestId("run-status")).toHaveText("failed");
+  await expect(page.getByTestId("run-error")).toContainText("Model provider answered 400");
+  await expect(page.getByTestId("run-error")).not.toContainText(byok);
+  await snap(page, "26-run-failed");
+
+  await page.getByRole("link", { name: "Dashboard" }).click();
+  await expect(page.getByText("Runs (30 days)")).toBeVisible();
+  await snap(page, "27-dashboard-with-runs");
+});

@@ -1,0 +1,182 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { Link, useNavigate, useParams } from "react-router";
+import { toast } from "sonner";
+import { createRunInput, updateAgentInput, type Agent } from "@autoclaw/shared";
+import { pollWhileActive, RunsTable } from "../components/runs";
+import { Button, Card, Dialog, EmptyState, ErrorState, Field, Input, Loading, PageHeader, Textarea } from "../components/ui";
+import { errorMessage, useTRPC } from "../lib/trpc";
+
+export function AgentPage() {
+  const { id = "" } = useParams();
+  const trpc = useTRPC();
+  const agent = useQuery(trpc.agents.get.queryOptions({ id }));
+  const runs = useQuery({
+    ...trpc.runs.list.queryOptions({ agentId: id, limit: 20 }),
+    refetchInterval: (q) => pollWhileActive(q.state.data?.items.map((r) => r.status)),
+  });
+  const [editing, setEditing] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+
+  if (agent.isPending) return <Loading />;
+  if (agent.isError) return <ErrorState message={errorMessage(agent.error)} onRetry={() => agent.refetch()} />;
+  const a = agent.data;
+
+  return (
+    <>
+      <Link to="/agents" className="mb-2 inline-block text-sm text-zinc-500 hover:text-zinc-900">
+        ← Agents
+      </Link>
+      <PageHeader
+        title={a.name}
+        description={
+          <>
+            Model <code className="rounded bg-zinc-100 px-1.5 py-0.5 text-xs">{a.model}</code> · template {a.templateId}
+          </>
+        }
+        actions={
+          <div className="flex gap-2">
+            <Button variant="secondary" onClick={() => setEditing(true)}>
+              Edit
+            </Button>
+            <Button variant="danger" onClick={() => setDeleting(true)}>
+              Delete
+            </Button>
+          </div>
+        }
+      />
+      <RunComposer agent={a} />
+      <Card title="Runs" className="mt-6">
+        {runs.isPending ? (
+          <Loading />
+        ) : runs.isError ? (
+          <ErrorState message={errorMessage(runs.error)} onRetry={() => runs.refetch()} />
+        ) : runs.data.items.length === 0 ? (
+          <EmptyState icon="▶" title="No runs yet">
+            Ask the agent something above. Runs from the API and Telegram show up here too.
+          </EmptyState>
+        ) : (
+          <RunsTable runs={runs.data.items} />
+        )}
+      </Card>
+      <EditAgentDialog agent={a} open={editing} onClose={() => setEditing(false)} />
+      <DeleteAgentDialog agent={a} open={deleting} onClose={() => setDeleting(false)} />
+    </>
+  );
+}
+
+function RunComposer({ agent }: { agent: Agent }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const [error, setError] = useState<string>();
+  const start = useMutation(
+    trpc.runs.create.mutationOptions({
+      onSuccess: (r) => {
+        void qc.invalidateQueries({ queryKey: trpc.runs.list.queryKey() });
+        toast.success("Run queued");
+        navigate(`/runs/${r.id}`);
+      },
+      onError: (e) => toast.error(errorMessage(e)),
+    }),
+  );
+
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const parsed = createRunInput.safeParse({ agentId: agent.id, input: new FormData(e.currentTarget).get("input") });
+    if (!parsed.success) return setError(parsed.error.issues[0]?.message);
+    setError(undefined);
+    start.mutate(parsed.data);
+  }
+
+  return (
+    <Card>
+      <form onSubmit={onSubmit} noValidate className="space-y-3 p-5">
+        <Field label={`Ask ${agent.name}`} error={error}>
+          <Textarea name="input" rows={4} placeholder="What should the agent do?" invalid={!!error} />
+        </Field>
+        <div className="flex justify-end">
+          <Button type="submit" loading={start.isPending}>
+            Start run
+          </Button>
+        </div>
+      </form>
+    </Card>
+  );
+}
+
+function EditAgentDialog({ agent, open, onClose }: { agent: Agent; open: boolean; onClose: () => void }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const update = useMutation(
+    trpc.agents.update.mutationOptions({
+      onSuccess: (a) => {
+        qc.setQueryData(trpc.agents.get.queryKey({ id: a.id }), a);
+        void qc.invalidateQueries({ queryKey: trpc.agents.list.queryKey() });
+        toast.success("Agent updated");
+        onClose();
+      },
+      onError: (e) => toast.error(errorMessage(e)),
+    }),
+  );
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const data = Object.fromEntries(new FormData(e.currentTarget)) as Record<string, string>;
+    const parsed = updateAgentInput.safeParse({ id: agent.id, name: data.name, model: data.model });
+    if (!parsed.success) return setErrors(Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])));
+    setErrors({});
+    update.mutate(parsed.data);
+  }
+  return (
+    <Dialog open={open} onClose={onClose} title="Edit agent">
+      <form onSubmit={onSubmit} noValidate className="space-y-4" key={agent.updatedAt}>
+        <Field label="Name" error={errors.name}>
+          <Input name="name" defaultValue={agent.name} invalid={!!errors.name} />
+        </Field>
+        <Field label="Model" error={errors.model} hint="<provider>/<model>, e.g. openai/gpt-4.1-mini or custom/llama3.2">
+          <Input name="model" defaultValue={agent.model} invalid={!!errors.model} className="font-mono" />
+        </Field>
+        <div className="flex justify-end gap-2">
+          <Button type="button" variant="secondary" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button type="submit" loading={update.isPending}>
+            Save
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function DeleteAgentDialog({ agent, open, onClose }: { agent: Agent; open: boolean; onClose: () => void }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const remove = useMutation(
+    trpc.agents.remove.mutationOptions({
+      onSuccess: () => {
+        void qc.invalidateQueries({ queryKey: trpc.agents.list.queryKey() });
+        toast.success(`Agent “${agent.name}” deleted`);
+        navigate("/agents");
+      },
+      onError: (e) => toast.error(errorMessage(e)),
+    }),
+  );
+  return (
+    <Dialog open={open} onClose={onClose} title="Delete agent?">
+      <p className="text-sm text-zinc-600">
+        <span className="font-medium text-zinc-900">{agent.name}</span> stops answering and its workspace files are removed. Its past runs stay in the run history.
+      </p>
+      <div className="mt-6 flex justify-end gap-2">
+        <Button variant="secondary" onClick={onClose}>
+          Cancel
+        </Button>
+        <Button variant="danger" loading={remove.isPending} onClick={() => remove.mutate({ id: agent.id })}>
+          Delete agent
+        </Button>
+      </div>
+    </Dialog>
+  );
+}

@@ -1,0 +1,130 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { Link, useNavigate } from "react-router";
+import { toast } from "sonner";
+import { createAgentInput, type TemplateSummary } from "@autoclaw/shared";
+import { Badge, Button, Card, Dialog, EmptyState, ErrorState, Field, Input, Loading, PageHeader, relativeTime } from "../components/ui";
+import { errorMessage, useTRPC } from "../lib/trpc";
+
+export function AgentsPage() {
+  const trpc = useTRPC();
+  const agents = useQuery(trpc.agents.list.queryOptions());
+  const templates = useQuery(trpc.templates.list.queryOptions());
+  const [template, setTemplate] = useState<TemplateSummary | null>(null);
+  const names = new Map(templates.data?.map((t) => [t.id, t.name]));
+
+  return (
+    <>
+      <PageHeader title="Agents" description="Each agent is an OpenClaw agent with its own persona, model and skills, running in your team's runtime." />
+
+      <Card title="Your agents" className="mb-8">
+        {agents.isPending ? (
+          <Loading />
+        ) : agents.isError ? (
+          <ErrorState message={errorMessage(agents.error)} onRetry={() => agents.refetch()} />
+        ) : agents.data.length === 0 ? (
+          <EmptyState icon="✦" title="No agents yet">
+            Pick a template below to create your first agent.
+          </EmptyState>
+        ) : (
+          <ul className="divide-y divide-zinc-100" data-testid="agents">
+            {agents.data.map((a) => (
+              <li key={a.id}>
+                <Link to={`/agents/${a.id}`} className="flex items-center gap-4 px-5 py-3 hover:bg-zinc-50">
+                  <span className="flex h-9 w-9 items-center justify-center rounded-lg bg-brand-50 font-semibold text-brand-700">{a.name.slice(0, 1).toUpperCase()}</span>
+                  <span className="min-w-0 flex-1">
+                    <span className="block truncate text-sm font-medium">{a.name}</span>
+                    <span className="block text-xs text-zinc-500">{names.get(a.templateId) ?? a.templateId}</span>
+                  </span>
+                  <code className="rounded bg-zinc-100 px-1.5 py-0.5 text-xs text-zinc-600">{a.model}</code>
+                  <span className="w-28 text-right text-xs text-zinc-400">{relativeTime(a.createdAt)}</span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Card>
+
+      <h2 className="mb-3 text-base font-semibold">Templates</h2>
+      {templates.isPending ? (
+        <Loading />
+      ) : templates.isError ? (
+        <ErrorState message={errorMessage(templates.error)} onRetry={() => templates.refetch()} />
+      ) : (
+        <div className="grid gap-4 sm:grid-cols-2" data-testid="templates">
+          {templates.data.map((t) => (
+            <div key={t.id} className="flex flex-col rounded-xl border border-zinc-200 bg-white p-5 shadow-sm">
+              <h3 className="font-semibold">{t.name}</h3>
+              <p className="mt-1 flex-1 text-sm text-zinc-600">{t.description}</p>
+              <div className="mt-4 flex flex-wrap items-center gap-1.5">
+                <code className="rounded bg-zinc-100 px-1.5 py-0.5 text-xs text-zinc-600">{t.defaultModel}</code>
+                {t.packs.map((p) => (
+                  <Badge key={p} tone="brand">
+                    {p}
+                  </Badge>
+                ))}
+                <span className="text-xs text-zinc-400">· {t.files.join(", ")}</span>
+              </div>
+              <div className="mt-4">
+                <Button variant="secondary" onClick={() => setTemplate(t)} aria-label={`Use template ${t.name}`}>
+                  Use template
+                </Button>
+              </div>
+            </div>
+          ))}
+        </div>
+      )}
+      <CreateAgentDialog template={template} onClose={() => setTemplate(null)} />
+    </>
+  );
+}
+
+function CreateAgentDialog({ template, onClose }: { template: TemplateSummary | null; onClose: () => void }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const create = useMutation(
+    trpc.agents.create.mutationOptions({
+      onSuccess: (a) => {
+        void qc.invalidateQueries({ queryKey: trpc.agents.list.queryKey() });
+        toast.success(`Agent “${a.name}” created`);
+        onClose();
+        navigate(`/agents/${a.id}`);
+      },
+      onError: (e) => toast.error(errorMessage(e)),
+    }),
+  );
+
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const data = Object.fromEntries(new FormData(e.currentTarget)) as Record<string, string>;
+    const parsed = createAgentInput.safeParse({ templateId: template?.id, name: data.name, model: data.model || undefined });
+    if (!parsed.success) return setErrors(Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])));
+    setErrors({});
+    create.mutate(parsed.data);
+  }
+
+  return (
+    <Dialog open={!!template} onClose={onClose} title={template ? `New ${template.name.toLowerCase()}` : ""}>
+      {template && (
+        <form onSubmit={onSubmit} noValidate className="space-y-4" key={template.id}>
+          <Field label="Name" error={errors.name}>
+            <Input name="name" defaultValue={template.name} invalid={!!errors.name} autoFocus />
+          </Field>
+          <Field label="Model" error={errors.model} hint="<provider>/<model>. Your team needs a key for that provider.">
+            <Input name="model" defaultValue={template.defaultModel} invalid={!!errors.model} className="font-mono" />
+          </Field>
+          <div className="flex justify-end gap-2">
+            <Button type="button" variant="secondary" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={create.isPending}>
+              Create agent
+            </Button>
+          </div>
+        </form>
+      )}
+    </Dialog>
+  );
+}

@@ -1,0 +1,128 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { ReactNode } from "react";
+import { Link, useParams } from "react-router";
+import { toast } from "sonner";
+import { duration, isActive, RunStatusBadge } from "../components/runs";
+import { Button, Card, ErrorState, Loading, formatDate } from "../components/ui";
+import { errorMessage, useTRPC } from "../lib/trpc";
+
+export function RunPage() {
+  const { id = "" } = useParams();
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const run = useQuery({ ...trpc.runs.get.queryOptions({ id }), refetchInterval: (q) => (q.state.data && isActive(q.state.data.status) ? 800 : false) });
+  const agents = useQuery(trpc.agents.list.queryOptions());
+  const cancel = useMutation(
+    trpc.runs.cancel.mutationOptions({
+      onSuccess: () => {
+        void qc.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ id }) });
+        toast.success("Run cancelled");
+      },
+      onError: (e) => toast.error(errorMessage(e)),
+    }),
+  );
+
+  if (run.isPending) return <Loading />;
+  if (run.isError) return <ErrorState message={errorMessage(run.error)} onRetry={() => run.refetch()} />;
+  const r = run.data;
+  const agent = agents.data?.find((a) => a.id === r.agentId);
+
+  return (
+    <>
+      <Link to="/runs" className="mb-2 inline-block text-sm text-zinc-500 hover:text-zinc-900">
+        ← Runs
+      </Link>
+      <div className="mb-6 flex flex-wrap items-center gap-3">
+        <h1 className="text-2xl font-semibold tracking-tight">Run</h1>
+        <span data-testid="run-status">
+          <RunStatusBadge status={r.status} retrying={!!r.error} />
+        </span>
+        <code className="text-xs text-zinc-400">{r.id}</code>
+        <div className="ml-auto">
+          {r.status === "queued" && (
+            <Button variant="danger" loading={cancel.isPending} onClick={() => cancel.mutate({ id: r.id })}>
+              Cancel run
+            </Button>
+          )}
+        </div>
+      </div>
+
+      <div className="mb-6 grid gap-4 sm:grid-cols-4">
+        <Fact label="Agent" value={agent ? <Link className="text-brand-700 hover:underline" to={`/agents/${agent.id}`}>{agent.name}</Link> : "Deleted agent"} />
+        <Fact label="Model" value={<code className="text-xs">{r.model}</code>} />
+        <Fact label="Tokens (in / out)" value={`${r.usage.inputTokens.toLocaleString()} / ${r.usage.outputTokens.toLocaleString()}`} />
+        <Fact label="Duration" value={duration(r)} />
+      </div>
+
+      <div className="grid gap-6 lg:grid-cols-3">
+        <div className="space-y-6 lg:col-span-2">
+          <Card title="Input">
+            <pre className="px-5 py-4 font-sans text-sm whitespace-pre-wrap text-zinc-800">{r.input}</pre>
+          </Card>
+          {r.status === "failed" && r.error && (
+            <div role="alert" className="rounded-xl border border-red-200 bg-red-50 px-5 py-4 text-sm text-red-800">
+              <p className="font-semibold">The run failed</p>
+              <p className="mt-1" data-testid="run-error">
+                {r.error}
+              </p>
+            </div>
+          )}
+          <Card title="Output">
+            {r.output !== null ? (
+              <pre data-testid="run-output" className="px-5 py-4 font-sans text-sm whitespace-pre-wrap text-zinc-800">
+                {r.output}
+              </pre>
+            ) : (
+              <p className="px-5 py-6 text-sm text-zinc-500">{isActive(r.status) ? (r.error ? `Retrying after: ${r.error}` : "Working on it…") : "No output."}</p>
+            )}
+          </Card>
+        </div>
+        <div className="space-y-6">
+          <Card title="Timeline">
+            <ol className="space-y-3 px-5 py-4" data-testid="run-timeline">
+              {r.events.map((e, i) => (
+                <li key={i} className="flex gap-3 text-sm">
+                  <span className="mt-1.5 h-2 w-2 shrink-0 rounded-full bg-zinc-300" />
+                  <span className="min-w-0">
+                    <span className="font-medium capitalize">{e.kind}</span> <span className="text-xs text-zinc-400">{formatDate(e.at)}</span>
+                    {e.message && <span className="block text-xs break-words text-zinc-500">{e.message}</span>}
+                  </span>
+                </li>
+              ))}
+            </ol>
+          </Card>
+          <Card title="Artifacts">
+            {r.artifacts.length === 0 ? (
+              <p className="px-5 py-4 text-sm text-zinc-500">None yet.</p>
+            ) : (
+              <ul className="divide-y divide-zinc-100">
+                {r.artifacts.map((a) => (
+                  <li key={a.name} className="flex items-center justify-between px-5 py-3 text-sm">
+                    <span>
+                      <span className="font-medium">{a.name}</span> <span className="text-xs text-zinc-400">{a.size.toLocaleString()} bytes</span>
+                    </span>
+                    <a href={a.url} download={a.name} className="font-medium text-brand-700 hover:underline">
+                      Download
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </Card>
+          <p className="text-xs text-zinc-400">
+            Source {r.source} · created {formatDate(r.createdAt)} · attempts {r.attempts}
+          </p>
+        </div>
+      </div>
+    </>
+  );
+}
+
+function Fact({ label, value }: { label: string; value: ReactNode }) {
+  return (
+    <div className="rounded-xl border border-zinc-200 bg-white px-4 py-3 shadow-sm">
+      <p className="text-xs font-medium text-zinc-500">{label}</p>
+      <p className="mt-1 truncate text-sm font-medium">{value}</p>
+    </div>
+  );
+}
