@@ -2,12 +2,10 @@
 // the RUN_QUEUE consumer; the reaper cron; and the backbone's Durable Object classes.
 // Per request we build the db and auth from the bindings (STYLE.md).
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { createAuth } from "./auth";
 import { ConfigError } from "./config";
-import { createDb } from "./db/client";
-import { runDeps } from "./deps";
+import { runDeps, services } from "./deps";
 import { openSignedArtifact, reapRuns, type RunMessage } from "./domain/runs";
-import { settings, type AppEnv } from "./env";
+import type { AppEnv } from "./env";
 import { consumeRunQueue } from "./queue/consumer";
 import { createContext } from "./trpc/init";
 import { appRouter } from "./trpc/router";
@@ -20,19 +18,19 @@ const json = (body: unknown, status = 200) => new Response(JSON.stringify(body),
 export default {
   async fetch(req: Request, env: AppEnv): Promise<Response> {
     const url = new URL(req.url);
-    let s;
+    let svc;
     try {
-      s = settings(env);
+      svc = services(env);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       console.error(e.message);
       return json({ error: "AutoClaw is misconfigured", problems: e.problems }, 503);
     }
-    const db = createDb(env.DB);
+    const { db, settings: s } = svc;
 
     if (url.pathname === "/api/health") return json({ ok: true });
 
-    if (url.pathname.startsWith("/api/auth/")) return createAuth(db, s).handler(req);
+    if (url.pathname.startsWith("/api/auth/")) return svc.auth().handler(req);
 
     // Signed, short-lived artifact links (made by runs.get for members of the run's team).
     const artifact = url.pathname.match(/^\/api\/artifacts\/([^/]+)\/([^/]+)$/);
@@ -50,12 +48,11 @@ export default {
     }
 
     if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
-      const auth = createAuth(db, s);
       return fetchRequestHandler({
         endpoint: "/trpc",
         req,
         router: appRouter,
-        createContext: () => createContext({ env, settings: s, db, auth, req }),
+        createContext: () => createContext({ env, settings: s, db, auth: svc.auth, req }),
         onError({ error, path }) {
           if (error.code === "INTERNAL_SERVER_ERROR") console.error(`trpc ${path ?? "?"} failed:`, error.cause ?? error);
         },

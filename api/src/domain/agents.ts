@@ -67,10 +67,8 @@ export async function removeAgent(db: Db, bucket: R2Bucket, tenantId: string, id
 
 /** The persona files of an agent, as the model's system prompt until the tenant runtime runs turns. */
 export async function agentInstructions(bucket: R2Bucket, tenantId: string, agentId: string): Promise<string> {
-  const parts: string[] = [];
-  for (const file of ["IDENTITY.md", "SOUL.md", "AGENTS.md"]) {
-    const obj = await bucket.get(workspacePrefix(tenantId, agentId) + file);
-    if (obj) parts.push(await obj.text());
-  }
-  return parts.join("\n\n");
+  const parts = await Promise.all(
+    ["IDENTITY.md", "SOUL.md", "AGENTS.md"].map(async (file) => (await bucket.get(workspacePrefix(tenantId, agentId) + file))?.text()),
+  );
+  return parts.filter(Boolean).join("\n\n");
 }

@@ -57,6 +57,11 @@ export async function removeProviderKey(db: Db, tenantId: string, provider: Prov
   if (gone.length === 0) throw new DomainError("NOT_FOUND", "No key is stored for that provider");
 }
 
+export async function hasProviderKey(db: Db, tenantId: string, provider: Provider): Promise<boolean> {
+  const row = await db.query.providerKeys.findFirst({ where: and(eq(providerKeys.tenantId, tenantId), eq(providerKeys.provider, provider)), columns: { provider: true } });
+  return !!row;
+}
+
 /** The decrypted key for one provider, for the model module only; never returned to a client. */
 export async function providerCredentials(db: Db, s: Settings, tenantId: string, provider: Provider): Promise<{ apiKey: string; baseUrl: string | null } | undefined> {
   const row = await db.query.providerKeys.findFirst({ where: and(eq(providerKeys.tenantId, tenantId), eq(providerKeys.provider, provider)) });

@@ -1,11 +1,12 @@
 // Runs: every agent turn, whatever its source, goes through these rules (DESIGN.md "Runs").
-import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { CreateRunInput, ListRunsQuery, Run, RunSource, RunStatus, RunSummary } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { runArtifacts, runEvents, runs } from "../db/schema";
 import { chatCompletion, ModelError } from "../model/client";
-import { resolveUpstream } from "../model/upstream";
+import { assertModelReachable, resolveUpstream } from "../model/upstream";
 import { agentInstructions, getAgentRow } from "./agents";
 import { hmacSign, hmacVerify, newId } from "./crypto";
 import { DomainError, notFound } from "./errors";
@@ -43,6 +44,19 @@ async function addEvent(db: Db, runId: string, kind: string, message: string | n
   await db.insert(runEvents).values({ runId, kind, message, at: new Date() });
 }
 
+/**
+ * An event row written only if the run is, at that moment, in the state `where` describes: lets a
+ * status change and its event go to D1 in one batch (one round trip, one transaction).
+ */
+function eventIf(db: Db, runId: string, at: Date, kind: string, message: SQL | string | null, where: SQL | undefined) {
+  return db.insert(runEvents).select(
+    db
+      .select({ id: sql<number>`null`.as("id"), runId: runs.id, at: sql<number>`${at.getTime()}`.as("at"), kind: sql<string>`${kind}`.as("kind"), message: sql<string | null>`${message}`.as("message") })
+      .from(runs)
+      .where(and(eq(runs.id, runId), where)),
+  );
+}
+
 // ── Creating, reading, cancelling ───────────────────────────────────────────────────────────────────
 
 export async function createRun(deps: RunDeps, tenantId: string, input: CreateRunInput, source: RunSource): Promise<{ id: string; status: RunStatus }> {
@@ -53,20 +67,22 @@ export async function createRun(deps: RunDeps, tenantId: string, input: CreateRu
   }
   const agent = await getAgentRow(db, tenantId, input.agentId);
   // Refuse now, with a reason the user can act on, rather than fail later in the queue.
-  await resolveUpstream(db, deps.settings, tenantId, agent.model);
+  await assertModelReachable(db, deps.settings, tenantId, agent.model);
 
   const now = new Date();
   const id = newId("run");
-  const inserted = await db
-    .insert(runs)
-    .values({ id, tenantId, agentId: agent.id, status: "queued", source, input: input.input, model: agent.model, idempotencyKey: input.idempotencyKey, createdAt: now, updatedAt: now })
-    .onConflictDoNothing()
-    .returning({ id: runs.id });
+  const [inserted] = await db.batch([
+    db
+      .insert(runs)
+      .values({ id, tenantId, agentId: agent.id, status: "queued", source, input: input.input, model: agent.model, idempotencyKey: input.idempotencyKey, createdAt: now, updatedAt: now })
+      .onConflictDoNothing()
+      .returning({ id: runs.id }),
+    eventIf(db, id, now, "queued", `from ${source}`, undefined),
+  ]);
   if (inserted.length === 0) {
     // Lost a race with the same idempotency key: the other request's run is the run.
     return sameRequestOrConflict((await findByIdempotencyKey(db, tenantId, input.idempotencyKey!))!, input);
   }
-  await addEvent(db, id, "queued", `from ${source}`);
   // If this send is lost, the reaper re-sends runs left queued (reapRuns), so the run is never lost.
   await deps.queue.send({ runId: id });
   return { id, status: "queued" };
@@ -181,38 +197,54 @@ export type RunOutcome = "done" | "retry" | "skipped";
 /** queued → running, only if still queued: a redelivered or duplicate message claims nothing. */
 async function claimRun(db: Db, runId: string, leaseMs: number): Promise<Row | undefined> {
   const now = new Date();
-  const [row] = await db
-    .update(runs)
-    .set({ status: "running", attempts: sql`${runs.attempts} + 1`, startedAt: sql`coalesce(${runs.startedAt}, ${now.getTime()})`, leaseExpiresAt: new Date(now.getTime() + leaseMs), updatedAt: now })
-    .where(and(eq(runs.id, runId), eq(runs.status, "queued")))
-    .returning();
-  return row;
+  const [claimed] = await db.batch([
+    db
+      .update(runs)
+      .set({ status: "running", attempts: sql`${runs.attempts} + 1`, startedAt: sql`coalesce(${runs.startedAt}, ${now.getTime()})`, leaseExpiresAt: new Date(now.getTime() + leaseMs), updatedAt: now })
+      .where(and(eq(runs.id, runId), eq(runs.status, "queued")))
+      .returning(),
+    // Recorded only when the update above claimed it (it set updated_at to exactly `now`).
+    eventIf(db, runId, now, "started", sql`case when ${runs.attempts} > 1 then 'attempt ' || ${runs.attempts} end`, and(eq(runs.status, "running"), eq(runs.updatedAt, now))),
+  ]);
+  return claimed[0];
 }
 
-async function finishRun(db: Db, runId: string, status: "succeeded" | "failed", patch: { output?: string; error?: string; inputTokens?: number; outputTokens?: number }) {
+async function finishRun(
+  db: Db,
+  runId: string,
+  status: "succeeded" | "failed",
+  patch: { output?: string; error?: string; inputTokens?: number; outputTokens?: number },
+  also: BatchItem<"sqlite">[] = [],
+) {
   const now = new Date();
-  const [row] = await db
-    .update(runs)
-    .set({ status, ...patch, error: patch.error ?? null, finishedAt: now, updatedAt: now, leaseExpiresAt: null })
-    .where(and(eq(runs.id, runId), eq(runs.status, "running")))
-    .returning({ id: runs.id });
-  if (row) await addEvent(db, runId, status, status === "failed" ? (patch.error ?? null) : null);
+  const message = status === "failed" ? (patch.error ?? null) : null;
+  // One round trip: the event is written only if this update is the one that finished the run.
+  await db.batch([
+    eventIf(db, runId, now, status, message, eq(runs.status, "running")),
+    ...also,
+    db
+      .update(runs)
+      .set({ status, ...patch, error: patch.error ?? null, finishedAt: now, updatedAt: now, leaseExpiresAt: null })
+      .where(and(eq(runs.id, runId), eq(runs.status, "running"))),
+  ]);
 }
 
-export async function executeRun(deps: RunDeps, runId: string): Promise<RunOutcome> {
+/** How an executor gets an agent's persona; the AgentSession keeps it in memory between turns. */
+export type PersonaLoader = (tenantId: string, agentId: string) => Promise<string>;
+
+export async function executeRun(deps: RunDeps, runId: string, persona?: PersonaLoader): Promise<RunOutcome> {
   const { db, settings: s, bucket } = deps;
   const run = await claimRun(db, runId, s.MODEL_TIMEOUT_MS + 60_000);
   if (!run) return "skipped";
-  await addEvent(db, runId, "started", run.attempts > 1 ? `attempt ${run.attempts}` : null);
   try {
     const upstream = await resolveUpstream(db, s, run.tenantId, run.model, { run: run.id, agent: run.agentId });
-    const instructions = await agentInstructions(bucket, run.tenantId, run.agentId);
+    const instructions = await (persona ?? ((t, a) => agentInstructions(bucket, t, a)))(run.tenantId, run.agentId);
     const result = await chatCompletion(upstream, {
       messages: [...(instructions ? [{ role: "system" as const, content: instructions }] : []), { role: "user", content: run.input }],
       timeoutMs: s.MODEL_TIMEOUT_MS,
     });
-    await storeArtifact(deps, run, "output.md", result.text, "text/markdown; charset=utf-8");
-    await finishRun(db, runId, "succeeded", { output: result.text, inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens });
+    const artifact = await storeArtifact(deps, run, "output.md", result.text, "text/markdown; charset=utf-8");
+    await finishRun(db, runId, "succeeded", { output: result.text, inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens }, [artifact.record]);
     return "done";
   } catch (e) {
     if (e instanceof DomainError || (e instanceof ModelError && e.kind === "provider")) {
@@ -226,14 +258,16 @@ export async function executeRun(deps: RunDeps, runId: string): Promise<RunOutco
   }
 }
 
-async function storeArtifact(deps: RunDeps, run: Row, name: string, body: string, contentType: string) {
+/** Puts the file in R2 and returns the (unexecuted) statement that records it, for the final batch. */
+async function storeArtifact(deps: RunDeps, run: Row, name: string, body: string, contentType: string): Promise<{ record: BatchItem<"sqlite"> }> {
   const r2Key = `tenant/${run.tenantId}/runs/${run.id}/${name}`;
   const size = new TextEncoder().encode(body).byteLength;
   await deps.bucket.put(r2Key, body, { httpMetadata: { contentType } });
-  await deps.db
+  const record = deps.db
     .insert(runArtifacts)
     .values({ runId: run.id, tenantId: run.tenantId, name, contentType, size, r2Key })
     .onConflictDoUpdate({ target: [runArtifacts.runId, runArtifacts.name], set: { size, contentType } });
+  return { record };
 }
 
 /** A transient failure: back to queued (keeping the reason) for the queue to redeliver after backoff. */

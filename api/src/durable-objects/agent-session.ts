@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { runDeps } from "../deps";
+import { agentInstructions } from "../domain/agents";
 import { executeRun, type RunOutcome } from "../domain/runs";
 import type { AppEnv } from "../env";
 
@@ -9,9 +10,18 @@ import type { AppEnv } from "../env";
  */
 export class AgentSession extends DurableObject<AppEnv> {
   #tail: Promise<unknown> = Promise.resolve();
+  /** The agent's persona files, read from R2 once per instance (they are fixed when the agent is made). */
+  #persona?: Promise<string>;
+  readonly #loadPersona = (tenantId: string, agentId: string) => {
+    this.#persona ??= agentInstructions(this.env.ARTIFACTS, tenantId, agentId).catch((e) => {
+      this.#persona = undefined;
+      throw e;
+    });
+    return this.#persona;
+  };
 
   execute(runId: string): Promise<RunOutcome> {
-    const turn = this.#tail.then(() => executeRun(runDeps(this.env), runId));
+    const turn = this.#tail.then(() => executeRun(runDeps(this.env), runId, this.#loadPersona));
     this.#tail = turn.catch(() => undefined);
     return turn;
   }

@@ -2,7 +2,7 @@
 // AgentSession, which claims and executes it; the DLQ consumer fails runs whose retries are spent.
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { createDb } from "../db/client";
+import { services } from "../deps";
 import { runs } from "../db/schema";
 import { failDeadLetteredRun, retryDelaySeconds, type RunMessage } from "../domain/runs";
 import { agentSession, settings, type AppEnv } from "../env";
@@ -10,7 +10,7 @@ import { agentSession, settings, type AppEnv } from "../env";
 const runMessage = z.object({ runId: z.string().min(1) });
 
 export async function consumeRunQueue(batch: MessageBatch<RunMessage>, env: AppEnv): Promise<void> {
-  const db = createDb(env.DB);
+  const { db } = services(env);
   const deadLetters = batch.queue.endsWith("-dlq");
   await Promise.all(
     batch.messages.map(async (msg) => {

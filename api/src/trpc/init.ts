@@ -20,7 +20,8 @@ export interface Context {
   env: AppEnv;
   settings: Settings;
   db: Db;
-  auth: Auth;
+  /** better-auth, built on first use (API-key calls never need it). */
+  auth: () => Auth;
   req: Request;
   principal: Principal | null;
 }
@@ -33,7 +34,7 @@ export async function createContext(base: Omit<Context, "principal">): Promise<C
     if (!key) throw new TRPCError({ code: "UNAUTHORIZED", message: "Invalid or revoked API key" });
     return { ...base, principal: { kind: "apiKey", ...key } };
   }
-  const session = await base.auth.api.getSession({ headers: base.req.headers });
+  const session = await base.auth().api.getSession({ headers: base.req.headers });
   const principal: Principal | null = session
     ? { kind: "user", userId: session.user.id, email: session.user.email, name: session.user.name }
     : null;
