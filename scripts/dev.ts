@@ -163,6 +163,9 @@ async function main() {
     return stopAll(1);
   }
   console.log(`AutoClaw is running at ${spaUrl} (API ${apiUrl})`);
+
+  // wrangler dev does not fire cron triggers; the run reaper must still run (wrangler.toml: every minute).
+  setInterval(() => void fetch(`${apiUrl}/cdn-cgi/local/scheduled`).catch(() => undefined), 60_000).unref();
 }
 
 void main();
