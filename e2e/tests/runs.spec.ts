@@ -74,7 +74,11 @@ test("a team adds a custom model key, creates an agent from a template, runs it 
   await page.getByRole("button", { name: "Edit" }).click();
   await page.getByLabel("Model").fill("custom/fail-400");
   await page.getByRole("button", { name: "Save" }).click();
+  // The page behind a modal is inert: wait until the dialog is gone and the new model shows.
+  await expect(page.getByRole("dialog")).toBeHidden();
+  await expect(page.getByRole("main").getByText("custom/fail-400")).toBeVisible();
   await page.getByLabel("Ask Scout").fill("This will be refused");
+  await expect(page.getByLabel("Ask Scout")).toHaveValue("This will be refused");
   await page.getByRole("button", { name: "Start run" }).click();
   await expect(page.getByTestId("run-status")).toHaveText("failed");
   await expect(page.getByTestId("run-error")).toContainText("Model provider answered 400");
