@@ -2,7 +2,7 @@ import { and, asc, eq, isNull } from "drizzle-orm";
 import { findTemplate, type Agent, type CreateAgentInput, type UpdateAgentInput } from "@autoclaw/shared";
 import type { Db } from "../db/client";
 import { agents } from "../db/schema";
-import { newId } from "./crypto";
+import { newLowercaseId } from "./crypto";
 import { DomainError, notFound } from "./errors";
 
 type Row = typeof agents.$inferSelect;
@@ -21,7 +21,8 @@ export const workspacePrefix = (tenantId: string, agentId: string) => `tenant/${
 export async function createAgent(db: Db, bucket: R2Bucket, tenantId: string, input: CreateAgentInput): Promise<Agent> {
   const template = findTemplate(input.templateId);
   if (!template) throw new DomainError("BAD_REQUEST", `Unknown template "${input.templateId}"`);
-  const id = newId("ag");
+  // OpenClaw folds agent ids to lowercase; the runtime uses this id as its agent id.
+  const id = newLowercaseId("ag");
   // Workspace files first: an agent row never exists without its persona.
   await Promise.all(
     Object.entries(template.files).map(([file, content]) =>

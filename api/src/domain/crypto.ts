@@ -35,6 +35,11 @@ export function newId(prefix: string): string {
   return `${prefix}_${base64url(randomBytes(12))}`;
 }
 
+/** `prefix_` + 24 lowercase hex characters, for ids that other systems fold to lowercase (OpenClaw agent ids). */
+export function newLowercaseId(prefix: string): string {
+  return `${prefix}_${hex(randomBytes(12))}`;
+}
+
 // ── AES-GCM for secrets at rest (BYOK keys) ─────────────────────────────────────────────────────────
 
 const aesKeys = new Map<string, Promise<CryptoKey>>();

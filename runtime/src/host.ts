@@ -1,0 +1,442 @@
+// The local runtime host: what the `host` driver talks to in development and tests. It runs one real
+// `openclaw gateway` child process per tenant — own state dir, config, workspace, TMPDIR, HOME, port
+// and gateway token, and an environment built from nothing (the host's own secrets never leak in) —
+// and offers the Worker the operations it needs over HTTP on loopback, guarded by a shared secret.
+// Production runs the same gateway in a Sandbox container instead (runtime/Dockerfile).
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
+import path from "node:path";
+
+const OPENCLAW = path.join(import.meta.dirname, "..", "node_modules", "openclaw", "openclaw.mjs");
+export const OPENCLAW_VERSION: string = JSON.parse(readFileSync(path.join(import.meta.dirname, "..", "node_modules", "openclaw", "package.json"), "utf8")).version;
+
+export interface HostOptions {
+  port: number;
+  secret: string;
+  dataDir: string;
+  /** Stop a gateway after this long without traffic. */
+  idleMs: number;
+  /** How long a gateway may take to answer /readyz. */
+  readyTimeoutMs?: number;
+  /** Restarts of a crashed gateway before it is left in `error`. */
+  maxRestarts?: number;
+  log?: (line: string) => void;
+}
+
+type State = "stopped" | "starting" | "ready" | "error";
+
+interface Tenant {
+  id: string;
+  dir: string;
+  state: State;
+  child?: ChildProcess;
+  port?: number;
+  token?: string;
+  startedAt?: number;
+  lastActivityAt?: number;
+  lastError?: string;
+  restarts: number;
+  stopping: boolean;
+  starting?: Promise<void>;
+  /** What the last start was given, to restart a crashed gateway the same way. */
+  spec?: StartSpec;
+}
+
+interface StartSpec {
+  config: Record<string, unknown>;
+  env: Record<string, string>;
+}
+
+const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** CLI commands the Worker may run in a tenant's runtime; nothing that installs, execs or edits. */
+const ALLOWED_CLI = [/^skills list --json( --agent [a-z0-9_-]{1,64})?$/, /^skills info [a-z0-9-]{1,64} --json( --agent [a-z0-9_-]{1,64})?$/, /^config validate$/, /^--version$/];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+async function body(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export class RuntimeHost {
+  readonly tenants = new Map<string, Tenant>();
+  private server?: Server;
+  private idleTimer?: NodeJS.Timeout;
+  private readonly opts: Required<HostOptions>;
+
+  constructor(opts: HostOptions) {
+    this.opts = { readyTimeoutMs: 60_000, maxRestarts: 3, log: (l) => console.log(l), ...opts };
+  }
+
+  // ── Tenant lifecycle ──────────────────────────────────────────────────────────────────────────────
+
+  private tenant(id: string): Tenant {
+    if (!TENANT_ID.test(id)) throw Object.assign(new Error("bad tenant id"), { status: 400 });
+    let t = this.tenants.get(id);
+    if (!t) {
+      t = { id, dir: path.join(this.opts.dataDir, "tenants", id), state: "stopped", restarts: 0, stopping: false };
+      this.tenants.set(id, t);
+    }
+    return t;
+  }
+
+  paths(t: Tenant) {
+    return {
+      state: path.join(t.dir, "state"),
+      config: path.join(t.dir, "state", "openclaw.json"),
+      workspace: path.join(t.dir, "workspace"),
+      tmp: path.join(t.dir, "tmp"),
+      home: path.join(t.dir, "home"),
+      log: path.join(t.dir, "logs", "gateway.log"),
+      openclawLog: path.join(t.dir, "logs", "openclaw.log"),
+    };
+  }
+
+  /** Starts (or joins the start of) a tenant's gateway; resolves once it answers /readyz. */
+  start(id: string, spec: StartSpec): Promise<void> {
+    const t = this.tenant(id);
+    if (t.state === "ready" && t.child) return Promise.resolve();
+    if (t.starting) return t.starting;
+    t.spec = spec;
+    t.restarts = 0;
+    t.starting = this.launch(t).finally(() => (t.starting = undefined));
+    return t.starting;
+  }
+
+  private async launch(t: Tenant, restart = false): Promise<void> {
+    const p = this.paths(t);
+    const spec = t.spec!;
+    t.state = "starting";
+    if (!restart) t.lastError = undefined; // a restart keeps the crash as the last error
+    t.stopping = false;
+    for (const d of [p.state, p.workspace, p.tmp, p.home, path.dirname(p.log)]) mkdirSync(d, { recursive: true, mode: 0o700 });
+    const port = await freePort();
+    const token = randomBytes(24).toString("hex");
+    // The generated config, with this host's paths and port filled in.
+    const config = structuredClone(spec.config) as any;
+    config.gateway = { ...config.gateway, port, bind: "loopback" };
+    config.agents ??= {};
+    config.agents.defaults = { ...config.agents.defaults, workspace: p.workspace };
+    // One workspace per agent, inside the tenant's workspace (the Worker syncs it with R2).
+    for (const [agentId, entry] of Object.entries((config.agents.entries ?? {}) as Record<string, Record<string, unknown>>)) entry.workspace = path.join(p.workspace, agentId);
+    config.logging = { ...config.logging, file: p.openclawLog };
+    await writeFile(p.config, JSON.stringify(config, null, 2), { mode: 0o600 });
+
+    const env: Record<string, string> = {
+      PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
+      HOME: p.home,
+      TMPDIR: p.tmp,
+      OPENCLAW_STATE_DIR: p.state,
+      OPENCLAW_CONFIG_PATH: p.config,
+      OPENCLAW_GATEWAY_TOKEN: token,
+      NODE_ENV: "production",
+      ...spec.env,
+    };
+    const out = createWriteStream(p.log, { flags: "a" });
+    const child = spawn(process.execPath, [OPENCLAW, "gateway", "run", "--port", String(port), "--bind", "loopback"], { cwd: t.dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout!.pipe(out);
+    child.stderr!.pipe(out);
+    Object.assign(t, { child, port, token, startedAt: Date.now(), lastActivityAt: Date.now() });
+    child.on("exit", (code, signal) => this.onExit(t, child, code, signal));
+
+    const deadline = Date.now() + this.opts.readyTimeoutMs;
+    while (Date.now() < deadline) {
+      if (t.child !== child || child.exitCode !== null || child.signalCode !== null) break;
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1000) });
+        if (r.ok) {
+          t.state = "ready";
+          this.opts.log(`[runtime-host] tenant ${t.id}: gateway ready on ${port} after ${Date.now() - t.startedAt!} ms (pid ${child.pid})`);
+          return;
+        }
+      } catch {
+        /* not listening yet */
+      }
+      await sleep(250);
+    }
+    const reason = child.exitCode !== null || child.signalCode !== null ? `gateway exited during start (${child.signalCode ?? child.exitCode}): ${this.tail(t, 5).join(" | ")}` : `gateway not ready within ${this.opts.readyTimeoutMs / 1000}s`;
+    await this.kill(t);
+    t.state = "error";
+    t.lastError = reason;
+    throw new Error(reason);
+  }
+
+  private onExit(t: Tenant, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null) {
+    if (t.child !== child) return;
+    t.child = undefined;
+    if (t.stopping || t.state === "starting") return;
+    // A ready gateway died on its own: restart it the same way, a few times.
+    const reason = `gateway exited unexpectedly (${signal ?? code})`;
+    this.opts.log(`[runtime-host] tenant ${t.id}: ${reason}`);
+    t.lastError = reason;
+    if (t.spec && t.restarts < this.opts.maxRestarts) {
+      t.restarts++;
+      t.starting = this.launch(t, true)
+        .catch(() => undefined)
+        .finally(() => (t.starting = undefined));
+    } else {
+      t.state = "error";
+    }
+  }
+
+  private async kill(t: Tenant) {
+    const child = t.child;
+    if (!child) return;
+    t.stopping = true;
+    child.kill("SIGTERM");
+    // Usually ~2 s; one case was seen to hang for minutes (OPENCLAW.md): SIGKILL after 10 s.
+    for (let i = 0; i < 100 && child.exitCode === null && child.signalCode === null; i++) await sleep(100);
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    t.child = undefined;
+  }
+
+  async stop(id: string) {
+    const t = this.tenant(id);
+    if (t.starting) await t.starting.catch(() => undefined);
+    await this.kill(t);
+    t.state = "stopped";
+    t.token = undefined;
+  }
+
+  status(id: string) {
+    const t = this.tenant(id);
+    return {
+      state: t.state,
+      version: OPENCLAW_VERSION,
+      pid: t.child?.pid ?? null,
+      startedAt: t.state === "ready" && t.startedAt ? new Date(t.startedAt).toISOString() : null,
+      lastActivityAt: t.lastActivityAt ? new Date(t.lastActivityAt).toISOString() : null,
+      lastError: t.lastError ?? null,
+      restarts: t.restarts,
+    };
+  }
+
+  tail(t: Tenant, lines: number): string[] {
+    const file = this.paths(t).log;
+    if (!existsSync(file)) return [];
+    return readFileSync(file, "utf8").split("\n").filter(Boolean).slice(-lines);
+  }
+
+  // ── Files (inside the tenant's workspace only) ───────────────────────────────────────────────────
+
+  private resolveFile(t: Tenant, rel: string): string {
+    const base = this.paths(t).workspace;
+    const full = path.resolve(base, rel);
+    if (!full.startsWith(base + path.sep) || rel.includes("\0")) throw Object.assign(new Error("path escapes the workspace"), { status: 400 });
+    return full;
+  }
+
+  async writeFiles(id: string, files: { path: string; content: string }[]) {
+    const t = this.tenant(id);
+    for (const f of files) {
+      const full = this.resolveFile(t, f.path);
+      await mkdir(path.dirname(full), { recursive: true });
+      await writeFile(full, Buffer.from(f.content, "base64"));
+    }
+  }
+
+  async readFile(id: string, rel: string): Promise<Buffer> {
+    return readFile(this.resolveFile(this.tenant(id), rel));
+  }
+
+  /** Every file in the workspace (skipping .git and caches) with its size and SHA-256. */
+  async listFiles(id: string) {
+    const t = this.tenant(id);
+    const base = this.paths(t).workspace;
+    const out: { path: string; size: number; sha256: string }[] = [];
+    const walk = async (dir: string) => {
+      for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        if (e.name === ".git" || e.name === "node_modules" || e.name === ".cache") continue;
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) await walk(full);
+        else if (e.isFile()) {
+          const buf = await readFile(full);
+          out.push({ path: path.relative(base, full), size: (await stat(full)).size, sha256: createHash("sha256").update(buf).digest("hex") });
+        }
+      }
+    };
+    await walk(base);
+    return out.sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  async deleteTenantData(id: string) {
+    await this.stop(id);
+    await rm(this.tenant(id).dir, { recursive: true, force: true });
+  }
+
+  // ── CLI ─────────────────────────────────────────────────────────────────────────────────────────
+
+  async cli(id: string, args: string[], config?: Record<string, unknown>): Promise<{ code: number; stdout: string; stderr: string }> {
+    const t = this.tenant(id);
+    if (!ALLOWED_CLI.some((re) => re.test(args.join(" ")))) throw Object.assign(new Error(`command not allowed: ${args.join(" ")}`), { status: 403 });
+    const p = this.paths(t);
+    for (const d of [p.state, p.workspace, p.tmp, p.home]) mkdirSync(d, { recursive: true, mode: 0o700 });
+    // Validating a candidate config must not touch the running one.
+    const configPath = config ? path.join(p.tmp, `candidate-${randomBytes(4).toString("hex")}.json`) : p.config;
+    if (config) await writeFile(configPath, JSON.stringify(config), { mode: 0o600 });
+    // The CLI resolves the config's secret references too: give it the running gateway's token (or a throwaway one).
+    const env = {
+      PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
+      HOME: p.home,
+      TMPDIR: p.tmp,
+      OPENCLAW_STATE_DIR: p.state,
+      OPENCLAW_CONFIG_PATH: configPath,
+      OPENCLAW_GATEWAY_TOKEN: t.token ?? randomBytes(24).toString("hex"),
+      ...(t.spec?.env ?? {}),
+    };
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [OPENCLAW, ...args], { cwd: t.dir, env, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout!.on("data", (d) => (stdout += d));
+      child.stderr!.on("data", (d) => (stderr += d));
+      const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        if (config) void rm(configPath, { force: true });
+        resolve({ code: code ?? -1, stdout, stderr });
+      });
+    });
+  }
+
+  // ── Forwarding to the gateway (the host adds the gateway token; the Worker never holds it) ─────────
+
+  async forward(id: string, req: IncomingMessage, res: ServerResponse, rest: string) {
+    const t = this.tenant(id);
+    if (t.state !== "ready" || !t.port) return json(res, 409, { error: `runtime is ${t.state}` });
+    t.lastActivityAt = Date.now();
+    const headers: Record<string, string> = { authorization: `Bearer ${t.token}` };
+    for (const h of ["content-type", "accept", "x-openclaw-session-key", "x-openclaw-message-channel"]) {
+      const v = req.headers[h];
+      if (typeof v === "string") headers[h] = v;
+    }
+    const payload = req.method === "GET" || req.method === "HEAD" ? undefined : await body(req);
+    try {
+      const upstream = await fetch(`http://127.0.0.1:${t.port}${rest}`, { method: req.method, headers, body: payload });
+      res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/octet-stream" });
+      if (upstream.body) for await (const chunk of upstream.body) res.write(chunk);
+      res.end();
+    } catch (e) {
+      json(res, 502, { error: `gateway unreachable: ${(e as Error).message}` });
+    } finally {
+      t.lastActivityAt = Date.now();
+    }
+  }
+
+  // ── HTTP ─────────────────────────────────────────────────────────────────────────────────────────
+
+  private authorised(req: IncomingMessage): boolean {
+    const given = Buffer.from((req.headers.authorization ?? "").replace(/^Bearer /, ""));
+    const want = Buffer.from(this.opts.secret);
+    return given.length === want.length && timingSafeEqual(given, want);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? "/", "http://host");
+    if (url.pathname === "/health") return json(res, 200, { ok: true, version: OPENCLAW_VERSION });
+    if (!this.authorised(req)) return json(res, 401, { error: "unauthorised" });
+    const m = url.pathname.match(/^\/tenants\/([^/]+)(\/.*)$/);
+    if (!m) return json(res, 404, { error: "not found" });
+    const [, id, op] = m as unknown as [string, string, string];
+    const read = async () => JSON.parse((await body(req)).toString("utf8") || "{}");
+    try {
+      if (op.startsWith("/gateway/")) return await this.forward(id, req, res, op.slice("/gateway".length) + url.search);
+      if (req.method === "POST" && op === "/start") {
+        const spec = (await read()) as StartSpec;
+        await this.start(id, spec);
+        return json(res, 200, this.status(id));
+      }
+      if (req.method === "POST" && op === "/stop") {
+        await this.stop(id);
+        return json(res, 200, this.status(id));
+      }
+      if (req.method === "GET" && op === "/status") return json(res, 200, this.status(id));
+      if (req.method === "GET" && op === "/logs") return json(res, 200, { lines: this.tail(this.tenant(id), Math.min(500, Number(url.searchParams.get("lines") ?? 100))) });
+      if (req.method === "PUT" && op === "/files") {
+        await this.writeFiles(id, (await read()).files ?? []);
+        return json(res, 200, { ok: true });
+      }
+      if (req.method === "GET" && op === "/files") return json(res, 200, { files: await this.listFiles(id) });
+      if (req.method === "GET" && op === "/file") {
+        const buf = await this.readFile(id, url.searchParams.get("path") ?? "");
+        return json(res, 200, { content: buf.toString("base64") });
+      }
+      if (req.method === "POST" && op === "/cli") {
+        const { args, config } = await read();
+        return json(res, 200, await this.cli(id, args, config));
+      }
+      if (req.method === "DELETE" && op === "") {
+        await this.deleteTenantData(id);
+        return json(res, 200, { ok: true });
+      }
+      return json(res, 404, { error: "not found" });
+    } catch (e) {
+      const err = e as Error & { status?: number; code?: string };
+      const status = err.status ?? (err.code === "ENOENT" ? 404 : 500);
+      return json(res, status, { error: err.message, ...(id && this.tenants.has(id) && { status: this.status(id) }) });
+    }
+  }
+
+  async listen(): Promise<number> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((r) => this.server!.listen(this.opts.port, "127.0.0.1", r));
+    this.idleTimer = setInterval(() => void this.stopIdle(), Math.min(30_000, Math.max(1000, this.opts.idleMs / 4)));
+    this.idleTimer.unref();
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  async stopIdle() {
+    const now = Date.now();
+    for (const t of this.tenants.values()) {
+      if (t.state === "ready" && t.lastActivityAt && now - t.lastActivityAt > this.opts.idleMs) {
+        this.opts.log(`[runtime-host] tenant ${t.id}: idle for ${Math.round((now - t.lastActivityAt) / 1000)} s, stopping`);
+        await this.stop(t.id);
+      }
+    }
+  }
+
+  async close() {
+    clearInterval(this.idleTimer);
+    await Promise.all([...this.tenants.keys()].map((id) => this.stop(id)));
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}
+
+// `node runtime/src/host.ts`: what the run command starts.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const secret = process.env.RUNTIME_HOST_SECRET;
+  if (!secret) {
+    console.error("RUNTIME_HOST_SECRET is missing");
+    process.exit(1);
+  }
+  const host = new RuntimeHost({
+    port: Number(process.env.RUNTIME_HOST_PORT ?? 8790),
+    secret,
+    dataDir: process.env.RUNTIME_DATA_DIR ?? path.join(process.cwd(), ".autoclaw", "runtimes"),
+    idleMs: Number(process.env.RUNTIME_IDLE_MS ?? 15 * 60_000),
+  });
+  const port = await host.listen();
+  console.log(`[runtime-host] listening on 127.0.0.1:${port} (openclaw ${OPENCLAW_VERSION})`);
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => void host.close().then(() => process.exit(0)));
+}

@@ -1,0 +1,133 @@
+// The local runtime host with real `openclaw gateway` processes (slow: ~10 s per gateway start).
+import { execSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeModel, type FakeModel } from "../../e2e/fakes/openai";
+import { OPENCLAW_VERSION, RuntimeHost } from "../src/host";
+
+const SECRET = "host-secret-" + "x".repeat(32);
+let host: RuntimeHost;
+let base: string;
+let fake: FakeModel;
+
+/** A tenant config as the Worker generates it, pointed straight at the fake for these host-level tests. */
+const config = (agentId: string) => ({
+  gateway: { mode: "local", auth: { mode: "token", token: "${OPENCLAW_GATEWAY_TOKEN}" }, controlUi: { enabled: false }, http: { endpoints: { chatCompletions: { enabled: true } } } },
+  update: { checkOnStart: false },
+  telemetry: { enabled: false },
+  discovery: { mdns: { mode: "off" } },
+  agents: { defaults: { heartbeat: { every: "0m" }, skipBootstrap: true, model: { primary: "autoclaw/echo" } }, entries: { [agentId]: { name: "Test", model: { primary: "autoclaw/echo", fallbacks: [] } } } },
+  models: { mode: "merge", catalogRefresh: { enabled: false }, providers: { autoclaw: { baseUrl: `${fake.url}/v1`, apiKey: "${AUTOCLAW_MODEL_TOKEN}", api: "openai-completions", models: [{ id: "echo", name: "echo", contextWindow: 128000, maxTokens: 4096 }] } } },
+  tools: { deny: ["group:automation", "group:runtime", "sessions_spawn", "sessions_send"], fs: { workspaceOnly: true }, exec: { security: "deny" }, elevated: { enabled: false } },
+  plugins: { entries: { "memory-core": { config: { dreaming: { enabled: false } } } } },
+});
+
+async function call(method: string, p: string, body?: unknown, secret = SECRET) {
+  const res = await fetch(base + p, { method, headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+  const text = await res.text();
+  return { status: res.status, text, json: text ? JSON.parse(text) : undefined };
+}
+
+const chat = (tenant: string, agent: string, content: string) =>
+  fetch(`${base}/tenants/${tenant}/gateway/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${SECRET}`, "content-type": "application/json", "x-openclaw-session-key": `agent:${agent}:test:1` },
+    body: JSON.stringify({ model: `openclaw/${agent}`, messages: [{ role: "user", content }] }),
+  });
+
+const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+
+beforeAll(async () => {
+  fake = await startFakeModel();
+  host = new RuntimeHost({ port: 0, secret: SECRET, dataDir: await mkdtemp(path.join(tmpdir(), "autoclaw-host-")), idleMs: 3_600_000, log: () => undefined });
+  base = `http://127.0.0.1:${await host.listen()}`;
+}, 30_000);
+afterAll(async () => {
+  await host?.close();
+  await fake?.close();
+}, 60_000);
+
+describe("runtime host with real OpenClaw gateways", () => {
+  it("refuses callers without the shared secret", async () => {
+    expect((await call("GET", "/tenants/t1/status", undefined, "wrong")).status).toBe(401);
+    expect((await fetch(`${base}/tenants/t1/status`)).status).toBe(401);
+    expect((await call("GET", "/health")).json).toEqual({ ok: true, version: OPENCLAW_VERSION });
+  });
+
+  it("starts a tenant's gateway, answers through it, and keeps its tokens out of every answer", async () => {
+    const started = await call("POST", "/tenants/tenant-a/start", { config: config("ag_a1"), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_a" } });
+    expect(started.status).toBe(200);
+    expect(started.json).toMatchObject({ state: "ready", version: "2026.9.6", lastError: null });
+    const res = await chat("tenant-a", "ag_a1", "hello from a");
+    expect(res.status).toBe(200);
+    const reply = (await res.json()) as { choices: { message: { content: string } }[] };
+    expect(reply.choices[0]!.message.content).toContain("Echo:");
+    expect(reply.choices[0]!.message.content).toContain("hello from a");
+    expect(fake.requests.at(-1)!.authorization).toBe("Bearer rt_token_a");
+    const status = await call("GET", "/tenants/tenant-a/status");
+    expect(status.text).not.toMatch(/rt_token_a/);
+    const gatewayToken = environOf(status.json.pid).find((e) => e.startsWith("OPENCLAW_GATEWAY_TOKEN="))!.split("=")[1]!;
+    expect(gatewayToken.length).toBeGreaterThan(20);
+    for (const r of [started, status, await call("GET", "/tenants/tenant-a/logs")]) expect(r.text).not.toContain(gatewayToken);
+  }, 90_000);
+
+  it("gives each tenant its own process, port, files and environment", async () => {
+    await call("POST", "/tenants/tenant-b/start", { config: config("ag_b1"), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_b" } });
+    const a = (await call("GET", "/tenants/tenant-a/status")).json;
+    const b = (await call("GET", "/tenants/tenant-b/status")).json;
+    expect(a.pid).not.toBe(b.pid);
+    const envB = environOf(b.pid);
+    expect(envB.join("\n")).not.toMatch(/rt_token_a|host-secret|RUNTIME_HOST_SECRET/);
+    expect(envB).toContain("AUTOCLAW_MODEL_TOKEN=rt_token_b");
+    expect(envB.find((e) => e.startsWith("OPENCLAW_STATE_DIR="))).toContain("tenant-b");
+
+    await call("PUT", "/tenants/tenant-a/files", { files: [{ path: "ag_a1/notes/secret.md", content: Buffer.from("only for a").toString("base64") }] });
+    expect((await call("GET", "/tenants/tenant-a/files")).json.files).toContainEqual(expect.objectContaining({ path: "ag_a1/notes/secret.md", size: 10 }));
+    expect((await call("GET", "/tenants/tenant-b/files")).json.files.map((f: { path: string }) => f.path)).not.toContain("ag_a1/notes/secret.md");
+    expect((await call("GET", "/tenants/tenant-b/file?path=ag_a1/notes/secret.md")).status).toBe(404);
+    expect((await call("GET", "/tenants/tenant-b/file?path=../tenant-a/workspace/ag_a1/notes/secret.md")).status).toBe(400);
+    expect((await call("PUT", "/tenants/tenant-b/files", { files: [{ path: "../../escape.txt", content: "" }] })).status).toBe(400);
+    expect(Buffer.from((await call("GET", "/tenants/tenant-a/file?path=ag_a1/notes/secret.md")).json.content, "base64").toString()).toBe("only for a");
+    // Tenant B's gateway answers only for B's agents.
+    expect((await chat("tenant-b", "ag_a1", "cross")).status).not.toBe(200);
+  }, 90_000);
+
+  it("runs only allowed OpenClaw CLI commands, and validates candidate configs without touching the running one", async () => {
+    const validate = await call("POST", "/tenants/tenant-a/cli", { args: ["config", "validate"], config: config("ag_x") });
+    expect(validate.json.code).toBe(0);
+    const invalid = await call("POST", "/tenants/tenant-a/cli", { args: ["config", "validate"], config: { gateway: { mode: "nonsense" } } });
+    expect(invalid.json.code).not.toBe(0);
+    const skills = await call("POST", "/tenants/tenant-a/cli", { args: ["skills", "list", "--json"] });
+    expect(JSON.parse(skills.json.stdout).skills.length).toBeGreaterThan(10);
+    expect((await call("POST", "/tenants/tenant-a/cli", { args: ["gateway", "run"] })).status).toBe(403);
+    expect((await chat("tenant-a", "ag_a1", "still up")).status).toBe(200);
+  }, 60_000);
+
+  it("detects a gateway killed with SIGKILL and restarts it", async () => {
+    const before = (await call("GET", "/tenants/tenant-b/status")).json;
+    execSync(`kill -9 ${before.pid}`);
+    const deadline = Date.now() + 60_000;
+    let now = before;
+    while (Date.now() < deadline) {
+      now = (await call("GET", "/tenants/tenant-b/status")).json;
+      if (now.state === "ready" && now.pid !== before.pid) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(now).toMatchObject({ state: "ready", restarts: 1, lastError: expect.stringMatching(/exited unexpectedly \(SIGKILL\)/) });
+    expect(now.pid).not.toBe(before.pid);
+    expect((await chat("tenant-b", "ag_b1", "after the crash")).status).toBe(200);
+  }, 90_000);
+
+  it("stops gateways that have been idle too long", async () => {
+    const t = host.tenants.get("tenant-b")!;
+    t.lastActivityAt = Date.now() - 2 * 3_600_000;
+    const pid = t.child!.pid!;
+    await host.stopIdle();
+    expect((await call("GET", "/tenants/tenant-b/status")).json).toMatchObject({ state: "stopped", pid: null });
+    expect(() => process.kill(pid, 0)).toThrow();
+    expect((await call("GET", "/tenants/tenant-a/status")).json.state).toBe("ready");
+  }, 60_000);
+});
