@@ -19,7 +19,7 @@ export default defineConfig({
           APP_URL: "http://127.0.0.1:5173",
           BETTER_AUTH_SECRET: "test-secret-test-secret-test-secret-0123456789",
           ENCRYPTION_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-          TENANT_RUNTIME: "host",
+          TENANT_RUNTIME: "direct",
           ALLOW_PRIVATE_MODEL_URLS: "true",
           MODEL_TIMEOUT_MS: "1500",
           RUN_RETRY_DELAY_SECONDS: "0",

@@ -14,6 +14,7 @@ const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
 const PORT = Number(process.env.PORT ?? 8787);
 const SPA_PORT = Number(process.env.SPA_PORT ?? 5173);
 const STATE_DIR = path.resolve(process.env.AUTOCLAW_STATE_DIR ?? path.join(root, ".autoclaw"));
+const RUNTIME_HOST_PORT = Number(process.env.RUNTIME_HOST_PORT ?? PORT + 3);
 const apiUrl = `http://127.0.0.1:${PORT}`;
 const spaUrl = `http://127.0.0.1:${SPA_PORT}`;
 
@@ -52,6 +53,9 @@ function workerVars(): Record<string, string> {
   const vars: Record<string, string> = {
     APP_URL: spaUrl,
     TENANT_RUNTIME: "host",
+    RUNTIME_HOST_URL: `http://127.0.0.1:${RUNTIME_HOST_PORT}`,
+    // Tenant gateways run on this machine and call the Worker directly.
+    MODEL_PROXY_URL: `${apiUrl}/api/model/v1`,
     ALLOW_PRIVATE_MODEL_URLS: "true",
     ...localSecrets(),
   };
@@ -154,10 +158,21 @@ async function main() {
   console.log("› D1 migrations applied");
 
   start("api", bin("wrangler"), ["dev", "--local", "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", persistTo, "--env-file", envFile, "--show-interactive-dev-session=false"], wranglerEnv);
+  if (vars.TENANT_RUNTIME === "host") {
+    start("runtime", process.execPath, [path.join(root, "runtime", "src", "host.ts")], {
+      RUNTIME_HOST_PORT: String(RUNTIME_HOST_PORT),
+      RUNTIME_HOST_SECRET: vars.RUNTIME_HOST_SECRET!,
+      RUNTIME_DATA_DIR: path.join(STATE_DIR, "runtimes"),
+    });
+  }
   start("spa", bin("vite"), ["--config", path.join(root, "vite.config.ts"), "--host", "127.0.0.1", "--port", String(SPA_PORT), "--strictPort"], { AUTOCLAW_API_URL: apiUrl });
 
   try {
-    await Promise.all([waitFor(`${apiUrl}/api/health`, 60_000), waitFor(spaUrl, 60_000)]);
+    await Promise.all([
+      waitFor(`${apiUrl}/api/health`, 60_000),
+      waitFor(spaUrl, 60_000),
+      ...(vars.TENANT_RUNTIME === "host" ? [waitFor(`http://127.0.0.1:${RUNTIME_HOST_PORT}/health`, 60_000)] : []),
+    ]);
   } catch (e) {
     console.error(String(e));
     return stopAll(1);

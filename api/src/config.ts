@@ -32,7 +32,14 @@ export const settingsSchema = z.object({
   /** First retry delay of a run after a transient failure; doubles per attempt (max 5 min). */
   RUN_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(300).default(2),
   ALLOW_PRIVATE_MODEL_URLS: flag.default(false),
-  TENANT_RUNTIME: z.enum(["host", "sandbox"]).default("sandbox"),
+  /**
+   * Who executes turns: `sandbox` (production containers), `host` (the local runtime host), or
+   * `direct` (no OpenClaw: the Worker calls the model with the agent's persona; only for the
+   * pipeline tests inside workerd, which cannot run a gateway).
+   */
+  TENANT_RUNTIME: z.enum(["host", "sandbox", "direct"]).default("sandbox"),
+  /** The Worker's model proxy as tenant runtimes reach it (…/api/model/v1); defaults to APP_URL's. */
+  MODEL_PROXY_URL: optionalUrl,
   RUNTIME_HOST_URL: optionalUrl,
   RUNTIME_HOST_SECRET: optionalText,
   TELEGRAM_BOT_TOKEN: optionalText,

@@ -2,6 +2,11 @@
 // isolate from the bindings (the env object is stable across requests) rather than per request:
 // constructing better-auth is not free and a run's request path should not pay for it.
 import { createAuth, type Auth } from "./auth";
+import type { RuntimeDeps } from "./domain/runtime";
+import { sandboxGatewayToken } from "./domain/runtime";
+import { hostDriver } from "./runtime/host-driver";
+import type { RuntimeDriver } from "./runtime/runtime";
+import { sandboxDriver, sandboxStubs } from "./runtime/sandbox-driver";
 import { createDb, type Db } from "./db/client";
 import type { RunDeps } from "./domain/runs";
 import { settings, type AppEnv } from "./env";
@@ -12,6 +17,15 @@ export interface Services extends RunDeps {
   settings: Settings;
   /** Built on first use: API-key and queue paths never need it. */
   auth(): Auth;
+  /** The tenant runtime driver chosen by TENANT_RUNTIME, built on first use. */
+  runtime(): RuntimeDeps;
+}
+
+function chooseDriver(env: AppEnv, db: Db, s: Settings): RuntimeDriver {
+  if (s.TENANT_RUNTIME === "direct") throw new Error("TENANT_RUNTIME=direct has no tenant runtimes");
+  if (s.TENANT_RUNTIME === "sandbox") return sandboxDriver(sandboxStubs(env.Sandbox), (tenantId) => sandboxGatewayToken(db, s, tenantId));
+  if (!s.RUNTIME_HOST_URL || !s.RUNTIME_HOST_SECRET) throw new Error("TENANT_RUNTIME=host needs RUNTIME_HOST_URL and RUNTIME_HOST_SECRET");
+  return hostDriver(s.RUNTIME_HOST_URL, s.RUNTIME_HOST_SECRET);
 }
 
 const cache = new WeakMap<object, Services>();
@@ -22,10 +36,23 @@ export function services(env: AppEnv): Services {
     const config = settings(env);
     const db = createDb(env.DB);
     let auth: Auth | undefined;
-    s = { db, settings: config, queue: env.RUN_QUEUE, bucket: env.ARTIFACTS, auth: () => (auth ??= createAuth(db, config)) };
+    let runtime: RuntimeDeps | undefined;
+    const runtimeDeps = () => (runtime ??= { db, settings: config, bucket: env.ARTIFACTS, driver: chooseDriver(env, db, config) });
+    s = {
+      db,
+      settings: config,
+      queue: env.RUN_QUEUE,
+      bucket: env.ARTIFACTS,
+      auth: () => (auth ??= createAuth(db, config)),
+      runtime: runtimeDeps,
+    };
     cache.set(env, s);
   }
   return s;
 }
 
-export const runDeps = (env: AppEnv): RunDeps => services(env);
+/** What the run executor needs; without tenant runtimes (direct mode) it calls the model itself. */
+export function runDeps(env: AppEnv): RunDeps {
+  const s = services(env);
+  return s.settings.TENANT_RUNTIME === "direct" ? { ...s, runtime: undefined } : s;
+}

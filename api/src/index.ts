@@ -6,6 +6,7 @@ import { ConfigError } from "./config";
 import { runDeps, services } from "./deps";
 import { openSignedArtifact, reapRuns, type RunMessage } from "./domain/runs";
 import type { AppEnv } from "./env";
+import { handleModelProxy } from "./model/proxy";
 import { consumeRunQueue } from "./queue/consumer";
 import { createContext } from "./trpc/init";
 import { appRouter } from "./trpc/router";
@@ -16,7 +17,7 @@ export { Sandbox } from "@cloudflare/sandbox";
 const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 export default {
-  async fetch(req: Request, env: AppEnv): Promise<Response> {
+  async fetch(req: Request, env: AppEnv, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(req.url);
     let svc;
     try {
@@ -31,6 +32,9 @@ export default {
     if (url.pathname === "/api/health") return json({ ok: true });
 
     if (url.pathname.startsWith("/api/auth/")) return svc.auth().handler(req);
+
+    // Tenant runtimes' model calls (OpenAI-compatible), authenticated by the runtime's token.
+    if (url.pathname.startsWith("/api/model/v1/")) return handleModelProxy(req, url.pathname.slice("/api/model/v1".length), db, s, (p) => ctx.waitUntil(p));
 
     // Signed, short-lived artifact links (made by runs.get for members of the run's team).
     const artifact = url.pathname.match(/^\/api\/artifacts\/([^/]+)\/([^/]+)$/);

@@ -133,15 +133,7 @@ export class RuntimeHost {
     for (const d of [p.state, p.workspace, p.tmp, p.home, path.dirname(p.log)]) mkdirSync(d, { recursive: true, mode: 0o700 });
     const port = await freePort();
     const token = randomBytes(24).toString("hex");
-    // The generated config, with this host's paths and port filled in.
-    const config = structuredClone(spec.config) as any;
-    config.gateway = { ...config.gateway, port, bind: "loopback" };
-    config.agents ??= {};
-    config.agents.defaults = { ...config.agents.defaults, workspace: p.workspace };
-    // One workspace per agent, inside the tenant's workspace (the Worker syncs it with R2).
-    for (const [agentId, entry] of Object.entries((config.agents.entries ?? {}) as Record<string, Record<string, unknown>>)) entry.workspace = path.join(p.workspace, agentId);
-    config.logging = { ...config.logging, file: p.openclawLog };
-    await writeFile(p.config, JSON.stringify(config, null, 2), { mode: 0o600 });
+    await this.writeConfig(t, spec.config, port);
 
     const env: Record<string, string> = {
       PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
@@ -180,6 +172,27 @@ export class RuntimeHost {
     t.state = "error";
     t.lastError = reason;
     throw new Error(reason);
+  }
+
+  /** The generated config with this host's paths and port filled in, written where the gateway reads it. */
+  private async writeConfig(t: Tenant, generated: Record<string, unknown>, port: number) {
+    const p = this.paths(t);
+    const config = structuredClone(generated) as any;
+    config.gateway = { ...config.gateway, port, bind: "loopback" };
+    config.agents ??= {};
+    config.agents.defaults = { ...config.agents.defaults, workspace: p.workspace };
+    // One workspace per agent, inside the tenant's workspace (the Worker syncs it with R2).
+    for (const [agentId, entry] of Object.entries((config.agents.entries ?? {}) as Record<string, Record<string, unknown>>)) entry.workspace = path.join(p.workspace, agentId);
+    config.logging = { ...config.logging, file: p.openclawLog };
+    await writeFile(p.config, JSON.stringify(config, null, 2), { mode: 0o600 });
+  }
+
+  /** Replaces a running gateway's config; OpenClaw hot-reloads it. */
+  async applyConfig(id: string, config: Record<string, unknown>) {
+    const t = this.tenant(id);
+    if (t.state !== "ready" || !t.port || !t.spec) throw Object.assign(new Error(`runtime is ${t.state}`), { status: 409 });
+    t.spec = { ...t.spec, config };
+    await this.writeConfig(t, config, t.port);
   }
 
   private onExit(t: Tenant, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null) {
@@ -378,6 +391,10 @@ export class RuntimeHost {
         return json(res, 200, { ok: true });
       }
       if (req.method === "GET" && op === "/files") return json(res, 200, { files: await this.listFiles(id) });
+      if (req.method === "PUT" && op === "/config") {
+        await this.applyConfig(id, (await read()).config);
+        return json(res, 200, this.status(id));
+      }
       if (req.method === "GET" && op === "/file") {
         const buf = await this.readFile(id, url.searchParams.get("path") ?? "");
         return json(res, 200, { content: buf.toString("base64") });

@@ -7,3 +7,4 @@ export * from "./runs";
 export * from "./templates";
 export * from "./tenants";
 export * from "./usage";
+export * from "./runtime";

@@ -199,3 +199,42 @@ export const runArtifacts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.runId, t.name] })],
 );
+
+// ── Tenant runtimes ─────────────────────────────────────────────────────────────────────────────────
+
+/** One OpenClaw runtime per tenant: its state machine and the hash of its current model-proxy token. */
+export const tenantOpenclawRuntime = sqliteTable(
+  "tenant_openclaw_runtime",
+  {
+    tenantId: text("tenant_id").primaryKey().references(() => tenants.id, { onDelete: "cascade" }),
+    state: text("state", { enum: ["stopped", "starting", "ready", "error"] }).notNull(),
+    version: text("version").notNull(),
+    /** Bumped on every start; the token and gateway secrets of older generations stop working. */
+    generation: integer("generation").notNull().default(0),
+    modelTokenHash: text("model_token_hash"),
+    /** SHA-256 of the config the running gateway has, to re-apply it only when agents change. */
+    configHash: text("config_hash"),
+    /** While starting: until when the starter's claim holds (a crashed starter frees it). */
+    startingUntil: integer("starting_until", { mode: "timestamp_ms" }),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }),
+    lastActiveAt: integer("last_active_at", { mode: "timestamp_ms" }),
+    lastError: text("last_error"),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [uniqueIndex("tenant_runtime_token_idx").on(t.modelTokenHash)],
+);
+
+/** Model calls made through the proxy by tenant runtimes, for metering. */
+export const modelUsage = sqliteTable(
+  "model_usage",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    model: text("model").notNull(),
+    status: integer("status").notNull(),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("model_usage_tenant_at_idx").on(t.tenantId, t.at)],
+);

@@ -8,6 +8,7 @@ import { runArtifacts, runEvents, runs } from "../db/schema";
 import { chatCompletion, ModelError } from "../model/client";
 import { assertModelReachable, resolveUpstream } from "../model/upstream";
 import { agentInstructions, getAgentRow } from "./agents";
+import { ensureRuntimeReady, persistWorkspace, type RuntimeDeps } from "./runtime";
 import { hmacSign, hmacVerify, newId } from "./crypto";
 import { DomainError, notFound } from "./errors";
 
@@ -16,6 +17,8 @@ export interface RunDeps {
   settings: Settings;
   queue: Queue<RunMessage>;
   bucket: R2Bucket;
+  /** The tenant runtimes (absent when TENANT_RUNTIME=direct). */
+  runtime?: () => RuntimeDeps;
 }
 
 /** What RUN_QUEUE carries: only the id; everything else is read from D1 when the run executes. */
@@ -237,12 +240,16 @@ export async function executeRun(deps: RunDeps, runId: string, persona?: Persona
   const run = await claimRun(db, runId, s.MODEL_TIMEOUT_MS + 60_000);
   if (!run) return "skipped";
   try {
-    const upstream = await resolveUpstream(db, s, run.tenantId, run.model, { run: run.id, agent: run.agentId });
-    const instructions = await (persona ?? ((t, a) => agentInstructions(bucket, t, a)))(run.tenantId, run.agentId);
-    const result = await chatCompletion(upstream, {
-      messages: [...(instructions ? [{ role: "system" as const, content: instructions }] : []), { role: "user", content: run.input }],
-      timeoutMs: s.MODEL_TIMEOUT_MS,
-    });
+    const result = deps.runtime
+      ? await turnInRuntime(deps.runtime(), run)
+      : await (async () => {
+          const upstream = await resolveUpstream(db, s, run.tenantId, run.model, { run: run.id, agent: run.agentId });
+          const instructions = await (persona ?? ((t, a) => agentInstructions(bucket, t, a)))(run.tenantId, run.agentId);
+          return chatCompletion(upstream, {
+            messages: [...(instructions ? [{ role: "system" as const, content: instructions }] : []), { role: "user", content: run.input }],
+            timeoutMs: s.MODEL_TIMEOUT_MS,
+          });
+        })();
     const artifact = await storeArtifact(deps, run, "output.md", result.text, "text/markdown; charset=utf-8");
     await finishRun(db, runId, "succeeded", { output: result.text, inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens }, [artifact.record]);
     return "done";
@@ -259,6 +266,41 @@ export async function executeRun(deps: RunDeps, runId: string, persona?: Persona
 }
 
 /** Puts the file in R2 and returns the (unexecuted) statement that records it, for the final batch. */
+/**
+ * One turn in the tenant's own OpenClaw: the gateway runs the agent (its workspace, memory, skills)
+ * and calls the model through the Worker's proxy. Files the agent wrote go back to R2 right after.
+ */
+async function turnInRuntime(rt: RuntimeDeps, run: Row): Promise<{ text: string; usage: { inputTokens: number; outputTokens: number } }> {
+  try {
+    await ensureRuntimeReady(rt, run.tenantId);
+  } catch (e) {
+    // A runtime that will not start is retried like a model outage, then fails with the reason.
+    throw new ModelError("transient", e instanceof Error ? e.message : String(e));
+  }
+  let res: Response;
+  try {
+    res = await rt.driver.gatewayFetch(run.tenantId, "/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-openclaw-session-key": sessionKey(run), "x-openclaw-message-channel": run.source },
+      body: JSON.stringify({ model: `openclaw/${run.agentId}`, messages: [{ role: "user", content: run.input }] }),
+      signal: AbortSignal.timeout(rt.settings.MODEL_TIMEOUT_MS + 30_000),
+    });
+  } catch (e) {
+    throw new ModelError("transient", `The runtime did not answer: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const text = await res.text();
+  if (!res.ok) {
+    const message = `The runtime answered ${res.status}: ${text.slice(0, 300)}`;
+    throw new ModelError(res.status >= 500 || res.status === 409 || res.status === 429 ? "transient" : "provider", message, res.status);
+  }
+  const data = JSON.parse(text) as { choices?: { message?: { content?: string } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
+  await persistWorkspace(rt, run.tenantId);
+  return { text: data.choices?.[0]?.message?.content ?? "", usage: { inputTokens: data.usage?.prompt_tokens ?? 0, outputTokens: data.usage?.completion_tokens ?? 0 } };
+}
+
+/** Dashboard and API runs each get their own conversation; Telegram and web chat keep one per person (later issues). */
+const sessionKey = (run: Row) => `agent:${run.agentId}:${run.source}:${run.id}`;
+
 async function storeArtifact(deps: RunDeps, run: Row, name: string, body: string, contentType: string): Promise<{ record: BatchItem<"sqlite"> }> {
   const r2Key = `tenant/${run.tenantId}/runs/${run.id}/${name}`;
   const size = new TextEncoder().encode(body).byteLength;

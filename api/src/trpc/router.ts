@@ -4,6 +4,7 @@ import { agentsRouter, templatesRouter } from "./routers/agents";
 import { apiKeysRouter } from "./routers/api-keys";
 import { providerKeysRouter } from "./routers/provider-keys";
 import { runsRouter } from "./routers/runs";
+import { runtimeRouter } from "./routers/runtime";
 import { tenantsRouter } from "./routers/tenants";
 import { usageRouter } from "./routers/usage";
 
@@ -15,6 +16,7 @@ export const appRouter = router({
   agents: agentsRouter,
   runs: runsRouter,
   usage: usageRouter,
+  runtime: runtimeRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,212 @@
+// A tenant's OpenClaw runtime: the state machine in D1, coalesced starts, the per-start model token,
+// the generated config, and the workspace copied from R2 at start and back after every turn.
+import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
+import type { Settings } from "../config";
+import type { Db } from "../db/client";
+import { tenantOpenclawRuntime } from "../db/schema";
+import { MODEL_TOKEN_ENV, OPENCLAW_VERSION, tenantOpenclawConfig } from "../runtime/openclaw-config";
+import type { RuntimeDriver, RuntimeState } from "../runtime/runtime";
+import { listAgents } from "./agents";
+import { base64url, hmacSign, randomBytes, sha256 } from "./crypto";
+import { DomainError } from "./errors";
+
+export interface RuntimeDeps {
+  db: Db;
+  settings: Settings;
+  bucket: R2Bucket;
+  driver: RuntimeDriver;
+}
+
+export interface RuntimeStatus {
+  state: RuntimeState;
+  version: string;
+  startedAt: string | null;
+  lastActiveAt: string | null;
+  lastError: string | null;
+}
+
+/** A start may take this long before another caller may take it over. */
+const START_LEASE_MS = 120_000;
+const workspaceRoot = (tenantId: string) => `tenant/${tenantId}/openclaw/workspace/`;
+const manifestKey = (tenantId: string) => `tenant/${tenantId}/openclaw/manifest.json`;
+
+type Row = typeof tenantOpenclawRuntime.$inferSelect;
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+const toStatus = (r: Row | undefined): RuntimeStatus =>
+  r ? { state: r.state, version: r.version, startedAt: iso(r.startedAt), lastActiveAt: iso(r.lastActiveAt), lastError: r.lastError } : { state: "stopped", version: OPENCLAW_VERSION, startedAt: null, lastActiveAt: null, lastError: null };
+
+async function row(db: Db, tenantId: string) {
+  return db.query.tenantOpenclawRuntime.findFirst({ where: eq(tenantOpenclawRuntime.tenantId, tenantId) });
+}
+
+/** The D1 state, reconciled with what the driver reports (the host stops idle gateways on its own). */
+export async function runtimeStatus(deps: RuntimeDeps, tenantId: string): Promise<RuntimeStatus> {
+  const r = await row(deps.db, tenantId);
+  if (r?.state === "ready") {
+    const live = await deps.driver.status(tenantId).catch(() => ({ state: "error" as const, lastError: "The runtime host is unreachable" }));
+    if (live.state !== "ready") {
+      await deps.db
+        .update(tenantOpenclawRuntime)
+        .set({ state: live.state === "error" ? "error" : "stopped", lastError: live.lastError ?? r.lastError, updatedAt: new Date() })
+        .where(and(eq(tenantOpenclawRuntime.tenantId, tenantId), eq(tenantOpenclawRuntime.state, "ready")));
+      return toStatus(await row(deps.db, tenantId));
+    }
+  }
+  return toStatus(r);
+}
+
+/** The generated config for the tenant's current agents. */
+async function configFor(deps: RuntimeDeps, tenantId: string) {
+  const agents = await listAgents(deps.db, tenantId);
+  const proxy = deps.settings.MODEL_PROXY_URL ?? new URL("/api/model/v1", deps.settings.APP_URL).toString();
+  return tenantOpenclawConfig({
+    agents: agents.map((a) => ({ id: a.id, name: a.name, model: a.model })),
+    modelProxyUrl: proxy,
+    restrictTools: deps.driver.kind === "host",
+  });
+}
+
+/**
+ * Makes sure the tenant's gateway is running and knows its current agents. Concurrent callers
+ * coalesce: one claims the start in D1, the others wait for its outcome.
+ */
+export async function ensureRuntimeReady(deps: RuntimeDeps, tenantId: string): Promise<void> {
+  const { db } = deps;
+  const status = await runtimeStatus(deps, tenantId);
+  if (status.state === "ready") {
+    await refreshRuntimeConfig(deps, tenantId);
+    return;
+  }
+  const now = new Date();
+  await db.insert(tenantOpenclawRuntime).values({ tenantId, state: "stopped", version: OPENCLAW_VERSION, updatedAt: now }).onConflictDoNothing();
+  const [claimed] = await db
+    .update(tenantOpenclawRuntime)
+    .set({ state: "starting", startingUntil: new Date(now.getTime() + START_LEASE_MS), lastError: null, updatedAt: now })
+    .where(
+      and(
+        eq(tenantOpenclawRuntime.tenantId, tenantId),
+        or(inArray(tenantOpenclawRuntime.state, ["stopped", "error", "ready"]), lt(tenantOpenclawRuntime.startingUntil, now), isNull(tenantOpenclawRuntime.startingUntil)),
+      ),
+    )
+    .returning();
+  if (!claimed) return waitForStart(deps, tenantId);
+  await startClaimed(deps, tenantId, claimed.generation + 1);
+}
+
+async function startClaimed(deps: RuntimeDeps, tenantId: string, generation: number) {
+  const { db } = deps;
+  // A fresh model token for every start: the one a stopped runtime had stops working.
+  const token = `rt_${base64url(randomBytes(32))}`;
+  const config = await configFor(deps, tenantId);
+  await db
+    .update(tenantOpenclawRuntime)
+    .set({ generation, modelTokenHash: await sha256(token), configHash: await sha256(JSON.stringify(config)), version: OPENCLAW_VERSION })
+    .where(eq(tenantOpenclawRuntime.tenantId, tenantId));
+  try {
+    await deps.driver.start(tenantId, { config, env: { [MODEL_TOKEN_ENV]: token } });
+    await restoreWorkspace(deps, tenantId);
+    const now = new Date();
+    await db
+      .update(tenantOpenclawRuntime)
+      .set({ state: "ready", startedAt: now, lastActiveAt: now, startingUntil: null, lastError: null, updatedAt: now })
+      .where(eq(tenantOpenclawRuntime.tenantId, tenantId));
+  } catch (e) {
+    const message = `Runtime failed to start: ${e instanceof Error ? e.message : String(e)}`.slice(0, 500);
+    await db.update(tenantOpenclawRuntime).set({ state: "error", lastError: message, startingUntil: null, modelTokenHash: null, updatedAt: new Date() }).where(eq(tenantOpenclawRuntime.tenantId, tenantId));
+    throw new DomainError("PRECONDITION_FAILED", message);
+  }
+}
+
+async function waitForStart(deps: RuntimeDeps, tenantId: string) {
+  const deadline = Date.now() + START_LEASE_MS;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    const r = await row(deps.db, tenantId);
+    if (r?.state === "ready") return;
+    if (r?.state === "error") throw new DomainError("PRECONDITION_FAILED", r.lastError ?? "Runtime failed to start");
+    if (r?.state === "stopped") return ensureRuntimeReady(deps, tenantId);
+  }
+  throw new DomainError("PRECONDITION_FAILED", "The runtime is still starting; try again shortly");
+}
+
+export async function stopRuntime(deps: RuntimeDeps, tenantId: string): Promise<RuntimeStatus> {
+  await persistWorkspace(deps, tenantId).catch(() => undefined);
+  await deps.driver.stop(tenantId);
+  await deps.db
+    .update(tenantOpenclawRuntime)
+    .set({ state: "stopped", modelTokenHash: null, configHash: null, startingUntil: null, updatedAt: new Date() })
+    .where(eq(tenantOpenclawRuntime.tenantId, tenantId));
+  return runtimeStatus(deps, tenantId);
+}
+
+/** Re-applies the generated config to a running gateway when agents changed (added, renamed, re-modelled). */
+export async function refreshRuntimeConfig(deps: RuntimeDeps, tenantId: string): Promise<void> {
+  const r = await row(deps.db, tenantId);
+  const config = await configFor(deps, tenantId);
+  const hash = await sha256(JSON.stringify(config));
+  if (r?.state !== "ready" || r.configHash === hash) {
+    await deps.db.update(tenantOpenclawRuntime).set({ lastActiveAt: new Date() }).where(eq(tenantOpenclawRuntime.tenantId, tenantId));
+    return;
+  }
+  await restoreWorkspace(deps, tenantId, { onlyMissing: true });
+  await deps.driver.applyConfig(tenantId, config);
+  await deps.db.update(tenantOpenclawRuntime).set({ configHash: hash, lastActiveAt: new Date() }).where(eq(tenantOpenclawRuntime.tenantId, tenantId));
+  // OpenClaw hot-reloads the file; give it a moment before the next turn names the new agent.
+  await new Promise((res) => setTimeout(res, 1500));
+}
+
+// ── Workspace: R2 is the durable copy, the runtime's disk a working copy ────────────────────────────
+
+type Manifest = Record<string, string>;
+
+async function readManifest(bucket: R2Bucket, tenantId: string): Promise<Manifest> {
+  const obj = await bucket.get(manifestKey(tenantId));
+  return obj ? ((await obj.json()) as Manifest) : {};
+}
+
+/** Copies the tenant's workspace from R2 into the runtime (all files, or those it lacks). */
+export async function restoreWorkspace(deps: RuntimeDeps, tenantId: string, opts: { onlyMissing?: boolean } = {}) {
+  const prefix = workspaceRoot(tenantId);
+  const present = opts.onlyMissing ? new Set((await deps.driver.listFiles(tenantId)).map((f) => f.path)) : new Set<string>();
+  const files: { path: string; content: Uint8Array }[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.bucket.list({ prefix, cursor });
+    for (const o of page.objects) {
+      const path = o.key.slice(prefix.length);
+      if (present.has(path)) continue;
+      const body = await deps.bucket.get(o.key);
+      if (body) files.push({ path, content: new Uint8Array(await body.arrayBuffer()) });
+    }
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  if (files.length) await deps.driver.writeFiles(tenantId, files);
+}
+
+/** Copies files the agents created or changed back to R2 (called after every turn). */
+export async function persistWorkspace(deps: RuntimeDeps, tenantId: string): Promise<{ uploaded: string[] }> {
+  const [files, manifest] = await Promise.all([deps.driver.listFiles(tenantId), readManifest(deps.bucket, tenantId)]);
+  const changed = files.filter((f) => manifest[f.path] !== f.sha256);
+  for (const f of changed) {
+    const content = await deps.driver.readFile(tenantId, f.path);
+    await deps.bucket.put(workspaceRoot(tenantId) + f.path, content, { customMetadata: { sha256: f.sha256 } });
+    manifest[f.path] = f.sha256;
+  }
+  if (changed.length) await deps.bucket.put(manifestKey(tenantId), JSON.stringify(manifest), { httpMetadata: { contentType: "application/json" } });
+  return { uploaded: changed.map((f) => f.path) };
+}
+
+// ── Tokens ──────────────────────────────────────────────────────────────────────────────────────────
+
+/** The tenant a model-proxy token belongs to (only the running generation's token matches). */
+export async function tenantForModelToken(db: Db, token: string): Promise<string | undefined> {
+  if (!token.startsWith("rt_")) return undefined;
+  const r = await db.query.tenantOpenclawRuntime.findFirst({ where: eq(tenantOpenclawRuntime.modelTokenHash, await sha256(token)), columns: { tenantId: true } });
+  return r?.tenantId;
+}
+
+/** The sandbox gateway's operator token: derived, never stored, different for every start. */
+export async function sandboxGatewayToken(db: Db, s: Settings, tenantId: string): Promise<string> {
+  const r = await row(db, tenantId);
+  return hmacSign(s.BETTER_AUTH_SECRET, "openclaw-gateway", `${tenantId}:${r?.generation ?? 0}`);
+}

@@ -1,0 +1,76 @@
+// The OpenClaw config of one tenant's runtime, generated from its agents and pinned to one OpenClaw
+// version (tests validate it with that version's own `openclaw config validate`). Paths and the
+// gateway port are filled in by the driver; secrets are `${ENV}` references resolved inside the
+// runtime from variables the driver sets — the file never holds one.
+
+export const OPENCLAW_VERSION = "2026.9.6";
+
+/** The env variable holding the per-runtime token the model proxy accepts. */
+export const MODEL_TOKEN_ENV = "AUTOCLAW_MODEL_TOKEN";
+/** The provider id the runtime knows the platform's model proxy by. */
+export const PROXY_PROVIDER = "autoclaw";
+
+export interface RuntimeAgent {
+  id: string;
+  name: string;
+  /** `<provider>/<model>` as AutoClaw names it; the proxy resolves it with the tenant's key. */
+  model: string;
+  /** Skills this agent may see; undefined leaves OpenClaw's default. */
+  skills?: string[];
+}
+
+export interface TenantConfigInput {
+  agents: RuntimeAgent[];
+  /** The Worker's OpenAI-compatible model proxy as the runtime reaches it, ending in /v1. */
+  modelProxyUrl: string;
+  /** Local host driver: no container boundary, so no shell/process tools (OPENCLAW.md "Security"). */
+  restrictTools: boolean;
+}
+
+export function tenantOpenclawConfig(input: TenantConfigInput) {
+  const models = [...new Set(input.agents.map((a) => a.model))];
+  const first = input.agents[0]?.model ?? "custom/none";
+  return {
+    gateway: {
+      mode: "local",
+      bind: "loopback",
+      auth: { mode: "token", token: "${OPENCLAW_GATEWAY_TOKEN}" },
+      controlUi: { enabled: false },
+      http: { endpoints: { chatCompletions: { enabled: true }, responses: { enabled: true } } },
+    },
+    // Nothing OpenClaw would do on its own over the network or on a timer.
+    update: { checkOnStart: false },
+    telemetry: { enabled: false },
+    discovery: { mdns: { mode: "off" } },
+    session: { dmScope: "per-channel-peer" },
+    agents: {
+      // Several agents per gateway: every turn names its agent (`model: openclaw/<agentId>`).
+      ownership: "explicit",
+      defaults: { heartbeat: { every: "0m" }, skipBootstrap: true, model: { primary: `${PROXY_PROVIDER}/${first}`, fallbacks: [] } },
+      entries: Object.fromEntries(
+        input.agents.map((a) => [a.id, { name: a.name, model: { primary: `${PROXY_PROVIDER}/${a.model}`, fallbacks: [] }, ...(a.skills && { skills: a.skills }) }]),
+      ),
+    },
+    models: {
+      mode: "merge",
+      catalogRefresh: { enabled: false },
+      providers: {
+        [PROXY_PROVIDER]: {
+          baseUrl: input.modelProxyUrl,
+          apiKey: `\${${MODEL_TOKEN_ENV}}`,
+          api: "openai-completions",
+          models: models.map((id) => ({ id, name: id, contextWindow: 128_000, maxTokens: 8_192 })),
+        },
+      },
+    },
+    tools: {
+      fs: { workspaceOnly: true },
+      elevated: { enabled: false },
+      sessions: { visibility: "agent" },
+      agentToAgent: { enabled: false },
+      ...(input.restrictTools && { deny: ["group:automation", "group:runtime", "sessions_spawn", "sessions_send"], exec: { security: "deny" } }),
+    },
+    plugins: { entries: { "memory-core": { config: { dreaming: { enabled: false } } } } },
+  };
+}
+export type TenantOpenclawConfig = ReturnType<typeof tenantOpenclawConfig>;

@@ -1,0 +1,64 @@
+// TenantRuntime: the only view the rest of the Worker has of a tenant's OpenClaw. Two drivers
+// implement it: `host` (the local runtime host, development and tests) and `sandbox` (production,
+// one @cloudflare/sandbox container per tenant).
+import type { TenantOpenclawConfig } from "./openclaw-config";
+
+export type RuntimeState = "stopped" | "starting" | "ready" | "error";
+
+export interface DriverStatus {
+  state: RuntimeState;
+  lastError: string | null;
+}
+
+export interface StartSpec {
+  config: TenantOpenclawConfig;
+  /** Variables the config's `${ENV}` references resolve from inside the runtime (the model token). */
+  env: Record<string, string>;
+}
+
+export interface WorkspaceFile {
+  /** Relative to the tenant's workspace root: `<agentId>/<file>`. */
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RuntimeDriver {
+  readonly kind: "host" | "sandbox";
+  /** Starts the gateway (joining a start already under way) and resolves when it is ready. */
+  start(tenantId: string, spec: StartSpec): Promise<DriverStatus>;
+  stop(tenantId: string): Promise<void>;
+  status(tenantId: string): Promise<DriverStatus>;
+  /** Replaces the running gateway's config; OpenClaw hot-reloads it. */
+  applyConfig(tenantId: string, config: TenantOpenclawConfig): Promise<void>;
+  writeFiles(tenantId: string, files: { path: string; content: Uint8Array }[]): Promise<void>;
+  listFiles(tenantId: string): Promise<WorkspaceFile[]>;
+  readFile(tenantId: string, path: string): Promise<Uint8Array>;
+  /** An allow-listed openclaw CLI command (skills list, config validate, …). */
+  cli(tenantId: string, args: string[]): Promise<CliResult>;
+  /** A request to the tenant's gateway HTTP API; the driver attaches the gateway token. */
+  gatewayFetch(tenantId: string, path: string, init: RequestInit): Promise<Response>;
+  logs(tenantId: string, lines: number): Promise<string[]>;
+}
+
+export class RuntimeError extends Error {
+  readonly status: number;
+  constructor(message: string, status = 502) {
+    super(message);
+    this.name = "RuntimeError";
+    this.status = status;
+  }
+}
+
+export const toBase64 = (bytes: Uint8Array) => {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+};
+export const fromBase64 = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));

@@ -1,0 +1,121 @@
+// The `sandbox` driver (production): one @cloudflare/sandbox container per tenant (`tenant:<id>`),
+// image from runtime/Dockerfile with the pinned openclaw. The gateway runs as a background process
+// and is reached with containerFetch on its port; the container is the isolation boundary.
+import { getSandbox } from "@cloudflare/sandbox";
+import { OPENCLAW_VERSION, type TenantOpenclawConfig } from "./openclaw-config";
+import { fromBase64, RuntimeError, toBase64, type DriverStatus, type RuntimeDriver, type WorkspaceFile } from "./runtime";
+
+const ROOT = "/data/tenant";
+const P = { state: `${ROOT}/state`, config: `${ROOT}/state/openclaw.json`, workspace: `${ROOT}/workspace`, tmp: `${ROOT}/tmp`, home: `${ROOT}/home`, log: `${ROOT}/logs/openclaw.log` };
+const GATEWAY_PORT = 18789;
+const PROCESS_ID = "openclaw-gateway";
+const ALLOWED_CLI = [/^skills list --json( --agent [a-z0-9_-]{1,64})?$/, /^skills info [a-z0-9-]{1,64} --json( --agent [a-z0-9_-]{1,64})?$/, /^config validate$/, /^--version$/];
+
+/** What the driver needs of a Sandbox stub; the real one comes from getSandbox, tests pass a stand-in. */
+export interface SandboxLike {
+  startProcess(command: string, options?: { processId?: string; env?: Record<string, string> }): Promise<{ waitForPort(port: number, options?: { path?: string; status?: number; timeout?: number }): Promise<void> }>;
+  getProcess(id: string): Promise<{ status: string } | null>;
+  killProcess(id: string, signal?: string): Promise<void>;
+  exec(command: string, options?: { env?: Record<string, string>; timeout?: number }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  writeFile(path: string, content: string, options?: { encoding?: string }): Promise<unknown>;
+  readFile(path: string, options?: { encoding?: string }): Promise<{ content: string }>;
+  mkdir(path: string, options?: { recursive?: boolean }): Promise<unknown>;
+  containerFetch(url: string, init: RequestInit, port?: number): Promise<Response>;
+  destroy(): Promise<void>;
+}
+
+const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/** Paths filled in for the container layout (the generated config leaves them to the driver). */
+function containerConfig(config: TenantOpenclawConfig) {
+  const c = structuredClone(config) as any;
+  c.gateway = { ...c.gateway, port: GATEWAY_PORT, bind: "loopback" };
+  c.agents.defaults = { ...c.agents.defaults, workspace: P.workspace };
+  for (const [id, entry] of Object.entries(c.agents.entries as Record<string, Record<string, unknown>>)) entry.workspace = `${P.workspace}/${id}`;
+  c.logging = { file: P.log };
+  return c;
+}
+
+export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewayToken: (tenantId: string) => Promise<string>): RuntimeDriver {
+  const baseEnv = { HOME: P.home, TMPDIR: P.tmp, OPENCLAW_STATE_DIR: P.state, OPENCLAW_CONFIG_PATH: P.config, NODE_ENV: "production" };
+  // Remembered per isolate only to resolve `${ENV}` for CLI calls; the process holds its own copy.
+  const envs = new Map<string, Record<string, string>>();
+
+  async function gatewayStatus(sb: SandboxLike, tenantId: string): Promise<DriverStatus> {
+    const proc = await sb.getProcess(PROCESS_ID).catch(() => null);
+    if (!proc || proc.status !== "running") return { state: "stopped", lastError: null };
+    const res = await sb.containerFetch(`http://localhost:${GATEWAY_PORT}/readyz`, { headers: { authorization: `Bearer ${await gatewayToken(tenantId)}` } }, GATEWAY_PORT).catch(() => null);
+    return { state: res?.ok ? "ready" : "starting", lastError: null };
+  }
+
+  return {
+    kind: "sandbox",
+    async start(tenantId, spec) {
+      const sb = stubFor(tenantId);
+      const current = await gatewayStatus(sb, tenantId);
+      if (current.state === "ready") return current;
+      for (const dir of [P.state, P.workspace, P.tmp, P.home, `${ROOT}/logs`]) await sb.mkdir(dir, { recursive: true });
+      await sb.writeFile(P.config, JSON.stringify(containerConfig(spec.config)));
+      const env = { ...baseEnv, ...spec.env, OPENCLAW_GATEWAY_TOKEN: await gatewayToken(tenantId) };
+      envs.set(tenantId, spec.env);
+      const proc = await sb.startProcess(`openclaw gateway run --port ${GATEWAY_PORT} --bind loopback`, { processId: PROCESS_ID, env });
+      try {
+        await proc.waitForPort(GATEWAY_PORT, { path: "/readyz", status: 200, timeout: 90_000 });
+      } catch (e) {
+        throw new RuntimeError(`OpenClaw ${OPENCLAW_VERSION} did not become ready: ${e instanceof Error ? e.message : e}`);
+      }
+      return { state: "ready", lastError: null };
+    },
+    async stop(tenantId) {
+      const sb = stubFor(tenantId);
+      await sb.killProcess(PROCESS_ID, "SIGTERM").catch(() => undefined);
+    },
+    status: (tenantId) => gatewayStatus(stubFor(tenantId), tenantId),
+    async applyConfig(tenantId, config) {
+      await stubFor(tenantId).writeFile(P.config, JSON.stringify(containerConfig(config)));
+    },
+    async writeFiles(tenantId, files) {
+      const sb = stubFor(tenantId);
+      for (const f of files) {
+        if (f.path.split("/").includes("..") || f.path.startsWith("/")) throw new RuntimeError("path escapes the workspace", 400);
+        const full = `${P.workspace}/${f.path}`;
+        await sb.mkdir(full.slice(0, full.lastIndexOf("/")), { recursive: true });
+        await sb.writeFile(full, toBase64(f.content), { encoding: "base64" });
+      }
+    },
+    async listFiles(tenantId) {
+      const r = await stubFor(tenantId).exec(`cd ${P.workspace} && find . -type f -not -path '*/.git/*' -print0 | xargs -0 -r sha256sum | while read h f; do printf '%s\\t%s\\t%s\\n' "$h" "$(stat -c %s "$f")" "\${f#./}"; done`);
+      return r.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((line): WorkspaceFile => {
+          const [sha256, size, path] = line.split("\t") as [string, string, string];
+          return { path, size: Number(size), sha256 };
+        });
+    },
+    async readFile(tenantId, path) {
+      if (path.split("/").includes("..")) throw new RuntimeError("path escapes the workspace", 400);
+      return fromBase64((await stubFor(tenantId).readFile(`${P.workspace}/${path}`, { encoding: "base64" })).content);
+    },
+    async cli(tenantId, args) {
+      if (!ALLOWED_CLI.some((re) => re.test(args.join(" ")))) throw new RuntimeError(`command not allowed: ${args.join(" ")}`, 403);
+      const env = { ...baseEnv, ...(envs.get(tenantId) ?? {}), OPENCLAW_GATEWAY_TOKEN: await gatewayToken(tenantId) };
+      const r = await stubFor(tenantId).exec(`openclaw ${args.map(shellQuote).join(" ")}`, { env, timeout: 60_000 });
+      return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+    },
+    async gatewayFetch(tenantId, path, init) {
+      const headers = new Headers(init.headers);
+      headers.set("authorization", `Bearer ${await gatewayToken(tenantId)}`);
+      return stubFor(tenantId).containerFetch(`http://localhost:${GATEWAY_PORT}${path}`, { ...init, headers }, GATEWAY_PORT);
+    },
+    async logs(tenantId, lines) {
+      const r = await stubFor(tenantId).exec(`tail -n ${Math.min(500, Math.max(1, Math.floor(lines)))} ${P.log} 2>/dev/null || true`);
+      return r.stdout.split("\n").filter(Boolean);
+    },
+  };
+}
+
+/** The real Sandbox stubs: one container per tenant. */
+export function sandboxStubs(ns: DurableObjectNamespace): (tenantId: string) => SandboxLike {
+  return (tenantId) => getSandbox(ns as never, `tenant:${tenantId}`) as unknown as SandboxLike;
+}

@@ -1,0 +1,16 @@
+import { z } from "zod";
+
+export const runtimeState = z.enum(["stopped", "starting", "ready", "error"]);
+export type RuntimeState = z.infer<typeof runtimeState>;
+
+export const runtimeStatus = z.object({
+  state: runtimeState,
+  version: z.string(),
+  startedAt: z.iso.datetime().nullable(),
+  lastActiveAt: z.iso.datetime().nullable(),
+  lastError: z.string().nullable(),
+});
+export type RuntimeStatusOutput = z.infer<typeof runtimeStatus>;
+
+export const runtimeLogsInput = z.object({ lines: z.number().int().min(1).max(500).default(100) }).default({ lines: 100 });
+export const runtimeLogs = z.object({ lines: z.array(z.string()) });
