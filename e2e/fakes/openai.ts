@@ -9,6 +9,7 @@
 //   slow-<ms>        waits <ms> before answering like echo
 //   hang             never answers (the caller's timeout must fire)
 //   long-<chars>     answers with <chars> characters of text
+//   writer           calls the `write` tool (notes/from-agent.md = the user's message), then says "Saved."
 // `GET /__requests` lists what it received (auth header, model, messages, start/end times);
 // `POST /__reset` forgets them.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -16,6 +17,8 @@ import type { AddressInfo } from "node:net";
 
 export interface RecordedRequest {
   model: string;
+  /** Names of the tools the caller offered (OpenClaw offers its agent tools). */
+  tools: string[];
   authorization: string | null;
   stream: boolean;
   messages: { role: string; content: string }[];
@@ -53,7 +56,8 @@ export async function startFakeModel(port = 0): Promise<FakeModel> {
     const model = String(body.model ?? "echo");
     const messages = (body.messages ?? []) as { role: string; content: string }[];
     const last = [...messages].reverse().find((m) => m.role === "user")?.content ?? "";
-    const rec: RecordedRequest = { model, authorization: req.headers.authorization ?? null, stream: !!body.stream, messages, startedAt: Date.now(), endedAt: null, status: 200 };
+    const tools = ((body.tools ?? []) as { function?: { name?: string } }[]).map((t) => t.function?.name ?? "");
+    const rec: RecordedRequest = { model, tools, authorization: req.headers.authorization ?? null, stream: !!body.stream, messages, startedAt: Date.now(), endedAt: null, status: 200 };
     requests.push(rec);
     const done = (status: number) => {
       rec.status = status;
@@ -71,10 +75,20 @@ export async function startFakeModel(port = 0): Promise<FakeModel> {
       return send(res, 503, { error: { message: "The model is overloaded. Please try again later." } });
     }
     if (model === "hang") return; // the caller gives up; the socket is closed with the server
+    if (model === "writer" && messages.at(-1)?.role !== "tool") {
+      const call = { id: `call_${requests.length}`, type: "function", function: { name: "write", arguments: JSON.stringify({ path: "notes/from-agent.md", content: last }) } };
+      done(200);
+      if (!body.stream) return send(res, 200, { id: `chatcmpl-${requests.length}`, object: "chat.completion", model, choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [call] }, finish_reason: "tool_calls" }], usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 } });
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(`data: ${JSON.stringify({ id: "w", object: "chat.completion.chunk", model, choices: [{ index: 0, delta: { role: "assistant", content: null, tool_calls: [{ index: 0, ...call }] }, finish_reason: null }] })}\n\n`);
+      res.write(`data: ${JSON.stringify({ id: "w", object: "chat.completion.chunk", model, choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] })}\n\n`);
+      if (body.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id: "w", object: "chat.completion.chunk", model, choices: [], usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 } })}\n\n`);
+      return void res.end("data: [DONE]\n\n");
+    }
     const slow = model.match(/^slow-(\d+)$/);
     if (slow) await sleep(Number(slow[1]));
     const long = model.match(/^long-(\d+)$/);
-    const text = long ? "All work and no play makes a lobster a dull claw. ".repeat(Math.ceil(Number(long[1]) / 50)).slice(0, Number(long[1])) : `Echo: ${last}`;
+    const text = long ? "All work and no play makes a lobster a dull claw. ".repeat(Math.ceil(Number(long[1]) / 50)).slice(0, Number(long[1])) : model === "writer" ? "Saved." : `Echo: ${last}`;
     const prompt = tokens(messages.map((m) => m.content).join("\n"));
     const usage = { prompt_tokens: prompt, completion_tokens: tokens(text), total_tokens: prompt + tokens(text) };
 

@@ -290,8 +290,16 @@ async function turnInRuntime(rt: RuntimeDeps, run: Row): Promise<{ text: string;
   }
   const text = await res.text();
   if (!res.ok) {
-    const message = `The runtime answered ${res.status}: ${text.slice(0, 300)}`;
-    throw new ModelError(res.status >= 500 || res.status === 409 || res.status === 429 ? "transient" : "provider", message, res.status);
+    // OpenClaw passes the provider's refusal on as `{ error: { message: "<status> <text>" } }`.
+    let detail = text.slice(0, 300);
+    try {
+      detail = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? detail;
+    } catch {
+      /* not JSON */
+    }
+    const provider = detail.match(/^(\d{3}) (.*)$/s);
+    const message = provider ? `Model provider answered ${provider[1]}: ${provider[2]}` : `The runtime answered ${res.status}: ${detail}`;
+    throw new ModelError(res.status >= 500 || res.status === 409 || res.status === 429 ? "transient" : "provider", message.slice(0, 500), res.status);
   }
   const data = JSON.parse(text) as { choices?: { message?: { content?: string } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
   await persistWorkspace(rt, run.tenantId);

@@ -1,0 +1,117 @@
+// The whole product with real tenant runtimes: wrangler dev (Worker, D1, queue, DOs, R2) + the
+// runtime host running real `openclaw gateway` processes + the fake model. Slow (gateway starts).
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeModel, type FakeModel } from "../../e2e/fakes/openai";
+import { client, startStack, type Stack } from "./stack";
+
+const PORT = 8857;
+const KEY_A = "sk-tenant-a-byok-5566778899";
+const KEY_B = "sk-tenant-b-byok-1122334455";
+let stack: Stack;
+let fake: FakeModel;
+
+beforeAll(async () => {
+  fake = await startFakeModel();
+  stack = await startStack(PORT);
+}, 120_000);
+afterAll(async () => {
+  await stack?.stop();
+  await fake?.close();
+}, 60_000);
+
+type Api = ReturnType<typeof client>;
+async function waitRun(c: Api, id: string) {
+  for (const deadline = Date.now() + 90_000; Date.now() < deadline; ) {
+    const run = await c.query<{ status: string; output: string | null; error: string | null; usage: { inputTokens: number } }>("runs.get", { id });
+    if (["succeeded", "failed", "canceled"].includes(run.status)) return run;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`run ${id} did not finish`);
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+const tenantDir = (tenantId: string) => path.join(stack.stateDir, "runtimes", "tenants", tenantId);
+/** The gateway's pid, as the runtime host reports it (its secret is in the generated .dev.vars). */
+async function gatewayPid(tenantId: string): Promise<number> {
+  const secret = readFileSync(path.resolve(import.meta.dirname, "..", "..", ".dev.vars"), "utf8").match(/^RUNTIME_HOST_SECRET=(.+)$/m)![1]!;
+  const res = await fetch(`http://127.0.0.1:${PORT + 2}/tenants/${tenantId}/status`, { headers: { authorization: `Bearer ${secret}` } });
+  return ((await res.json()) as { pid: number }).pid;
+}
+
+describe("runs executed by the tenant's own OpenClaw runtime", () => {
+  let a: Api, b: Api;
+  let teamA: { id: string }, teamB: { id: string };
+  let agentA: { id: string };
+
+  it("a stopped tenant's run starts its runtime; the reply comes from the model through the Worker's proxy with the tenant's key", async () => {
+    a = client(stack.api, `http://127.0.0.1:${PORT + 1}`);
+    teamA = await a.signUpWithTeam("tenant-a");
+    await a.call("providerKeys.set", { provider: "custom", apiKey: KEY_A, baseUrl: `${fake.url}/v1` });
+    agentA = await a.call<{ id: string }>("agents.create", { templateId: "personal-assistant", name: "Writer", model: "custom/writer" });
+    expect((await a.query<{ state: string }>("runtime.status")).state).toBe("stopped");
+
+    const { id } = await a.call<{ id: string }>("runs.create", { agentId: agentA.id, input: "remember the lobster" });
+    const run = await waitRun(a, id);
+    expect(run).toMatchObject({ status: "succeeded", output: "Saved." });
+    expect(run.usage.inputTokens).toBeGreaterThan(0);
+    expect(await a.query("runtime.status")).toMatchObject({ state: "ready", version: "2026.9.6", lastError: null });
+
+    const calls = fake.requests.filter((r) => r.model === "writer");
+    expect(calls.length).toBeGreaterThanOrEqual(2); // the tool call, then the answer
+    expect(calls.every((r) => r.authorization === `Bearer ${KEY_A}`)).toBe(true);
+    expect(calls[0]!.tools).toContain("write");
+    expect(calls[0]!.tools).not.toContain("exec"); // the host driver has no container boundary
+  }, 120_000);
+
+  it("the tenant's key is nowhere in its runtime: not in config, env or workspace", async () => {
+    const files = filesUnder(tenantDir(teamA.id));
+    expect(files.some((f) => f.endsWith("openclaw.json"))).toBe(true);
+    for (const f of files) if (statSync(f).size < 5_000_000) expect(readFileSync(f).includes(KEY_A), f).toBe(false);
+    const env = readFileSync(`/proc/${await gatewayPid(teamA.id)}/environ`, "utf8");
+    expect(env).not.toContain(KEY_A);
+    expect(env).not.toMatch(/RUNTIME_HOST_SECRET|BETTER_AUTH_SECRET|ENCRYPTION_KEY/);
+  });
+
+  it("a file the agent wrote is persisted, and is back after a stop, a wiped disk and a start", async () => {
+    const written = path.join(tenantDir(teamA.id), "workspace", agentA.id, "notes", "from-agent.md");
+    expect(readFileSync(written, "utf8")).toContain("remember the lobster");
+
+    expect((await a.call<{ state: string }>("runtime.stop")).state).toBe("stopped");
+    rmSync(path.join(tenantDir(teamA.id), "workspace"), { recursive: true, force: true }); // as if on another machine
+    expect((await a.call<{ state: string }>("runtime.start")).state).toBe("ready");
+    expect(readFileSync(written, "utf8")).toContain("remember the lobster");
+    // The template's persona came back from R2 too.
+    expect(readFileSync(path.join(tenantDir(teamA.id), "workspace", agentA.id, "AGENTS.md"), "utf8")).toContain("Personal assistant");
+  }, 120_000);
+
+  it("two tenants get separate gateway processes that cannot read each other's files", async () => {
+    b = client(stack.api, `http://127.0.0.1:${PORT + 1}`);
+    teamB = await b.signUpWithTeam("tenant-b");
+    await b.call("providerKeys.set", { provider: "custom", apiKey: KEY_B, baseUrl: `${fake.url}/v1` });
+    const agentB = await b.call<{ id: string }>("agents.create", { templateId: "research-analyst", name: "Echo", model: "custom/echo" });
+    const { id } = await b.call<{ id: string }>("runs.create", { agentId: agentB.id, input: `read ../../${teamA.id}/workspace/${agentA.id}/notes/from-agent.md` });
+    const run = await waitRun(b, id);
+    expect(run.status).toBe("succeeded");
+    expect(run.output).not.toContain("remember the lobster");
+    expect(await gatewayPid(teamA.id)).not.toBe(await gatewayPid(teamB.id));
+    expect(filesUnder(tenantDir(teamB.id)).some((f) => f.includes("from-agent.md"))).toBe(false);
+    expect(fake.requests.filter((r) => r.authorization === `Bearer ${KEY_B}`).length).toBeGreaterThan(0);
+    // B's runtime never sees A's key and vice versa.
+    expect(readFileSync(`/proc/${await gatewayPid(teamB.id)}/environ`, "utf8")).not.toContain(KEY_A);
+  }, 120_000);
+
+  it("the model proxy refuses callers without a current runtime token", async () => {
+    const res = await fetch(`${stack.api}/api/model/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer rt_made-up", "content-type": "application/json" }, body: JSON.stringify({ model: "custom/echo", messages: [] }) });
+    expect(res.status).toBe(401);
+    const none = await fetch(`${stack.api}/api/model/v1/chat/completions`, { method: "POST", body: "{}" });
+    expect(none.status).toBe(401);
+  });
+});
