@@ -54,6 +54,7 @@ test("a team adds a custom model key, creates an agent from a template, runs it 
   await expect(page.getByTestId("run-output")).toContainText("Echo:");
   await expect(page.getByTestId("run-output")).toContainText("Compare lobsters and crabs");
   await expect(page.getByTestId("run-timeline")).toContainText(/queued/i);
+  await expect(page.getByTestId("run-timeline")).toContainText(/starting runtime/i);
   await expect(page.getByTestId("run-timeline")).toContainText(/succeeded/i);
   await snap(page, "24-run-succeeded");
   expect(fake.requests.at(-1)!.authorization).toBe(`Bearer ${byok}`);
@@ -92,4 +93,14 @@ test("a team adds a custom model key, creates an agent from a template, runs it 
   await page.getByRole("link", { name: "Dashboard" }).click();
   await expect(page.getByText("Runs (30 days)")).toBeVisible();
   await snap(page, "27-dashboard-with-runs");
+
+  // The team's runtime: running since the first run, with its gateway log; stop it.
+  await page.getByRole("link", { name: "Runtime" }).click();
+  await expect(page.getByTestId("runtime-state")).toHaveText("ready");
+  await expect(page.getByText("2026.9.6", { exact: true })).toBeVisible();
+  await expect(page.getByTestId("runtime-logs")).toContainText("gateway");
+  await snap(page, "28-runtime-ready");
+  await page.getByRole("button", { name: "Stop" }).click();
+  await expect(page.getByTestId("runtime-state")).toHaveText("stopped", { timeout: 30_000 });
+  await snap(page, "29-runtime-stopped");
 });

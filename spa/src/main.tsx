@@ -11,6 +11,7 @@ import { AgentsPage } from "./pages/AgentsPage";
 import { ApiKeysPage } from "./pages/ApiKeysPage";
 import { ModelKeysPage } from "./pages/ModelKeysPage";
 import { RunPage } from "./pages/RunPage";
+import { RuntimePage } from "./pages/RuntimePage";
 import { RunsPage } from "./pages/RunsPage";
 import { LoginPage, SignupPage } from "./pages/AuthPages";
 import { DashboardPage } from "./pages/DashboardPage";
@@ -45,6 +46,7 @@ const router = createBrowserRouter([
           { path: "/agents/:id", element: <AgentPage /> },
           { path: "/runs", element: <RunsPage /> },
           { path: "/runs/:id", element: <RunPage /> },
+          { path: "/runtime", element: <RuntimePage /> },
           { path: "/settings/keys", element: <ModelKeysPage /> },
           { path: "/settings/api-keys", element: <ApiKeysPage /> },
         ],

@@ -13,6 +13,7 @@ const NAV: { to: string; label: string; icon: string; soon?: boolean }[] = [
   { to: "/dashboard", label: "Dashboard", icon: "◧" },
   { to: "/agents", label: "Agents", icon: "✦" },
   { to: "/runs", label: "Runs", icon: "▶" },
+  { to: "/runtime", label: "Runtime", icon: "⬢" },
   { to: "/telegram", label: "Telegram", icon: "✈", soon: true },
   { to: "/billing", label: "Billing", icon: "◈", soon: true },
 ];

@@ -1,0 +1,99 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { ReactNode } from "react";
+import { toast } from "sonner";
+import type { RuntimeState } from "@autoclaw/shared";
+import { Badge, Button, Card, ErrorState, Loading, PageHeader, formatDate, relativeTime } from "../components/ui";
+import { useTeams } from "../lib/teams";
+import { errorMessage, useTRPC } from "../lib/trpc";
+
+const TONE: Record<RuntimeState, "zinc" | "brand" | "green" | "red"> = { stopped: "zinc", starting: "brand", ready: "green", error: "red" };
+
+export function RuntimePage() {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const { current } = useTeams();
+  const canManage = current?.role !== "member";
+  const status = useQuery({ ...trpc.runtime.status.queryOptions(), refetchInterval: (q) => (q.state.data?.state === "starting" ? 1000 : 10_000) });
+  const logs = useQuery({ ...trpc.runtime.logs.queryOptions({ lines: 80 }), refetchInterval: status.data?.state === "starting" ? 1500 : 10_000 });
+  const refresh = () => {
+    void qc.invalidateQueries({ queryKey: trpc.runtime.status.queryKey() });
+    void qc.invalidateQueries({ queryKey: trpc.runtime.logs.queryKey() });
+  };
+  const start = useMutation(trpc.runtime.start.mutationOptions({ onSuccess: () => toast.success("Runtime is ready"), onError: (e) => toast.error(errorMessage(e)), onSettled: refresh }));
+  const stop = useMutation(trpc.runtime.stop.mutationOptions({ onSuccess: () => toast.success("Runtime stopped"), onError: (e) => toast.error(errorMessage(e)), onSettled: refresh }));
+  const restart = useMutation({
+    mutationFn: async () => {
+      await stop.mutateAsync();
+      await start.mutateAsync();
+    },
+  });
+
+  if (status.isPending) return <Loading />;
+  if (status.isError) return <ErrorState message={errorMessage(status.error)} onRetry={() => status.refetch()} />;
+  const s = status.data;
+  const busy = start.isPending || stop.isPending || restart.isPending;
+  const state: RuntimeState = start.isPending ? "starting" : s.state;
+
+  return (
+    <>
+      <PageHeader
+        title="Runtime"
+        description="Your team's own OpenClaw gateway: it runs your agents with their workspaces, memory and skills. It starts on the first run and stops when idle."
+        actions={
+          canManage && (
+            <div className="flex gap-2">
+              {state === "ready" ? (
+                <>
+                  <Button variant="secondary" loading={restart.isPending} disabled={busy} onClick={() => restart.mutate()}>
+                    Restart
+                  </Button>
+                  <Button variant="danger" loading={stop.isPending && !restart.isPending} disabled={busy} onClick={() => stop.mutate()}>
+                    Stop
+                  </Button>
+                </>
+              ) : (
+                <Button loading={busy} onClick={() => start.mutate()}>
+                  {state === "starting" ? "Starting…" : "Start"}
+                </Button>
+              )}
+            </div>
+          )
+        }
+      />
+      <div className="mb-6 grid gap-4 sm:grid-cols-4">
+        <Fact label="State">
+          <span data-testid="runtime-state">
+            <Badge tone={TONE[state]}>{state === "starting" ? "starting runtime" : state}</Badge>
+          </span>
+        </Fact>
+        <Fact label="OpenClaw">{s.version}</Fact>
+        <Fact label="Started">{s.state === "ready" ? formatDate(s.startedAt) : "—"}</Fact>
+        <Fact label="Last activity">{relativeTime(s.lastActiveAt)}</Fact>
+      </div>
+      {s.lastError && (
+        <div role="alert" className="mb-6 rounded-xl border border-red-200 bg-red-50 px-5 py-4 text-sm text-red-800">
+          <p className="font-semibold">Last error</p>
+          <p className="mt-1 break-words">{s.lastError}</p>
+        </div>
+      )}
+      <Card title="Gateway log" description="The most recent lines from your runtime.">
+        {logs.data?.lines.length ? (
+          <pre data-testid="runtime-logs" className="max-h-96 overflow-auto bg-zinc-950 px-5 py-4 font-mono text-xs leading-relaxed text-zinc-200">
+            {logs.data.lines.join("\n")}
+          </pre>
+        ) : (
+          <p className="px-5 py-6 text-sm text-zinc-500">No log lines yet. Start the runtime or run an agent.</p>
+        )}
+      </Card>
+    </>
+  );
+}
+
+function Fact({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="rounded-xl border border-zinc-200 bg-white px-4 py-3 shadow-sm">
+      <p className="text-xs font-medium text-zinc-500">{label}</p>
+      <div className="mt-1 text-sm font-medium">{children}</div>
+    </div>
+  );
+}
