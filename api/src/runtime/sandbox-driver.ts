@@ -1,7 +1,6 @@
 // The `sandbox` driver (production): one @cloudflare/sandbox container per tenant (`tenant:<id>`),
 // image from runtime/Dockerfile with the pinned openclaw. The gateway runs as a background process
 // and is reached with containerFetch on its port; the container is the isolation boundary.
-import { getSandbox } from "@cloudflare/sandbox";
 import { OPENCLAW_VERSION, type TenantOpenclawConfig } from "./openclaw-config";
 import { fromBase64, RuntimeError, toBase64, type DriverStatus, type RuntimeDriver, type WorkspaceFile } from "./runtime";
 
@@ -113,9 +112,4 @@ export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewa
       return r.stdout.split("\n").filter(Boolean);
     },
   };
-}
-
-/** The real Sandbox stubs: one container per tenant. */
-export function sandboxStubs(ns: DurableObjectNamespace): (tenantId: string) => SandboxLike {
-  return (tenantId) => getSandbox(ns as never, `tenant:${tenantId}`) as unknown as SandboxLike;
 }

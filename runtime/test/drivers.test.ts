@@ -1,0 +1,45 @@
+// The driver contract, run against both drivers.
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { hostDriver } from "../../api/src/runtime/host-driver";
+import { sandboxDriver } from "../../api/src/runtime/sandbox-driver";
+import { RuntimeHost } from "../src/host";
+import { driverContract } from "./driver-contract";
+import { sandboxStandIn } from "./sandbox-stand-in";
+
+let host: RuntimeHost | undefined;
+afterAll(() => host?.close(), 60_000);
+
+driverContract("host driver against the local runtime host (real openclaw gateway)", async () => {
+  const secret = "contract-secret-" + "y".repeat(32);
+  host = new RuntimeHost({ port: 0, secret, dataDir: await mkdtemp(path.join(tmpdir(), "autoclaw-contract-")), idleMs: 3_600_000, log: () => undefined });
+  const port = await host.listen();
+  return { driver: hostDriver(`http://127.0.0.1:${port}`, secret), tenantId: "tenant-contract" };
+});
+
+const standIn = sandboxStandIn();
+driverContract("sandbox driver against a recording stand-in for the Sandbox stub (no Docker engine here)", async () => ({
+  driver: sandboxDriver(() => standIn.stub, async (tenantId) => `gw-token-for-${tenantId}`),
+  tenantId: "tenant-sandbox",
+}));
+
+describe("sandbox driver specifics (recorded calls)", () => {
+  it("starts openclaw in the container with the model token and a gateway token, and nothing else secret", () => {
+    const start = standIn.calls.find((c) => c.method === "startProcess")!;
+    expect(start.args[0]).toBe("openclaw gateway run --port 18789 --bind loopback");
+    const env = (start.args[1] as { env: Record<string, string> }).env;
+    expect(env).toMatchObject({ AUTOCLAW_MODEL_TOKEN: "rt_contract", OPENCLAW_GATEWAY_TOKEN: "gw-token-for-tenant-sandbox", OPENCLAW_STATE_DIR: "/data/tenant/state" });
+    expect(Object.keys(env).sort()).toEqual(["AUTOCLAW_MODEL_TOKEN", "HOME", "NODE_ENV", "OPENCLAW_CONFIG_PATH", "OPENCLAW_GATEWAY_TOKEN", "OPENCLAW_STATE_DIR", "TMPDIR"]);
+  });
+
+  it("writes the config with container paths and the gateway port, and fetches the gateway with its token", () => {
+    const config = JSON.parse(new TextDecoder().decode(standIn.files.get("/data/tenant/state/openclaw.json")!));
+    expect(config.gateway).toMatchObject({ port: 18789, bind: "loopback" });
+    expect(config.agents.entries.ag_contract00000000000000000.workspace).toBe("/data/tenant/workspace/ag_contract00000000000000000");
+    const fetches = standIn.calls.filter((c) => c.method === "containerFetch");
+    expect(fetches.length).toBeGreaterThan(0);
+    for (const f of fetches) expect((f.args[1] as { headers: Record<string, string> }).headers.authorization).toBe("Bearer gw-token-for-tenant-sandbox");
+  });
+});
