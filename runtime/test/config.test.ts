@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SKILL_PACKS, skillsForTemplate, TEMPLATES } from "@autoclaw/shared";
 import { OPENCLAW_VERSION as PINNED, tenantOpenclawConfig } from "../../api/src/runtime/openclaw-config";
 import { OPENCLAW_VERSION, RuntimeHost } from "../src/host";
 
@@ -36,6 +37,13 @@ describe("generated tenant OpenClaw config", () => {
       expect(result.code).toBe(0);
     });
   }
+
+  it("every pack names a skill the pinned OpenClaw really has, and every template's packs exist", async () => {
+    const { stdout } = await host.cli("cfg-skills", ["skills", "list", "--json"]);
+    const real = new Set((JSON.parse(stdout) as { skills: { name: string }[] }).skills.map((s) => s.name));
+    for (const [pack, { skills }] of Object.entries(SKILL_PACKS)) for (const skill of skills) expect(real.has(skill), `${pack}: ${skill}`).toBe(true);
+    for (const t of TEMPLATES) expect(skillsForTemplate(t.id)!.length).toBeGreaterThan(0);
+  });
 
   it("holds no secret: keys and tokens are ${ENV} references", () => {
     const text = JSON.stringify(tenantOpenclawConfig({ agents: [{ id: "ag_x", name: "x", model: "custom/echo" }], modelProxyUrl: "https://autoclaw.example/api/model/v1", restrictTools: true }));

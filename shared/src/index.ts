@@ -8,3 +8,4 @@ export * from "./templates";
 export * from "./tenants";
 export * from "./usage";
 export * from "./runtime";
+export * from "./packs";

@@ -1,6 +1,7 @@
 // A tenant's OpenClaw runtime: the state machine in D1, coalesced starts, the per-start model token,
 // the generated config, and the workspace copied from R2 at start and back after every turn.
 import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
+import { skillsForTemplate } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { tenantOpenclawRuntime } from "../db/schema";
@@ -60,7 +61,7 @@ async function configFor(deps: RuntimeDeps, tenantId: string) {
   const agents = await listAgents(deps.db, tenantId);
   const proxy = deps.settings.MODEL_PROXY_URL ?? new URL("/api/model/v1", deps.settings.APP_URL).toString();
   return tenantOpenclawConfig({
-    agents: agents.map((a) => ({ id: a.id, name: a.name, model: a.model })),
+    agents: agents.map((a) => ({ id: a.id, name: a.name, model: a.model, skills: skillsForTemplate(a.templateId) })),
     modelProxyUrl: proxy,
     restrictTools: deps.driver.kind === "host",
   });
