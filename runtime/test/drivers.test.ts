@@ -28,10 +28,10 @@ driverContract("sandbox driver against a recording stand-in for the Sandbox stub
 describe("sandbox driver specifics (recorded calls)", () => {
   it("starts openclaw in the container with the model token and a gateway token, and nothing else secret", () => {
     const start = standIn.calls.find((c) => c.method === "startProcess")!;
-    expect(start.args[0]).toBe("openclaw gateway run --port 18789 --bind loopback");
+    expect(start.args[0]).toBe("start-gateway"); // runtime/start-gateway.sh in the image
     const env = (start.args[1] as { env: Record<string, string> }).env;
     expect(env).toMatchObject({ AUTOCLAW_MODEL_TOKEN: "rt_contract", OPENCLAW_GATEWAY_TOKEN: "gw-token-for-tenant-sandbox", OPENCLAW_STATE_DIR: "/data/tenant/state" });
-    expect(Object.keys(env).sort()).toEqual(["AUTOCLAW_MODEL_TOKEN", "HOME", "NODE_ENV", "OPENCLAW_CONFIG_PATH", "OPENCLAW_GATEWAY_TOKEN", "OPENCLAW_STATE_DIR", "TMPDIR"]);
+    expect(Object.keys(env).sort()).toEqual(["AUTOCLAW_MODEL_TOKEN", "GATEWAY_PORT", "HOME", "NODE_ENV", "OPENCLAW_CONFIG_PATH", "OPENCLAW_GATEWAY_TOKEN", "OPENCLAW_STATE_DIR", "TMPDIR"]);
   });
 
   it("writes the config with container paths and the gateway port, and fetches the gateway with its token", () => {

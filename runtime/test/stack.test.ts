@@ -108,6 +108,25 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
     expect(readFileSync(`/proc/${await gatewayPid(teamB.id)}/environ`, "utf8")).not.toContain(KEY_A);
   }, 120_000);
 
+  it("concurrent runs of a stopped tenant share one start, and each start mints a new model token", async () => {
+    const second = await a.call<{ id: string }>("agents.create", { templateId: "daily-briefing", name: "Second", model: "custom/echo" });
+    const proxy = (token: string) =>
+      fetch(`${stack.api}/api/model/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ model: "custom/echo", messages: [{ role: "user", content: "ping" }] }) });
+    const tokenNow = async () => readFileSync(`/proc/${await gatewayPid(teamA.id)}/environ`, "utf8").split("\0").find((e) => e.startsWith("AUTOCLAW_MODEL_TOKEN="))!.split("=")[1]!;
+    const before = await tokenNow();
+    expect((await proxy(before)).status).toBe(200);
+
+    await a.call("runtime.stop");
+    expect((await proxy(before)).status).toBe(401); // a stopped runtime's token is dead
+    // Two agents, two runs at once, runtime stopped: one start serves both (a second start would
+    // rotate the token under the first gateway, and its model calls would be refused).
+    const runs = await Promise.all([agentA.id, second.id].map((agentId) => a.call<{ id: string }>("runs.create", { agentId, input: "together" })));
+    for (const r of runs) expect((await waitRun(a, r.id)).status).toBe("succeeded");
+    const after = await tokenNow();
+    expect(after).not.toBe(before);
+    expect((await proxy(after)).status).toBe(200);
+  }, 120_000);
+
   it("the model proxy refuses callers without a current runtime token", async () => {
     const res = await fetch(`${stack.api}/api/model/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer rt_made-up", "content-type": "application/json" }, body: JSON.stringify({ model: "custom/echo", messages: [] }) });
     expect(res.status).toBe(401);

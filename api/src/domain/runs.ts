@@ -8,7 +8,7 @@ import { runArtifacts, runEvents, runs } from "../db/schema";
 import { chatCompletion, ModelError } from "../model/client";
 import { assertModelReachable, resolveUpstream } from "../model/upstream";
 import { agentInstructions, getAgentRow } from "./agents";
-import { ensureRuntimeReady, persistWorkspace, runtimeStatus, type RuntimeDeps } from "./runtime";
+import { ensureRuntimeReady, persistWorkspace, type RuntimeDeps } from "./runtime";
 import { hmacSign, hmacVerify, newId } from "./crypto";
 import { DomainError, notFound } from "./errors";
 
@@ -272,8 +272,7 @@ export async function executeRun(deps: RunDeps, runId: string, persona?: Persona
  */
 async function turnInRuntime(rt: RuntimeDeps, run: Row): Promise<{ text: string; usage: { inputTokens: number; outputTokens: number } }> {
   try {
-    if ((await runtimeStatus(rt, run.tenantId)).state !== "ready") await addEvent(rt.db, run.id, "starting runtime", "The team's OpenClaw runtime is starting (about 10–15 s)");
-    await ensureRuntimeReady(rt, run.tenantId);
+    await ensureRuntimeReady(rt, run.tenantId, () => addEvent(rt.db, run.id, "starting runtime", "The team's OpenClaw runtime is starting (about 10–15 s)"));
   } catch (e) {
     // A runtime that will not start is retried like a model outage, then fails with the reason.
     throw new ModelError("transient", e instanceof Error ? e.message : String(e));

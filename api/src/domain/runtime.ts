@@ -71,13 +71,14 @@ async function configFor(deps: RuntimeDeps, tenantId: string) {
  * Makes sure the tenant's gateway is running and knows its current agents. Concurrent callers
  * coalesce: one claims the start in D1, the others wait for its outcome.
  */
-export async function ensureRuntimeReady(deps: RuntimeDeps, tenantId: string): Promise<void> {
+export async function ensureRuntimeReady(deps: RuntimeDeps, tenantId: string, onStarting?: () => Promise<void>): Promise<void> {
   const { db } = deps;
   const status = await runtimeStatus(deps, tenantId);
   if (status.state === "ready") {
     await refreshRuntimeConfig(deps, tenantId);
     return;
   }
+  await onStarting?.();
   const now = new Date();
   await db.insert(tenantOpenclawRuntime).values({ tenantId, state: "stopped", version: OPENCLAW_VERSION, updatedAt: now }).onConflictDoNothing();
   const [claimed] = await db
@@ -142,11 +143,13 @@ export async function stopRuntime(deps: RuntimeDeps, tenantId: string): Promise<
 
 /** Re-applies the generated config to a running gateway when agents changed (added, renamed, re-modelled). */
 export async function refreshRuntimeConfig(deps: RuntimeDeps, tenantId: string): Promise<void> {
-  const r = await row(deps.db, tenantId);
-  const config = await configFor(deps, tenantId);
+  const [r, config] = await Promise.all([row(deps.db, tenantId), configFor(deps, tenantId)]);
   const hash = await sha256(JSON.stringify(config));
   if (r?.state !== "ready" || r.configHash === hash) {
-    await deps.db.update(tenantOpenclawRuntime).set({ lastActiveAt: new Date() }).where(eq(tenantOpenclawRuntime.tenantId, tenantId));
+    // Last activity is for people reading /runtime: minute resolution is plenty.
+    if (r && (!r.lastActiveAt || Date.now() - r.lastActiveAt.getTime() > 60_000)) {
+      await deps.db.update(tenantOpenclawRuntime).set({ lastActiveAt: new Date() }).where(eq(tenantOpenclawRuntime.tenantId, tenantId));
+    }
     return;
   }
   await restoreWorkspace(deps, tenantId, { onlyMissing: true });

@@ -57,7 +57,7 @@ export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewa
       await sb.writeFile(P.config, JSON.stringify(containerConfig(spec.config)));
       const env = { ...baseEnv, ...spec.env, OPENCLAW_GATEWAY_TOKEN: await gatewayToken(tenantId) };
       envs.set(tenantId, spec.env);
-      const proc = await sb.startProcess(`openclaw gateway run --port ${GATEWAY_PORT} --bind loopback`, { processId: PROCESS_ID, env });
+      const proc = await sb.startProcess("start-gateway", { processId: PROCESS_ID, env: { ...env, GATEWAY_PORT: String(GATEWAY_PORT) } });
       try {
         await proc.waitForPort(GATEWAY_PORT, { path: "/readyz", status: 200, timeout: 90_000 });
       } catch (e) {
