@@ -1,6 +1,7 @@
 // Test tooling: calls go through the real Worker fetch handler (SELF) as a browser or integrator would.
 import { SELF } from "cloudflare:test";
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from "@trpc/client";
+import type { RecordedRequest } from "../../e2e/fakes/openai";
 import type { AppRouter } from "../src/trpc/router";
 
 export const ORIGIN = "http://127.0.0.1:5173";
@@ -113,19 +114,9 @@ export async function waitForRun(api: Api, id: string, statuses: string[] = ["su
   }
 }
 
-export interface FakeRequest {
-  model: string;
-  authorization: string | null;
-  stream: boolean;
-  messages: { role: string; content: string }[];
-  startedAt: number;
-  endedAt: number | null;
-  status: number;
-}
-
 /** What the fake model received whose last user message contains `marker`. */
-export async function fakeRequests(marker: string): Promise<FakeRequest[]> {
+export async function fakeRequests(marker: string): Promise<RecordedRequest[]> {
   const { env } = await import("cloudflare:test");
-  const all = (await (await fetch(`${env.FAKE_MODEL_URL}/__requests`)).json()) as FakeRequest[];
+  const all = (await (await fetch(`${env.FAKE_MODEL_URL}/__requests`)).json()) as RecordedRequest[];
   return all.filter((r) => r.messages.some((m) => m.role === "user" && m.content.includes(marker)));
 }

@@ -213,3 +213,28 @@ export function Textarea({ className, invalid, ...rest }: TextareaHTMLAttributes
     />
   );
 }
+
+/** A small labelled figure (run facts, runtime facts, dashboard stats). */
+export function Fact({ label, children, hint }: { label: string; children: ReactNode; hint?: ReactNode }) {
+  return (
+    <div className="rounded-xl border border-zinc-200 bg-white px-4 py-3 shadow-sm">
+      <p className="text-xs font-medium text-zinc-500">{label}</p>
+      <div className="mt-1 truncate text-sm font-medium">{children}</div>
+      {hint && <p className="text-xs text-zinc-400">{hint}</p>}
+    </div>
+  );
+}
+
+/** Cancel + the form's submit button, at the foot of a dialog. */
+export function DialogActions({ onCancel, submitLabel, busy }: { onCancel: () => void; submitLabel: string; busy: boolean }) {
+  return (
+    <div className="flex justify-end gap-2">
+      <Button type="button" variant="secondary" onClick={onCancel}>
+        Cancel
+      </Button>
+      <Button type="submit" loading={busy}>
+        {submitLabel}
+      </Button>
+    </div>
+  );
+}

@@ -4,7 +4,9 @@ import { Link, useNavigate, useParams } from "react-router";
 import { toast } from "sonner";
 import { createRunInput, updateAgentInput, type Agent } from "@autoclaw/shared";
 import { pollWhileActive, RunsTable } from "../components/runs";
-import { Button, Card, Dialog, EmptyState, ErrorState, Field, Input, Loading, PageHeader, Textarea } from "../components/ui";
+import { AgentFields } from "../components/agents";
+import { Button, Card, Dialog, DialogActions, EmptyState, ErrorState, Field, Loading, PageHeader, Textarea } from "../components/ui";
+import { fieldErrors } from "../lib/forms";
 import { errorMessage, useTRPC } from "../lib/trpc";
 
 export function AgentPage() {
@@ -124,27 +126,15 @@ function EditAgentDialog({ agent, open, onClose }: { agent: Agent; open: boolean
     e.preventDefault();
     const data = Object.fromEntries(new FormData(e.currentTarget)) as Record<string, string>;
     const parsed = updateAgentInput.safeParse({ id: agent.id, name: data.name, model: data.model });
-    if (!parsed.success) return setErrors(Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])));
+    if (!parsed.success) return setErrors(fieldErrors(parsed.error));
     setErrors({});
     update.mutate(parsed.data);
   }
   return (
     <Dialog open={open} onClose={onClose} title="Edit agent">
       <form onSubmit={onSubmit} noValidate className="space-y-4" key={agent.updatedAt}>
-        <Field label="Name" error={errors.name}>
-          <Input name="name" defaultValue={agent.name} invalid={!!errors.name} />
-        </Field>
-        <Field label="Model" error={errors.model} hint="<provider>/<model>, e.g. openai/gpt-4.1-mini or custom/llama3.2">
-          <Input name="model" defaultValue={agent.model} invalid={!!errors.model} className="font-mono" />
-        </Field>
-        <div className="flex justify-end gap-2">
-          <Button type="button" variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={update.isPending}>
-            Save
-          </Button>
-        </div>
+        <AgentFields name={agent.name} model={agent.model} errors={errors} modelHint="<provider>/<model>, e.g. openai/gpt-4.1-mini or custom/llama3.2" />
+        <DialogActions onCancel={onClose} submitLabel="Save" busy={update.isPending} />
       </form>
     </Dialog>
   );

@@ -3,7 +3,9 @@ import { useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router";
 import { toast } from "sonner";
 import { createAgentInput, type TemplateSummary } from "@autoclaw/shared";
-import { Badge, Button, Card, Dialog, EmptyState, ErrorState, Field, Input, Loading, PageHeader, relativeTime } from "../components/ui";
+import { AgentFields } from "../components/agents";
+import { Badge, Button, Card, Dialog, DialogActions, EmptyState, ErrorState, Loading, PageHeader, relativeTime } from "../components/ui";
+import { fieldErrors } from "../lib/forms";
 import { errorMessage, useTRPC } from "../lib/trpc";
 
 export function AgentsPage() {
@@ -100,7 +102,7 @@ function CreateAgentDialog({ template, onClose }: { template: TemplateSummary | 
     e.preventDefault();
     const data = Object.fromEntries(new FormData(e.currentTarget)) as Record<string, string>;
     const parsed = createAgentInput.safeParse({ templateId: template?.id, name: data.name, model: data.model || undefined });
-    if (!parsed.success) return setErrors(Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])));
+    if (!parsed.success) return setErrors(fieldErrors(parsed.error));
     setErrors({});
     create.mutate(parsed.data);
   }
@@ -109,20 +111,8 @@ function CreateAgentDialog({ template, onClose }: { template: TemplateSummary | 
     <Dialog open={!!template} onClose={onClose} title={template ? `New ${template.name.toLowerCase()}` : ""}>
       {template && (
         <form onSubmit={onSubmit} noValidate className="space-y-4" key={template.id}>
-          <Field label="Name" error={errors.name}>
-            <Input name="name" defaultValue={template.name} invalid={!!errors.name} autoFocus />
-          </Field>
-          <Field label="Model" error={errors.model} hint="<provider>/<model>. Your team needs a key for that provider.">
-            <Input name="model" defaultValue={template.defaultModel} invalid={!!errors.model} className="font-mono" />
-          </Field>
-          <div className="flex justify-end gap-2">
-            <Button type="button" variant="secondary" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Create agent
-            </Button>
-          </div>
+          <AgentFields name={template.name} model={template.defaultModel} errors={errors} modelHint="<provider>/<model>. Your team needs a key for that provider." autoFocus />
+          <DialogActions onCancel={onClose} submitLabel="Create agent" busy={create.isPending} />
         </form>
       )}
     </Dialog>

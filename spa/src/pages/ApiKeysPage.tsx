@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { toast } from "sonner";
 import { createApiKeyInput, type ApiKeySummary, type CreatedApiKey } from "@autoclaw/shared";
-import { Button, Card, Dialog, EmptyState, ErrorState, Field, Input, Loading, PageHeader, formatDate, relativeTime } from "../components/ui";
+import { Button, Card, Dialog, DialogActions, EmptyState, ErrorState, Field, Input, Loading, PageHeader, formatDate, relativeTime } from "../components/ui";
 import { useTeams } from "../lib/teams";
 import { errorMessage, useTRPC } from "../lib/trpc";
 
@@ -135,14 +135,7 @@ function CreateKeyDialog({ open, onClose, onCreated }: { open: boolean; onClose:
         <Field label="Name" error={error} hint="What will use it, e.g. “CRM sync” or “staging”.">
           <Input name="name" autoFocus invalid={!!error} />
         </Field>
-        <div className="flex justify-end gap-2">
-          <Button type="button" variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={create.isPending}>
-            Create key
-          </Button>
-        </div>
+        <DialogActions onCancel={onClose} submitLabel="Create key" busy={create.isPending} />
       </form>
     </Dialog>
   );

@@ -3,17 +3,11 @@ import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { toast } from "sonner";
 import { signInInput, signUpInput } from "@autoclaw/shared";
-import type { z } from "zod";
 import { Button, Field, Input, Logo } from "../components/ui";
 import { signIn, signUp } from "../lib/auth";
+import { fieldErrors } from "../lib/forms";
 
 type Errors = Partial<Record<string, string>>;
-
-function fieldErrors(error: z.ZodError): Errors {
-  const out: Errors = {};
-  for (const i of error.issues) out[String(i.path[0])] ??= i.message;
-  return out;
-}
 
 function AuthLayout({ title, subtitle, children, footer }: { title: string; subtitle: string; children: React.ReactNode; footer: React.ReactNode }) {
   return (

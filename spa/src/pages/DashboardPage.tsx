@@ -5,7 +5,7 @@ import { toast } from "sonner";
 import { addMemberInput, type TenantOverview } from "@autoclaw/shared";
 import { TeamAvatar } from "../components/AppShell";
 import { pollWhileActive, RunStatusBadge } from "../components/runs";
-import { Badge, Button, Card, EmptyState, ErrorState, Field, Input, Loading, formatDate } from "../components/ui";
+import { Badge, Button, Card, EmptyState, ErrorState, Fact, Field, Input, Loading, formatDate } from "../components/ui";
 import { errorMessage, useTRPC } from "../lib/trpc";
 
 export function DashboardPage() {
@@ -95,11 +95,9 @@ export function DashboardPage() {
 
 function Stat({ label, value, hint }: { label: string; value: number | string; hint?: string | false }) {
   return (
-    <div className="rounded-xl border border-zinc-200 bg-white px-4 py-3 shadow-sm">
-      <p className="text-xs font-medium text-zinc-500">{label}</p>
-      <p className="mt-1 text-2xl font-semibold text-zinc-900">{value}</p>
-      {hint && <p className="text-xs text-zinc-400">{hint}</p>}
-    </div>
+    <Fact label={label} hint={hint || undefined}>
+      <span className="text-2xl font-semibold text-zinc-900">{value}</span>
+    </Fact>
   );
 }
 

@@ -2,8 +2,9 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { toast } from "sonner";
 import { PROVIDER_LABELS, PROVIDERS, setProviderKeyInput, type Provider } from "@autoclaw/shared";
-import { Button, Card, Dialog, ErrorState, Field, Input, Loading, PageHeader, relativeTime } from "../components/ui";
+import { Button, Card, Dialog, DialogActions, ErrorState, Field, Input, Loading, PageHeader, relativeTime } from "../components/ui";
 import { useTeams } from "../lib/teams";
+import { fieldErrors } from "../lib/forms";
 import { errorMessage, useTRPC } from "../lib/trpc";
 
 const HINTS: Record<Provider, string> = {
@@ -101,7 +102,7 @@ function KeyDialog({ provider, onClose }: { provider: Provider | null; onClose: 
     const form = e.currentTarget;
     const data = Object.fromEntries(new FormData(form)) as Record<string, string>;
     const parsed = setProviderKeyInput.safeParse({ provider, apiKey: data.apiKey, ...(data.baseUrl && { baseUrl: data.baseUrl }) });
-    if (!parsed.success) return setErrors(Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])));
+    if (!parsed.success) return setErrors(fieldErrors(parsed.error));
     setErrors({});
     set.mutate(parsed.data, { onSuccess: () => form.reset() });
   }
@@ -117,14 +118,7 @@ function KeyDialog({ provider, onClose }: { provider: Provider | null; onClose: 
         <Field label="API key" error={errors.apiKey} hint="Stored encrypted. You will not see it again.">
           <Input name="apiKey" type="password" autoComplete="off" invalid={!!errors.apiKey} />
         </Field>
-        <div className="flex justify-end gap-2">
-          <Button type="button" variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={set.isPending}>
-            Save key
-          </Button>
-        </div>
+        <DialogActions onCancel={onClose} submitLabel="Save key" busy={set.isPending} />
       </form>
     </Dialog>
   );

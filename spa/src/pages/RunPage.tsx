@@ -1,9 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { ReactNode } from "react";
 import { Link, useParams } from "react-router";
 import { toast } from "sonner";
 import { duration, isActive, RunStatusBadge } from "../components/runs";
-import { Button, Card, ErrorState, Loading, formatDate } from "../components/ui";
+import { Button, Card, ErrorState, Fact, Loading, formatDate } from "../components/ui";
 import { errorMessage, useTRPC } from "../lib/trpc";
 
 export function RunPage() {
@@ -48,10 +47,10 @@ export function RunPage() {
       </div>
 
       <div className="mb-6 grid gap-4 sm:grid-cols-4">
-        <Fact label="Agent" value={agent ? <Link className="text-brand-700 hover:underline" to={`/agents/${agent.id}`}>{agent.name}</Link> : "Deleted agent"} />
-        <Fact label="Model" value={<code className="text-xs">{r.model}</code>} />
-        <Fact label="Tokens (in / out)" value={`${r.usage.inputTokens.toLocaleString()} / ${r.usage.outputTokens.toLocaleString()}`} />
-        <Fact label="Duration" value={duration(r)} />
+        <Fact label="Agent">{agent ? <Link className="text-brand-700 hover:underline" to={`/agents/${agent.id}`}>{agent.name}</Link> : "Deleted agent"}</Fact>
+        <Fact label="Model">{<code className="text-xs">{r.model}</code>}</Fact>
+        <Fact label="Tokens (in / out)">{`${r.usage.inputTokens.toLocaleString()} / ${r.usage.outputTokens.toLocaleString()}`}</Fact>
+        <Fact label="Duration">{duration(r)}</Fact>
       </div>
 
       <div className="grid gap-6 lg:grid-cols-3">
@@ -115,14 +114,5 @@ export function RunPage() {
         </div>
       </div>
     </>
-  );
-}
-
-function Fact({ label, value }: { label: string; value: ReactNode }) {
-  return (
-    <div className="rounded-xl border border-zinc-200 bg-white px-4 py-3 shadow-sm">
-      <p className="text-xs font-medium text-zinc-500">{label}</p>
-      <p className="mt-1 truncate text-sm font-medium">{value}</p>
-    </div>
   );
 }

@@ -1,8 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { ReactNode } from "react";
 import { toast } from "sonner";
 import type { RuntimeState } from "@autoclaw/shared";
-import { Badge, Button, Card, ErrorState, Loading, PageHeader, formatDate, relativeTime } from "../components/ui";
+import { Badge, Button, Card, ErrorState, Fact, Loading, PageHeader, formatDate, relativeTime } from "../components/ui";
 import { useTeams } from "../lib/teams";
 import { errorMessage, useTRPC } from "../lib/trpc";
 
@@ -86,14 +85,5 @@ export function RuntimePage() {
         )}
       </Card>
     </>
-  );
-}
-
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="rounded-xl border border-zinc-200 bg-white px-4 py-3 shadow-sm">
-      <p className="text-xs font-medium text-zinc-500">{label}</p>
-      <div className="mt-1 text-sm font-medium">{children}</div>
-    </div>
   );
 }
