@@ -127,6 +127,14 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
     expect((await proxy(after)).status).toBe(200);
   }, 120_000);
 
+  it("a run after the gateway vanished behind AutoClaw's back (idle stop, host restart) starts it again", async () => {
+    const secret = readFileSync(path.resolve(import.meta.dirname, "..", "..", ".dev.vars"), "utf8").match(/^RUNTIME_HOST_SECRET=(.+)$/m)![1]!;
+    await fetch(`http://127.0.0.1:${PORT + 2}/tenants/${teamA.id}/stop`, { method: "POST", headers: { authorization: `Bearer ${secret}` } });
+    const { id } = await a.call<{ id: string }>("runs.create", { agentId: agentA.id, input: "are you there" });
+    expect((await waitRun(a, id)).status).toBe("succeeded");
+    expect((await a.query<{ state: string }>("runtime.status")).state).toBe("ready");
+  }, 120_000);
+
   it("the model proxy refuses callers without a current runtime token", async () => {
     const res = await fetch(`${stack.api}/api/model/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer rt_made-up", "content-type": "application/json" }, body: JSON.stringify({ model: "custom/echo", messages: [] }) });
     expect(res.status).toBe(401);

@@ -8,7 +8,8 @@ import { runArtifacts, runEvents, runs } from "../db/schema";
 import { chatCompletion, ModelError } from "../model/client";
 import { assertModelReachable, resolveUpstream } from "../model/upstream";
 import { agentInstructions, getAgentRow } from "./agents";
-import { ensureRuntimeReady, persistWorkspace, type RuntimeDeps } from "./runtime";
+import { RuntimeError } from "../runtime/runtime";
+import { ensureRuntimeReady, markRuntimeGone, persistWorkspace, type RuntimeDeps } from "./runtime";
 import { hmacSign, hmacVerify, newId } from "./crypto";
 import { DomainError, notFound } from "./errors";
 
@@ -270,7 +271,7 @@ export async function executeRun(deps: RunDeps, runId: string, persona?: Persona
  * One turn in the tenant's own OpenClaw: the gateway runs the agent (its workspace, memory, skills)
  * and calls the model through the Worker's proxy. Files the agent wrote go back to R2 right after.
  */
-async function turnInRuntime(rt: RuntimeDeps, run: Row): Promise<{ text: string; usage: { inputTokens: number; outputTokens: number } }> {
+async function turnInRuntime(rt: RuntimeDeps, run: Row, secondTry = false): Promise<{ text: string; usage: { inputTokens: number; outputTokens: number } }> {
   try {
     await ensureRuntimeReady(rt, run.tenantId, () => addEvent(rt.db, run.id, "starting runtime", "The team's OpenClaw runtime is starting (about 10–15 s)"));
   } catch (e) {
@@ -286,8 +287,11 @@ async function turnInRuntime(rt: RuntimeDeps, run: Row): Promise<{ text: string;
       signal: AbortSignal.timeout(rt.settings.MODEL_TIMEOUT_MS + 30_000),
     });
   } catch (e) {
+    if (!secondTry && e instanceof RuntimeError) return restartAndRetry(rt, run, e.message);
     throw new ModelError("transient", `The runtime did not answer: ${e instanceof Error ? e.message : String(e)}`);
   }
+  // 409: the host has no running gateway for this tenant (stopped while idle, or the host restarted).
+  if (res.status === 409 && !secondTry) return restartAndRetry(rt, run, "the gateway was not running");
   const text = await res.text();
   if (!res.ok) {
     // OpenClaw passes the provider's refusal on as `{ error: { message: "<status> <text>" } }`.
@@ -304,6 +308,11 @@ async function turnInRuntime(rt: RuntimeDeps, run: Row): Promise<{ text: string;
   const data = JSON.parse(text) as { choices?: { message?: { content?: string } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
   await persistWorkspace(rt, run.tenantId);
   return { text: data.choices?.[0]?.message?.content ?? "", usage: { inputTokens: data.usage?.prompt_tokens ?? 0, outputTokens: data.usage?.completion_tokens ?? 0 } };
+}
+
+async function restartAndRetry(rt: RuntimeDeps, run: Row, reason: string) {
+  await markRuntimeGone(rt.db, run.tenantId, `Restarted: ${reason}`);
+  return turnInRuntime(rt, run, true);
 }
 
 /** Dashboard and API runs each get their own conversation; Telegram and web chat keep one per person (later issues). */

@@ -73,8 +73,9 @@ async function configFor(deps: RuntimeDeps, tenantId: string) {
  */
 export async function ensureRuntimeReady(deps: RuntimeDeps, tenantId: string, onStarting?: () => Promise<void>): Promise<void> {
   const { db } = deps;
-  const status = await runtimeStatus(deps, tenantId);
-  if (status.state === "ready") {
+  // D1 is trusted on the hot path; a gateway that vanished anyway is caught by the caller
+  // (markRuntimeGone) and started again.
+  if ((await row(db, tenantId))?.state === "ready") {
     await refreshRuntimeConfig(deps, tenantId);
     return;
   }
@@ -129,6 +130,14 @@ async function waitForStart(deps: RuntimeDeps, tenantId: string) {
     if (r?.state === "stopped") return ensureRuntimeReady(deps, tenantId);
   }
   throw new DomainError("PRECONDITION_FAILED", "The runtime is still starting; try again shortly");
+}
+
+/** The driver says the gateway is not there (idle-stopped, host restarted): record it so the next ensure starts it. */
+export async function markRuntimeGone(db: Db, tenantId: string, reason: string) {
+  await db
+    .update(tenantOpenclawRuntime)
+    .set({ state: "stopped", lastError: reason, modelTokenHash: null, configHash: null, updatedAt: new Date() })
+    .where(and(eq(tenantOpenclawRuntime.tenantId, tenantId), eq(tenantOpenclawRuntime.state, "ready")));
 }
 
 export async function stopRuntime(deps: RuntimeDeps, tenantId: string): Promise<RuntimeStatus> {
