@@ -14,6 +14,15 @@ import { appRouter } from "./trpc/router";
 export { AgentSession } from "./durable-objects/agent-session";
 export { Sandbox } from "@cloudflare/sandbox";
 
+/** A malformed %-sequence in a link is an invalid link, not a server error. */
+const safeDecode = (part: string) => {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return undefined;
+  }
+};
+
 const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 export default {
@@ -39,7 +48,8 @@ export default {
     // Signed, short-lived artifact links (made by runs.get for members of the run's team).
     const artifact = url.pathname.match(/^\/api\/artifacts\/([^/]+)\/([^/]+)$/);
     if (artifact && req.method === "GET") {
-      const found = await openSignedArtifact(db, s, env.ARTIFACTS, decodeURIComponent(artifact[1]!), decodeURIComponent(artifact[2]!), url.searchParams.get("exp"), url.searchParams.get("sig"));
+      const [runId, name] = [artifact[1]!, artifact[2]!].map(safeDecode);
+      const found = runId && name && (await openSignedArtifact(db, s, env.ARTIFACTS, runId, name, url.searchParams.get("exp"), url.searchParams.get("sig")));
       if (!found) return json({ error: "This link is invalid or has expired. Open the run again for a fresh one." }, 403);
       return new Response(found.object.body, {
         headers: {

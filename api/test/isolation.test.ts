@@ -32,6 +32,7 @@ describe("tenant isolation for agents, runs, artifacts and keys", () => {
     const extended = new URL(url);
     extended.searchParams.set("exp", String(Number(url.searchParams.get("exp")) + 3_600_000));
     expect((await SELF.fetch(extended)).status).toBe(403);
+    expect((await SELF.fetch(`${ORIGIN}/api/artifacts/%E0%A4%A/output.md?exp=1&sig=x`)).status).toBe(403);
     const bare = new URL(url);
     bare.search = "";
     expect((await SELF.fetch(bare)).status).toBe(403);
