@@ -2,11 +2,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
+import { PORT, SPA_PORT, TELEGRAM } from "./settings";
 
 // The suite drives Debian's Chromium against the whole product started by the README's run command
 // (scripts/dev.ts) on its own ports and a fresh state directory, so it never touches a developer's data.
-const PORT = Number(process.env.E2E_PORT ?? 8797);
-const SPA_PORT = Number(process.env.E2E_SPA_PORT ?? 5183);
 const stateDir = process.env.E2E_STATE_DIR ?? mkdtempSync(path.join(tmpdir(), "autoclaw-e2e-"));
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -30,7 +29,15 @@ export default defineConfig({
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
   },
-  webServer: {
+  webServer: [
+    {
+      command: `node ${path.join(root, "e2e/fakes/telegram.ts")} ${TELEGRAM.port}`,
+      cwd: root,
+      url: `http://127.0.0.1:${TELEGRAM.port}/__calls`,
+      reuseExistingServer: false,
+      stdout: "ignore",
+    },
+    {
     command: `node ${path.join(root, "scripts/dev.ts")}`,
     cwd: root,
     url: `http://127.0.0.1:${SPA_PORT}`,
@@ -38,7 +45,18 @@ export default defineConfig({
     reuseExistingServer: false,
     stdout: process.env.E2E_SERVER_LOG ? "pipe" : "ignore",
     stderr: "pipe",
-    env: { PORT: String(PORT), SPA_PORT: String(SPA_PORT), AUTOCLAW_STATE_DIR: stateDir },
+    // No warm pool here: the browser suite's one runtime start is a plain spawn (the runtime suite covers the pool).
+    env: {
+      PORT: String(PORT),
+      SPA_PORT: String(SPA_PORT),
+      AUTOCLAW_STATE_DIR: stateDir,
+      RUNTIME_POOL_SIZE: "0",
+      TELEGRAM_BOT_TOKEN: TELEGRAM.token,
+      TELEGRAM_BOT_USERNAME: TELEGRAM.username,
+      TELEGRAM_WEBHOOK_SECRET: TELEGRAM.secret,
+      TELEGRAM_API_ROOT: `http://127.0.0.1:${TELEGRAM.port}`,
+    },
     gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
-  },
+    },
+  ],
 });

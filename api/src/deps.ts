@@ -9,7 +9,9 @@ import type { RuntimeDriver } from "./runtime/runtime";
 import { sandboxDriver } from "./runtime/sandbox-driver";
 import { sandboxStubs } from "./runtime/sandbox-stubs";
 import { createDb, type Db } from "./db/client";
-import type { RunDeps } from "./domain/runs";
+import type { RunDeps, RunNotifier } from "./domain/runs";
+import { keepTyping, sendRunReply, telegramConfig, type TelegramDeps } from "./domain/telegram";
+import { Api } from "grammy";
 import { settings, type AppEnv } from "./env";
 import type { Settings } from "./config";
 
@@ -20,6 +22,18 @@ export interface Services extends RunDeps {
   auth(): Auth;
   /** The tenant runtime driver chosen by TENANT_RUNTIME, built on first use. */
   runtime(): RuntimeDeps;
+  /** The shared Telegram bot's API client and run hooks; undefined when Telegram is off. */
+  telegram?: TelegramDeps;
+}
+
+/** Telegram runs show "typing…" while they work and send their reply when they end. */
+function telegramNotifier(t: TelegramDeps): RunNotifier {
+  return {
+    working: (run) => (run.source === "telegram" ? keepTyping(t, run.id) : () => undefined),
+    finished: async (runId) => {
+      await sendRunReply(t, runId).catch((e) => console.error(`telegram reply for ${runId}:`, e instanceof Error ? e.message : e));
+    },
+  };
 }
 
 function chooseDriver(env: AppEnv, db: Db, s: Settings): RuntimeDriver {
@@ -47,6 +61,11 @@ export function services(env: AppEnv): Services {
       auth: () => (auth ??= createAuth(db, config)),
       runtime: runtimeDeps,
     };
+    const tg = telegramConfig(config);
+    if (tg.enabled) {
+      s.telegram = { ...s, api: new Api(tg.token!, tg.apiRoot ? { apiRoot: tg.apiRoot } : undefined) };
+      s.notify = telegramNotifier(s.telegram);
+    }
     cache.set(env, s);
   }
   return s;

@@ -1,4 +1,4 @@
-// The Worker: one fetch entry that routes tRPC, accounts, artifact downloads and (later) webhooks;
+// The Worker: one fetch entry that routes tRPC, accounts, artifact downloads and webhooks;
 // the RUN_QUEUE consumer; the reaper cron; and the backbone's Durable Object classes.
 // Per request we build the db and auth from the bindings (STYLE.md).
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
@@ -6,7 +6,9 @@ import { ConfigError } from "./config";
 import { runDeps, services } from "./deps";
 import { openSignedArtifact, reapRuns, type RunMessage } from "./domain/runs";
 import type { AppEnv } from "./env";
+import { pruneTelegramUpdates, sendPendingReplies } from "./domain/telegram";
 import { handleModelProxy } from "./model/proxy";
+import { telegramWebhook } from "./webhooks/telegram";
 import { consumeRunQueue } from "./queue/consumer";
 import { createContext } from "./trpc/init";
 import { appRouter } from "./trpc/router";
@@ -61,6 +63,8 @@ export default {
       });
     }
 
+    if (url.pathname === "/api/webhooks/telegram") return telegramWebhook(req, svc);
+
     if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
       return fetchRequestHandler({
         endpoint: "/trpc",
@@ -81,7 +85,14 @@ export default {
   },
 
   async scheduled(_controller: ScheduledController, env: AppEnv): Promise<void> {
-    const reaped = await reapRuns(runDeps(env));
+    const deps = runDeps(env);
+    const reaped = await reapRuns(deps);
     if (reaped.failed || reaped.resent) console.log(`reaper: failed ${reaped.failed} expired runs, re-sent ${reaped.resent} stale queued runs`);
+    const telegram = services(env).telegram;
+    if (telegram) {
+      const sent = await sendPendingReplies(telegram);
+      if (sent) console.log(`reaper: sent ${sent} pending Telegram replies`);
+      await pruneTelegramUpdates(deps.db);
+    }
   },
 } satisfies ExportedHandler<AppEnv, RunMessage>;

@@ -6,6 +6,8 @@ declare global {
     interface Env extends Bindings {
       TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
       FAKE_MODEL_URL: string;
+      TELEGRAM_API_ROOT: string;
+      TELEGRAM_WEBHOOK_SECRET: string;
       ENCRYPTION_KEY: string;
     }
   }

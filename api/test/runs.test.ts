@@ -20,6 +20,9 @@ describe("runs through D1 → RUN_QUEUE → AgentSession → model → R2", () =
     expect(run.usage.outputTokens).toBeGreaterThan(0);
     expect(run.events.map((e) => e.kind)).toEqual(["queued", "started", "succeeded"]);
     expect(new Date(run.finishedAt!).getTime()).toBeGreaterThanOrEqual(new Date(run.startedAt!).getTime());
+    // The time spent with the model is reported, and is part of the run's duration.
+    expect(run.agentMs).toEqual(expect.any(Number));
+    expect(run.agentMs!).toBeLessThanOrEqual(new Date(run.finishedAt!).getTime() - new Date(run.startedAt!).getTime());
 
     const [seen] = await fakeRequests(marker);
     expect(seen!.authorization).toBe(`Bearer ${BYOK_KEY}`);

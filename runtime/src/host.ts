@@ -3,13 +3,20 @@
 // and gateway token, and an environment built from nothing (the host's own secrets never leak in) —
 // and offers the Worker the operations it needs over HTTP on loopback, guarded by a shared secret.
 // Production runs the same gateway in a Sandbox container instead (runtime/Dockerfile).
+//
+// Cold starts: an OpenClaw gateway needs ~10–20 s to be ready and its first turn pays several more
+// seconds of lazy set-up. The host therefore keeps a small pool of gateways that are already running
+// and have answered one warm-up turn (against the host's own tiny completion endpoint, never a real
+// model). A tenant's start claims one: its config is written over the pool config (agents and models
+// hot-reload, OPENCLAW.md) and the host waits until the gateway lists the tenant's agents.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
-import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import path from "node:path";
+import { PROXY_PROVIDER, tenantOpenclawConfig } from "../../api/src/runtime/openclaw-config.ts";
 
 const OPENCLAW = path.join(import.meta.dirname, "..", "node_modules", "openclaw", "openclaw.mjs");
 export const OPENCLAW_VERSION: string = JSON.parse(readFileSync(path.join(import.meta.dirname, "..", "node_modules", "openclaw", "package.json"), "utf8")).version;
@@ -24,6 +31,10 @@ export interface HostOptions {
   readyTimeoutMs?: number;
   /** Restarts of a crashed gateway before it is left in `error`. */
   maxRestarts?: number;
+  /** Gateways kept running and warmed up for tenants to claim (each ~1.2 GB of RAM). */
+  poolSize?: number;
+  /** Wait this long after a claim before starting its replacement (a spawn would slow the claimer's first turns). */
+  poolRefillDelayMs?: number;
   log?: (line: string) => void;
 }
 
@@ -31,7 +42,11 @@ type State = "stopped" | "starting" | "ready" | "error";
 
 interface Tenant {
   id: string;
+  /** The tenant's own directory on this host (kept across starts). */
+  home: string;
+  /** Where its gateway lives: `home`, or a claimed pool slot's directory. */
   dir: string;
+  pooled: boolean;
   state: State;
   child?: ChildProcess;
   port?: number;
@@ -51,7 +66,16 @@ interface StartSpec {
   env: Record<string, string>;
 }
 
+/** A pre-started gateway nobody has claimed yet. */
+interface PoolSlot {
+  dir: string;
+  child: ChildProcess;
+  port: number;
+  token: string;
+}
+
 const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const WARMUP_AGENT = "pool-warmup";
 /** CLI commands the Worker may run in a tenant's runtime; nothing that installs, execs or edits. */
 const ALLOWED_CLI = [/^skills list --json( --agent [a-z0-9_-]{1,64})?$/, /^skills info [a-z0-9-]{1,64} --json( --agent [a-z0-9_-]{1,64})?$/, /^config validate$/, /^--version$/];
 
@@ -73,20 +97,49 @@ function json(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body));
 }
 
+function tailOf(file: string, lines: number): string[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8").split("\n").filter(Boolean).slice(-lines);
+}
+
 async function body(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
 }
 
+function gatewayPaths(dir: string) {
+  return {
+    state: path.join(dir, "state"),
+    config: path.join(dir, "state", "openclaw.json"),
+    workspace: path.join(dir, "workspace"),
+    tmp: path.join(dir, "tmp"),
+    home: path.join(dir, "home"),
+    log: path.join(dir, "logs", "gateway.log"),
+    openclawLog: path.join(dir, "logs", "openclaw.log"),
+  };
+}
+type GatewayPaths = ReturnType<typeof gatewayPaths>;
+
+/** `${NAME}` references resolved from the start's variables (a pooled gateway's environment was fixed before its tenant was known). */
+function resolveRefs(config: unknown, vars: Record<string, string>): unknown {
+  return JSON.parse(JSON.stringify(config).replace(/\$\{([A-Z0-9_]+)\}/g, (ref, name: string) => (name in vars ? JSON.stringify(vars[name]).slice(1, -1) : ref)));
+}
+
 export class RuntimeHost {
   readonly tenants = new Map<string, Tenant>();
+  readonly pool: PoolSlot[] = [];
+  private filling = 0;
+  private closed = false;
+  private port = 0;
+  /** Keys the pool gateways' warm-up provider presents to the host's warm-up endpoint. */
+  private readonly warmupKeys = new Set<string>();
   private server?: Server;
   private idleTimer?: NodeJS.Timeout;
   private readonly opts: Required<HostOptions>;
 
   constructor(opts: HostOptions) {
-    this.opts = { readyTimeoutMs: 60_000, maxRestarts: 3, log: (l) => console.log(l), ...opts };
+    this.opts = { readyTimeoutMs: 60_000, maxRestarts: 3, poolSize: 0, poolRefillDelayMs: 30_000, log: (l) => console.log(l), ...opts };
   }
 
   // ── Tenant lifecycle ──────────────────────────────────────────────────────────────────────────────
@@ -95,22 +148,15 @@ export class RuntimeHost {
     if (!TENANT_ID.test(id)) throw Object.assign(new Error("bad tenant id"), { status: 400 });
     let t = this.tenants.get(id);
     if (!t) {
-      t = { id, dir: path.join(this.opts.dataDir, "tenants", id), state: "stopped", restarts: 0, stopping: false };
+      const home = path.join(this.opts.dataDir, "tenants", id);
+      t = { id, home, dir: home, pooled: false, state: "stopped", restarts: 0, stopping: false };
       this.tenants.set(id, t);
     }
     return t;
   }
 
-  paths(t: Tenant) {
-    return {
-      state: path.join(t.dir, "state"),
-      config: path.join(t.dir, "state", "openclaw.json"),
-      workspace: path.join(t.dir, "workspace"),
-      tmp: path.join(t.dir, "tmp"),
-      home: path.join(t.dir, "home"),
-      log: path.join(t.dir, "logs", "gateway.log"),
-      openclawLog: path.join(t.dir, "logs", "openclaw.log"),
-    };
+  paths(t: Tenant): GatewayPaths {
+    return gatewayPaths(t.dir);
   }
 
   /** Starts (or joins the start of) a tenant's gateway; resolves once it answers /readyz. */
@@ -120,21 +166,14 @@ export class RuntimeHost {
     if (t.starting) return t.starting;
     t.spec = spec;
     t.restarts = 0;
-    t.starting = this.launch(t).finally(() => (t.starting = undefined));
+    const slot = this.pool.shift();
+    t.starting = (slot ? this.claim(t, slot) : this.launch(t)).finally(() => (t.starting = undefined));
     return t.starting;
   }
 
-  private async launch(t: Tenant, restart = false): Promise<void> {
-    const p = this.paths(t);
-    const spec = t.spec!;
-    t.state = "starting";
-    if (!restart) t.lastError = undefined; // a restart keeps the crash as the last error
-    t.stopping = false;
+  /** Spawns `openclaw gateway run` in `dir` with an environment built from nothing. */
+  private spawnGateway(p: GatewayPaths, cwd: string, port: number, token: string): ChildProcess {
     for (const d of [p.state, p.workspace, p.tmp, p.home, path.dirname(p.log)]) mkdirSync(d, { recursive: true, mode: 0o700 });
-    const port = await freePort();
-    const token = randomBytes(24).toString("hex");
-    await this.writeConfig(t, spec.config, port);
-
     const env: Record<string, string> = {
       PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
       HOME: p.home,
@@ -143,46 +182,104 @@ export class RuntimeHost {
       OPENCLAW_CONFIG_PATH: p.config,
       OPENCLAW_GATEWAY_TOKEN: token,
       NODE_ENV: "production",
-      ...spec.env,
     };
     const out = createWriteStream(p.log, { flags: "a" });
-    const child = spawn(process.execPath, [OPENCLAW, "gateway", "run", "--port", String(port), "--bind", "loopback"], { cwd: t.dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [OPENCLAW, "gateway", "run", "--port", String(port), "--bind", "loopback"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout!.pipe(out);
     child.stderr!.pipe(out);
-    Object.assign(t, { child, port, token, startedAt: Date.now(), lastActivityAt: Date.now() });
-    child.on("exit", (code, signal) => this.onExit(t, child, code, signal));
+    return child;
+  }
 
+  /** Resolves when the gateway answers /readyz; rejects if it exits, is replaced or times out. */
+  private async waitReady(child: ChildProcess, port: number, current: () => boolean, logFile: string): Promise<void> {
     const deadline = Date.now() + this.opts.readyTimeoutMs;
     while (Date.now() < deadline) {
-      if (t.child !== child || child.exitCode !== null || child.signalCode !== null) break;
+      if (!current() || child.exitCode !== null || child.signalCode !== null) break;
       try {
         const r = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1000) });
-        if (r.ok) {
-          t.state = "ready";
-          this.opts.log(`[runtime-host] tenant ${t.id}: gateway ready on ${port} after ${Date.now() - t.startedAt!} ms (pid ${child.pid})`);
-          return;
-        }
+        if (r.ok) return;
       } catch {
         /* not listening yet */
       }
       await sleep(250);
     }
-    const reason = child.exitCode !== null || child.signalCode !== null ? `gateway exited during start (${child.signalCode ?? child.exitCode}): ${this.tail(t, 5).join(" | ")}` : `gateway not ready within ${this.opts.readyTimeoutMs / 1000}s`;
-    await this.kill(t);
-    t.state = "error";
-    t.lastError = reason;
-    throw new Error(reason);
+    const exited = child.exitCode !== null || child.signalCode !== null;
+    throw new Error(exited ? `gateway exited during start (${child.signalCode ?? child.exitCode}): ${tailOf(logFile, 5).join(" | ")}` : `gateway not ready within ${this.opts.readyTimeoutMs / 1000}s`);
+  }
+
+  private async launch(t: Tenant, restart = false): Promise<void> {
+    const p = this.paths(t);
+    const spec = t.spec!;
+    t.state = "starting";
+    if (!restart) t.lastError = undefined; // a restart keeps the crash as the last error
+    t.stopping = false;
+    const port = await freePort();
+    const token = randomBytes(24).toString("hex");
+    mkdirSync(p.state, { recursive: true, mode: 0o700 });
+    await this.writeConfig(p, spec, port);
+    const child = this.spawnGateway(p, t.dir, port, token);
+    Object.assign(t, { child, port, token, startedAt: Date.now(), lastActivityAt: Date.now() });
+    child.on("exit", (code, signal) => this.onExit(t, child, code, signal));
+    try {
+      await this.waitReady(child, port, () => t.child === child, p.log);
+    } catch (e) {
+      await this.kill(t);
+      t.state = "error";
+      t.lastError = (e as Error).message;
+      throw e;
+    }
+    t.state = "ready";
+    this.opts.log(`[runtime-host] tenant ${t.id}: gateway ready on ${port} after ${Date.now() - t.startedAt!} ms (pid ${child.pid})`);
+  }
+
+  /** Gives a tenant a pre-started gateway: its saved conversations and its config go in, then its agents must be listed. */
+  private async claim(t: Tenant, slot: PoolSlot): Promise<void> {
+    const t0 = Date.now();
+    t.state = "starting";
+    t.lastError = undefined;
+    t.stopping = false;
+    const saved = path.join(gatewayPaths(t.home).state, "agents");
+    if (existsSync(saved)) await cp(saved, path.join(gatewayPaths(slot.dir).state, "agents"), { recursive: true });
+    Object.assign(t, { dir: slot.dir, pooled: true, child: slot.child, port: slot.port, token: slot.token, startedAt: Date.now(), lastActivityAt: Date.now() });
+    slot.child.on("exit", (code, signal) => this.onExit(t, slot.child, code, signal));
+    this.scheduleRefill();
+    try {
+      await this.writeConfig(this.paths(t), t.spec!, slot.port);
+      await this.waitForAgents(t, Object.keys((t.spec!.config as { agents?: { entries?: object } }).agents?.entries ?? {}));
+    } catch (e) {
+      // A claimed gateway that will not take the tenant's config: fall back to a fresh one.
+      this.opts.log(`[runtime-host] tenant ${t.id}: pooled gateway failed (${(e as Error).message}); starting a fresh one`);
+      await this.release(t);
+      return this.launch(t);
+    }
+    t.state = "ready";
+    this.opts.log(`[runtime-host] tenant ${t.id}: claimed a pooled gateway on ${slot.port} in ${Date.now() - t0} ms (pid ${slot.child.pid})`);
+  }
+
+  /** Polls the gateway's model list until every agent of the new config is there (the hot reload applied). */
+  private async waitForAgents(t: Tenant, agentIds: string[]) {
+    const deadline = Date.now() + 20_000;
+    let listed = "";
+    // With no agents there is nothing to wait for but the reload itself; give it its debounce.
+    if (!agentIds.length) return sleep(1500);
+    while (Date.now() < deadline) {
+      const res = await fetch(`http://127.0.0.1:${t.port}/v1/models`, { headers: { authorization: `Bearer ${t.token}` } }).catch(() => undefined);
+      listed = res?.ok ? await res.text() : "";
+      if (agentIds.every((id) => listed.includes(`"openclaw/${id}"`))) return;
+      await sleep(50);
+    }
+    throw new Error("the gateway did not load the tenant's agents within 20 s");
   }
 
   /** The generated config with this host's paths and port filled in, written where the gateway reads it. */
-  private async writeConfig(t: Tenant, generated: Record<string, unknown>, port: number) {
-    const p = this.paths(t);
-    const config = structuredClone(generated) as any;
+  private async writeConfig(p: GatewayPaths, spec: StartSpec, port: number, warmupWorkspace?: string) {
+    const config = resolveRefs(spec.config, spec.env) as any;
     config.gateway = { ...config.gateway, port, bind: "loopback" };
     config.agents ??= {};
     config.agents.defaults = { ...config.agents.defaults, workspace: p.workspace };
     // One workspace per agent, inside the tenant's workspace (the Worker syncs it with R2).
     for (const [agentId, entry] of Object.entries((config.agents.entries ?? {}) as Record<string, Record<string, unknown>>)) entry.workspace = path.join(p.workspace, agentId);
+    if (warmupWorkspace) config.agents.entries[WARMUP_AGENT].workspace = warmupWorkspace;
     config.logging = { ...config.logging, file: p.openclawLog };
     await writeFile(p.config, JSON.stringify(config, null, 2), { mode: 0o600 });
   }
@@ -192,7 +289,75 @@ export class RuntimeHost {
     const t = this.tenant(id);
     if (t.state !== "ready" || !t.port || !t.spec) throw Object.assign(new Error(`runtime is ${t.state}`), { status: 409 });
     t.spec = { ...t.spec, config };
-    await this.writeConfig(t, config, t.port);
+    await this.writeConfig(this.paths(t), t.spec, t.port);
+  }
+
+  // ── The pool ────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Starts gateways until the pool is full. */
+  fillPool() {
+    while (!this.closed && this.pool.length + this.filling < this.opts.poolSize) {
+      this.filling++;
+      this.spawnSlot()
+        .then((slot) => (this.closed ? void slot.child.kill("SIGKILL") : void this.pool.push(slot)))
+        .catch((e) => this.opts.log(`[runtime-host] pool gateway failed: ${(e as Error).message}`))
+        .finally(() => this.filling--);
+    }
+  }
+
+  private scheduleRefill() {
+    setTimeout(() => this.fillPool(), this.opts.poolRefillDelayMs).unref();
+  }
+
+  private async spawnSlot(): Promise<PoolSlot> {
+    const t0 = Date.now();
+    const dir = path.join(this.opts.dataDir, "pool", randomBytes(6).toString("hex"));
+    const p = gatewayPaths(dir);
+    const port = await freePort();
+    const token = randomBytes(24).toString("hex");
+    const warmupKey = randomBytes(24).toString("hex");
+    mkdirSync(p.state, { recursive: true, mode: 0o700 });
+    // The tenant config shape with one throwaway agent whose model is the host's warm-up endpoint.
+    const config = tenantOpenclawConfig({ agents: [{ id: WARMUP_AGENT, name: "Warm-up", model: "warmup" }], modelProxyUrl: `http://127.0.0.1:${this.port}/warmup/v1`, restrictTools: true });
+    await this.writeConfig(p, { config, env: { AUTOCLAW_MODEL_TOKEN: warmupKey } }, port, path.join(dir, "warmup"));
+    const child = this.spawnGateway(p, dir, port, token);
+    const slot: PoolSlot = { dir, child, port, token };
+    child.on("exit", () => {
+      const i = this.pool.indexOf(slot);
+      if (i >= 0) this.pool.splice(i, 1);
+    });
+    try {
+      await this.waitReady(child, port, () => !this.closed, p.log);
+      // One turn pays the gateway's lazy set-up now instead of in a tenant's first run.
+      this.warmupKeys.add(warmupKey);
+      const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "x-openclaw-session-key": `agent:${WARMUP_AGENT}:pool:1` },
+        body: JSON.stringify({ model: `openclaw/${WARMUP_AGENT}`, messages: [{ role: "user", content: "warm up" }] }),
+        signal: AbortSignal.timeout(60_000),
+      });
+      if (!res.ok) throw new Error(`warm-up turn answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+    } catch (e) {
+      child.kill("SIGKILL");
+      await rm(dir, { recursive: true, force: true });
+      throw e;
+    } finally {
+      this.warmupKeys.delete(warmupKey);
+    }
+    this.opts.log(`[runtime-host] pool gateway ready and warm on ${port} after ${Date.now() - t0} ms (pid ${child.pid})`);
+    return slot;
+  }
+
+  /** The warm-up turn's "model": a fixed one-word streamed completion for a pool gateway that presents its key. */
+  private warmupCompletion(req: IncomingMessage, res: ServerResponse) {
+    const key = (req.headers.authorization ?? "").replace(/^Bearer /, "");
+    if (!this.warmupKeys.has(key)) return json(res, 401, { error: "unauthorised" });
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    const chunk = (choices: unknown[], extra = {}) => res.write(`data: ${JSON.stringify({ id: "warmup", object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: "warmup", choices, ...extra })}\n\n`);
+    chunk([{ index: 0, delta: { role: "assistant", content: "ready" }, finish_reason: null }]);
+    chunk([{ index: 0, delta: {}, finish_reason: "stop" }]);
+    chunk([], { usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
+    res.end("data: [DONE]\n\n");
   }
 
   private onExit(t: Tenant, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null) {
@@ -227,9 +392,22 @@ export class RuntimeHost {
   async stop(id: string) {
     const t = this.tenant(id);
     if (t.starting) await t.starting.catch(() => undefined);
-    await this.kill(t);
+    await this.release(t);
     t.state = "stopped";
     t.token = undefined;
+  }
+
+  /** Stops the gateway; a pooled one's conversations go back to the tenant's own directory and the slot is removed. */
+  private async release(t: Tenant) {
+    await this.kill(t);
+    if (!t.pooled) return;
+    const slotDir = t.dir;
+    const agents = path.join(gatewayPaths(slotDir).state, "agents");
+    const saved = path.join(gatewayPaths(t.home).state, "agents");
+    await rm(saved, { recursive: true, force: true });
+    if (existsSync(agents)) await cp(agents, saved, { recursive: true });
+    Object.assign(t, { dir: t.home, pooled: false });
+    await rm(slotDir, { recursive: true, force: true });
   }
 
   status(id: string) {
@@ -242,13 +420,14 @@ export class RuntimeHost {
       lastActivityAt: t.lastActivityAt ? new Date(t.lastActivityAt).toISOString() : null,
       lastError: t.lastError ?? null,
       restarts: t.restarts,
+      /** Where the gateway's files are (host-internal; the Worker ignores it). */
+      dir: t.dir,
+      pooled: t.pooled,
     };
   }
 
   tail(t: Tenant, lines: number): string[] {
-    const file = this.paths(t).log;
-    if (!existsSync(file)) return [];
-    return readFileSync(file, "utf8").split("\n").filter(Boolean).slice(-lines);
+    return tailOf(this.paths(t).log, lines);
   }
 
   // ── Files (inside the tenant's workspace only) ───────────────────────────────────────────────────
@@ -273,10 +452,11 @@ export class RuntimeHost {
     return readFile(this.resolveFile(this.tenant(id), rel));
   }
 
-  /** Every file in the workspace (skipping .git and caches) with its size and SHA-256. */
-  async listFiles(id: string) {
+  /** Every file in the workspace, or in one agent's folder of it (skipping .git and caches), with its size and SHA-256. */
+  async listFiles(id: string, under?: string) {
     const t = this.tenant(id);
     const base = this.paths(t).workspace;
+    const root = under ? this.resolveFile(t, under) : base;
     const out: { path: string; size: number; sha256: string }[] = [];
     const walk = async (dir: string) => {
       for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
@@ -289,13 +469,13 @@ export class RuntimeHost {
         }
       }
     };
-    await walk(base);
+    await walk(root);
     return out.sort((a, b) => a.path.localeCompare(b.path));
   }
 
   async deleteTenantData(id: string) {
     await this.stop(id);
-    await rm(this.tenant(id).dir, { recursive: true, force: true });
+    await rm(this.tenant(id).home, { recursive: true, force: true });
   }
 
   // ── CLI ─────────────────────────────────────────────────────────────────────────────────────────
@@ -367,7 +547,8 @@ export class RuntimeHost {
 
   private async handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://host");
-    if (url.pathname === "/health") return json(res, 200, { ok: true, version: OPENCLAW_VERSION });
+    if (url.pathname === "/health") return json(res, 200, { ok: true, version: OPENCLAW_VERSION, pool: this.pool.length });
+    if (url.pathname === "/warmup/v1/chat/completions" && req.method === "POST") return this.warmupCompletion(req, res);
     if (!this.authorised(req)) return json(res, 401, { error: "unauthorised" });
     const m = url.pathname.match(/^\/tenants\/([^/]+)(\/.*)$/);
     if (!m) return json(res, 404, { error: "not found" });
@@ -390,7 +571,7 @@ export class RuntimeHost {
         await this.writeFiles(id, (await read()).files ?? []);
         return json(res, 200, { ok: true });
       }
-      if (req.method === "GET" && op === "/files") return json(res, 200, { files: await this.listFiles(id) });
+      if (req.method === "GET" && op === "/files") return json(res, 200, { files: await this.listFiles(id, url.searchParams.get("under") ?? undefined) });
       if (req.method === "PUT" && op === "/config") {
         await this.applyConfig(id, (await read()).config);
         return json(res, 200, this.status(id));
@@ -420,7 +601,9 @@ export class RuntimeHost {
     await new Promise<void>((r) => this.server!.listen(this.opts.port, "127.0.0.1", r));
     this.idleTimer = setInterval(() => void this.stopIdle(), Math.min(30_000, Math.max(1000, this.opts.idleMs / 4)));
     this.idleTimer.unref();
-    return (this.server.address() as AddressInfo).port;
+    this.port = (this.server.address() as AddressInfo).port;
+    this.fillPool();
+    return this.port;
   }
 
   async stopIdle() {
@@ -434,7 +617,9 @@ export class RuntimeHost {
   }
 
   async close() {
+    this.closed = true;
     clearInterval(this.idleTimer);
+    for (const slot of this.pool.splice(0)) slot.child.kill("SIGKILL");
     await Promise.all([...this.tenants.keys()].map((id) => this.stop(id)));
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
@@ -452,6 +637,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     secret,
     dataDir: process.env.RUNTIME_DATA_DIR ?? path.join(process.cwd(), ".autoclaw", "runtimes"),
     idleMs: Number(process.env.RUNTIME_IDLE_MS ?? 15 * 60_000),
+    poolSize: Number(process.env.RUNTIME_POOL_SIZE ?? 1),
+    poolRefillDelayMs: Number(process.env.RUNTIME_POOL_REFILL_MS ?? 30_000),
   });
   const port = await host.listen();
   console.log(`[runtime-host] listening on 127.0.0.1:${port} (openclaw ${OPENCLAW_VERSION})`);

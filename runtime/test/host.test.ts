@@ -1,6 +1,6 @@
 // The local runtime host with real `openclaw gateway` processes (slow: ~10 s per gateway start).
 import { execSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -54,7 +54,7 @@ describe("runtime host with real OpenClaw gateways", () => {
   it("refuses callers without the shared secret", async () => {
     expect((await call("GET", "/tenants/t1/status", undefined, "wrong")).status).toBe(401);
     expect((await fetch(`${base}/tenants/t1/status`)).status).toBe(401);
-    expect((await call("GET", "/health")).json).toEqual({ ok: true, version: OPENCLAW_VERSION });
+    expect((await call("GET", "/health")).json).toEqual({ ok: true, version: OPENCLAW_VERSION, pool: 0 });
   });
 
   it("starts a tenant's gateway, answers through it, and keeps its tokens out of every answer", async () => {
@@ -80,9 +80,12 @@ describe("runtime host with real OpenClaw gateways", () => {
     const b = (await call("GET", "/tenants/tenant-b/status")).json;
     expect(a.pid).not.toBe(b.pid);
     const envB = environOf(b.pid);
-    expect(envB.join("\n")).not.toMatch(/rt_token_a|host-secret|RUNTIME_HOST_SECRET/);
-    expect(envB).toContain("AUTOCLAW_MODEL_TOKEN=rt_token_b");
+    expect(envB.join("\n")).not.toMatch(/rt_token_a|rt_token_b|host-secret|RUNTIME_HOST_SECRET/);
     expect(envB.find((e) => e.startsWith("OPENCLAW_STATE_DIR="))).toContain("tenant-b");
+    // The model token is resolved into B's own config file (0600), nowhere else.
+    const configB = path.join((await call("GET", "/tenants/tenant-b/status")).json.dir, "state", "openclaw.json");
+    expect(readFileSync(configB, "utf8")).toContain("rt_token_b");
+    expect(statSync(configB).mode & 0o077).toBe(0);
 
     await call("PUT", "/tenants/tenant-a/files", { files: [{ path: "ag_a1/notes/secret.md", content: Buffer.from("only for a").toString("base64") }] });
     expect((await call("GET", "/tenants/tenant-a/files")).json.files).toContainEqual(expect.objectContaining({ path: "ag_a1/notes/secret.md", size: 10 }));
@@ -129,5 +132,46 @@ describe("runtime host with real OpenClaw gateways", () => {
     expect((await call("GET", "/tenants/tenant-b/status")).json).toMatchObject({ state: "stopped", pid: null });
     expect(() => process.kill(pid, 0)).toThrow();
     expect((await call("GET", "/tenants/tenant-a/status")).json.state).toBe("ready");
+  }, 60_000);
+});
+
+describe("the pool of pre-started, warmed-up gateways", () => {
+  let pooled: RuntimeHost;
+  let pooledBase: string;
+  beforeAll(async () => {
+    pooled = new RuntimeHost({ port: 0, secret: SECRET, dataDir: await mkdtemp(path.join(tmpdir(), "autoclaw-pool-")), idleMs: 3_600_000, poolSize: 1, poolRefillDelayMs: 3_600_000, log: () => undefined });
+    pooledBase = `http://127.0.0.1:${await pooled.listen()}`;
+    for (const deadline = Date.now() + 120_000; !pooled.pool.length && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 250));
+  }, 130_000);
+  afterAll(() => pooled?.close(), 60_000);
+
+  it("hands a tenant a warm gateway that answers with the tenant's agents, config and token", async () => {
+    expect(pooled.pool.length).toBe(1);
+    const t0 = Date.now();
+    const started = await fetch(`${pooledBase}/tenants/tenant-p/start`, { method: "POST", headers: { authorization: `Bearer ${SECRET}` }, body: JSON.stringify({ config: config("ag_p1"), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_p" } }) });
+    expect(await started.json()).toMatchObject({ state: "ready", pooled: true });
+    expect(Date.now() - t0).toBeLessThan(15_000); // a plain spawn takes longer than this before it even answers
+    expect(pooled.pool.length).toBe(0);
+    const res = await fetch(`${pooledBase}/tenants/tenant-p/gateway/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${SECRET}`, "content-type": "application/json", "x-openclaw-session-key": "agent:ag_p1:test:1" },
+      body: JSON.stringify({ model: "openclaw/ag_p1", messages: [{ role: "user", content: "hello pool" }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toContain("hello pool");
+    expect(fake.requests.at(-1)!.authorization).toBe("Bearer rt_token_p");
+  }, 60_000);
+
+  it("the warm-up endpoint answers only a pool gateway's own key", async () => {
+    const res = await fetch(`${pooledBase}/warmup/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer guess" }, body: "{}" });
+    expect(res.status).toBe(401);
+  });
+
+  it("a stop removes the claimed slot and keeps the tenant's conversations on the host", async () => {
+    const { dir } = pooled.status("tenant-p");
+    await pooled.stop("tenant-p");
+    expect(existsSync(dir)).toBe(false);
+    const home = pooled.status("tenant-p").dir;
+    expect(existsSync(path.join(home, "state", "agents", "ag_p1"))).toBe(true);
   }, 60_000);
 });

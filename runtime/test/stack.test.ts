@@ -4,21 +4,33 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeModel, type FakeModel } from "../../e2e/fakes/openai";
-import { client, startStack, type Stack } from "./stack";
+import { deliver, startFakeTelegram, update, type FakeTelegram } from "../../e2e/fakes/telegram";
+import { client, startStack, waitForPool, type Stack } from "./stack";
 
 const PORT = 8857;
 const KEY_A = "sk-tenant-a-byok-5566778899";
 const KEY_B = "sk-tenant-b-byok-1122334455";
 let stack: Stack;
 let fake: FakeModel;
+let telegram: FakeTelegram;
+const WEBHOOK_SECRET = "stack-webhook-secret-0123456789";
 
 beforeAll(async () => {
-  fake = await startFakeModel();
-  stack = await startStack(PORT);
-}, 120_000);
+  [fake, telegram] = await Promise.all([startFakeModel(), startFakeTelegram()]);
+  stack = await startStack(PORT, {
+    RUNTIME_POOL_SIZE: "1",
+    TELEGRAM_BOT_TOKEN: "123456789:stack-token-abcdefghijklmnopqrstuvwxyz",
+    TELEGRAM_BOT_USERNAME: "autoclaw_stack_bot",
+    TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    TELEGRAM_API_ROOT: telegram.url,
+  });
+  // The first cold start below claims the warm gateway; later ones spawn or claim its replacement.
+  await waitForPool(PORT + 2, 1);
+}, 300_000);
 afterAll(async () => {
   await stack?.stop();
   await fake?.close();
+  await telegram?.close();
 }, 60_000);
 
 type Api = ReturnType<typeof client>;
@@ -38,18 +50,21 @@ function filesUnder(dir: string): string[] {
     .map((e) => path.join(e.parentPath, e.name));
 }
 
-const tenantDir = (tenantId: string) => path.join(stack.stateDir, "runtimes", "tenants", tenantId);
-/** The gateway's pid, as the runtime host reports it (its secret is in the generated .dev.vars). */
-async function gatewayPid(tenantId: string): Promise<number> {
+/** The gateway as the runtime host reports it (its secret is in the generated .dev.vars). */
+async function hostStatus(tenantId: string): Promise<{ pid: number; dir: string }> {
   const secret = readFileSync(path.resolve(import.meta.dirname, "..", "..", ".dev.vars"), "utf8").match(/^RUNTIME_HOST_SECRET=(.+)$/m)![1]!;
   const res = await fetch(`http://127.0.0.1:${PORT + 2}/tenants/${tenantId}/status`, { headers: { authorization: `Bearer ${secret}` } });
-  return ((await res.json()) as { pid: number }).pid;
+  return (await res.json()) as { pid: number; dir: string };
 }
+const gatewayPid = async (tenantId: string) => (await hostStatus(tenantId)).pid;
+/** The directory the tenant's gateway runs in (its own, or a claimed pool slot's). */
+const tenantDir = async (tenantId: string) => (await hostStatus(tenantId)).dir;
 
 describe("runs executed by the tenant's own OpenClaw runtime", () => {
   let a: Api, b: Api;
   let teamA: { id: string }, teamB: { id: string };
   let agentA: { id: string };
+  let agentB: { id: string };
 
   it("a stopped tenant's run starts its runtime; the reply comes from the model through the Worker's proxy with the tenant's key", async () => {
     a = client(stack.api, `http://127.0.0.1:${PORT + 1}`);
@@ -72,7 +87,7 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
   }, 120_000);
 
   it("the tenant's key is nowhere in its runtime: not in config, env or workspace", async () => {
-    const files = filesUnder(tenantDir(teamA.id));
+    const files = filesUnder(await tenantDir(teamA.id));
     expect(files.some((f) => f.endsWith("openclaw.json"))).toBe(true);
     for (const f of files) if (statSync(f).size < 5_000_000) expect(readFileSync(f).includes(KEY_A), f).toBe(false);
     const env = readFileSync(`/proc/${await gatewayPid(teamA.id)}/environ`, "utf8");
@@ -81,28 +96,28 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
   });
 
   it("a file the agent wrote is persisted, and is back after a stop, a wiped disk and a start", async () => {
-    const written = path.join(tenantDir(teamA.id), "workspace", agentA.id, "notes", "from-agent.md");
-    expect(readFileSync(written, "utf8")).toContain("remember the lobster");
+    const written = async () => path.join(await tenantDir(teamA.id), "workspace", agentA.id, "notes", "from-agent.md");
+    expect(readFileSync(await written(), "utf8")).toContain("remember the lobster");
 
     expect((await a.call<{ state: string }>("runtime.stop")).state).toBe("stopped");
-    rmSync(path.join(tenantDir(teamA.id), "workspace"), { recursive: true, force: true }); // as if on another machine
+    rmSync(path.join(await tenantDir(teamA.id), "workspace"), { recursive: true, force: true }); // as if on another machine
     expect((await a.call<{ state: string }>("runtime.start")).state).toBe("ready");
-    expect(readFileSync(written, "utf8")).toContain("remember the lobster");
+    expect(readFileSync(await written(), "utf8")).toContain("remember the lobster");
     // The template's persona came back from R2 too.
-    expect(readFileSync(path.join(tenantDir(teamA.id), "workspace", agentA.id, "AGENTS.md"), "utf8")).toContain("Personal assistant");
+    expect(readFileSync(path.join(await tenantDir(teamA.id), "workspace", agentA.id, "AGENTS.md"), "utf8")).toContain("Personal assistant");
   }, 120_000);
 
   it("two tenants get separate gateway processes that cannot read each other's files", async () => {
     b = client(stack.api, `http://127.0.0.1:${PORT + 1}`);
     teamB = await b.signUpWithTeam("tenant-b");
     await b.call("providerKeys.set", { provider: "custom", apiKey: KEY_B, baseUrl: `${fake.url}/v1` });
-    const agentB = await b.call<{ id: string }>("agents.create", { templateId: "research-analyst", name: "Echo", model: "custom/echo" });
+    agentB = await b.call<{ id: string }>("agents.create", { templateId: "research-analyst", name: "Echo", model: "custom/echo" });
     const { id } = await b.call<{ id: string }>("runs.create", { agentId: agentB.id, input: `read ../../${teamA.id}/workspace/${agentA.id}/notes/from-agent.md` });
     const run = await waitRun(b, id);
     expect(run.status).toBe("succeeded");
     expect(run.output).not.toContain("remember the lobster");
     expect(await gatewayPid(teamA.id)).not.toBe(await gatewayPid(teamB.id));
-    expect(filesUnder(tenantDir(teamB.id)).some((f) => f.includes("from-agent.md"))).toBe(false);
+    expect(filesUnder(await tenantDir(teamB.id)).some((f) => f.includes("from-agent.md"))).toBe(false);
     expect(fake.requests.filter((r) => r.authorization === `Bearer ${KEY_B}`).length).toBeGreaterThan(0);
     // B's runtime never sees A's key and vice versa.
     expect(readFileSync(`/proc/${await gatewayPid(teamB.id)}/environ`, "utf8")).not.toContain(KEY_A);
@@ -112,7 +127,7 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
     const second = await a.call<{ id: string }>("agents.create", { templateId: "daily-briefing", name: "Second", model: "custom/echo" });
     const proxy = (token: string) =>
       fetch(`${stack.api}/api/model/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ model: "custom/echo", messages: [{ role: "user", content: "ping" }] }) });
-    const tokenNow = async () => readFileSync(`/proc/${await gatewayPid(teamA.id)}/environ`, "utf8").split("\0").find((e) => e.startsWith("AUTOCLAW_MODEL_TOKEN="))!.split("=")[1]!;
+    const tokenNow = async () => JSON.parse(readFileSync(path.join(await tenantDir(teamA.id), "state", "openclaw.json"), "utf8")).models.providers.autoclaw.apiKey as string;
     const before = await tokenNow();
     expect((await proxy(before)).status).toBe(200);
 
@@ -134,6 +149,29 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
     expect((await waitRun(a, id)).status).toBe("succeeded");
     expect((await a.query<{ state: string }>("runtime.status")).state).toBe("ready");
   }, 120_000);
+
+  it("a paired Telegram user's messages are turns of one OpenClaw conversation, answered in Telegram", async () => {
+    const person = { id: 555_000_111, firstName: "Tom" };
+    const { code } = await b.call<{ code: string }>("telegram.createPairingCode");
+    const hook = (text: string) => deliver(`${stack.api}/api/webhooks/telegram`, WEBHOOK_SECRET, update(person, text));
+    expect((await hook(`/start ${code}`)).status).toBe(200);
+    const replies = async (n: number) => {
+      for (const deadline = Date.now() + 90_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) if (telegram.sentTo(person.id).length >= n) return telegram.sentTo(person.id);
+      throw new Error(`only ${JSON.stringify(telegram.sentTo(person.id))}`);
+    };
+    expect((await replies(1))[0]).toContain("Paired with");
+
+    expect((await hook("my name is Zed")).status).toBe(200);
+    expect((await replies(2))[1]).toContain("my name is Zed");
+    expect((await hook("what is my name?")).status).toBe(200);
+    expect((await replies(3))[2]).toContain("what is my name?");
+    // The second turn reached the model with the first one in its history: the same OpenClaw session.
+    const second = fake.requests.find((r) => r.authorization === `Bearer ${KEY_B}` && r.messages.at(-1)?.content.includes("what is my name?"));
+    expect(second!.messages.some((m) => m.role === "user" && String(m.content).includes("my name is Zed"))).toBe(true);
+    expect(telegram.calls.some((c) => c.method === "sendChatAction" && c.params.chat_id === person.id)).toBe(true);
+    const runs = await b.query<{ items: { source: string; agentId: string }[] }>("runs.list", {});
+    expect(runs.items.filter((r) => r.source === "telegram").every((r) => r.agentId === agentB.id)).toBe(true);
+  }, 180_000);
 
   it("the model proxy refuses callers without a current runtime token", async () => {
     const res = await fetch(`${stack.api}/api/model/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer rt_made-up", "content-type": "application/json" }, body: JSON.stringify({ model: "custom/echo", messages: [] }) });

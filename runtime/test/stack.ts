@@ -8,15 +8,17 @@ import path from "node:path";
 export interface Stack {
   api: string;
   stateDir: string;
+  /** Everything the run command printed so far (wrangler, runtime host, vite). */
+  log(): string;
   stop(): Promise<void>;
 }
 
-export async function startStack(port: number): Promise<Stack> {
+export async function startStack(port: number, env: Record<string, string> = {}): Promise<Stack> {
   const root = path.resolve(import.meta.dirname, "..", "..");
   const stateDir = mkdtempSync(path.join(tmpdir(), "autoclaw-stack-"));
   const child: ChildProcess = spawn(process.execPath, [path.join(root, "scripts/dev.ts")], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), SPA_PORT: String(port + 1), RUNTIME_HOST_PORT: String(port + 2), AUTOCLAW_STATE_DIR: stateDir },
+    env: { ...process.env, PORT: String(port), SPA_PORT: String(port + 1), RUNTIME_HOST_PORT: String(port + 2), AUTOCLAW_STATE_DIR: stateDir, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
@@ -31,12 +33,23 @@ export async function startStack(port: number): Promise<Stack> {
   return {
     api: `http://127.0.0.1:${port}`,
     stateDir,
+    log: () => log,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once("exit", () => resolve());
         child.kill("SIGTERM");
       }),
   };
+}
+
+/** Waits until the runtime host (PORT + 2 in a test stack) has this many warm pool gateways. */
+export async function waitForPool(hostPort: number, size: number, timeoutMs = 150_000) {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    const health = (await (await fetch(`http://127.0.0.1:${hostPort}/health`)).json()) as { pool: number };
+    if (health.pool >= size) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error("the runtime host's pool did not fill");
 }
 
 export function client(api: string, origin: string) {

@@ -9,3 +9,4 @@ export * from "./tenants";
 export * from "./usage";
 export * from "./runtime";
 export * from "./packs";
+export * from "./telegram";

@@ -38,6 +38,8 @@ export const runSummary = z.object({
   createdAt: z.iso.datetime(),
   startedAt: z.iso.datetime().nullable(),
   finishedAt: z.iso.datetime().nullable(),
+  /** Milliseconds spent in the agent's runtime and the model; the rest of the run's time is the platform's. */
+  agentMs: z.number().int().nullable(),
 });
 export type RunSummary = z.infer<typeof runSummary>;
 

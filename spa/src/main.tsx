@@ -13,6 +13,7 @@ import { ModelKeysPage } from "./pages/ModelKeysPage";
 import { RunPage } from "./pages/RunPage";
 import { RuntimePage } from "./pages/RuntimePage";
 import { RunsPage } from "./pages/RunsPage";
+import { TelegramPage } from "./pages/TelegramPage";
 import { LoginPage, SignupPage } from "./pages/AuthPages";
 import { DashboardPage } from "./pages/DashboardPage";
 import { NewTeamPage } from "./pages/NewTeamPage";
@@ -47,6 +48,7 @@ const router = createBrowserRouter([
           { path: "/runs", element: <RunsPage /> },
           { path: "/runs/:id", element: <RunPage /> },
           { path: "/runtime", element: <RuntimePage /> },
+          { path: "/telegram", element: <TelegramPage /> },
           { path: "/settings/keys", element: <ModelKeysPage /> },
           { path: "/settings/api-keys", element: <ApiKeysPage /> },
         ],

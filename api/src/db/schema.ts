@@ -163,6 +163,10 @@ export const runs = sqliteTable(
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
     startedAt: integer("started_at", { mode: "timestamp_ms" }),
     finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
+    /** Time inside the agent's runtime and the model (for users, and to measure the platform's own overhead). */
+    agentMs: integer("agent_ms"),
+    /** A conversation the run belongs to (`telegram:<userId>`): its turns share one OpenClaw session. Null: its own. */
+    conversation: text("conversation"),
   },
   (t) => [
     uniqueIndex("runs_idempotency_idx").on(t.tenantId, t.idempotencyKey),
@@ -238,3 +242,64 @@ export const modelUsage = sqliteTable(
   },
   (t) => [index("model_usage_tenant_at_idx").on(t.tenantId, t.at)],
 );
+
+// ── Telegram (one shared bot) ───────────────────────────────────────────────────────────────────────
+
+/** Per tenant: which agent answers paired users who have not picked one. */
+export const telegramSettings = sqliteTable("telegram_settings", {
+  tenantId: text("tenant_id").primaryKey().references(() => tenants.id, { onDelete: "cascade" }),
+  defaultAgentId: text("default_agent_id").references(() => agents.id, { onDelete: "set null" }),
+});
+
+/** One-time pairing codes, stored as SHA-256 (the code is shown once, like an API key). */
+export const telegramPairingCodes = sqliteTable(
+  "telegram_pairing_codes",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull().unique(),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    usedAt: integer("used_at", { mode: "timestamp_ms" }),
+    usedBy: integer("used_by"),
+  },
+  (t) => [index("telegram_codes_tenant_idx").on(t.tenantId, t.expiresAt)],
+);
+
+/** A Telegram user paired with a tenant (one tenant per Telegram user; pairing again moves them). */
+export const telegramPairings = sqliteTable(
+  "telegram_pairings",
+  {
+    telegramUserId: integer("telegram_user_id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    chatId: integer("chat_id").notNull(),
+    name: text("name").notNull(),
+    username: text("username"),
+    /** Picked with /agent; null: the tenant's default. */
+    agentId: text("agent_id").references(() => agents.id, { onDelete: "set null" }),
+    pairedAt: integer("paired_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("telegram_pairings_tenant_idx").on(t.tenantId)],
+);
+
+/** Every update_id seen: Telegram redelivers when unsure, and a repeat must do nothing. */
+export const telegramUpdates = sqliteTable("telegram_updates", {
+  updateId: integer("update_id").primaryKey(),
+  receivedAt: integer("received_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/** Failed pairing attempts per Telegram user in the current window (guessing is rate-limited). */
+export const telegramPairAttempts = sqliteTable("telegram_pair_attempts", {
+  telegramUserId: integer("telegram_user_id").primaryKey(),
+  windowStart: integer("window_start", { mode: "timestamp_ms" }).notNull(),
+  failures: integer("failures").notNull(),
+});
+
+/** Where a Telegram run's reply goes; `sentAt` makes sending it happen once. */
+export const telegramReplies = sqliteTable("telegram_replies", {
+  runId: text("run_id").primaryKey().references(() => runs.id, { onDelete: "cascade" }),
+  chatId: integer("chat_id").notNull(),
+  claimedAt: integer("claimed_at", { mode: "timestamp_ms" }),
+  sentAt: integer("sent_at", { mode: "timestamp_ms" }),
+});

@@ -87,3 +87,12 @@ export async function hmacVerify(secret: string, purpose: string, message: strin
     return false;
   }
 }
+
+/** Compares two secrets in time independent of where they differ. */
+export function timingSafeEqualText(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}

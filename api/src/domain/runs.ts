@@ -9,7 +9,7 @@ import { chatCompletion, ModelError } from "../model/client";
 import { assertModelReachable, resolveUpstream } from "../model/upstream";
 import { agentInstructions, getAgentRow } from "./agents";
 import { RuntimeError } from "../runtime/runtime";
-import { ensureRuntimeReady, markRuntimeGone, persistWorkspace, type RuntimeDeps } from "./runtime";
+import { ensureRuntimeReady, markRuntimeGone, persistWorkspace, type RuntimeDeps, type WorkspaceManifest } from "./runtime";
 import { hmacSign, hmacVerify, newId } from "./crypto";
 import { DomainError, notFound } from "./errors";
 
@@ -20,11 +20,25 @@ export interface RunDeps {
   bucket: R2Bucket;
   /** The tenant runtimes (absent when TENANT_RUNTIME=direct). */
   runtime?: () => RuntimeDeps;
+  /** Told when a run starts working and when it ends (Telegram: typing indicator, the reply). */
+  notify?: RunNotifier;
 }
 
-/** What RUN_QUEUE carries: only the id; everything else is read from D1 when the run executes. */
+export interface RunNotifier {
+  /** A run started executing; returns what to call when it stops. */
+  working(run: { id: string; source: RunSource }): () => void;
+  /** A run reached a final state (never throws into the caller). */
+  finished(runId: string): Promise<void>;
+}
+
+/**
+ * What RUN_QUEUE carries: the run's id, and where to route it (its agent's AgentSession) so the
+ * consumer need not look it up. Everything else is read from D1 when the run executes.
+ */
 export interface RunMessage {
   runId: string;
+  tenantId?: string;
+  agentId?: string;
 }
 
 type Row = typeof runs.$inferSelect;
@@ -42,6 +56,7 @@ const toSummary = (r: Row): RunSummary => ({
   createdAt: r.createdAt.toISOString(),
   startedAt: iso(r.startedAt),
   finishedAt: iso(r.finishedAt),
+  agentMs: r.agentMs,
 });
 
 async function addEvent(db: Db, runId: string, kind: string, message: string | null = null) {
@@ -63,7 +78,14 @@ function eventIf(db: Db, runId: string, at: Date, kind: string, message: SQL | s
 
 // ── Creating, reading, cancelling ───────────────────────────────────────────────────────────────────
 
-export async function createRun(deps: RunDeps, tenantId: string, input: CreateRunInput, source: RunSource): Promise<{ id: string; status: RunStatus }> {
+export interface CreateRunOptions {
+  /** The conversation the run continues (`telegram:<userId>`); its turns share one OpenClaw session. */
+  conversation?: string;
+  /** Statements that must commit with the run (a Telegram reply's destination). */
+  also?: (runId: string) => BatchItem<"sqlite">[];
+}
+
+export async function createRun(deps: RunDeps, tenantId: string, input: CreateRunInput, source: RunSource, opts: CreateRunOptions = {}): Promise<{ id: string; status: RunStatus }> {
   const { db } = deps;
   if (input.idempotencyKey) {
     const existing = await findByIdempotencyKey(db, tenantId, input.idempotencyKey);
@@ -78,17 +100,18 @@ export async function createRun(deps: RunDeps, tenantId: string, input: CreateRu
   const [inserted] = await db.batch([
     db
       .insert(runs)
-      .values({ id, tenantId, agentId: agent.id, status: "queued", source, input: input.input, model: agent.model, idempotencyKey: input.idempotencyKey, createdAt: now, updatedAt: now })
+      .values({ id, tenantId, agentId: agent.id, status: "queued", source, input: input.input, model: agent.model, idempotencyKey: input.idempotencyKey, conversation: opts.conversation, createdAt: now, updatedAt: now })
       .onConflictDoNothing()
       .returning({ id: runs.id }),
     eventIf(db, id, now, "queued", `from ${source}`, undefined),
+    ...(opts.also?.(id) ?? []),
   ]);
   if (inserted.length === 0) {
     // Lost a race with the same idempotency key: the other request's run is the run.
     return sameRequestOrConflict((await findByIdempotencyKey(db, tenantId, input.idempotencyKey!))!, input);
   }
   // If this send is lost, the reaper re-sends runs left queued (reapRuns), so the run is never lost.
-  await deps.queue.send({ runId: id });
+  await deps.queue.send({ runId: id, tenantId, agentId: agent.id });
   return { id, status: "queued" };
 }
 
@@ -158,7 +181,8 @@ export async function listRuns(db: Db, tenantId: string, input: ListRunsQuery) {
 }
 
 /** Only a run that has not started can be cancelled; its queue message then finds nothing to do. */
-export async function cancelRun(db: Db, tenantId: string, id: string): Promise<{ id: string; status: RunStatus }> {
+export async function cancelRun(deps: Pick<RunDeps, "db" | "notify">, tenantId: string, id: string): Promise<{ id: string; status: RunStatus }> {
+  const { db } = deps;
   const now = new Date();
   const [row] = await db
     .update(runs)
@@ -170,6 +194,7 @@ export async function cancelRun(db: Db, tenantId: string, id: string): Promise<{
     throw new DomainError("PRECONDITION_FAILED", `The run is already ${existing.status}; only queued runs can be cancelled`);
   }
   await addEvent(db, id, "canceled");
+  await deps.notify?.finished(id);
   return { id, status: "canceled" };
 }
 
@@ -217,7 +242,7 @@ async function finishRun(
   db: Db,
   runId: string,
   status: "succeeded" | "failed",
-  patch: { output?: string; error?: string; inputTokens?: number; outputTokens?: number },
+  patch: { output?: string; error?: string; inputTokens?: number; outputTokens?: number; agentMs?: number },
   also: BatchItem<"sqlite">[] = [],
 ) {
   const now = new Date();
@@ -233,30 +258,52 @@ async function finishRun(
   ]);
 }
 
-/** How an executor gets an agent's persona; the AgentSession keeps it in memory between turns. */
-export type PersonaLoader = (tenantId: string, agentId: string) => Promise<string>;
+/** What the AgentSession keeps in memory between its agent's turns. */
+export interface SessionCache {
+  /** The agent's persona (direct mode's system prompt). */
+  persona?: (tenantId: string, agentId: string) => Promise<string>;
+  /** The agent's workspace manifest as last written to R2 (the session is its only writer). */
+  manifest?: WorkspaceManifest;
+}
 
-export async function executeRun(deps: RunDeps, runId: string, persona?: PersonaLoader): Promise<RunOutcome> {
-  const { db, settings: s, bucket } = deps;
+export async function executeRun(deps: RunDeps, runId: string, session: SessionCache = {}): Promise<RunOutcome> {
+  const { db, settings: s } = deps;
   const run = await claimRun(db, runId, s.MODEL_TIMEOUT_MS + 60_000);
   if (!run) return "skipped";
+  const stopWorking = deps.notify?.working(run);
+  try {
+    return await runClaimed(deps, run, session);
+  } finally {
+    stopWorking?.();
+  }
+}
+
+async function runClaimed(deps: RunDeps, run: Row, session: SessionCache): Promise<RunOutcome> {
+  const { db, settings: s, bucket } = deps;
+  const runId = run.id;
+  const persona = session.persona;
   try {
     const result = deps.runtime
-      ? await turnInRuntime(deps.runtime(), run)
+      ? await turnInRuntime(deps.runtime(), run, session)
       : await (async () => {
           const upstream = await resolveUpstream(db, s, run.tenantId, run.model, { run: run.id, agent: run.agentId });
           const instructions = await (persona ?? ((t, a) => agentInstructions(bucket, t, a)))(run.tenantId, run.agentId);
-          return chatCompletion(upstream, {
+          const t0 = Date.now();
+          const reply = await chatCompletion(upstream, {
             messages: [...(instructions ? [{ role: "system" as const, content: instructions }] : []), { role: "user", content: run.input }],
             timeoutMs: s.MODEL_TIMEOUT_MS,
           });
+          return { ...reply, agentMs: Date.now() - t0 };
         })();
-    const artifact = await storeArtifact(deps, run, "output.md", result.text, "text/markdown; charset=utf-8");
-    await finishRun(db, runId, "succeeded", { output: result.text, inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens }, [artifact.record]);
+    // The workspace goes back to R2 while the output is stored: both finish before the run does.
+    const [artifact] = await Promise.all([storeArtifact(deps, run, "output.md", result.text, "text/markdown; charset=utf-8"), "persisted" in result && result.persisted]);
+    await finishRun(db, runId, "succeeded", { output: result.text, inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens, agentMs: result.agentMs }, [artifact.record]);
+    await deps.notify?.finished(runId);
     return "done";
   } catch (e) {
     if (e instanceof DomainError || (e instanceof ModelError && e.kind === "provider")) {
       await finishRun(db, runId, "failed", { error: e.message });
+      await deps.notify?.finished(runId);
       return "done";
     }
     const reason = e instanceof ModelError ? e.message : "Internal error while running the agent";
@@ -271,7 +318,12 @@ export async function executeRun(deps: RunDeps, runId: string, persona?: Persona
  * One turn in the tenant's own OpenClaw: the gateway runs the agent (its workspace, memory, skills)
  * and calls the model through the Worker's proxy. Files the agent wrote go back to R2 right after.
  */
-async function turnInRuntime(rt: RuntimeDeps, run: Row, secondTry = false): Promise<{ text: string; usage: { inputTokens: number; outputTokens: number } }> {
+async function turnInRuntime(
+  rt: RuntimeDeps,
+  run: Row,
+  session: SessionCache,
+  secondTry = false,
+): Promise<{ text: string; usage: { inputTokens: number; outputTokens: number }; agentMs: number; persisted: Promise<unknown> }> {
   try {
     await ensureRuntimeReady(rt, run.tenantId, () => addEvent(rt.db, run.id, "starting runtime", "The team's OpenClaw runtime is starting (about 10–15 s)"));
   } catch (e) {
@@ -279,6 +331,7 @@ async function turnInRuntime(rt: RuntimeDeps, run: Row, secondTry = false): Prom
     throw new ModelError("transient", e instanceof Error ? e.message : String(e));
   }
   let res: Response;
+  const t0 = Date.now();
   try {
     res = await rt.driver.gatewayFetch(run.tenantId, "/v1/chat/completions", {
       method: "POST",
@@ -287,12 +340,13 @@ async function turnInRuntime(rt: RuntimeDeps, run: Row, secondTry = false): Prom
       signal: AbortSignal.timeout(rt.settings.MODEL_TIMEOUT_MS + 30_000),
     });
   } catch (e) {
-    if (!secondTry && e instanceof RuntimeError) return restartAndRetry(rt, run, e.message);
+    if (!secondTry && e instanceof RuntimeError) return restartAndRetry(rt, run, session, e.message);
     throw new ModelError("transient", `The runtime did not answer: ${e instanceof Error ? e.message : String(e)}`);
   }
   // 409: the host has no running gateway for this tenant (stopped while idle, or the host restarted).
-  if (res.status === 409 && !secondTry) return restartAndRetry(rt, run, "the gateway was not running");
+  if (res.status === 409 && !secondTry) return restartAndRetry(rt, run, session, "the gateway was not running");
   const text = await res.text();
+  const agentMs = Date.now() - t0;
   if (!res.ok) {
     // OpenClaw passes the provider's refusal on as `{ error: { message: "<status> <text>" } }`.
     let detail = text.slice(0, 300);
@@ -306,17 +360,17 @@ async function turnInRuntime(rt: RuntimeDeps, run: Row, secondTry = false): Prom
     throw new ModelError(res.status >= 500 || res.status === 409 || res.status === 429 ? "transient" : "provider", message.slice(0, 500), res.status);
   }
   const data = JSON.parse(text) as { choices?: { message?: { content?: string } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
-  await persistWorkspace(rt, run.tenantId);
-  return { text: data.choices?.[0]?.message?.content ?? "", usage: { inputTokens: data.usage?.prompt_tokens ?? 0, outputTokens: data.usage?.completion_tokens ?? 0 } };
+  const persisted = persistWorkspace(rt, run.tenantId, run.agentId, session.manifest).then((m) => (session.manifest = m));
+  return { text: data.choices?.[0]?.message?.content ?? "", usage: { inputTokens: data.usage?.prompt_tokens ?? 0, outputTokens: data.usage?.completion_tokens ?? 0 }, agentMs, persisted };
 }
 
-async function restartAndRetry(rt: RuntimeDeps, run: Row, reason: string) {
+async function restartAndRetry(rt: RuntimeDeps, run: Row, session: SessionCache, reason: string) {
   await markRuntimeGone(rt.db, run.tenantId, `Restarted: ${reason}`);
-  return turnInRuntime(rt, run, true);
+  return turnInRuntime(rt, run, session, true);
 }
 
-/** Dashboard and API runs each get their own conversation; Telegram and web chat keep one per person (later issues). */
-const sessionKey = (run: Row) => `agent:${run.agentId}:${run.source}:${run.id}`;
+/** Dashboard and API runs each get their own OpenClaw session; a conversation (one Telegram user) keeps one. */
+const sessionKey = (run: Row) => (run.conversation ? `agent:${run.agentId}:${run.conversation}` : `agent:${run.agentId}:${run.source}:${run.id}`);
 
 async function storeArtifact(deps: RunDeps, run: Row, name: string, body: string, contentType: string): Promise<{ record: BatchItem<"sqlite"> }> {
   const r2Key = `tenant/${run.tenantId}/runs/${run.id}/${name}`;
@@ -344,14 +398,17 @@ export function retryDelaySeconds(s: Settings, attempts: number): number {
 }
 
 /** The queue gave up on a run (its retries are spent): fail it with the last reason it had. */
-export async function failDeadLetteredRun(db: Db, runId: string) {
+export async function failDeadLetteredRun(deps: Pick<RunDeps, "db" | "notify">, runId: string) {
+  const { db } = deps;
   const now = new Date();
   const [row] = await db
     .update(runs)
     .set({ status: "failed", error: sql`'Gave up after ' || ${runs.attempts} || ' attempts. Last error: ' || coalesce(${runs.error}, 'unknown')`, finishedAt: now, updatedAt: now, leaseExpiresAt: null })
     .where(and(eq(runs.id, runId), inArray(runs.status, ["queued", "running"])))
     .returning({ error: runs.error });
-  if (row) await addEvent(db, runId, "failed", row.error);
+  if (!row) return;
+  await addEvent(db, runId, "failed", row.error);
+  await deps.notify?.finished(runId);
 }
 
 // ── The reaper (cron): nothing stays running or queued forever ─────────────────────────────────────
@@ -359,14 +416,17 @@ export async function failDeadLetteredRun(db: Db, runId: string) {
 /** A queued run this old has lost its queue message (or waits behind a very long line): send it again. */
 const STALE_QUEUED_MS = 10 * 60_000;
 
-export async function reapRuns(deps: Pick<RunDeps, "db" | "queue">, now = new Date()): Promise<{ failed: number; resent: number }> {
+export async function reapRuns(deps: Pick<RunDeps, "db" | "queue" | "notify">, now = new Date()): Promise<{ failed: number; resent: number }> {
   const { db } = deps;
   const expired = await db
     .update(runs)
     .set({ status: "failed", error: "The run stopped responding (its executor's lease expired)", finishedAt: now, updatedAt: now, leaseExpiresAt: null })
     .where(and(eq(runs.status, "running"), lt(runs.leaseExpiresAt, now)))
     .returning({ id: runs.id, error: runs.error });
-  for (const r of expired) await addEvent(db, r.id, "failed", r.error);
+  for (const r of expired) {
+    await addEvent(db, r.id, "failed", r.error);
+    await deps.notify?.finished(r.id);
+  }
 
   const stale = await db
     .update(runs)

@@ -1,13 +1,13 @@
 // A tenant's OpenClaw runtime: the state machine in D1, coalesced starts, the per-start model token,
 // the generated config, and the workspace copied from R2 at start and back after every turn.
-import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
-import { skillsForTemplate } from "@autoclaw/shared";
+import { and, asc, eq, inArray, isNull, lt, or } from "drizzle-orm";
+import { skillsForTemplate, type Agent } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
-import { tenantOpenclawRuntime } from "../db/schema";
+import { agents as agentsTable, tenantOpenclawRuntime } from "../db/schema";
 import { MODEL_TOKEN_ENV, OPENCLAW_VERSION, tenantOpenclawConfig } from "../runtime/openclaw-config";
 import type { RuntimeDriver, RuntimeState } from "../runtime/runtime";
-import { listAgents } from "./agents";
+import { listAgents, toAgent } from "./agents";
 import { base64url, hmacSign, randomBytes, sha256 } from "./crypto";
 import { DomainError } from "./errors";
 
@@ -29,7 +29,8 @@ export interface RuntimeStatus {
 /** A start may take this long before another caller may take it over. */
 const START_LEASE_MS = 120_000;
 const workspaceRoot = (tenantId: string) => `tenant/${tenantId}/openclaw/workspace/`;
-const manifestKey = (tenantId: string) => `tenant/${tenantId}/openclaw/manifest.json`;
+/** One manifest per agent: each agent's AgentSession is the only writer of its own. */
+const manifestKey = (tenantId: string, agentId: string) => `tenant/${tenantId}/openclaw/manifests/${agentId}.json`;
 
 type Row = typeof tenantOpenclawRuntime.$inferSelect;
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -57,8 +58,8 @@ export async function runtimeStatus(deps: RuntimeDeps, tenantId: string): Promis
 }
 
 /** The generated config for the tenant's current agents. */
-async function configFor(deps: RuntimeDeps, tenantId: string) {
-  const agents = await listAgents(deps.db, tenantId);
+async function configFor(deps: RuntimeDeps, tenantId: string, agents?: Agent[]) {
+  agents ??= await listAgents(deps.db, tenantId);
   const proxy = deps.settings.MODEL_PROXY_URL ?? new URL("/api/model/v1", deps.settings.APP_URL).toString();
   return tenantOpenclawConfig({
     agents: agents.map((a) => ({ id: a.id, name: a.name, model: a.model, skills: skillsForTemplate(a.templateId) })),
@@ -73,10 +74,14 @@ async function configFor(deps: RuntimeDeps, tenantId: string) {
  */
 export async function ensureRuntimeReady(deps: RuntimeDeps, tenantId: string, onStarting?: () => Promise<void>): Promise<void> {
   const { db } = deps;
-  // D1 is trusted on the hot path; a gateway that vanished anyway is caught by the caller
-  // (markRuntimeGone) and started again.
-  if ((await row(db, tenantId))?.state === "ready") {
-    await refreshRuntimeConfig(deps, tenantId);
+  // The hot path is one D1 round trip: the runtime's row and the agents its config is made from.
+  // D1 is trusted here; a gateway that vanished anyway is caught by the caller (markRuntimeGone).
+  const [current, agentRows] = await db.batch([
+    db.select().from(tenantOpenclawRuntime).where(eq(tenantOpenclawRuntime.tenantId, tenantId)),
+    db.select().from(agentsTable).where(and(eq(agentsTable.tenantId, tenantId), isNull(agentsTable.deletedAt))).orderBy(asc(agentsTable.createdAt)),
+  ]);
+  if (current[0]?.state === "ready") {
+    await refreshRuntimeConfig(deps, tenantId, current[0], agentRows.map(toAgent));
     return;
   }
   await onStarting?.();
@@ -141,7 +146,7 @@ export async function markRuntimeGone(db: Db, tenantId: string, reason: string) 
 }
 
 export async function stopRuntime(deps: RuntimeDeps, tenantId: string): Promise<RuntimeStatus> {
-  await persistWorkspace(deps, tenantId).catch(() => undefined);
+  for (const agent of await listAgents(deps.db, tenantId)) await persistWorkspace(deps, tenantId, agent.id).catch(() => undefined);
   await deps.driver.stop(tenantId);
   await deps.db
     .update(tenantOpenclawRuntime)
@@ -151,8 +156,9 @@ export async function stopRuntime(deps: RuntimeDeps, tenantId: string): Promise<
 }
 
 /** Re-applies the generated config to a running gateway when agents changed (added, renamed, re-modelled). */
-export async function refreshRuntimeConfig(deps: RuntimeDeps, tenantId: string): Promise<void> {
-  const [r, config] = await Promise.all([row(deps.db, tenantId), configFor(deps, tenantId)]);
+export async function refreshRuntimeConfig(deps: RuntimeDeps, tenantId: string, r?: Row, agents?: Agent[]): Promise<void> {
+  r ??= await row(deps.db, tenantId);
+  const config = await configFor(deps, tenantId, agents);
   const hash = await sha256(JSON.stringify(config));
   if (r?.state !== "ready" || r.configHash === hash) {
     // Last activity is for people reading /runtime: minute resolution is plenty.
@@ -170,11 +176,12 @@ export async function refreshRuntimeConfig(deps: RuntimeDeps, tenantId: string):
 
 // ── Workspace: R2 is the durable copy, the runtime's disk a working copy ────────────────────────────
 
-type Manifest = Record<string, string>;
+/** Path (relative to the tenant's workspace root) → SHA-256 of what R2 holds. */
+export type WorkspaceManifest = Record<string, string>;
 
-async function readManifest(bucket: R2Bucket, tenantId: string): Promise<Manifest> {
-  const obj = await bucket.get(manifestKey(tenantId));
-  return obj ? ((await obj.json()) as Manifest) : {};
+async function readManifest(bucket: R2Bucket, tenantId: string, agentId: string): Promise<WorkspaceManifest> {
+  const obj = await bucket.get(manifestKey(tenantId, agentId));
+  return obj ? ((await obj.json()) as WorkspaceManifest) : {};
 }
 
 /** Copies the tenant's workspace from R2 into the runtime (all files, or those it lacks). */
@@ -196,17 +203,28 @@ export async function restoreWorkspace(deps: RuntimeDeps, tenantId: string, opts
   if (files.length) await deps.driver.writeFiles(tenantId, files);
 }
 
-/** Copies files the agents created or changed back to R2 (called after every turn). */
-export async function persistWorkspace(deps: RuntimeDeps, tenantId: string): Promise<{ uploaded: string[] }> {
-  const [files, manifest] = await Promise.all([deps.driver.listFiles(tenantId), readManifest(deps.bucket, tenantId)]);
+/**
+ * Mirrors an agent's workspace to R2 (called after every turn): files it created or changed are
+ * uploaded, files it deleted are deleted. `known` is the manifest the caller kept from last time
+ * (the AgentSession's memory); without it the manifest is read from R2. Returns the new manifest.
+ */
+export async function persistWorkspace(deps: RuntimeDeps, tenantId: string, agentId: string, known?: WorkspaceManifest): Promise<WorkspaceManifest> {
+  const [files, before] = await Promise.all([deps.driver.listFiles(tenantId, agentId), known ?? readManifest(deps.bucket, tenantId, agentId)]);
+  const manifest = { ...before };
   const changed = files.filter((f) => manifest[f.path] !== f.sha256);
+  const present = new Set(files.map((f) => f.path));
+  const deleted = Object.keys(manifest).filter((p) => !present.has(p));
   for (const f of changed) {
     const content = await deps.driver.readFile(tenantId, f.path);
     await deps.bucket.put(workspaceRoot(tenantId) + f.path, content, { customMetadata: { sha256: f.sha256 } });
     manifest[f.path] = f.sha256;
   }
-  if (changed.length) await deps.bucket.put(manifestKey(tenantId), JSON.stringify(manifest), { httpMetadata: { contentType: "application/json" } });
-  return { uploaded: changed.map((f) => f.path) };
+  if (deleted.length) {
+    await deps.bucket.delete(deleted.map((p) => workspaceRoot(tenantId) + p));
+    for (const p of deleted) delete manifest[p];
+  }
+  if (changed.length || deleted.length) await deps.bucket.put(manifestKey(tenantId, agentId), JSON.stringify(manifest), { httpMetadata: { contentType: "application/json" } });
+  return manifest;
 }
 
 // ── Tokens ──────────────────────────────────────────────────────────────────────────────────────────

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { runDeps } from "../deps";
 import { agentInstructions } from "../domain/agents";
-import { executeRun, type RunOutcome } from "../domain/runs";
+import { executeRun, type RunOutcome, type SessionCache } from "../domain/runs";
 import type { AppEnv } from "../env";
 
 /**
@@ -20,8 +20,11 @@ export class AgentSession extends DurableObject<AppEnv> {
     return this.#persona;
   };
 
+  /** What this agent's turns reuse: its persona, and its workspace manifest as last written to R2. */
+  readonly #session: SessionCache = { persona: this.#loadPersona };
+
   execute(runId: string): Promise<RunOutcome> {
-    const turn = this.#tail.then(() => executeRun(runDeps(this.env), runId, this.#loadPersona));
+    const turn = this.#tail.then(() => executeRun(runDeps(this.env), runId, this.#session));
     this.#tail = turn.catch(() => undefined);
     return turn;
   }

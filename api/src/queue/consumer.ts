@@ -2,12 +2,12 @@
 // AgentSession, which claims and executes it; the DLQ consumer fails runs whose retries are spent.
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { services } from "../deps";
+import { runDeps, services } from "../deps";
 import { runs } from "../db/schema";
 import { failDeadLetteredRun, retryDelaySeconds, type RunMessage } from "../domain/runs";
 import { agentSession, settings, type AppEnv } from "../env";
 
-const runMessage = z.object({ runId: z.string().min(1) });
+const runMessage = z.object({ runId: z.string().min(1), tenantId: z.string().min(1).optional(), agentId: z.string().min(1).optional() });
 
 export async function consumeRunQueue(batch: MessageBatch<RunMessage>, env: AppEnv): Promise<void> {
   const { db } = services(env);
@@ -22,10 +22,12 @@ export async function consumeRunQueue(batch: MessageBatch<RunMessage>, env: AppE
       const { runId } = parsed.data;
       try {
         if (deadLetters) {
-          await failDeadLetteredRun(db, runId);
+          await failDeadLetteredRun(runDeps(env), runId);
           return msg.ack();
         }
-        const run = await db.query.runs.findFirst({ where: eq(runs.id, runId), columns: { tenantId: true, agentId: true } });
+        // Messages carry their route; the reaper's re-sends carry only the id.
+        const { tenantId, agentId } = parsed.data;
+        const run = tenantId && agentId ? { tenantId, agentId } : await db.query.runs.findFirst({ where: eq(runs.id, runId), columns: { tenantId: true, agentId: true } });
         if (!run) return msg.ack();
         const outcome = await agentSession(env, run.tenantId, run.agentId).execute(runId);
         if (outcome === "retry") msg.retry({ delaySeconds: retryDelaySeconds(settings(env), msg.attempts) });

@@ -25,7 +25,7 @@ export function hostDriver(baseUrl: string, secret: string, fetcher: typeof fetc
     status: async (id) => status(await call("GET", `${t(id)}/status`)),
     applyConfig: async (id, config: TenantOpenclawConfig) => void (await call("PUT", `${t(id)}/config`, { config })),
     writeFiles: async (id, files) => void (await call("PUT", `${t(id)}/files`, { files: files.map((f) => ({ path: f.path, content: toBase64(f.content) })) })),
-    listFiles: async (id) => (await call<{ files: WorkspaceFile[] }>("GET", `${t(id)}/files`)).files,
+    listFiles: async (id, under) => (await call<{ files: WorkspaceFile[] }>("GET", `${t(id)}/files${under ? `?under=${encodeURIComponent(under)}` : ""}`)).files,
     readFile: async (id, path) => fromBase64((await call<{ content: string }>("GET", `${t(id)}/file?path=${encodeURIComponent(path)}`)).content),
     cli: (id, args) => call<CliResult>("POST", `${t(id)}/cli`, { args }),
     gatewayFetch: async (id, path, init) => {

@@ -38,7 +38,8 @@ export interface RuntimeDriver {
   /** Replaces the running gateway's config; OpenClaw hot-reloads it. */
   applyConfig(tenantId: string, config: TenantOpenclawConfig): Promise<void>;
   writeFiles(tenantId: string, files: { path: string; content: Uint8Array }[]): Promise<void>;
-  listFiles(tenantId: string): Promise<WorkspaceFile[]>;
+  /** Every file of the workspace, or of one agent's folder in it (`under` = the agent id). */
+  listFiles(tenantId: string, under?: string): Promise<WorkspaceFile[]>;
   readFile(tenantId: string, path: string): Promise<Uint8Array>;
   /** An allow-listed openclaw CLI command (skills list, config validate, …). */
   cli(tenantId: string, args: string[]): Promise<CliResult>;

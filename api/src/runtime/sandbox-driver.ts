@@ -82,8 +82,9 @@ export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewa
         await sb.writeFile(full, toBase64(f.content), { encoding: "base64" });
       }
     },
-    async listFiles(tenantId) {
-      const r = await stubFor(tenantId).exec(`cd ${P.workspace} && find . -type f -not -path '*/.git/*' -print0 | xargs -0 -r sha256sum | while read h f; do printf '%s\\t%s\\t%s\\n' "$h" "$(stat -c %s "$f")" "\${f#./}"; done`);
+    async listFiles(tenantId, under) {
+      if (under !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(under)) throw new RuntimeError("bad workspace folder", 400);
+      const r = await stubFor(tenantId).exec(`mkdir -p ${P.workspace} && cd ${P.workspace} && find ./${under ?? ""} -type f -not -path '*/.git/*' -print0 | xargs -0 -r sha256sum | while read h f; do printf '%s\\t%s\\t%s\\n' "$h" "$(stat -c %s "$f")" "\${f#./}"; done`);
       return r.stdout
         .split("\n")
         .filter(Boolean)

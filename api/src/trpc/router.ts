@@ -5,6 +5,7 @@ import { apiKeysRouter } from "./routers/api-keys";
 import { providerKeysRouter } from "./routers/provider-keys";
 import { runsRouter } from "./routers/runs";
 import { runtimeRouter } from "./routers/runtime";
+import { telegramRouter } from "./routers/telegram";
 import { tenantsRouter } from "./routers/tenants";
 import { usageRouter } from "./routers/usage";
 
@@ -17,6 +18,7 @@ export const appRouter = router({
   runs: runsRouter,
   usage: usageRouter,
   runtime: runtimeRouter,
+  telegram: telegramRouter,
 });
 
 export type AppRouter = typeof appRouter;

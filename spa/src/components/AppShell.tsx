@@ -14,7 +14,7 @@ const NAV: { to: string; label: string; icon: string; soon?: boolean }[] = [
   { to: "/agents", label: "Agents", icon: "✦" },
   { to: "/runs", label: "Runs", icon: "▶" },
   { to: "/runtime", label: "Runtime", icon: "⬢" },
-  { to: "/telegram", label: "Telegram", icon: "✈", soon: true },
+  { to: "/telegram", label: "Telegram", icon: "✈" },
   { to: "/billing", label: "Billing", icon: "◈", soon: true },
 ];
 const SETTINGS_NAV = [

@@ -25,10 +25,12 @@ export const isActive = (status: RunStatus) => !FINAL_STATUSES.includes(status);
 /** Poll every second while any of these runs can still change. */
 export const pollWhileActive = (statuses: RunStatus[] | undefined) => (statuses?.some(isActive) ? 1000 : false);
 
-export function duration(run: Pick<RunSummary, "startedAt" | "finishedAt">): string {
+const ms = (n: number) => (n < 1000 ? `${n} ms` : `${(n / 1000).toFixed(1)} s`);
+
+export function duration(run: Pick<RunSummary, "startedAt" | "finishedAt" | "agentMs">, detail = false): string {
   if (!run.startedAt || !run.finishedAt) return "—";
-  const ms = new Date(run.finishedAt).getTime() - new Date(run.startedAt).getTime();
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+  const total = new Date(run.finishedAt).getTime() - new Date(run.startedAt).getTime();
+  return detail && run.agentMs !== null ? `${ms(total)} (agent ${ms(run.agentMs)})` : ms(total);
 }
 
 export function RunsTable({ runs, agentNames }: { runs: RunSummary[]; agentNames?: Map<string, string> }) {

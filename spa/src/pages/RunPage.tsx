@@ -50,7 +50,7 @@ export function RunPage() {
         <Fact label="Agent">{agent ? <Link className="text-brand-700 hover:underline" to={`/agents/${agent.id}`}>{agent.name}</Link> : "Deleted agent"}</Fact>
         <Fact label="Model">{<code className="text-xs">{r.model}</code>}</Fact>
         <Fact label="Tokens (in / out)">{`${r.usage.inputTokens.toLocaleString()} / ${r.usage.outputTokens.toLocaleString()}`}</Fact>
-        <Fact label="Duration">{duration(r)}</Fact>
+        <Fact label="Duration">{duration(r, true)}</Fact>
       </div>
 
       <div className="grid gap-6 lg:grid-cols-3">

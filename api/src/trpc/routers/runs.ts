@@ -14,5 +14,5 @@ export const runsRouter = router({
 
   list: tenantProcedure.input(listRunsInput).output(runPage).query(({ ctx, input }) => listRuns(ctx.db, ctx.tenant.id, input)),
 
-  cancel: tenantProcedure.input(runIdInput).output(createdRun).mutation(({ ctx, input }) => cancelRun(ctx.db, ctx.tenant.id, input.id)),
+  cancel: tenantProcedure.input(runIdInput).output(createdRun).mutation(({ ctx, input }) => cancelRun(runDeps(ctx.env), ctx.tenant.id, input.id)),
 });

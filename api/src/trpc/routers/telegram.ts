@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { pairingCode, setTelegramAgentInput, telegramPairing, telegramStatus, unpairInput } from "@autoclaw/shared";
+import { createPairingCode, listPairings, setDefaultAgent, telegramStatus as status, unpair } from "../../domain/telegram";
+import { router, tenantAdminProcedure, tenantProcedure } from "../init";
+
+export const telegramRouter = router({
+  /** Whether the shared bot is on, the team's default agent and its pending codes. */
+  status: tenantProcedure.output(telegramStatus).query(({ ctx }) => status(ctx.db, ctx.settings, ctx.tenant.id)),
+
+  /** A one-time code (shown once) and its t.me deep link; any member may pair their own Telegram. */
+  createPairingCode: tenantProcedure
+    .output(pairingCode)
+    .mutation(({ ctx }) => createPairingCode(ctx.db, ctx.settings, ctx.tenant.id, ctx.principal.kind === "user" ? ctx.principal.userId : `apikey:${ctx.principal.keyId}`)),
+
+  pairings: tenantProcedure.output(z.array(telegramPairing)).query(({ ctx }) => listPairings(ctx.db, ctx.tenant.id)),
+
+  unpair: tenantAdminProcedure
+    .input(unpairInput)
+    .output(z.array(telegramPairing))
+    .mutation(async ({ ctx, input }) => {
+      await unpair(ctx.db, ctx.tenant.id, input.telegramUserId);
+      return listPairings(ctx.db, ctx.tenant.id);
+    }),
+
+  /** Which agent answers paired users who have not picked one with /agent. */
+  setDefaultAgent: tenantAdminProcedure
+    .input(setTelegramAgentInput)
+    .output(telegramStatus)
+    .mutation(async ({ ctx, input }) => {
+      await setDefaultAgent(ctx.db, ctx.tenant.id, input.agentId);
+      return status(ctx.db, ctx.settings, ctx.tenant.id);
+    }),
+});

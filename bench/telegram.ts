@@ -1,0 +1,66 @@
+// Benchmark: how fast the Telegram webhook acknowledges updates (what Telegram waits for before it
+// sends the next one), through the whole local product started as `npm start` does, with the fake
+// Bot API. Updates are paired people's messages: each one is deduplicated, resolved to its team and
+// agent and queued as a run (replies follow when runs end, outside the measured time). Runs execute
+// in `direct` mode against the fake model, in the same workerd, as load next to the webhook.
+//   pnpm bench:telegram [--updates 500] [--concurrency 32]
+import { parseArgs } from "node:util";
+import { startFakeModel } from "../e2e/fakes/openai.ts";
+import { deliver, startFakeTelegram, update } from "../e2e/fakes/telegram.ts";
+import { client, startStack } from "../runtime/test/stack.ts";
+
+const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== "--"), options: { updates: { type: "string", default: "500" }, concurrency: { type: "string", default: "32" } } });
+const UPDATES = Number(values.updates), CONCURRENCY = Number(values.concurrency);
+const PORT = 8877;
+const SECRET = "bench-webhook-secret-0123456789";
+const [fake, telegram] = await Promise.all([startFakeModel(), startFakeTelegram()]);
+const stack = await startStack(PORT, {
+  TENANT_RUNTIME: "direct",
+  TELEGRAM_BOT_TOKEN: "123456789:bench-token-abcdefghijklmnopqrstuvwxyz",
+  TELEGRAM_BOT_USERNAME: "autoclaw_bench_bot",
+  TELEGRAM_WEBHOOK_SECRET: SECRET,
+  TELEGRAM_API_ROOT: telegram.url,
+});
+const c = client(stack.api, `http://127.0.0.1:${PORT + 1}`);
+await c.signUpWithTeam("bench-telegram");
+await c.call("providerKeys.set", { provider: "custom", apiKey: "sk-bench-000000000", baseUrl: `${fake.url}/v1` });
+await c.call("agents.create", { templateId: "personal-assistant", name: "Bench", model: "custom/echo" });
+
+// 32 paired people (3 codes at a time: the pending limit).
+const people = Array.from({ length: 32 }, (_, i) => ({ id: 900_000_000 + i, firstName: `P${i}` }));
+const webhook = `${stack.api}/api/webhooks/telegram`;
+for (const p of people) {
+  const { code } = await c.call<{ code: string }>("telegram.createPairingCode");
+  const res = await deliver(webhook, SECRET, update(p, `/start ${code}`));
+  if (res.status !== 200) throw new Error(`pairing answered ${res.status}`);
+}
+
+async function ack(i: number): Promise<number> {
+  const t0 = performance.now();
+  const res = await deliver(webhook, SECRET, update(people[i % people.length]!, `message ${i}`));
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+  return performance.now() - t0;
+}
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} ms, p99 ${pct(xs, 99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
+
+const sequential: number[] = [];
+for (let i = 0; i < UPDATES; i++) sequential.push(await ack(i));
+await new Promise((r) => setTimeout(r, 5000)); // let the queued runs drain
+
+const concurrent: number[] = [];
+let next = 0;
+const t0 = performance.now();
+await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+  while (next < UPDATES) concurrent.push(await ack(UPDATES + next++));
+}));
+const wall = performance.now() - t0;
+
+console.log(`\nTelegram webhook benchmark (wrangler dev, this machine, ${UPDATES} updates each)`);
+console.log(`  sequential:    ${fmt(sequential)}`);
+console.log(`  ${CONCURRENCY} concurrent: ${fmt(concurrent)} (${(UPDATES / (wall / 1000)).toFixed(0)} updates/s)`);
+await stack.stop();
+await fake.close();
+await telegram.close();
+process.exit(0);

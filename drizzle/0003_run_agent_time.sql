@@ -1,0 +1,1 @@
+ALTER TABLE `runs` ADD `agent_ms` integer;
