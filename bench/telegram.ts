@@ -9,8 +9,8 @@ import { startFakeModel } from "../e2e/fakes/openai.ts";
 import { deliver, startFakeTelegram, update } from "../e2e/fakes/telegram.ts";
 import { client, startStack } from "../runtime/test/stack.ts";
 
-const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== "--"), options: { updates: { type: "string", default: "500" }, concurrency: { type: "string", default: "32" } } });
-const UPDATES = Number(values.updates), CONCURRENCY = Number(values.concurrency);
+const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== "--"), options: { updates: { type: "string", default: "500" }, concurrency: { type: "string", default: "32" }, gap: { type: "string", default: "0" } } });
+const UPDATES = Number(values.updates), CONCURRENCY = Number(values.concurrency), GAP = Number(values.gap);
 const PORT = 8877;
 const SECRET = "bench-webhook-secret-0123456789";
 const [fake, telegram] = await Promise.all([startFakeModel(), startFakeTelegram()]);
@@ -45,8 +45,25 @@ async function ack(i: number): Promise<number> {
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} ms, p99 ${pct(xs, 99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
 
+// The floor on this machine: the same HTTP round trip into wrangler dev that does nothing (health)
+// and one that stops at the secret check (a forged update).
+const floor = async (f: () => Promise<Response>) => {
+  const xs: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const t0 = performance.now();
+    await (await f()).arrayBuffer();
+    xs.push(performance.now() - t0);
+  }
+  return xs;
+};
+const health = await floor(() => fetch(`${stack.api}/api/health`));
+const forged = await floor(() => deliver(webhook, "forged-secret-000000000", update(people[0]!, "x")));
+
 const sequential: number[] = [];
-for (let i = 0; i < UPDATES; i++) sequential.push(await ack(i));
+for (let i = 0; i < UPDATES; i++) {
+  sequential.push(await ack(i));
+  if (GAP) await new Promise((r) => setTimeout(r, GAP));
+}
 await new Promise((r) => setTimeout(r, 5000)); // let the queued runs drain
 
 const concurrent: number[] = [];
@@ -58,6 +75,7 @@ await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
 const wall = performance.now() - t0;
 
 console.log(`\nTelegram webhook benchmark (wrangler dev, this machine, ${UPDATES} updates each)`);
+console.log(`  floor: GET /api/health ${fmt(health)}; forged update (401) ${fmt(forged)}`);
 console.log(`  sequential:    ${fmt(sequential)}`);
 console.log(`  ${CONCURRENCY} concurrent: ${fmt(concurrent)} (${(UPDATES / (wall / 1000)).toFixed(0)} updates/s)`);
 await stack.stop();

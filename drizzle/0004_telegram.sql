@@ -48,7 +48,8 @@ CREATE TABLE `telegram_settings` (
 --> statement-breakpoint
 CREATE TABLE `telegram_updates` (
 	`update_id` integer PRIMARY KEY NOT NULL,
-	`received_at` integer NOT NULL
+	`received_at` integer NOT NULL,
+	`handled_at` integer
 );
 --> statement-breakpoint
 ALTER TABLE `runs` ADD `conversation` text;

@@ -1,6 +1,7 @@
 // Bindings and settings, typed once. Everything else takes `AppEnv` and calls `settings(env)`.
 import { parseSettings, type Settings } from "./config";
 import type { AgentSession } from "./durable-objects/agent-session";
+import type { TelegramChat } from "./durable-objects/telegram-chat";
 import type { RunMessage } from "./domain/runs";
 
 export interface Bindings {
@@ -8,6 +9,7 @@ export interface Bindings {
   ARTIFACTS: R2Bucket;
   RUN_QUEUE: Queue<RunMessage>;
   AGENT_SESSION: DurableObjectNamespace<AgentSession>;
+  TELEGRAM_CHAT: DurableObjectNamespace<TelegramChat>;
   Sandbox: DurableObjectNamespace;
 }
 
@@ -24,6 +26,11 @@ export function settings(env: AppEnv): Settings {
     parsed.set(env, s);
   }
   return s;
+}
+
+/** The Telegram webhook's inbox for one chat. */
+export function telegramChat(env: AppEnv, chatId: number) {
+  return env.TELEGRAM_CHAT.get(env.TELEGRAM_CHAT.idFromName(`chat:${chatId}`));
 }
 
 /** The Durable Object that serialises one agent's turns. */

@@ -14,6 +14,7 @@ import { createContext } from "./trpc/init";
 import { appRouter } from "./trpc/router";
 
 export { AgentSession } from "./durable-objects/agent-session";
+export { TelegramChat } from "./durable-objects/telegram-chat";
 export { Sandbox } from "@cloudflare/sandbox";
 
 /** A malformed %-sequence in a link is an invalid link, not a server error. */
@@ -63,7 +64,7 @@ export default {
       });
     }
 
-    if (url.pathname === "/api/webhooks/telegram") return telegramWebhook(req, svc);
+    if (url.pathname === "/api/webhooks/telegram") return telegramWebhook(req, env, svc);
 
     if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
       return fetchRequestHandler({

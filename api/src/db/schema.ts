@@ -283,10 +283,12 @@ export const telegramPairings = sqliteTable(
   (t) => [index("telegram_pairings_tenant_idx").on(t.tenantId)],
 );
 
-/** Every update_id seen: Telegram redelivers when unsure, and a repeat must do nothing. */
+/** Every update handled (or being handled): Telegram redelivers when unsure, and a repeat must do nothing. */
 export const telegramUpdates = sqliteTable("telegram_updates", {
   updateId: integer("update_id").primaryKey(),
   receivedAt: integer("received_at", { mode: "timestamp_ms" }).notNull(),
+  /** Null while being handled, or when handling failed and will be retried. */
+  handledAt: integer("handled_at", { mode: "timestamp_ms" }),
 });
 
 /** Failed pairing attempts per Telegram user in the current window (guessing is rate-limited). */

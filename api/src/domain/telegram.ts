@@ -1,7 +1,7 @@
 // The one shared Telegram bot's rules: pairing codes, which tenant and agent a Telegram user talks
 // to, turning their messages into runs, and sending each run's reply back exactly once. The grammy
 // wiring (webhook, commands) is in webhooks/telegram.ts; this file has no HTTP.
-import { and, asc, count, eq, gt, isNull, lt, or } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type { Api } from "grammy";
 import { MAX_PENDING_PAIRING_CODES, PAIRING_CODE_ALPHABET, PAIRING_CODE_LENGTH, PAIRING_CODE_TTL_MS, type PairingCode, type TelegramPairing, type TelegramStatus } from "@autoclaw/shared";
 import type { Settings } from "../config";
@@ -110,10 +110,19 @@ export async function setDefaultAgent(db: Db, tenantId: string, agentId: string 
 
 // ── Bot side ────────────────────────────────────────────────────────────────────────────────────────
 
-/** Records an update id; false when it was seen before (Telegram redelivered it). */
-export async function firstDelivery(db: Db, updateId: number, now = new Date()): Promise<boolean> {
-  const inserted = await db.insert(telegramUpdates).values({ updateId, receivedAt: now }).onConflictDoNothing().returning({ id: telegramUpdates.updateId });
-  return inserted.length > 0;
+/**
+ * Records an update before it is handled; false when it was handled before (Telegram redelivered
+ * it). An update recorded but not marked handled (its handling failed) is handled again.
+ */
+export async function beginUpdate(db: Db, update: { update_id: number }, now = new Date()): Promise<boolean> {
+  const inserted = await db.insert(telegramUpdates).values({ updateId: update.update_id, receivedAt: now }).onConflictDoNothing().returning({ id: telegramUpdates.updateId });
+  if (inserted.length) return true;
+  const row = await db.query.telegramUpdates.findFirst({ where: eq(telegramUpdates.updateId, update.update_id), columns: { handledAt: true } });
+  return !row?.handledAt;
+}
+
+export async function markUpdateHandled(db: Db, updateId: number) {
+  await db.update(telegramUpdates).set({ handledAt: new Date() }).where(eq(telegramUpdates.updateId, updateId));
 }
 
 export interface TelegramPerson {
@@ -130,30 +139,32 @@ export type RedeemResult =
 
 /** `/start <code>` or `/pair <code>`: binds the Telegram user to the code's tenant. */
 export async function redeemPairingCode(db: Db, person: TelegramPerson, rawCode: string, now = new Date()): Promise<RedeemResult> {
-  const attempts = await db.query.telegramPairAttempts.findFirst({ where: eq(telegramPairAttempts.telegramUserId, person.id) });
-  const windowOpen = attempts && now.getTime() - attempts.windowStart.getTime() < PAIR_WINDOW_MS;
-  if (windowOpen && attempts.failures >= PAIR_ATTEMPTS) {
-    return { ok: false, reason: "rate-limited", retryInMinutes: Math.ceil((attempts.windowStart.getTime() + PAIR_WINDOW_MS - now.getTime()) / 60_000) };
+  // Every attempt is counted first, atomically, so guesses sent in parallel cannot slip past the limit;
+  // a successful pairing clears the count.
+  const fresh = sql`${telegramPairAttempts.windowStart} < ${now.getTime() - PAIR_WINDOW_MS}`;
+  const [attempt] = await db
+    .insert(telegramPairAttempts)
+    .values({ telegramUserId: person.id, windowStart: now, failures: 1 })
+    .onConflictDoUpdate({
+      target: telegramPairAttempts.telegramUserId,
+      set: { failures: sql`case when ${fresh} then 1 else ${telegramPairAttempts.failures} + 1 end`, windowStart: sql`case when ${fresh} then ${now.getTime()} else ${telegramPairAttempts.windowStart} end` },
+    })
+    .returning();
+  if (attempt!.failures > PAIR_ATTEMPTS) {
+    return { ok: false, reason: "rate-limited", retryInMinutes: Math.max(1, Math.ceil((attempt!.windowStart.getTime() + PAIR_WINDOW_MS - now.getTime()) / 60_000)) };
   }
+  const attemptsLeft = PAIR_ATTEMPTS - attempt!.failures;
   const code = rawCode.trim().toUpperCase();
   const row = /^[A-Z0-9]{4,16}$/.test(code) ? await db.query.telegramPairingCodes.findFirst({ where: eq(telegramPairingCodes.codeHash, await hashCode(code)) }) : undefined;
   const failure = !row ? "unknown" : row.usedAt ? "used" : row.expiresAt <= now ? "expired" : undefined;
-  if (failure || !row) {
-    const failures = windowOpen ? attempts.failures + 1 : 1;
-    const windowStart = windowOpen ? attempts.windowStart : now;
-    await db
-      .insert(telegramPairAttempts)
-      .values({ telegramUserId: person.id, windowStart, failures })
-      .onConflictDoUpdate({ target: telegramPairAttempts.telegramUserId, set: { windowStart, failures } });
-    return { ok: false, reason: failure ?? "unknown", attemptsLeft: Math.max(0, PAIR_ATTEMPTS - failures) };
-  }
+  if (failure || !row) return { ok: false, reason: failure ?? "unknown", attemptsLeft };
   // Single use: only the update that flips used_at pairs (two people racing for one code: one wins).
   const [claimed] = await db
     .update(telegramPairingCodes)
     .set({ usedAt: now, usedBy: person.id })
     .where(and(eq(telegramPairingCodes.id, row.id), isNull(telegramPairingCodes.usedAt)))
     .returning({ tenantId: telegramPairingCodes.tenantId });
-  if (!claimed) return { ok: false, reason: "used", attemptsLeft: PAIR_ATTEMPTS - (windowOpen ? attempts.failures : 0) };
+  if (!claimed) return { ok: false, reason: "used", attemptsLeft };
   const previous = await db.query.telegramPairings.findFirst({ where: eq(telegramPairings.telegramUserId, person.id) });
   const values = { tenantId: claimed.tenantId, chatId: person.chatId, name: person.name, username: person.username ?? null, agentId: null, pairedAt: now };
   await db.batch([
@@ -195,11 +206,11 @@ export async function unpairSelf(db: Db, telegramUserId: number) {
 }
 
 /** A paired user's message: a run of their agent in their own conversation, answered when it ends. */
-export async function startTelegramRun(deps: RunDeps, conv: Conversation, text: string): Promise<{ id: string }> {
+export async function startTelegramRun(deps: RunDeps, conv: Conversation, text: string, idempotencyKey: string): Promise<{ id: string }> {
   if (!conv.agent) throw new DomainError("PRECONDITION_FAILED", "Your team has no agents yet: create one in AutoClaw first.");
   const { db } = deps;
   const chatId = conv.pairing.chatId;
-  return createRun(deps, conv.pairing.tenantId, { agentId: conv.agent.id, input: text }, "telegram", {
+  return createRun(deps, conv.pairing.tenantId, { agentId: conv.agent.id, input: text, idempotencyKey }, "telegram", {
     conversation: `telegram:${conv.pairing.telegramUserId}`,
     also: (runId) => [db.insert(telegramReplies).values({ runId, chatId })],
   });

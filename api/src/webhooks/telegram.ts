@@ -1,14 +1,15 @@
-// POST /api/webhooks/telegram: the one shared bot, with grammy. The webhook answers fast: commands
-// are a few D1 reads and one sendMessage; a paired user's message becomes a queued run whose reply
-// is sent when the run ends (domain/telegram.ts). Rules live in the domain; this file is wiring.
+// The one shared bot, with grammy. The webhook only accepts updates (see telegramWebhook); the full
+// bot then answers commands and turns a paired user's message into a run (through RUN_QUEUE) whose
+// reply is sent when the run ends. Rules live in domain/telegram.ts; this file is wiring.
 import { Bot, webhookCallback, type Context } from "grammy";
-import type { UserFromGetMe } from "grammy/types";
+import type { Update, UserFromGetMe } from "grammy/types";
 import { z } from "zod";
 import { skillsForTemplate } from "@autoclaw/shared";
 import type { Services } from "../deps";
+import { telegramChat, type AppEnv } from "../env";
 import { DomainError } from "../domain/errors";
 import { runtimeStatus } from "../domain/runtime";
-import { chooseAgent, conversationOf, firstDelivery, PAIR_ATTEMPTS, redeemPairingCode, startTelegramRun, telegramConfig, unpairSelf, type Conversation, type TelegramPerson } from "../domain/telegram";
+import { beginUpdate, chooseAgent, conversationOf, markUpdateHandled, PAIR_WINDOW_MS, redeemPairingCode, startTelegramRun, telegramConfig, unpairSelf, type Conversation, type TelegramPerson } from "../domain/telegram";
 import { timingSafeEqualText } from "../domain/crypto";
 
 const HELP = [
@@ -41,16 +42,13 @@ function agentList(conv: Conversation): string {
   return conv.agents.map((a, i) => `${i + 1}. ${a.name}${a.id === conv.agent?.id ? "  ← answers you" : ""}`).join("\n");
 }
 
+/** The bot's identity from the settings: no getMe round trip before the first update. */
+const botInfo = (token: string, username: string) => ({ id: Number(token.split(":")[0]), is_bot: true, first_name: "AutoClaw", username }) as UserFromGetMe;
+
 function createBot(svc: Services, token: string, username: string, apiRoot?: string): Bot {
-  // botInfo from the settings: no getMe round trip before the first update.
-  const botInfo = { id: Number(token.split(":")[0]), is_bot: true, first_name: "AutoClaw", username } as UserFromGetMe;
-  const bot = new Bot(token, { botInfo, ...(apiRoot && { client: { apiRoot } }) });
+  const bot = new Bot(token, { botInfo: botInfo(token, username), ...(apiRoot && { client: { apiRoot } }) });
   const { db } = svc;
 
-  // A redelivered update does nothing (recorded before anything else happens).
-  bot.use(async (ctx, next) => {
-    if (await firstDelivery(db, ctx.update.update_id)) await next();
-  });
   bot.chatType(["group", "supergroup"]).on("message", (ctx) => ctx.reply("I only talk in direct messages: open a chat with me to reach your team's agents."));
 
   const dm = bot.chatType("private");
@@ -64,7 +62,7 @@ function createBot(svc: Services, token: string, username: string, apiRoot?: str
     if (r.ok) return ctx.reply(`Paired with ${r.tenantName}${r.movedFrom ? ` (no longer with ${r.movedFrom})` : ""}. Write anything to talk to your team's agent.\n\n${HELP}`);
     if (r.reason === "rate-limited") return ctx.reply(`Too many wrong codes. Try again in ${r.retryInMinutes} minute${r.retryInMinutes === 1 ? "" : "s"}.`);
     const why = { unknown: "That code is not valid", expired: "That code has expired", used: "That code was already used" }[r.reason];
-    return ctx.reply(`${why}. Create a new one in AutoClaw → Telegram (codes work once, for an hour). ${r.attemptsLeft < PAIR_ATTEMPTS ? `${r.attemptsLeft} attempt${r.attemptsLeft === 1 ? "" : "s"} left.` : ""}`.trim());
+    return ctx.reply(`${why}. Create a new one in AutoClaw → Telegram (codes work once, for an hour). ${r.attemptsLeft} more attempt${r.attemptsLeft === 1 ? "" : "s"} allowed in the next ${PAIR_WINDOW_MS / 60_000} minutes.`);
   };
   dm.command("start", (ctx) => pair(ctx, ctx.match));
   dm.command("pair", (ctx) => pair(ctx, ctx.match));
@@ -108,7 +106,8 @@ function createBot(svc: Services, token: string, username: string, apiRoot?: str
   paired.on("message:text", async (ctx) => {
     if (ctx.message.text.startsWith("/")) return ctx.reply(`I do not know that command.\n\n${HELP}`);
     try {
-      await startTelegramRun(svc, convOf(ctx), ctx.message.text);
+      // Keyed by the update: a retried consumer batch finds the same run instead of making another.
+      await startTelegramRun(svc, convOf(ctx), ctx.message.text, `telegram:${ctx.update.update_id}`);
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
       return ctx.reply(e.message);
@@ -118,13 +117,34 @@ function createBot(svc: Services, token: string, username: string, apiRoot?: str
   return bot;
 }
 
-const bots = new WeakMap<Services, (req: Request) => Promise<Response>>();
+const bots = new WeakMap<Services, Bot>();
+function fullBot(svc: Services): Bot {
+  let bot = bots.get(svc);
+  if (!bot) {
+    const cfg = telegramConfig(svc.settings);
+    bots.set(svc, (bot = createBot(svc, cfg.token!, cfg.username!, cfg.apiRoot)));
+  }
+  return bot;
+}
 
-export async function telegramWebhook(req: Request, svc: Services): Promise<Response> {
+/** Handles one update with the full bot (called by its chat's TelegramChat, one at a time). */
+export async function handleTelegramUpdate(svc: Services, update: Update): Promise<void> {
+  if (!telegramConfig(svc.settings).enabled || !(await beginUpdate(svc.db, update))) return;
+  await fullBot(svc).handleUpdate(update);
+  await markUpdateHandled(svc.db, update.update_id);
+}
+
+/**
+ * POST /api/webhooks/telegram. Telegram waits for this answer before it sends more, so it only
+ * accepts: grammy's webhookCallback checks the secret token and hands over the update, which goes
+ * to its chat's TelegramChat inbox (durable, ordered, retried); the update_id is then recorded in D1
+ * when the update is handled, and a repeat does nothing.
+ */
+export async function telegramWebhook(req: Request, env: AppEnv, svc: Services): Promise<Response> {
   const cfg = telegramConfig(svc.settings);
   if (!cfg.enabled) return Response.json({ error: "Telegram is not configured on this AutoClaw" }, { status: 404 });
   if (req.method !== "POST") return Response.json({ error: "Use POST" }, { status: 405 });
-  // Checked here too (constant time) so a forged request never reaches parsing or D1.
+  // Checked here too (constant time) so a forged request never reaches parsing or storage.
   if (!timingSafeEqualText(req.headers.get("x-telegram-bot-api-secret-token") ?? "", cfg.secret!)) return Response.json({ error: "Wrong secret token" }, { status: 401 });
   let update: unknown;
   try {
@@ -132,17 +152,12 @@ export async function telegramWebhook(req: Request, svc: Services): Promise<Resp
   } catch {
     return Response.json({ error: "The body is not a Telegram Update" }, { status: 400 });
   }
-  let handle = bots.get(svc);
+  let handle = ingress.get(svc);
   if (!handle) {
-    const bot = createBot(svc, cfg.token!, cfg.username!, cfg.apiRoot);
-    handle = webhookCallback(bot, "cloudflare-mod", { secretToken: cfg.secret });
-    bots.set(svc, handle);
+    const bot = new Bot(cfg.token!, { botInfo: botInfo(cfg.token!, cfg.username!) });
+    bot.use((ctx) => telegramChat(env, ctx.chat?.id ?? ctx.from?.id ?? 0).accept(ctx.update));
+    ingress.set(svc, (handle = webhookCallback(bot, "cloudflare-mod", { secretToken: cfg.secret })));
   }
-  try {
-    return await handle(new Request(req.url, { method: "POST", headers: req.headers, body: JSON.stringify(update) }));
-  } catch (e) {
-    // The update is recorded; answering 200 keeps Telegram from redelivering something that fails the same way.
-    console.error("telegram update failed:", e instanceof Error ? `${e.name}: ${e.message}` : e);
-    return Response.json({ ok: false });
-  }
+  return handle(new Request(req.url, { method: "POST", headers: req.headers, body: JSON.stringify(update) }));
 }
+const ingress = new WeakMap<Services, (req: Request) => Promise<Response>>();

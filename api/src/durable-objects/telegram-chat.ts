@@ -1,0 +1,35 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Update } from "grammy/types";
+import { services } from "../deps";
+import type { AppEnv } from "../env";
+import { handleTelegramUpdate } from "../webhooks/telegram";
+
+const key = (updateId: number) => `update:${String(updateId).padStart(16, "0")}`;
+
+/**
+ * One per Telegram chat (`chat:<chatId>`): the webhook's inbox. `accept` stores the update in this
+ * object's own storage and returns — that is all Telegram waits for, and it never queues behind D1.
+ * An alarm then handles the chat's updates one at a time, in update_id order (so "/agent 2" is
+ * applied before the question that follows it); an update that fails stays and the alarm retries.
+ */
+export class TelegramChat extends DurableObject<AppEnv> {
+  async accept(update: Update): Promise<void> {
+    // Synchronous storage (SQLite in this object): durable once this call returns (output gate).
+    this.ctx.storage.kv.put(key(update.update_id), update);
+    await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  async alarm(): Promise<void> {
+    // Updates accepted while this runs are picked up by the next pass.
+    for (let pending = await this.#pending(); pending.size; pending = await this.#pending()) {
+      for (const [k, update] of pending) {
+        await handleTelegramUpdate(services(this.env), update);
+        this.ctx.storage.kv.delete(k);
+      }
+    }
+  }
+
+  #pending() {
+    return new Map(this.ctx.storage.kv.list<Update>({ prefix: "update:", limit: 50 }));
+  }
+}
