@@ -28,6 +28,8 @@ export default defineConfig({
           TELEGRAM_BOT_USERNAME: "autoclaw_test_bot",
           TELEGRAM_WEBHOOK_SECRET: "test-webhook-secret-0123456789",
           TELEGRAM_API_ROOT: inject("fakeTelegramUrl"),
+          // Billing stays off for the Worker under test (the local default); billing.test.ts turns it on per call.
+          FAKE_STRIPE_URL: inject("fakeStripeUrl"),
         },
       },
     })),

@@ -3,13 +3,16 @@
 // Bot API. Updates are paired people's messages: each one is deduplicated, resolved to its team and
 // agent and queued as a run (replies follow when runs end, outside the measured time). Runs execute
 // in `direct` mode against the fake model, in the same workerd, as load next to the webhook.
-//   pnpm bench:telegram [--updates 500] [--concurrency 32]
+// Three loads: paced (an update every --gap ms, as people type: the acknowledgement itself),
+// back to back (the next update as soon as the last was acknowledged) and --concurrency at once;
+// the last two saturate this machine, where one workerd also runs every update's run.
+//   pnpm bench:telegram [--updates 500] [--concurrency 32] [--gap 100]
 import { parseArgs } from "node:util";
 import { startFakeModel } from "../e2e/fakes/openai.ts";
 import { deliver, startFakeTelegram, update } from "../e2e/fakes/telegram.ts";
 import { client, startStack } from "../runtime/test/stack.ts";
 
-const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== "--"), options: { updates: { type: "string", default: "500" }, concurrency: { type: "string", default: "32" }, gap: { type: "string", default: "0" } } });
+const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== "--"), options: { updates: { type: "string", default: "500" }, concurrency: { type: "string", default: "32" }, gap: { type: "string", default: "100" } } });
 const UPDATES = Number(values.updates), CONCURRENCY = Number(values.concurrency), GAP = Number(values.gap);
 const PORT = 8877;
 const SECRET = "bench-webhook-secret-0123456789";
@@ -59,24 +62,29 @@ const floor = async (f: () => Promise<Response>) => {
 const health = await floor(() => fetch(`${stack.api}/api/health`));
 const forged = await floor(() => deliver(webhook, "forged-secret-000000000", update(people[0]!, "x")));
 
-const sequential: number[] = [];
+const paced: number[] = [];
 for (let i = 0; i < UPDATES; i++) {
-  sequential.push(await ack(i));
-  if (GAP) await new Promise((r) => setTimeout(r, GAP));
+  paced.push(await ack(i));
+  await new Promise((r) => setTimeout(r, GAP));
 }
 await new Promise((r) => setTimeout(r, 5000)); // let the queued runs drain
+
+const sequential: number[] = [];
+for (let i = 0; i < UPDATES; i++) sequential.push(await ack(UPDATES + i));
+await new Promise((r) => setTimeout(r, 15000));
 
 const concurrent: number[] = [];
 let next = 0;
 const t0 = performance.now();
 await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-  while (next < UPDATES) concurrent.push(await ack(UPDATES + next++));
+  while (next < UPDATES) concurrent.push(await ack(2 * UPDATES + next++));
 }));
 const wall = performance.now() - t0;
 
 console.log(`\nTelegram webhook benchmark (wrangler dev, this machine, ${UPDATES} updates each)`);
 console.log(`  floor: GET /api/health ${fmt(health)}; forged update (401) ${fmt(forged)}`);
-console.log(`  sequential:    ${fmt(sequential)}`);
+console.log(`  paced (one every ${GAP} ms): ${fmt(paced)}`);
+console.log(`  back to back:  ${fmt(sequential)}`);
 console.log(`  ${CONCURRENCY} concurrent: ${fmt(concurrent)} (${(UPDATES / (wall / 1000)).toFixed(0)} updates/s)`);
 await stack.stop();
 await fake.close();

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
-import { PORT, SPA_PORT, TELEGRAM } from "./settings";
+import { API_URL, PORT, SPA_PORT, STRIPE, TELEGRAM } from "./settings";
 
 // The suite drives Debian's Chromium against the whole product started by the README's run command
 // (scripts/dev.ts) on its own ports and a fresh state directory, so it never touches a developer's data.
@@ -38,6 +38,13 @@ export default defineConfig({
       stdout: "ignore",
     },
     {
+      command: `node ${path.join(root, "e2e/fakes/stripe.ts")} ${STRIPE.port} ${API_URL}/api/webhooks/stripe ${STRIPE.webhookSecret}`,
+      cwd: root,
+      url: `http://127.0.0.1:${STRIPE.port}/__requests`,
+      reuseExistingServer: false,
+      stdout: "ignore",
+    },
+    {
     command: `node ${path.join(root, "scripts/dev.ts")}`,
     cwd: root,
     url: `http://127.0.0.1:${SPA_PORT}`,
@@ -55,6 +62,12 @@ export default defineConfig({
       TELEGRAM_BOT_USERNAME: TELEGRAM.username,
       TELEGRAM_WEBHOOK_SECRET: TELEGRAM.secret,
       TELEGRAM_API_ROOT: `http://127.0.0.1:${TELEGRAM.port}`,
+      // Billing on, against the fake Stripe: new teams start on the free trial.
+      STRIPE_SECRET_KEY: STRIPE.secretKey,
+      STRIPE_WEBHOOK_SECRET: STRIPE.webhookSecret,
+      STRIPE_API_BASE: `http://127.0.0.1:${STRIPE.port}`,
+      STRIPE_PRICE_PRO: STRIPE.prices.pro,
+      STRIPE_PRICE_TEAM: STRIPE.prices.team,
     },
     gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
     },

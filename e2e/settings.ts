@@ -9,3 +9,10 @@ export const TELEGRAM = {
   username: "autoclaw_e2e_bot",
   secret: "e2e-webhook-secret-0123456789",
 };
+/** The fake Stripe API; after its checkout page it posts signed events to the stack's webhook. */
+export const STRIPE = {
+  port: Number(process.env.E2E_STRIPE_PORT ?? 8805),
+  secretKey: "sk_test_e2e_autoclaw",
+  webhookSecret: "whsec_e2e_autoclaw_0123456789",
+  prices: { pro: "price_pro_e2e", team: "price_team_e2e" },
+};

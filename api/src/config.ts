@@ -48,9 +48,13 @@ export const settingsSchema = z.object({
   TELEGRAM_WEBHOOK_SECRET: optionalText.pipe(z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16–256 characters of A-Z, a-z, 0-9, _ and -").optional()),
   /** Another Bot API server (a local fake in tests); default https://api.telegram.org. */
   TELEGRAM_API_ROOT: optionalUrl,
+  /** Billing is on when both are set; price ids come from STRIPE_PRICE_<PLAN> (PRO, TEAM). */
   STRIPE_SECRET_KEY: optionalText,
   STRIPE_WEBHOOK_SECRET: optionalText,
+  /** Another Stripe API server (a local fake in tests). */
   STRIPE_API_BASE: optionalUrl,
+  /** How long a past_due team may still run agents. */
+  BILLING_GRACE_DAYS: z.coerce.number().int().min(0).max(60).default(3),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

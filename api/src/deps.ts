@@ -12,6 +12,8 @@ import { createDb, type Db } from "./db/client";
 import type { RunDeps, RunNotifier } from "./domain/runs";
 import { keepTyping, sendRunReply, telegramConfig, type TelegramDeps } from "./domain/telegram";
 import { Api } from "grammy";
+import type { PlanId } from "@autoclaw/shared";
+import { pricesFrom } from "./domain/billing";
 import { settings, type AppEnv } from "./env";
 import type { Settings } from "./config";
 
@@ -24,6 +26,8 @@ export interface Services extends RunDeps {
   runtime(): RuntimeDeps;
   /** The shared Telegram bot's API client and run hooks; undefined when Telegram is off. */
   telegram?: TelegramDeps;
+  /** Stripe price ids per plan (STRIPE_PRICE_<PLAN>). */
+  prices: Partial<Record<PlanId, string>>;
 }
 
 /** Telegram runs show "typing…" while they work and send their reply when they end. */
@@ -60,6 +64,7 @@ export function services(env: AppEnv): Services {
       bucket: env.ARTIFACTS,
       auth: () => (auth ??= createAuth(db, config)),
       runtime: runtimeDeps,
+      prices: pricesFrom(env),
     };
     const tg = telegramConfig(config);
     if (tg.enabled) {

@@ -7,6 +7,7 @@ import { runDeps, services } from "./deps";
 import { openSignedArtifact, reapRuns, type RunMessage } from "./domain/runs";
 import type { AppEnv } from "./env";
 import { pruneTelegramUpdates, sendPendingReplies } from "./domain/telegram";
+import { handleStripeWebhook } from "./domain/billing";
 import { handleModelProxy } from "./model/proxy";
 import { telegramWebhook } from "./webhooks/telegram";
 import { consumeRunQueue } from "./queue/consumer";
@@ -65,6 +66,13 @@ export default {
     }
 
     if (url.pathname === "/api/webhooks/telegram") return telegramWebhook(req, env, svc);
+
+    // Stripe: verified on the raw body, so it is read as text before anything parses it.
+    if (url.pathname === "/api/webhooks/stripe") {
+      if (req.method !== "POST") return json({ error: "Use POST" }, 405);
+      const result = await handleStripeWebhook(svc, await req.text(), req.headers.get("stripe-signature"));
+      return json(result.body, result.status);
+    }
 
     if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
       return fetchRequestHandler({

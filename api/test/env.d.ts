@@ -7,6 +7,7 @@ declare global {
       TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
       FAKE_MODEL_URL: string;
       TELEGRAM_API_ROOT: string;
+      FAKE_STRIPE_URL: string;
       TELEGRAM_WEBHOOK_SECRET: string;
       ENCRYPTION_KEY: string;
     }

@@ -1,21 +1,23 @@
 import type { TestProject } from "vitest/node";
 import { startFakeModel } from "../../e2e/fakes/openai";
 import { startFakeTelegram } from "../../e2e/fakes/telegram";
+import { startFakeStripe } from "../../e2e/fakes/stripe";
 
 declare module "vitest" {
   export interface ProvidedContext {
     fakeModelUrl: string;
     fakeTelegramUrl: string;
+    fakeStripeUrl: string;
   }
 }
 
 // Runs in Node before the workerd pool starts: the outside world the Worker talks to.
 export default async function setup(project: TestProject) {
-  const [fake, telegram] = await Promise.all([startFakeModel(), startFakeTelegram()]);
+  const [fake, telegram, stripe] = await Promise.all([startFakeModel(), startFakeTelegram(), startFakeStripe()]);
   project.provide("fakeModelUrl", fake.url);
   project.provide("fakeTelegramUrl", telegram.url);
+  project.provide("fakeStripeUrl", stripe.url);
   return async () => {
-    await fake.close();
-    await telegram.close();
+    await Promise.all([fake.close(), telegram.close(), stripe.close()]);
   };
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Page } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 
 const OUTPUT = path.resolve(import.meta.dirname, "..", "output");
 mkdirSync(OUTPUT, { recursive: true });
@@ -12,3 +12,14 @@ export async function snap(page: Page, name: string) {
 }
 
 export const uniqueEmail = (label: string) => `${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}@example.com`;
+
+/** Fills the sign-up form (the page must be on /signup) and creates the first team. */
+export async function signUpAndCreateTeam(page: Page, name: string, team: string, label: string) {
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Work email").fill(uniqueEmail(label));
+  await page.getByLabel("Password").fill("a strong local password");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByLabel("Team name").fill(team);
+  await page.getByRole("button", { name: "Create team" }).click();
+  await expect(page.getByTestId("team-name")).toHaveText(team);
+}

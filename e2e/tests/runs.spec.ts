@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
 import { startFakeModel, type FakeModel } from "../fakes/openai";
-import { snap, uniqueEmail } from "./helpers";
+import { signUpAndCreateTeam, snap } from "./helpers";
 
 let fake: FakeModel;
 test.beforeAll(async () => {
@@ -14,13 +14,7 @@ test.setTimeout(120_000);
 test("a team adds a custom model key, creates an agent from a template, runs it and downloads the output", async ({ page }) => {
   const byok = "sk-e2e-custom-key-7781";
   await page.goto("/signup");
-  await page.getByLabel("Name").fill("Rita Runner");
-  await page.getByLabel("Work email").fill(uniqueEmail("runner"));
-  await page.getByLabel("Password").fill("a strong local password");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByLabel("Team name").fill("Run Crew");
-  await page.getByRole("button", { name: "Create team" }).click();
-  await expect(page.getByTestId("team-name")).toHaveText("Run Crew");
+  await signUpAndCreateTeam(page, "Rita Runner", "Run Crew", "runner");
 
   // Model keys: a custom OpenAI-compatible server (the fake), shown only by its last 4 characters.
   await page.getByRole("link", { name: "Model keys" }).click();

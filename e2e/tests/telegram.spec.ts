@@ -1,20 +1,14 @@
 import { expect, test } from "@playwright/test";
 import { deliver, update, type BotCall } from "../fakes/telegram";
 import { API_URL, TELEGRAM } from "../settings";
-import { snap, uniqueEmail } from "./helpers";
+import { signUpAndCreateTeam, snap } from "./helpers";
 
 const FAKE = `http://127.0.0.1:${TELEGRAM.port}`;
 const botCalls = async () => (await (await fetch(`${FAKE}/__calls`)).json()) as BotCall[];
 
 test("a team member pairs Telegram with a one-time code; the pairing appears and can be removed", async ({ page }) => {
   await page.goto("/signup");
-  await page.getByLabel("Name").fill("Tess Telegram");
-  await page.getByLabel("Work email").fill(uniqueEmail("telegram"));
-  await page.getByLabel("Password").fill("a strong local password");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByLabel("Team name").fill("Tele Crew");
-  await page.getByRole("button", { name: "Create team" }).click();
-  await expect(page.getByTestId("team-name")).toHaveText("Tele Crew");
+  await signUpAndCreateTeam(page, "Tess Telegram", "Tele Crew", "telegram");
 
   await page.getByRole("link", { name: "Telegram" }).click();
   await expect(page.getByText("Nobody is paired yet")).toBeVisible();

@@ -10,3 +10,4 @@ export * from "./usage";
 export * from "./runtime";
 export * from "./packs";
 export * from "./telegram";
+export * from "./billing";

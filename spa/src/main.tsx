@@ -14,6 +14,8 @@ import { RunPage } from "./pages/RunPage";
 import { RuntimePage } from "./pages/RuntimePage";
 import { RunsPage } from "./pages/RunsPage";
 import { TelegramPage } from "./pages/TelegramPage";
+import { BillingPage } from "./pages/BillingPage";
+import { PricingPage } from "./pages/PricingPage";
 import { LoginPage, SignupPage } from "./pages/AuthPages";
 import { DashboardPage } from "./pages/DashboardPage";
 import { NewTeamPage } from "./pages/NewTeamPage";
@@ -34,6 +36,7 @@ function NotFound() {
 const router = createBrowserRouter([
   { path: "/signup", element: <SignupPage /> },
   { path: "/login", element: <LoginPage /> },
+  { path: "/pricing", element: <PricingPage /> },
   {
     element: <RequireSession />,
     children: [
@@ -49,6 +52,7 @@ const router = createBrowserRouter([
           { path: "/runs/:id", element: <RunPage /> },
           { path: "/runtime", element: <RuntimePage /> },
           { path: "/telegram", element: <TelegramPage /> },
+          { path: "/billing", element: <BillingPage /> },
           { path: "/settings/keys", element: <ModelKeysPage /> },
           { path: "/settings/api-keys", element: <ApiKeysPage /> },
         ],

@@ -305,3 +305,27 @@ export const telegramReplies = sqliteTable("telegram_replies", {
   claimedAt: integer("claimed_at", { mode: "timestamp_ms" }),
   sentAt: integer("sent_at", { mode: "timestamp_ms" }),
 });
+
+// ── Billing (Stripe) ────────────────────────────────────────────────────────────────────────────────
+
+/** A tenant's plan and subscription as Stripe last told us. No row: the free trial from the tenant's creation. */
+export const tenantBilling = sqliteTable("tenant_billing", {
+  tenantId: text("tenant_id").primaryKey().references(() => tenants.id, { onDelete: "cascade" }),
+  plan: text("plan", { enum: ["trial", "pro", "team"] }).notNull(),
+  status: text("status", { enum: ["trialing", "active", "past_due", "canceled", "unpaid", "incomplete", "incomplete_expired", "paused"] }).notNull(),
+  stripeCustomerId: text("stripe_customer_id").unique(),
+  stripeSubscriptionId: text("stripe_subscription_id"),
+  currentPeriodEnd: integer("current_period_end", { mode: "timestamp_ms" }),
+  /** When the subscription became past_due (the grace period counts from here). */
+  pastDueSince: integer("past_due_since", { mode: "timestamp_ms" }),
+  /** `created` of the newest Stripe event applied: an older one never overwrites newer state. */
+  stripeEventAt: integer("stripe_event_at", { mode: "timestamp_ms" }),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/** Every Stripe event id processed: a replayed event does nothing. */
+export const stripeEvents = sqliteTable("stripe_events", {
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  receivedAt: integer("received_at", { mode: "timestamp_ms" }).notNull(),
+});

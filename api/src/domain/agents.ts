@@ -1,6 +1,8 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { findTemplate, type Agent, type CreateAgentInput, type UpdateAgentInput } from "@autoclaw/shared";
+import type { Settings } from "../config";
 import type { Db } from "../db/client";
+import { assertCanAddAgent } from "./billing";
 import { agents } from "../db/schema";
 import { newLowercaseId } from "./crypto";
 import { DomainError, notFound } from "./errors";
@@ -18,9 +20,11 @@ export const toAgent = (r: Row): Agent => ({
 /** R2 prefix of an agent's OpenClaw workspace; the tenant runtime bootstraps from it. */
 export const workspacePrefix = (tenantId: string, agentId: string) => `tenant/${tenantId}/openclaw/workspace/${agentId}/`;
 
-export async function createAgent(db: Db, bucket: R2Bucket, tenantId: string, input: CreateAgentInput): Promise<Agent> {
+export async function createAgent(deps: { db: Db; bucket: R2Bucket; settings: Settings }, tenantId: string, input: CreateAgentInput): Promise<Agent> {
+  const { db, bucket } = deps;
   const template = findTemplate(input.templateId);
   if (!template) throw new DomainError("BAD_REQUEST", `Unknown template "${input.templateId}"`);
+  await assertCanAddAgent(deps, tenantId);
   // OpenClaw folds agent ids to lowercase; the runtime uses this id as its agent id.
   const id = newLowercaseId("ag");
   // Workspace files first: an agent row never exists without its persona.

@@ -8,6 +8,7 @@ import { runArtifacts, runEvents, runs } from "../db/schema";
 import { chatCompletion, ModelError } from "../model/client";
 import { assertModelReachable, resolveUpstream } from "../model/upstream";
 import { agentInstructions, getAgentRow } from "./agents";
+import { assertCanRun } from "./billing";
 import { RuntimeError } from "../runtime/runtime";
 import { ensureRuntimeReady, markRuntimeGone, persistWorkspace, type RuntimeDeps, type WorkspaceManifest } from "./runtime";
 import { hmacSign, hmacVerify, newId } from "./crypto";
@@ -91,6 +92,7 @@ export async function createRun(deps: RunDeps, tenantId: string, input: CreateRu
     const existing = await findByIdempotencyKey(db, tenantId, input.idempotencyKey);
     if (existing) return sameRequestOrConflict(existing, input);
   }
+  await assertCanRun(deps, tenantId);
   const agent = await getAgentRow(db, tenantId, input.agentId);
   // Refuse now, with a reason the user can act on, rather than fail later in the queue.
   await assertModelReachable(db, deps.settings, tenantId, agent.model);

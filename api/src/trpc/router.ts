@@ -6,6 +6,7 @@ import { providerKeysRouter } from "./routers/provider-keys";
 import { runsRouter } from "./routers/runs";
 import { runtimeRouter } from "./routers/runtime";
 import { telegramRouter } from "./routers/telegram";
+import { billingRouter } from "./routers/billing";
 import { tenantsRouter } from "./routers/tenants";
 import { usageRouter } from "./routers/usage";
 
@@ -19,6 +20,7 @@ export const appRouter = router({
   usage: usageRouter,
   runtime: runtimeRouter,
   telegram: telegramRouter,
+  billing: billingRouter,
 });
 
 export type AppRouter = typeof appRouter;

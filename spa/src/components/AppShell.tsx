@@ -15,7 +15,7 @@ const NAV: { to: string; label: string; icon: string; soon?: boolean }[] = [
   { to: "/runs", label: "Runs", icon: "▶" },
   { to: "/runtime", label: "Runtime", icon: "⬢" },
   { to: "/telegram", label: "Telegram", icon: "✈" },
-  { to: "/billing", label: "Billing", icon: "◈", soon: true },
+  { to: "/billing", label: "Billing", icon: "◈" },
 ];
 const SETTINGS_NAV = [
   { to: "/settings/keys", label: "Model keys", icon: "◆" },

@@ -8,7 +8,7 @@ export const templatesRouter = router({
 });
 
 export const agentsRouter = router({
-  create: tenantProcedure.input(createAgentInput).output(agent).mutation(({ ctx, input }) => createAgent(ctx.db, ctx.env.ARTIFACTS, ctx.tenant.id, input)),
+  create: tenantProcedure.input(createAgentInput).output(agent).mutation(({ ctx, input }) => createAgent({ db: ctx.db, bucket: ctx.env.ARTIFACTS, settings: ctx.settings }, ctx.tenant.id, input)),
   list: tenantProcedure.output(z.array(agent)).query(({ ctx }) => listAgents(ctx.db, ctx.tenant.id)),
   get: tenantProcedure
     .input(agentIdInput)

@@ -3,6 +3,7 @@ import { services } from "../../deps";
 import { DomainError } from "../../domain/errors";
 import type { AppEnv } from "../../env";
 import { ensureRuntimeReady, runtimeStatus as status, stopRuntime } from "../../domain/runtime";
+import { assertCanStartRuntime } from "../../domain/billing";
 import { router, tenantAdminProcedure, tenantProcedure } from "../init";
 
 function runtimeOf(env: AppEnv) {
@@ -16,6 +17,7 @@ export const runtimeRouter = router({
 
   start: tenantAdminProcedure.output(runtimeStatus).mutation(async ({ ctx }) => {
     const rt = runtimeOf(ctx.env);
+    await assertCanStartRuntime(rt, ctx.tenant.id);
     await ensureRuntimeReady(rt, ctx.tenant.id);
     return status(rt, ctx.tenant.id);
   }),

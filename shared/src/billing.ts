@@ -1,0 +1,85 @@
+import { z } from "zod";
+
+/** Plans a team can choose on /pricing. `development` is what every team is on when billing is off. */
+export const planId = z.enum(["trial", "pro", "team"]);
+export type PlanId = z.infer<typeof planId>;
+
+export interface PlanLimits {
+  agents: number;
+  runsPerMonth: number;
+  telegramSeats: number;
+}
+
+export interface Plan {
+  id: PlanId | "development";
+  name: string;
+  /** USD per month; 0 for the trial. */
+  priceUsd: number;
+  blurb: string;
+  limits: PlanLimits;
+  features: string[];
+}
+
+export const TRIAL_DAYS = 14;
+
+export const PLANS: Record<PlanId, Plan> = {
+  trial: {
+    id: "trial",
+    name: "Free trial",
+    priceUsd: 0,
+    blurb: `${TRIAL_DAYS} days to try everything with your own model key.`,
+    limits: { agents: 2, runsPerMonth: 200, telegramSeats: 2 },
+    features: ["2 agents", "200 runs a month", "All templates and skill packs", "2 Telegram seats"],
+  },
+  pro: {
+    id: "pro",
+    name: "Pro",
+    priceUsd: 49,
+    blurb: "For a team that works with its agents every day.",
+    limits: { agents: 10, runsPerMonth: 5_000, telegramSeats: 10 },
+    features: ["10 agents", "5,000 runs a month", "All templates and skill packs", "10 Telegram seats", "API access"],
+  },
+  team: {
+    id: "team",
+    name: "Team",
+    priceUsd: 199,
+    blurb: "For larger teams running agents across the company.",
+    limits: { agents: 50, runsPerMonth: 25_000, telegramSeats: 50 },
+    features: ["50 agents", "25,000 runs a month", "All templates and skill packs", "50 Telegram seats", "API access", "Priority support"],
+  },
+};
+
+export const DEVELOPMENT_PLAN: Plan = {
+  id: "development",
+  name: "Development",
+  priceUsd: 0,
+  blurb: "Billing is off on this AutoClaw: no limits, nothing to pay.",
+  limits: { agents: Number.MAX_SAFE_INTEGER, runsPerMonth: Number.MAX_SAFE_INTEGER, telegramSeats: Number.MAX_SAFE_INTEGER },
+  features: ["Everything, without limits"],
+};
+
+/** Stripe's subscription statuses, as AutoClaw keeps them. */
+export const subscriptionStatus = z.enum(["trialing", "active", "past_due", "canceled", "unpaid", "incomplete", "incomplete_expired", "paused"]);
+export type SubscriptionStatus = z.infer<typeof subscriptionStatus>;
+
+export const billingStatus = z.object({
+  billingEnabled: z.boolean(),
+  plan: z.enum(["development", "trial", "pro", "team"]),
+  planName: z.string(),
+  status: subscriptionStatus,
+  /** Renewal (or, trialing, the trial's end). */
+  currentPeriodEnd: z.iso.datetime().nullable(),
+  /** May this team run agents now (with the reason when not). */
+  canRun: z.boolean(),
+  reason: z.string().nullable(),
+  hasCustomer: z.boolean(),
+  usage: z.object({ agents: z.number().int(), runsThisMonth: z.number().int(), telegramSeats: z.number().int() }),
+  limits: z.object({ agents: z.number().int(), runsPerMonth: z.number().int(), telegramSeats: z.number().int() }),
+});
+export type BillingStatus = z.infer<typeof billingStatus>;
+
+export const publicPlan = z.object({ id: planId, name: z.string(), priceUsd: z.number(), blurb: z.string(), features: z.array(z.string()), purchasable: z.boolean() });
+export type PublicPlan = z.infer<typeof publicPlan>;
+
+export const checkoutInput = z.object({ plan: planId.exclude(["trial"]) });
+export const redirectUrl = z.object({ url: z.url() });

@@ -1,0 +1,101 @@
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { Link, useSearchParams } from "react-router";
+import { toast } from "sonner";
+import type { SubscriptionStatus } from "@autoclaw/shared";
+import { Badge, Button, Card, ErrorState, Fact, Loading, PageHeader, formatDate } from "../components/ui";
+import { useTeams } from "../lib/teams";
+import { errorMessage, useTRPC } from "../lib/trpc";
+
+const TONE: Record<SubscriptionStatus, "green" | "brand" | "amber" | "red" | "zinc"> = {
+  active: "green",
+  trialing: "brand",
+  past_due: "amber",
+  canceled: "red",
+  unpaid: "red",
+  incomplete: "amber",
+  incomplete_expired: "red",
+  paused: "zinc",
+};
+
+const unlimited = (n: number) => n >= Number.MAX_SAFE_INTEGER;
+
+function Meter({ label, used, limit }: { label: string; used: number; limit: number }) {
+  const pct = unlimited(limit) ? 0 : Math.min(100, Math.round((used / Math.max(1, limit)) * 100));
+  return (
+    <div>
+      <div className="flex justify-between text-sm">
+        <span className="text-zinc-600">{label}</span>
+        <span className="font-medium text-zinc-900">
+          {used.toLocaleString("en")} {unlimited(limit) ? "(no limit)" : `of ${limit.toLocaleString("en")}`}
+        </span>
+      </div>
+      {!unlimited(limit) && (
+        <div className="mt-1.5 h-2 rounded-full bg-zinc-100">
+          <div className={`h-2 rounded-full ${pct >= 90 ? "bg-red-500" : "bg-brand-500"}`} style={{ width: `${pct}%` }} />
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function BillingPage() {
+  const trpc = useTRPC();
+  const { current } = useTeams();
+  const canManage = current?.role !== "member";
+  const [params] = useSearchParams();
+  // Right after Checkout the webhook may still be on its way: look again shortly.
+  const status = useQuery({ ...trpc.billing.status.queryOptions(), refetchInterval: params.get("checkout") === "success" ? 2000 : false });
+  const portal = useMutation(trpc.billing.portal.mutationOptions({ onSuccess: ({ url }) => window.location.assign(url), onError: (e) => toast.error(errorMessage(e)) }));
+
+  if (status.isPending) return <Loading />;
+  if (status.isError) return <ErrorState message={errorMessage(status.error)} onRetry={() => status.refetch()} />;
+  const s = status.data;
+
+  return (
+    <>
+      <PageHeader
+        title="Billing"
+        description={s.billingEnabled ? "Your team's plan, subscription and usage this month." : "Billing is off on this AutoClaw: every team is on the Development plan, without limits."}
+        actions={
+          s.billingEnabled &&
+          canManage && (
+            <div className="flex gap-2">
+              <Link to="/pricing">
+                <Button variant="secondary">Change plan</Button>
+              </Link>
+              {s.hasCustomer && (
+                <Button loading={portal.isPending} onClick={() => portal.mutate()}>
+                  Manage billing
+                </Button>
+              )}
+            </div>
+          )
+        }
+      />
+      {params.get("checkout") === "success" && s.plan === "trial" && <p className="mb-4 text-sm text-zinc-600">Payment received; waiting for Stripe to confirm the subscription…</p>}
+      {!s.canRun && s.reason && (
+        <p className="mb-6 rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800" role="alert">
+          {s.reason}
+        </p>
+      )}
+      <div className="mb-6 grid gap-4 sm:grid-cols-3">
+        <Fact label="Plan">
+          <span data-testid="billing-plan">{s.planName}</span>
+        </Fact>
+        <Fact label="Status">
+          <span data-testid="billing-status">
+            <Badge tone={TONE[s.status]}>{s.status.replace("_", " ")}</Badge>
+          </span>
+        </Fact>
+        <Fact label={s.status === "trialing" ? "Trial ends" : "Renews"}>{s.currentPeriodEnd ? formatDate(s.currentPeriodEnd) : "—"}</Fact>
+      </div>
+      <Card title="Usage this month">
+        <div className="space-y-4 px-5 py-4">
+          <Meter label="Agents" used={s.usage.agents} limit={s.limits.agents} />
+          <Meter label="Runs" used={s.usage.runsThisMonth} limit={s.limits.runsPerMonth} />
+          <Meter label="Telegram seats" used={s.usage.telegramSeats} limit={s.limits.telegramSeats} />
+        </div>
+      </Card>
+    </>
+  );
+}
