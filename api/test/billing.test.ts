@@ -5,6 +5,10 @@ import { createExecutionContext, env } from "cloudflare:test";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
+import { parseSettings } from "../src/config";
+import { createDb } from "../src/db/client";
+import { telegramSeatRefusal } from "../src/domain/billing";
+import { createPairingCode, redeemPairingCode } from "../src/domain/telegram";
 import type { AppRouter } from "../src/trpc/router";
 import { signStripePayload, stripeEvent } from "../../e2e/fakes/stripe";
 import { agentOnFakeModel, client, expectTrpcError, headersFor, ORIGIN, signUp, signUpWithTeam, unique, type Caller } from "./helpers";
@@ -162,5 +166,22 @@ describe("billing on", () => {
     expect(unsigned.status).toBe(400);
     expect(await env.DB.prepare("select id from stripe_events where id = ?").bind(forged.id).first()).toBeNull();
     expect((await api.billing.status.query()).plan).toBe("trial");
+  });
+
+  it("a Telegram account beyond the plan's seats is refused, without spending the code", async () => {
+    const { team } = await billedTeam("seats");
+    const db = createDb(env.DB);
+    const settings = parseSettings(billingEnv);
+    const deps = { db, settings };
+    const base = 91_000_000 + Math.floor(Math.random() * 100_000) * 10;
+    for (const id of [base + 1, base + 2]) {
+      await env.DB.prepare("insert into telegram_pairings (telegram_user_id, tenant_id, chat_id, name, paired_at) values (?, ?, ?, 'Seated', ?)").bind(id, team.id, id, Date.now()).run();
+    }
+    const { code } = await createPairingCode(db, settings, team.id, "user");
+    const third = { id: base + 3, chatId: base + 3, name: "Third" };
+    const refused = await redeemPairingCode(db, third, code, (t) => telegramSeatRefusal(deps, t, third.id));
+    expect(refused).toEqual({ ok: false, reason: "no-seat", message: expect.stringMatching(/^All 2 Telegram seats of the team's Free trial plan are taken/) });
+    await env.DB.prepare("delete from telegram_pairings where telegram_user_id = ?").bind(base + 1).run(); // an admin unpairs someone
+    expect(await redeemPairingCode(db, third, code, (t) => telegramSeatRefusal(deps, t, third.id))).toMatchObject({ ok: true });
   });
 });

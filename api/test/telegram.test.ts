@@ -245,7 +245,7 @@ describe("talking to the team's agent", () => {
     const status = (await waitForMessages(newcomer.id, 2))[1]!;
     expect(status).toContain("Team: Team tg-agents");
     expect(status).toContain("Agent: Researcher");
-    expect(status).toMatch(/Plan: development/);
+    expect(status).toContain("Plan: Development (billing is off on this AutoClaw)");
     expect(agent.id).not.toBe(second.id);
     // Another team's agent cannot be the default.
     const other = await signUpWithTeam("tg-agents-other");

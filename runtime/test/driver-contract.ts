@@ -31,6 +31,10 @@ export function driverContract(name: string, setup: () => Promise<ContractSetup>
       const listed = (await d.listFiles(t)).find((f) => f.path === "ag_contract00000000000000000/notes/a.md");
       expect(listed).toEqual({ path: "ag_contract00000000000000000/notes/a.md", size: content.length, sha256: createHash("sha256").update(content).digest("hex") });
       expect(new TextDecoder().decode(await d.readFile(t, "ag_contract00000000000000000/notes/a.md"))).toBe("# Notes\nhello\n");
+      // One agent's folder only (what a turn mirrors to R2).
+      await d.writeFiles(t, [{ path: "ag_other/b.md", content }]);
+      expect((await d.listFiles(t, "ag_contract00000000000000000")).map((f) => f.path)).toEqual(["ag_contract00000000000000000/notes/a.md"]);
+      expect((await d.listFiles(t)).map((f) => f.path)).toEqual(expect.arrayContaining(["ag_contract00000000000000000/notes/a.md", "ag_other/b.md"]));
     });
 
     it("refuses paths outside the workspace", async () => {

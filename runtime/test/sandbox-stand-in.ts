@@ -33,9 +33,12 @@ export function sandboxStandIn() {
     },
     async exec(command, options) {
       record("exec", command, options);
-      if (command.startsWith("cd /data/tenant/workspace && find")) {
+      // The driver's workspace listing: `… && find ./<agent folder or nothing> -type f … | sha256sum …`.
+      const listing = command.match(/^mkdir -p \/data\/tenant\/workspace && cd \/data\/tenant\/workspace && find \.\/(\S*) -type f/);
+      if (listing) {
+        const root = `/data/tenant/workspace/${listing[1] ? `${listing[1]}/` : ""}`;
         const out = [...files]
-          .filter(([p]) => p.startsWith("/data/tenant/workspace/"))
+          .filter(([p]) => p.startsWith(root))
           .map(([p, c]) => `${createHash("sha256").update(c).digest("hex")}\t${c.length}\t${p.slice("/data/tenant/workspace/".length)}`);
         return { exitCode: 0, stdout: out.join("\n") + "\n", stderr: "" };
       }

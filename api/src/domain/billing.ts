@@ -1,12 +1,12 @@
 // Plans, Stripe Checkout and the customer portal, the signed webhook that keeps each tenant's
 // subscription current, and the gate in front of runs, runtime starts and new agents. With no
 // Stripe keys (the local default) billing is off: every tenant is on the "development" plan.
-import { and, count, eq, gte, isNull } from "drizzle-orm";
+import { and, count, eq, gte, isNull, ne } from "drizzle-orm";
 import Stripe from "stripe";
 import { DEVELOPMENT_PLAN, PLANS, planId, TRIAL_DAYS, type BillingStatus, type PlanId, type PublicPlan, type SubscriptionStatus } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
-import { agents, runs, stripeEvents, tenantBilling, tenants } from "../db/schema";
+import { agents, runs, stripeEvents, telegramPairings, tenantBilling, tenants } from "../db/schema";
 import { DomainError } from "./errors";
 
 export interface BillingDeps {
@@ -140,6 +140,18 @@ export async function assertCanAddAgent(deps: Pick<BillingDeps, "db" | "settings
   const { agents: n } = await usage(deps.db, tenantId, now);
   const limit = limitsOf(st.plan).agents;
   if (n >= limit) throw new DomainError("FORBIDDEN", `The ${planName(st.plan)} plan includes ${limit} agents. Remove one or upgrade on the Pricing page.`);
+}
+
+/** Why this Telegram account cannot take a seat in the team (null: it can). Already paired there: it keeps its seat. */
+export async function telegramSeatRefusal(deps: Pick<BillingDeps, "db" | "settings">, tenantId: string, telegramUserId: number, now = new Date()): Promise<string | null> {
+  if (!billingEnabled(deps.settings)) return null;
+  const st = await standing({ ...deps, prices: {} }, tenantId, now);
+  const [taken] = await deps.db
+    .select({ n: count() })
+    .from(telegramPairings)
+    .where(and(eq(telegramPairings.tenantId, tenantId), ne(telegramPairings.telegramUserId, telegramUserId)));
+  const seats = limitsOf(st.plan).telegramSeats;
+  return (taken?.n ?? 0) >= seats ? `All ${seats} Telegram seats of the team's ${planName(st.plan)} plan are taken: an admin can unpair someone in AutoClaw → Telegram, or upgrade on the Pricing page.` : null;
 }
 
 // ── Checkout and portal ─────────────────────────────────────────────────────────────────────────────

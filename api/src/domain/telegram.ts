@@ -135,10 +135,18 @@ export interface TelegramPerson {
 export type RedeemResult =
   | { ok: true; tenantName: string; movedFrom?: string }
   | { ok: false; reason: "unknown" | "expired" | "used"; attemptsLeft: number }
+  | { ok: false; reason: "no-seat"; message: string }
   | { ok: false; reason: "rate-limited"; retryInMinutes: number };
 
 /** `/start <code>` or `/pair <code>`: binds the Telegram user to the code's tenant. */
-export async function redeemPairingCode(db: Db, person: TelegramPerson, rawCode: string, now = new Date()): Promise<RedeemResult> {
+export async function redeemPairingCode(
+  db: Db,
+  person: TelegramPerson,
+  rawCode: string,
+  /** The plan's say: why this person cannot take a seat in the code's team (null: they can). */
+  seatRefusal: (tenantId: string) => Promise<string | null> = async () => null,
+  now = new Date(),
+): Promise<RedeemResult> {
   // Every attempt is counted first, atomically, so guesses sent in parallel cannot slip past the limit;
   // a successful pairing clears the count.
   const fresh = sql`${telegramPairAttempts.windowStart} < ${now.getTime() - PAIR_WINDOW_MS}`;
@@ -158,6 +166,9 @@ export async function redeemPairingCode(db: Db, person: TelegramPerson, rawCode:
   const row = /^[A-Z0-9]{4,16}$/.test(code) ? await db.query.telegramPairingCodes.findFirst({ where: eq(telegramPairingCodes.codeHash, await hashCode(code)) }) : undefined;
   const failure = !row ? "unknown" : row.usedAt ? "used" : row.expiresAt <= now ? "expired" : undefined;
   if (failure || !row) return { ok: false, reason: failure ?? "unknown", attemptsLeft };
+  // No seat: refused before the code is spent, so it works once a seat is free.
+  const refusal = await seatRefusal(row.tenantId);
+  if (refusal) return { ok: false, reason: "no-seat", message: refusal };
   // Single use: only the update that flips used_at pairs (two people racing for one code: one wins).
   const [claimed] = await db
     .update(telegramPairingCodes)

@@ -9,6 +9,7 @@ import type { Services } from "../deps";
 import { telegramChat, type AppEnv } from "../env";
 import { DomainError } from "../domain/errors";
 import { runtimeStatus } from "../domain/runtime";
+import { billingStatus, telegramSeatRefusal } from "../domain/billing";
 import { beginUpdate, chooseAgent, conversationOf, markUpdateHandled, PAIR_WINDOW_MS, redeemPairingCode, startTelegramRun, telegramConfig, unpairSelf, type Conversation, type TelegramPerson } from "../domain/telegram";
 import { timingSafeEqualText } from "../domain/crypto";
 
@@ -58,8 +59,9 @@ function createBot(svc: Services, token: string, username: string, apiRoot?: str
       const conv = await conversationOf(db, who.id);
       return ctx.reply(conv ? `You are paired with ${conv.tenantName}. Write to talk to ${conv.agent?.name ?? "your agent"}.\n\n${HELP}` : UNPAIRED);
     }
-    const r = await redeemPairingCode(db, who, code);
+    const r = await redeemPairingCode(db, who, code, (tenantId) => telegramSeatRefusal(svc, tenantId, who.id));
     if (r.ok) return ctx.reply(`Paired with ${r.tenantName}${r.movedFrom ? ` (no longer with ${r.movedFrom})` : ""}. Write anything to talk to your team's agent.\n\n${HELP}`);
+    if (r.reason === "no-seat") return ctx.reply(r.message);
     if (r.reason === "rate-limited") return ctx.reply(`Too many wrong codes. Try again in ${r.retryInMinutes} minute${r.retryInMinutes === 1 ? "" : "s"}.`);
     const why = { unknown: "That code is not valid", expired: "That code has expired", used: "That code was already used" }[r.reason];
     return ctx.reply(`${why}. Create a new one in AutoClaw → Telegram (codes work once, for an hour). ${r.attemptsLeft} more attempt${r.attemptsLeft === 1 ? "" : "s"} allowed in the next ${PAIR_WINDOW_MS / 60_000} minutes.`);
@@ -80,7 +82,9 @@ function createBot(svc: Services, token: string, username: string, apiRoot?: str
   paired.command("status", async (ctx) => {
     const conv = convOf(ctx);
     const runtime = svc.settings.TENANT_RUNTIME === "direct" ? "none (direct mode)" : (await runtimeStatus(svc.runtime(), conv.pairing.tenantId)).state;
-    return ctx.reply([`Team: ${conv.tenantName}`, `Agent: ${conv.agent?.name ?? "none yet"}`, `Runtime: ${runtime}`, "Plan: development (billing is off on this AutoClaw)"].join("\n"));
+    const bill = await billingStatus(svc, conv.pairing.tenantId, 0);
+    const plan = bill.billingEnabled ? `${bill.planName} (${bill.status.replace("_", " ")})${bill.reason ? ` — ${bill.reason}` : ""}` : "Development (billing is off on this AutoClaw)";
+    return ctx.reply([`Team: ${conv.tenantName}`, `Agent: ${conv.agent?.name ?? "none yet"}`, `Runtime: ${runtime}`, `Plan: ${plan}`].join("\n"));
   });
   paired.command("skills", (ctx) => {
     const agent = convOf(ctx).agent;
