@@ -5,12 +5,14 @@ import type { AppEnv } from "../env";
 import { handleTelegramUpdate } from "../webhooks/telegram";
 
 const key = (updateId: number) => `update:${String(updateId).padStart(16, "0")}`;
+const MAX_FAILURES = 5;
 
 /**
  * One per Telegram chat (`chat:<chatId>`): the webhook's inbox. `accept` stores the update in this
  * object's own storage and returns — that is all Telegram waits for, and it never queues behind D1.
  * An alarm then handles the chat's updates one at a time, in update_id order (so "/agent 2" is
- * applied before the question that follows it); an update that fails stays and the alarm retries.
+ * applied before the question that follows it); an update that fails stays and the alarm retries it
+ * (5 tries, then it is logged and dropped).
  */
 export class TelegramChat extends DurableObject<AppEnv> {
   async accept(update: Update): Promise<void> {
@@ -23,8 +25,19 @@ export class TelegramChat extends DurableObject<AppEnv> {
     // Updates accepted while this runs are picked up by the next pass.
     for (let pending = await this.#pending(); pending.size; pending = await this.#pending()) {
       for (const [k, update] of pending) {
-        await handleTelegramUpdate(services(this.env), update);
+        try {
+          await handleTelegramUpdate(services(this.env), update);
+        } catch (e) {
+          // Retried with the alarm's backoff; an update that keeps failing must not block the chat forever.
+          const failures = (this.ctx.storage.kv.get<number>(`failures:${k}`) ?? 0) + 1;
+          if (failures < MAX_FAILURES) {
+            this.ctx.storage.kv.put(`failures:${k}`, failures);
+            throw e;
+          }
+          console.error(`telegram update ${update.update_id} dropped after ${failures} failures:`, e instanceof Error ? e.message : e);
+        }
         this.ctx.storage.kv.delete(k);
+        this.ctx.storage.kv.delete(`failures:${k}`);
       }
     }
   }

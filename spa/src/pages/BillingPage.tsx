@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { Link, useSearchParams } from "react-router";
+import { useNavigate, useSearchParams } from "react-router";
 import { toast } from "sonner";
 import type { SubscriptionStatus } from "@autoclaw/shared";
 import { Badge, Button, Card, ErrorState, Fact, Loading, PageHeader, formatDate } from "../components/ui";
@@ -43,6 +43,7 @@ export function BillingPage() {
   const { current } = useTeams();
   const canManage = current?.role !== "member";
   const [params] = useSearchParams();
+  const navigate = useNavigate();
   // Right after Checkout the webhook may still be on its way: look again shortly.
   const status = useQuery({ ...trpc.billing.status.queryOptions(), refetchInterval: params.get("checkout") === "success" ? 2000 : false });
   const portal = useMutation(trpc.billing.portal.mutationOptions({ onSuccess: ({ url }) => window.location.assign(url), onError: (e) => toast.error(errorMessage(e)) }));
@@ -60,9 +61,9 @@ export function BillingPage() {
           s.billingEnabled &&
           canManage && (
             <div className="flex gap-2">
-              <Link to="/pricing">
-                <Button variant="secondary">Change plan</Button>
-              </Link>
+              <Button variant="secondary" onClick={() => navigate("/pricing")}>
+                Change plan
+              </Button>
               {s.hasCustomer && (
                 <Button loading={portal.isPending} onClick={() => portal.mutate()}>
                   Manage billing
