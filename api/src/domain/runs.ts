@@ -327,7 +327,7 @@ async function turnInRuntime(
   secondTry = false,
 ): Promise<{ text: string; usage: { inputTokens: number; outputTokens: number }; agentMs: number; persisted: Promise<unknown> }> {
   try {
-    await ensureRuntimeReady(rt, run.tenantId, () => addEvent(rt.db, run.id, "starting runtime", "The team's OpenClaw runtime is starting (about 10–15 s)"));
+    await ensureRuntimeReady(rt, run.tenantId, () => addEvent(rt.db, run.id, "starting runtime", "The team's OpenClaw runtime is starting (a few seconds with a warm gateway free, up to a minute without)"));
   } catch (e) {
     // A runtime that will not start is retried like a model outage, then fails with the reason.
     throw new ModelError("transient", e instanceof Error ? e.message : String(e));
