@@ -34,8 +34,10 @@ export interface Services extends RunDeps {
 function telegramNotifier(t: TelegramDeps): RunNotifier {
   return {
     working: (run) => (run.source === "telegram" ? keepTyping(t, run.id) : () => undefined),
-    finished: async (runId) => {
-      await sendRunReply(t, runId).catch((e) => console.error(`telegram reply for ${runId}:`, e instanceof Error ? e.message : e));
+    // Other runs cost nothing here: no D1 work on every run's finish.
+    finished: async (run) => {
+      if (run.source !== "telegram") return;
+      await sendRunReply(t, run.id).catch((e) => console.error(`telegram reply for ${run.id}:`, e instanceof Error ? e.message : e));
     },
   };
 }

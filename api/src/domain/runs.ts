@@ -29,7 +29,7 @@ export interface RunNotifier {
   /** A run started executing; returns what to call when it stops. */
   working(run: { id: string; source: RunSource }): () => void;
   /** A run reached a final state (never throws into the caller). */
-  finished(runId: string): Promise<void>;
+  finished(run: { id: string; source: RunSource }): Promise<void>;
 }
 
 /**
@@ -190,13 +190,13 @@ export async function cancelRun(deps: Pick<RunDeps, "db" | "notify">, tenantId: 
     .update(runs)
     .set({ status: "canceled", finishedAt: now, updatedAt: now, leaseExpiresAt: null })
     .where(and(eq(runs.id, id), eq(runs.tenantId, tenantId), eq(runs.status, "queued")))
-    .returning({ id: runs.id });
+    .returning({ id: runs.id, source: runs.source });
   if (!row) {
     const existing = await getRunRow(db, tenantId, id);
     throw new DomainError("PRECONDITION_FAILED", `The run is already ${existing.status}; only queued runs can be cancelled`);
   }
   await addEvent(db, id, "canceled");
-  await deps.notify?.finished(id);
+  await deps.notify?.finished(row);
   return { id, status: "canceled" };
 }
 
@@ -300,12 +300,12 @@ async function runClaimed(deps: RunDeps, run: Row, session: SessionCache): Promi
     // The workspace goes back to R2 while the output is stored: both finish before the run does.
     const [artifact] = await Promise.all([storeArtifact(deps, run, "output.md", result.text, "text/markdown; charset=utf-8"), "persisted" in result && result.persisted]);
     await finishRun(db, runId, "succeeded", { output: result.text, inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens, agentMs: result.agentMs }, [artifact.record]);
-    await deps.notify?.finished(runId);
+    await deps.notify?.finished(run);
     return "done";
   } catch (e) {
     if (e instanceof DomainError || (e instanceof ModelError && e.kind === "provider")) {
       await finishRun(db, runId, "failed", { error: e.message });
-      await deps.notify?.finished(runId);
+      await deps.notify?.finished(run);
       return "done";
     }
     const reason = e instanceof ModelError ? e.message : "Internal error while running the agent";
@@ -407,10 +407,10 @@ export async function failDeadLetteredRun(deps: Pick<RunDeps, "db" | "notify">, 
     .update(runs)
     .set({ status: "failed", error: sql`'Gave up after ' || ${runs.attempts} || ' attempts. Last error: ' || coalesce(${runs.error}, 'unknown')`, finishedAt: now, updatedAt: now, leaseExpiresAt: null })
     .where(and(eq(runs.id, runId), inArray(runs.status, ["queued", "running"])))
-    .returning({ error: runs.error });
+    .returning({ error: runs.error, source: runs.source });
   if (!row) return;
   await addEvent(db, runId, "failed", row.error);
-  await deps.notify?.finished(runId);
+  await deps.notify?.finished({ id: runId, source: row.source });
 }
 
 // ── The reaper (cron): nothing stays running or queued forever ─────────────────────────────────────
@@ -424,10 +424,10 @@ export async function reapRuns(deps: Pick<RunDeps, "db" | "queue" | "notify">, n
     .update(runs)
     .set({ status: "failed", error: "The run stopped responding (its executor's lease expired)", finishedAt: now, updatedAt: now, leaseExpiresAt: null })
     .where(and(eq(runs.status, "running"), lt(runs.leaseExpiresAt, now)))
-    .returning({ id: runs.id, error: runs.error });
+    .returning({ id: runs.id, error: runs.error, source: runs.source });
   for (const r of expired) {
     await addEvent(db, r.id, "failed", r.error);
-    await deps.notify?.finished(r.id);
+    await deps.notify?.finished(r);
   }
 
   const stale = await db

@@ -122,6 +122,7 @@ function createBot(svc: Services, token: string, username: string, apiRoot?: str
 }
 
 const bots = new WeakMap<Services, Bot>();
+const ingress = new WeakMap<Services, (req: Request) => Promise<Response>>();
 function fullBot(svc: Services): Bot {
   let bot = bots.get(svc);
   if (!bot) {
@@ -164,4 +165,3 @@ export async function telegramWebhook(req: Request, env: AppEnv, svc: Services):
   }
   return handle(new Request(req.url, { method: "POST", headers: req.headers, body: JSON.stringify(update) }));
 }
-const ingress = new WeakMap<Services, (req: Request) => Promise<Response>>();

@@ -9,7 +9,7 @@ import { setTenantId } from "../lib/tenant";
 import { errorMessage } from "../lib/trpc";
 import { ErrorState, Loading, Logo } from "./ui";
 
-const NAV: { to: string; label: string; icon: string; soon?: boolean }[] = [
+const NAV: { to: string; label: string; icon: string }[] = [
   { to: "/dashboard", label: "Dashboard", icon: "◧" },
   { to: "/agents", label: "Agents", icon: "✦" },
   { to: "/runs", label: "Runs", icon: "▶" },
@@ -68,15 +68,7 @@ export function AppShell() {
   );
 }
 
-function NavItem({ to, label, icon, soon }: { to: string; label: string; icon: string; soon?: boolean }) {
-  if (soon)
-    return (
-      <span className="flex cursor-default items-center gap-3 rounded-lg px-3 py-2 text-sm text-zinc-400" title="Coming soon">
-        <span className="w-4 text-center" aria-hidden>{icon}</span>
-        {label}
-        <span className="ml-auto rounded bg-zinc-100 px-1.5 text-[10px] font-medium text-zinc-500">soon</span>
-      </span>
-    );
+function NavItem({ to, label, icon }: { to: string; label: string; icon: string }) {
   return (
     <NavLink
       to={to}

@@ -238,3 +238,40 @@ export function DialogActions({ onCancel, submitLabel, busy }: { onCancel: () =>
     </div>
   );
 }
+
+/** A list table: a header row of column names, the rows as children. */
+export function Table({ columns, testId, children }: { columns: string[]; testId?: string; children: ReactNode }) {
+  return (
+    <table className="w-full text-left text-sm">
+      <thead className="border-b border-zinc-100 text-xs text-zinc-500">
+        <tr>
+          {columns.map((c, i) => (
+            <th key={i} className="px-5 py-3 font-medium">
+              {c}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody className="divide-y divide-zinc-100" data-testid={testId}>
+        {children}
+      </tbody>
+    </table>
+  );
+}
+
+/** "Are you sure?" for something destructive: the explanation as children, Cancel and the danger button. */
+export function ConfirmDialog({ open, onClose, title, confirmLabel, busy, onConfirm, children }: { open: boolean; onClose: () => void; title: string; confirmLabel: string; busy: boolean; onConfirm: () => void; children: ReactNode }) {
+  return (
+    <Dialog open={open} onClose={onClose} title={title}>
+      <p className="text-sm text-zinc-600">{children}</p>
+      <div className="mt-6 flex justify-end gap-2">
+        <Button variant="secondary" onClick={onClose}>
+          Cancel
+        </Button>
+        <Button variant="danger" loading={busy} onClick={onConfirm}>
+          {confirmLabel}
+        </Button>
+      </div>
+    </Dialog>
+  );
+}

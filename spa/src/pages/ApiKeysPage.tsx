@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { toast } from "sonner";
 import { createApiKeyInput, type ApiKeySummary, type CreatedApiKey } from "@autoclaw/shared";
-import { Button, Card, Dialog, DialogActions, EmptyState, ErrorState, Field, Input, Loading, PageHeader, formatDate, relativeTime } from "../components/ui";
+import { Button, Card, ConfirmDialog, Dialog, DialogActions, EmptyState, ErrorState, Field, Input, Loading, PageHeader, Table, formatDate, relativeTime } from "../components/ui";
 import { useTeams } from "../lib/teams";
 import { errorMessage, useTRPC } from "../lib/trpc";
 
@@ -44,17 +44,7 @@ export function ApiKeysPage() {
             Create a key to start runs and read results from your own code. Each key is shown once.
           </EmptyState>
         ) : (
-          <table className="w-full text-left text-sm">
-            <thead className="border-b border-zinc-100 text-xs text-zinc-500">
-              <tr>
-                <th className="px-5 py-3 font-medium">Name</th>
-                <th className="px-5 py-3 font-medium">Key</th>
-                <th className="px-5 py-3 font-medium">Created</th>
-                <th className="px-5 py-3 font-medium">Last used</th>
-                <th className="px-5 py-3" />
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100" data-testid="api-keys">
+          <Table columns={["Name", "Key", "Created", "Last used", ""]} testId="api-keys">
               {keys.data.map((k) => (
                 <tr key={k.id}>
                   <td className="px-5 py-3 font-medium">{k.name}</td>
@@ -70,8 +60,7 @@ export function ApiKeysPage() {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
+          </Table>
         )}
       </Card>
 
@@ -88,19 +77,9 @@ export function ApiKeysPage() {
         {created && <ShowKeyOnce created={created} onDone={() => setCreated(null)} />}
       </Dialog>
 
-      <Dialog open={!!revoking} onClose={() => setRevoking(null)} title="Revoke API key?">
-        <p className="text-sm text-zinc-600">
-          Anything using <span className="font-medium text-zinc-900">{revoking?.name}</span> (<code className="text-xs">{revoking?.prefix}…</code>) stops working immediately. This cannot be undone.
-        </p>
-        <div className="mt-6 flex justify-end gap-2">
-          <Button variant="secondary" onClick={() => setRevoking(null)}>
-            Cancel
-          </Button>
-          <Button variant="danger" loading={revoke.isPending} onClick={() => revoking && revoke.mutate({ id: revoking.id })}>
-            Revoke key
-          </Button>
-        </div>
-      </Dialog>
+      <ConfirmDialog open={!!revoking} onClose={() => setRevoking(null)} title="Revoke API key?" confirmLabel="Revoke key" busy={revoke.isPending} onConfirm={() => revoking && revoke.mutate({ id: revoking.id })}>
+        Anything using <span className="font-medium text-zinc-900">{revoking?.name}</span> (<code className="text-xs">{revoking?.prefix}…</code>) stops working immediately. This cannot be undone.
+      </ConfirmDialog>
     </>
   );
 }

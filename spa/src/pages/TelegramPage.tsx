@@ -1,9 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { toast } from "sonner";
 import { renderSVG } from "uqr";
 import type { PairingCode, TelegramPairing } from "@autoclaw/shared";
-import { Button, Card, Dialog, EmptyState, ErrorState, Fact, Loading, PageHeader, Select, formatDate } from "../components/ui";
+import { Button, Card, ConfirmDialog, Dialog, EmptyState, ErrorState, Fact, Loading, PageHeader, Select, Table, formatDate } from "../components/ui";
 import { useTeams } from "../lib/teams";
 import { errorMessage, useTRPC } from "../lib/trpc";
 
@@ -22,6 +22,11 @@ export function TelegramPage() {
   const [code, setCode] = useState<PairingCode | null>(null);
   const [unpairing, setUnpairing] = useState<TelegramPairing | null>(null);
   const refresh = () => void qc.invalidateQueries({ queryKey: trpc.telegram.status.queryKey() });
+  // A new pairing spent a code: show the pending count without waiting for the next poll.
+  const paired = pairings.data?.length;
+  useEffect(() => {
+    if (paired !== undefined) void qc.invalidateQueries({ queryKey: trpc.telegram.status.queryKey() });
+  }, [paired, qc, trpc]);
 
   const create = useMutation(trpc.telegram.createPairingCode.mutationOptions({ onSuccess: (c) => setCode(c), onError: (e) => toast.error(errorMessage(e)), onSettled: refresh }));
   const unpair = useMutation(
@@ -122,17 +127,7 @@ export function TelegramPage() {
             "Pair Telegram" gives you a one-time code and link. Open it on the phone with your Telegram account.
           </EmptyState>
         ) : (
-          <table className="w-full text-left text-sm">
-            <thead className="border-b border-zinc-100 text-xs text-zinc-500">
-              <tr>
-                <th className="px-5 py-3 font-medium">Name</th>
-                <th className="px-5 py-3 font-medium">Username</th>
-                <th className="px-5 py-3 font-medium">Paired</th>
-                <th className="px-5 py-3 font-medium">Talks to</th>
-                <th className="px-5 py-3" />
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100" data-testid="telegram-pairings">
+          <Table columns={["Name", "Username", "Paired", "Talks to", ""]} testId="telegram-pairings">
               {pairings.data.map((p) => (
                 <tr key={p.telegramUserId}>
                   <td className="px-5 py-3 font-medium">{p.name}</td>
@@ -148,8 +143,7 @@ export function TelegramPage() {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
+          </Table>
         )}
       </Card>
 
@@ -157,19 +151,16 @@ export function TelegramPage() {
         {code && <ShowCode code={code} bot={s.botUsername!} onDone={() => setCode(null)} />}
       </Dialog>
 
-      <Dialog open={!!unpairing} onClose={() => setUnpairing(null)} title="Unpair this Telegram account?">
-        <p className="text-sm text-zinc-600">
-          <span className="font-medium text-zinc-900">{unpairing?.name}</span> will no longer reach your team's agents from Telegram. They can pair again with a new code.
-        </p>
-        <div className="mt-6 flex justify-end gap-2">
-          <Button variant="secondary" onClick={() => setUnpairing(null)}>
-            Cancel
-          </Button>
-          <Button variant="danger" loading={unpair.isPending} onClick={() => unpairing && unpair.mutate({ telegramUserId: unpairing.telegramUserId })}>
-            Unpair
-          </Button>
-        </div>
-      </Dialog>
+      <ConfirmDialog
+        open={!!unpairing}
+        onClose={() => setUnpairing(null)}
+        title="Unpair this Telegram account?"
+        confirmLabel="Unpair"
+        busy={unpair.isPending}
+        onConfirm={() => unpairing && unpair.mutate({ telegramUserId: unpairing.telegramUserId })}
+      >
+        <span className="font-medium text-zinc-900">{unpairing?.name}</span> will no longer reach your team's agents from Telegram. They can pair again with a new code.
+      </ConfirmDialog>
     </>
   );
 }
