@@ -5,7 +5,8 @@
 // in `direct` mode against the fake model, in the same workerd, as load next to the webhook.
 // Three loads: paced (an update every --gap ms, as people type: the acknowledgement itself),
 // back to back (the next update as soon as the last was acknowledged) and --concurrency at once;
-// the last two saturate this machine, where one workerd also runs every update's run.
+// the last two saturate this machine, where one workerd also runs every update's run. The floors are
+// the same round trips into wrangler dev that do nothing, alone and with --concurrency in flight.
 //   pnpm bench:telegram [--updates 500] [--concurrency 32] [--gap 100]
 import { parseArgs } from "node:util";
 import { startFakeModel } from "../e2e/fakes/openai.ts";
@@ -62,6 +63,23 @@ const floor = async (f: () => Promise<Response>) => {
 const health = await floor(() => fetch(`${stack.api}/api/health`));
 const forged = await floor(() => deliver(webhook, "forged-secret-000000000", update(people[0]!, "x")));
 
+/** `n` calls of `f` with `concurrency` in flight; the latencies and the rate. */
+async function load(n: number, concurrency: number, f: (i: number) => Promise<number>) {
+  const xs: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < n) xs.push(await f(next++));
+  }));
+  return { xs, perSecond: n / ((performance.now() - t0) / 1000) };
+}
+// The same floor with --concurrency in flight: what this machine allows any webhook at that load.
+const healthConcurrent = await load(UPDATES, CONCURRENCY, async () => {
+  const t0 = performance.now();
+  await (await fetch(`${stack.api}/api/health`)).arrayBuffer();
+  return performance.now() - t0;
+});
+
 const paced: number[] = [];
 for (let i = 0; i < UPDATES; i++) {
   paced.push(await ack(i));
@@ -73,19 +91,14 @@ const sequential: number[] = [];
 for (let i = 0; i < UPDATES; i++) sequential.push(await ack(UPDATES + i));
 await new Promise((r) => setTimeout(r, 15000));
 
-const concurrent: number[] = [];
-let next = 0;
-const t0 = performance.now();
-await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-  while (next < UPDATES) concurrent.push(await ack(2 * UPDATES + next++));
-}));
-const wall = performance.now() - t0;
+const concurrent = await load(UPDATES, CONCURRENCY, (i) => ack(2 * UPDATES + i));
 
 console.log(`\nTelegram webhook benchmark (wrangler dev, this machine, ${UPDATES} updates each)`);
 console.log(`  floor: GET /api/health ${fmt(health)}; forged update (401) ${fmt(forged)}`);
+console.log(`  floor with ${CONCURRENCY} in flight: GET /api/health ${fmt(healthConcurrent.xs)} (${healthConcurrent.perSecond.toFixed(0)}/s)`);
 console.log(`  paced (one every ${GAP} ms): ${fmt(paced)}`);
 console.log(`  back to back:  ${fmt(sequential)}`);
-console.log(`  ${CONCURRENCY} concurrent: ${fmt(concurrent)} (${(UPDATES / (wall / 1000)).toFixed(0)} updates/s)`);
+console.log(`  ${CONCURRENCY} concurrent: ${fmt(concurrent.xs)} (${concurrent.perSecond.toFixed(0)} updates/s)`);
 await stack.stop();
 await fake.close();
 await telegram.close();

@@ -11,7 +11,7 @@
 // hot-reload, OPENCLAW.md) and the host waits until the gateway lists the tenant's agents.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
@@ -35,6 +35,8 @@ export interface HostOptions {
   poolSize?: number;
   /** Wait this long after a claim before starting its replacement (a spawn would slow the claimer's first turns). */
   poolRefillDelayMs?: number;
+  /** Prune each running gateway's old sessions this often (the first time ten minutes after its start). */
+  sessionCleanupMs?: number;
   log?: (line: string) => void;
 }
 
@@ -59,7 +61,10 @@ interface Tenant {
   starting?: Promise<void>;
   /** What the last start was given, to restart a crashed gateway the same way. */
   spec?: StartSpec;
+  cleanupTimer?: NodeJS.Timeout;
 }
+
+type CliResult = { code: number; stdout: string; stderr: string };
 
 interface StartSpec {
   config: Record<string, unknown>;
@@ -77,9 +82,20 @@ interface PoolSlot {
 const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const WARMUP_AGENT = "pool-warmup";
 /** CLI commands the Worker may run in a tenant's runtime; nothing that installs, execs or edits. */
+/** The sessions pruning OpenClaw's own per-turn maintenance would do (the config sets it to "warn"). */
+const SESSION_CLEANUP = ["sessions", "cleanup", "--all-agents", "--enforce"];
 const ALLOWED_CLI = [/^skills list --json( --agent [a-z0-9_-]{1,64})?$/, /^skills info [a-z0-9-]{1,64} --json( --agent [a-z0-9_-]{1,64})?$/, /^config validate$/, /^--version$/];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Signals a gateway's whole process group: the helpers of a gateway that died must not outlive it (they hold its state locks). */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    child.kill(signal); // no group left
+  }
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -139,7 +155,7 @@ export class RuntimeHost {
   private readonly opts: Required<HostOptions>;
 
   constructor(opts: HostOptions) {
-    this.opts = { readyTimeoutMs: 60_000, maxRestarts: 3, poolSize: 0, poolRefillDelayMs: 30_000, log: (l) => console.log(l), ...opts };
+    this.opts = { readyTimeoutMs: 60_000, maxRestarts: 3, poolSize: 0, poolRefillDelayMs: 30_000, sessionCleanupMs: 6 * 3_600_000, log: (l) => console.log(l), ...opts };
   }
 
   // ── Tenant lifecycle ──────────────────────────────────────────────────────────────────────────────
@@ -174,6 +190,7 @@ export class RuntimeHost {
   /** Spawns `openclaw gateway run` in `dir` with an environment built from nothing. */
   private spawnGateway(p: GatewayPaths, cwd: string, port: number, token: string): ChildProcess {
     for (const d of [p.state, p.workspace, p.tmp, p.home, path.dirname(p.log)]) mkdirSync(d, { recursive: true, mode: 0o700 });
+    this.shareCompileCache(p);
     const env: Record<string, string> = {
       PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
       HOME: p.home,
@@ -184,7 +201,7 @@ export class RuntimeHost {
       NODE_ENV: "production",
     };
     const out = createWriteStream(p.log, { flags: "a" });
-    const child = spawn(process.execPath, [OPENCLAW, "gateway", "run", "--port", String(port), "--bind", "loopback"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [OPENCLAW, "gateway", "run", "--port", String(port), "--bind", "loopback"], { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     child.stdout!.pipe(out);
     child.stderr!.pipe(out);
     return child;
@@ -229,6 +246,7 @@ export class RuntimeHost {
       throw e;
     }
     t.state = "ready";
+    this.scheduleCleanup(t);
     this.opts.log(`[runtime-host] tenant ${t.id}: gateway ready on ${port} after ${Date.now() - t.startedAt!} ms (pid ${child.pid})`);
   }
 
@@ -253,6 +271,7 @@ export class RuntimeHost {
       return this.launch(t);
     }
     t.state = "ready";
+    this.scheduleCleanup(t);
     this.opts.log(`[runtime-host] tenant ${t.id}: claimed a pooled gateway on ${slot.port} in ${Date.now() - t0} ms (pid ${slot.child.pid})`);
   }
 
@@ -299,7 +318,7 @@ export class RuntimeHost {
     while (!this.closed && this.pool.length + this.filling < this.opts.poolSize) {
       this.filling++;
       this.spawnSlot()
-        .then((slot) => (this.closed ? void slot.child.kill("SIGKILL") : void this.pool.push(slot)))
+        .then((slot) => (this.closed ? signalGroup(slot.child, "SIGKILL") : void this.pool.push(slot)))
         .catch((e) => this.opts.log(`[runtime-host] pool gateway failed: ${(e as Error).message}`))
         .finally(() => this.filling--);
     }
@@ -338,7 +357,7 @@ export class RuntimeHost {
       });
       if (!res.ok) throw new Error(`warm-up turn answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
     } catch (e) {
-      child.kill("SIGKILL");
+      signalGroup(child, "SIGKILL");
       await rm(dir, { recursive: true, force: true });
       throw e;
     } finally {
@@ -361,6 +380,7 @@ export class RuntimeHost {
   }
 
   private onExit(t: Tenant, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null) {
+    signalGroup(child, "SIGKILL");
     if (t.child !== child) return;
     t.child = undefined;
     if (t.stopping || t.state === "starting") return;
@@ -378,14 +398,50 @@ export class RuntimeHost {
     }
   }
 
+  /**
+   * What every openclaw process shares: Node's compile cache (compiled OpenClaw code, nothing of a
+   * tenant's), so a spawn skips most of its ~8 s of compiling. OpenClaw keeps it under TMPDIR, which
+   * is the tenant's own; a link points it at the host's. (NODE_COMPILE_CACHE would make OpenClaw
+   * respawn itself into a second process.)
+   */
+  private shareCompileCache(p: GatewayPaths) {
+    const shared = path.join(this.opts.dataDir, "compile-cache");
+    const link = path.join(p.tmp, "node-compile-cache");
+    mkdirSync(shared, { recursive: true, mode: 0o700 });
+    mkdirSync(p.tmp, { recursive: true, mode: 0o700 });
+    if (!lstatSync(link, { throwIfNoEntry: false })) symlinkSync(shared, link);
+  }
+
+  /** Prunes the running gateway's old sessions on a schedule (OpenClaw no longer does it after every turn). */
+  private scheduleCleanup(t: Tenant, delayMs = Math.min(600_000, this.opts.sessionCleanupMs)) {
+    clearTimeout(t.cleanupTimer);
+    const child = t.child;
+    t.cleanupTimer = setTimeout(async () => {
+      if (t.child !== child || t.state !== "ready") return;
+      await this.cleanupSessions(t.id);
+      if (t.child === child) this.scheduleCleanup(t, this.opts.sessionCleanupMs);
+    }, delayMs);
+    t.cleanupTimer.unref();
+  }
+
+  /** `sessions cleanup --enforce` against the running gateway's state (stale or orphaned sessions, the disk budget); resolves with the sessions left per agent. */
+  async cleanupSessions(id: string): Promise<{ ok: boolean; entries: Record<string, number> }> {
+    const t = this.tenant(id);
+    const r = await this.openclaw(t, SESSION_CLEANUP);
+    const entries = Object.fromEntries([...r.stdout.matchAll(/agents\/([^/\s]+)\/agent\/openclaw-agent\.sqlite\s+Applied maintenance\. Current entries: (\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
+    this.opts.log(`[runtime-host] tenant ${t.id}: session cleanup ${r.code === 0 ? `done (${JSON.stringify(entries)})` : `failed (${r.code}): ${r.stderr.trim().split("\n").at(-1)}`}`);
+    return { ok: r.code === 0, entries };
+  }
+
   private async kill(t: Tenant) {
+    clearTimeout(t.cleanupTimer);
     const child = t.child;
     if (!child) return;
     t.stopping = true;
     child.kill("SIGTERM");
     // Usually ~2 s; one case was seen to hang for minutes (OPENCLAW.md): SIGKILL after 10 s.
     for (let i = 0; i < 100 && child.exitCode === null && child.signalCode === null; i++) await sleep(100);
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    signalGroup(child, "SIGKILL");
     t.child = undefined;
   }
 
@@ -480,11 +536,17 @@ export class RuntimeHost {
 
   // ── CLI ─────────────────────────────────────────────────────────────────────────────────────────
 
-  async cli(id: string, args: string[], config?: Record<string, unknown>): Promise<{ code: number; stdout: string; stderr: string }> {
+  /** A read-only command the Worker may run (the allowlist); see openclaw() for the rest. */
+  async cli(id: string, args: string[], config?: Record<string, unknown>): Promise<CliResult> {
     const t = this.tenant(id);
     if (!ALLOWED_CLI.some((re) => re.test(args.join(" ")))) throw Object.assign(new Error(`command not allowed: ${args.join(" ")}`), { status: 403 });
+    return this.openclaw(t, args, config);
+  }
+
+  private async openclaw(t: Tenant, args: string[], config?: Record<string, unknown>): Promise<CliResult> {
     const p = this.paths(t);
     for (const d of [p.state, p.workspace, p.tmp, p.home]) mkdirSync(d, { recursive: true, mode: 0o700 });
+    this.shareCompileCache(p);
     // Validating a candidate config must not touch the running one.
     const configPath = config ? path.join(p.tmp, `candidate-${randomBytes(4).toString("hex")}.json`) : p.config;
     if (config) await writeFile(configPath, JSON.stringify(config), { mode: 0o600 });
@@ -619,7 +681,7 @@ export class RuntimeHost {
   async close() {
     this.closed = true;
     clearInterval(this.idleTimer);
-    for (const slot of this.pool.splice(0)) slot.child.kill("SIGKILL");
+    for (const slot of this.pool.splice(0)) signalGroup(slot.child, "SIGKILL");
     await Promise.all([...this.tenants.keys()].map((id) => this.stop(id)));
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
@@ -639,6 +701,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     idleMs: Number(process.env.RUNTIME_IDLE_MS ?? 15 * 60_000),
     poolSize: Number(process.env.RUNTIME_POOL_SIZE ?? 1),
     poolRefillDelayMs: Number(process.env.RUNTIME_POOL_REFILL_MS ?? 30_000),
+    sessionCleanupMs: Number(process.env.RUNTIME_SESSION_CLEANUP_MS ?? 6 * 3_600_000),
   });
   const port = await host.listen();
   console.log(`[runtime-host] listening on 127.0.0.1:${port} (openclaw ${OPENCLAW_VERSION})`);

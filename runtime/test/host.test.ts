@@ -21,6 +21,7 @@ const config = (agentId: string) => ({
   discovery: { mdns: { mode: "off" } },
   agents: { defaults: { heartbeat: { every: "0m" }, skipBootstrap: true, model: { primary: "autoclaw/echo" } }, entries: { [agentId]: { name: "Test", model: { primary: "autoclaw/echo", fallbacks: [] } } } },
   models: { mode: "merge", catalogRefresh: { enabled: false }, providers: { autoclaw: { baseUrl: `${fake.url}/v1`, apiKey: "${AUTOCLAW_MODEL_TOKEN}", api: "openai-completions", models: [{ id: "echo", name: "echo", contextWindow: 128000, maxTokens: 4096 }] } } },
+  session: { maintenance: { mode: "warn" } },
   tools: { deny: ["group:automation", "group:runtime", "sessions_spawn", "sessions_send"], fs: { workspaceOnly: true }, exec: { security: "deny" }, elevated: { enabled: false } },
   plugins: { entries: { "memory-core": { config: { dreaming: { enabled: false } } } } },
 });
@@ -108,6 +109,20 @@ describe("runtime host with real OpenClaw gateways", () => {
     expect((await call("POST", "/tenants/tenant-a/cli", { args: ["gateway", "run"] })).status).toBe(403);
     expect((await chat("tenant-a", "ag_a1", "still up")).status).toBe(200);
   }, 60_000);
+
+  it("runs OpenClaw's session maintenance itself (it is off per turn) without disturbing the running gateway", async () => {
+    for (const n of [2, 3]) {
+      const res = await fetch(`${base}/tenants/tenant-a/gateway/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${SECRET}`, "content-type": "application/json", "x-openclaw-session-key": `agent:ag_a1:test:${n}` },
+        body: JSON.stringify({ model: "openclaw/ag_a1", messages: [{ role: "user", content: `session ${n}` }] }),
+      });
+      expect(res.status).toBe(200);
+    }
+    // The scheduled cleanup works on the live gateway's session store (three sessions, none stale yet).
+    expect(await host.cleanupSessions("tenant-a")).toEqual({ ok: true, entries: { ag_a1: 3 } });
+    expect((await chat("tenant-a", "ag_a1", "after the cleanup")).status).toBe(200);
+  }, 90_000);
 
   it("detects a gateway killed with SIGKILL and restarts it", async () => {
     const before = (await call("GET", "/tenants/tenant-b/status")).json;

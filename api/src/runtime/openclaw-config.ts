@@ -42,7 +42,10 @@ export function tenantOpenclawConfig(input: TenantConfigInput) {
     update: { checkOnStart: false },
     telemetry: { enabled: false },
     discovery: { mdns: { mode: "off" } },
-    session: { dmScope: "per-channel-peer" },
+    // OpenClaw's automatic session maintenance starts a worker thread that loads a 48 MB bundle after
+    // every turn (~2 s of CPU here, slowing that turn and the next). "warn" keeps it out of turns; the
+    // runtime (host timer / container start script) runs `sessions cleanup --enforce` on a schedule instead.
+    session: { dmScope: "per-channel-peer", maintenance: { mode: "warn" } },
     agents: {
       // Several agents per gateway: every turn names its agent (`model: openclaw/<agentId>`).
       ownership: "explicit",
