@@ -14,7 +14,7 @@ import { keepTyping, sendRunReply, telegramConfig, type TelegramDeps } from "./d
 import { Api } from "grammy";
 import type { PlanId } from "@autoclaw/shared";
 import { pricesFrom } from "./domain/billing";
-import { settings, type AppEnv } from "./env";
+import { agentSession, settings, type AppEnv } from "./env";
 import type { Settings } from "./config";
 
 export interface Services extends RunDeps {
@@ -66,6 +66,7 @@ export function services(env: AppEnv): Services {
       bucket: env.ARTIFACTS,
       auth: () => (auth ??= createAuth(db, config)),
       runtime: runtimeDeps,
+      dispatch: (m) => agentSession(env, m.tenantId, m.agentId).start(m.runId),
       prices: pricesFrom(env),
     };
     const tg = telegramConfig(config);

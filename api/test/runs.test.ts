@@ -2,7 +2,9 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { TEMPLATES } from "@autoclaw/shared";
-import { BYOK_KEY, ORIGIN, agentOnFakeModel, client, expectTrpcError, fakeRequests, signUpWithTeam, unique, waitForRun } from "./helpers";
+import { createTRPCClient, httpLink } from "@trpc/client";
+import type { AppRouter } from "../src/trpc/router";
+import { BYOK_KEY, ORIGIN, agentOnFakeModel, client, expectTrpcError, fakeRequests, headersFor, signUpWithTeam, unique, waitForRun } from "./helpers";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -78,6 +80,21 @@ describe("runs through D1 → RUN_QUEUE → AgentSession → model → R2", () =
     expect((await other.api.runs.create.mutate({ ...input, agentId: otherAgent.id })).id).not.toBe(r1.id);
   });
 
+  it("hands a new run to its agent at once; the queue message follows later as the backstop", async () => {
+    const { user, team, api } = await signUpWithTeam("handover");
+    const agent = await agentOnFakeModel(api);
+    // A queue that only records: the run must not need it to execute.
+    const sent: { body: unknown; options?: QueueSendOptions }[] = [];
+    const recordingEnv = { ...env, RUN_QUEUE: { send: async (body: unknown, options?: QueueSendOptions) => void sent.push({ body, options }) } };
+    const viaRecordingQueue = createTRPCClient<AppRouter>({
+      links: [httpLink({ url: `${ORIGIN}/trpc`, headers: () => headersFor({ cookie: user.cookie, tenantId: team.id }), fetch: (url, init) => worker.fetch(new Request(url as string, init as RequestInit), recordingEnv as never, createExecutionContext()) })],
+    });
+    const marker = unique("handed over");
+    const { id } = await viaRecordingQueue.runs.create.mutate({ agentId: agent.id, input: marker });
+    expect(await waitForRun(api, id)).toMatchObject({ status: "succeeded", attempts: 1, output: `Echo: ${marker}` });
+    expect(sent).toEqual([{ body: { runId: id, tenantId: team.id, agentId: agent.id }, options: { delaySeconds: 1 } }]);
+  });
+
   it("acknowledges a redelivered message for a finished run and does nothing", async () => {
     const { api } = await signUpWithTeam("redeliver");
     const agent = await agentOnFakeModel(api);
@@ -121,13 +138,13 @@ describe("runs through D1 → RUN_QUEUE → AgentSession → model → R2", () =
     expect((await fakeRequests(marker)).map((r) => r.status)).toEqual([503, 200]);
   });
 
-  it("after the last retry, the dead-letter consumer fails the run with the reason", async () => {
+  it("after the last attempt, the run fails with the reason", async () => {
     const { api } = await signUpWithTeam("dlq");
     const agent = await agentOnFakeModel(api, "fail-503");
     const marker = unique("overloaded");
     const { id } = await api.runs.create.mutate({ agentId: agent.id, input: marker });
     const run = await waitForRun(api, id, ["failed"], 40_000);
-    // 1 delivery + max_retries (5) from wrangler.toml, then the DLQ.
+    // The hand-over's attempt + max_retries (5) from wrangler.toml.
     expect(run.attempts).toBe(6);
     expect(run.error).toMatch(/^Gave up after \d+ attempts\. Last error: Model provider answered 503/);
     expect(await fakeRequests(marker)).toHaveLength(6);
@@ -144,9 +161,11 @@ describe("runs through D1 → RUN_QUEUE → AgentSession → model → R2", () =
       await new Promise((res) => setTimeout(res, 100));
     }
     expect(run.events.find((e) => e.kind === "retrying")!.message).toMatch(/did not answer within 2 s/);
-    // Stop it retrying: a run waiting for its retry is queued and can be cancelled.
-    await waitForRun(api, id, ["queued"]);
-    await api.runs.cancel.mutate({ id }).catch(() => undefined);
+    // Stop it retrying: a run waiting for its retry is queued and can be cancelled (the retries
+    // follow each other closely here: RUN_RETRY_DELAY_SECONDS is 0 in tests).
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((res) => setTimeout(res, 50))) {
+      if ((await api.runs.cancel.mutate({ id }).catch(() => undefined))?.status === "canceled") break;
+    }
   }, 30_000);
 
   it("never runs two turns of one agent at once, while different agents run in parallel", async () => {
@@ -186,6 +205,19 @@ describe("runs through D1 → RUN_QUEUE → AgentSession → model → R2", () =
     expect(await fakeRequests(`${tag} second`)).toHaveLength(0);
     const err = await expectTrpcError(api.runs.cancel.mutate({ id: first.id }), "PRECONDITION_FAILED");
     expect(err.message).toMatch(/already succeeded/);
+  });
+
+  it("the dead-letter consumer fails a run whose queue message ran out of retries", async () => {
+    const { api, team } = await signUpWithTeam("dlq-consumer");
+    const agent = await agentOnFakeModel(api);
+    const id = "run_dead_" + unique("dead");
+    await env.DB.prepare("insert into runs (id, tenant_id, agent_id, status, source, input, model, attempts, error, created_at, updated_at) values (?, ?, ?, 'queued', 'api', 'x', 'custom/echo', 3, 'Model provider answered 503: busy', ?, ?)")
+      .bind(id, team.id, agent.id, Date.now(), Date.now())
+      .run();
+    const batch = createMessageBatch("autoclaw-runs-dlq", [{ id: "d1", timestamp: new Date(), attempts: 1, body: { runId: id } }]);
+    await worker.queue(batch, env as never);
+    expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toEqual(["d1"]);
+    expect(await api.runs.get.query({ id })).toMatchObject({ status: "failed", error: "Gave up after 3 attempts. Last error: Model provider answered 503: busy" });
   });
 
   it("the reaper fails runs whose lease expired and re-sends runs left queued", async () => {

@@ -17,6 +17,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import path from "node:path";
 import { PROXY_PROVIDER, tenantOpenclawConfig } from "../../api/src/runtime/openclaw-config.ts";
+import { LIST_AFTER_HEADER, LISTING_HEADER, LISTING_MS_HEADER } from "../../api/src/runtime/runtime.ts";
 
 const OPENCLAW = path.join(import.meta.dirname, "..", "node_modules", "openclaw", "openclaw.mjs");
 export const OPENCLAW_VERSION: string = JSON.parse(readFileSync(path.join(import.meta.dirname, "..", "node_modules", "openclaw", "package.json"), "utf8")).version;
@@ -82,6 +83,9 @@ interface PoolSlot {
 const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const WARMUP_AGENT = "pool-warmup";
 /** CLI commands the Worker may run in a tenant's runtime; nothing that installs, execs or edits. */
+/** A listing larger than this stays out of the answer's headers (the Worker then asks for it). */
+const MAX_LISTING_HEADER = 16_384;
+
 /** The sessions pruning OpenClaw's own per-turn maintenance would do (the config sets it to "warn"). */
 const SESSION_CLEANUP = ["sessions", "cleanup", "--all-agents", "--enforce"];
 const ALLOWED_CLI = [/^skills list --json( --agent [a-z0-9_-]{1,64})?$/, /^skills info [a-z0-9-]{1,64} --json( --agent [a-z0-9_-]{1,64})?$/, /^config validate$/, /^--version$/];
@@ -587,9 +591,22 @@ export class RuntimeHost {
       if (typeof v === "string") headers[h] = v;
     }
     const payload = req.method === "GET" || req.method === "HEAD" ? undefined : await body(req);
+    const listAfter = req.headers[LIST_AFTER_HEADER];
     try {
       const upstream = await fetch(`http://127.0.0.1:${t.port}${rest}`, { method: req.method, headers, body: payload });
-      res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/octet-stream" });
+      const out: Record<string, string> = { "content-type": upstream.headers.get("content-type") ?? "application/octet-stream" };
+      if (typeof listAfter === "string" && upstream.ok) {
+        // The whole answer first, then the agent's files as they are after it (see LIST_AFTER_HEADER).
+        const answer = Buffer.from(await upstream.arrayBuffer());
+        const t0 = performance.now();
+        const listing = await this.listFiles(id, listAfter).catch(() => undefined);
+        out[LISTING_MS_HEADER] = String(Math.round(performance.now() - t0));
+        const encoded = listing && Buffer.from(JSON.stringify(listing)).toString("base64");
+        if (encoded && encoded.length <= MAX_LISTING_HEADER) out[LISTING_HEADER] = encoded;
+        res.writeHead(upstream.status, out);
+        return void res.end(answer);
+      }
+      res.writeHead(upstream.status, out);
       if (upstream.body) for await (const chunk of upstream.body) res.write(chunk);
       res.end();
     } catch (e) {

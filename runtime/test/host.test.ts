@@ -99,6 +99,26 @@ describe("runtime host with real OpenClaw gateways", () => {
     expect((await chat("tenant-b", "ag_a1", "cross")).status).not.toBe(200);
   }, 90_000);
 
+  it("hands back the agent's workspace listing with a turn's answer when asked (one round trip per turn)", async () => {
+    await call("PUT", "/tenants/tenant-a/files", { files: [{ path: "ag_a1/listed.md", content: Buffer.from("listed").toString("base64") }] });
+    const turn = (listAfter: string) =>
+      fetch(`${base}/tenants/tenant-a/gateway/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${SECRET}`, "content-type": "application/json", "x-openclaw-session-key": "agent:ag_a1:test:1", "x-autoclaw-list-after": listAfter },
+        body: JSON.stringify({ model: "openclaw/ag_a1", messages: [{ role: "user", content: "list" }] }),
+      });
+    const res = await turn("ag_a1");
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toContain("list");
+    const listing = JSON.parse(Buffer.from(res.headers.get("x-autoclaw-workspace-listing")!, "base64").toString("utf8"));
+    expect(listing).toEqual((await call("GET", "/tenants/tenant-a/files?under=ag_a1")).json.files);
+    expect(listing).toContainEqual(expect.objectContaining({ path: "ag_a1/listed.md", size: 6 }));
+    // Outside the tenant's workspace: no listing, and the answer still comes.
+    const outside = await turn("../../tenant-b");
+    expect(outside.status).toBe(200);
+    expect(outside.headers.get("x-autoclaw-workspace-listing")).toBeNull();
+  }, 60_000);
+
   it("runs only allowed OpenClaw CLI commands, and validates candidate configs without touching the running one", async () => {
     const validate = await call("POST", "/tenants/tenant-a/cli", { args: ["config", "validate"], config: config("ag_x") });
     expect(validate.json.code).toBe(0);

@@ -9,8 +9,8 @@ import { chatCompletion, ModelError } from "../model/client";
 import { assertModelReachable, resolveUpstream } from "../model/upstream";
 import { agentInstructions, getAgentRow } from "./agents";
 import { assertCanRun } from "./billing";
-import { RuntimeError } from "../runtime/runtime";
-import { ensureRuntimeReady, markRuntimeGone, persistWorkspace, type RuntimeDeps, type WorkspaceManifest } from "./runtime";
+import { fromBase64, LIST_AFTER_HEADER, LISTING_HEADER, LISTING_MS_HEADER, RuntimeError, type WorkspaceFile } from "../runtime/runtime";
+import { ensureRuntimeReady, markRuntimeGone, persistWorkspace, readinessReads, type Readiness, type RuntimeDeps, type WorkspaceManifest } from "./runtime";
 import { hmacSign, hmacVerify, newId } from "./crypto";
 import { DomainError, notFound } from "./errors";
 
@@ -23,6 +23,8 @@ export interface RunDeps {
   runtime?: () => RuntimeDeps;
   /** Told when a run starts working and when it ends (Telegram: typing indicator, the reply). */
   notify?: RunNotifier;
+  /** Hands a new run to its AgentSession at once, without waiting for the queue (see createRun). */
+  dispatch?: (message: Required<RunMessage>) => Promise<void>;
 }
 
 export interface RunNotifier {
@@ -112,8 +114,16 @@ export async function createRun(deps: RunDeps, tenantId: string, input: CreateRu
     // Lost a race with the same idempotency key: the other request's run is the run.
     return sameRequestOrConflict((await findByIdempotencyKey(db, tenantId, input.idempotencyKey!))!, input);
   }
-  // If this send is lost, the reaper re-sends runs left queued (reapRuns), so the run is never lost.
-  await deps.queue.send({ runId: id, tenantId, agentId: agent.id });
+  // The queue is the durable path; if this send is lost, the reaper re-sends runs left queued.
+  // Runs are interactive, so with a dispatcher the run also goes to its AgentSession now (a queue
+  // hop costs ~10 ms locally, more in production), and the queue message comes after the first
+  // retry delay (at least 1 s, so it never overtakes the hand-over): to retry a run that failed,
+  // or to find it already claimed and do nothing.
+  const message = { runId: id, tenantId, agentId: agent.id };
+  await Promise.all([
+    deps.queue.send(message, deps.dispatch ? { delaySeconds: Math.max(1, retryDelaySeconds(deps.settings, 1)) } : undefined),
+    deps.dispatch?.(message).catch((e) => console.error(`run ${id}: hand-over failed, the queue will deliver it:`, e instanceof Error ? e.message : e)),
+  ]);
   return { id, status: "queued" };
 }
 
@@ -225,10 +235,16 @@ export async function openSignedArtifact(db: Db, s: Settings, bucket: R2Bucket, 
 
 export type RunOutcome = "done" | "retry" | "skipped";
 
-/** queued → running, only if still queued: a redelivered or duplicate message claims nothing. */
-async function claimRun(db: Db, runId: string, leaseMs: number): Promise<Row | undefined> {
+/** Attempts before a transient failure fails the run: 1 + RUN_QUEUE's max_retries (wrangler.toml); the dead-letter queue stays as the backstop. */
+const MAX_ATTEMPTS = 6;
+
+/**
+ * queued → running, only if still queued: a redelivered or duplicate message claims nothing. With
+ * tenant runtimes the same round trip reads what the runtime's ready check needs.
+ */
+async function claimRun(db: Db, runId: string, leaseMs: number, withRuntime: boolean): Promise<{ run?: Row; readiness?: Readiness }> {
   const now = new Date();
-  const [claimed] = await db.batch([
+  const claim = [
     db
       .update(runs)
       .set({ status: "running", attempts: sql`${runs.attempts} + 1`, startedAt: sql`coalesce(${runs.startedAt}, ${now.getTime()})`, leaseExpiresAt: new Date(now.getTime() + leaseMs), updatedAt: now })
@@ -236,8 +252,10 @@ async function claimRun(db: Db, runId: string, leaseMs: number): Promise<Row | u
       .returning(),
     // Recorded only when the update above claimed it (it set updated_at to exactly `now`).
     eventIf(db, runId, now, "started", sql`case when ${runs.attempts} > 1 then 'attempt ' || ${runs.attempts} end`, and(eq(runs.status, "running"), eq(runs.updatedAt, now))),
-  ]);
-  return claimed[0];
+  ] as const;
+  if (!withRuntime) return { run: (await db.batch(claim))[0][0] };
+  const [claimed, , ...readiness] = await db.batch([...claim, ...readinessReads(db, sql`(select ${runs.tenantId} from ${runs} where ${runs.id} = ${runId})`)]);
+  return { run: claimed[0], readiness };
 }
 
 async function finishRun(
@@ -270,23 +288,23 @@ export interface SessionCache {
 
 export async function executeRun(deps: RunDeps, runId: string, session: SessionCache = {}): Promise<RunOutcome> {
   const { db, settings: s } = deps;
-  const run = await claimRun(db, runId, s.MODEL_TIMEOUT_MS + 60_000);
+  const { run, readiness } = await claimRun(db, runId, s.MODEL_TIMEOUT_MS + 60_000, !!deps.runtime);
   if (!run) return "skipped";
   const stopWorking = deps.notify?.working(run);
   try {
-    return await runClaimed(deps, run, session);
+    return await runClaimed(deps, run, session, readiness);
   } finally {
     stopWorking?.();
   }
 }
 
-async function runClaimed(deps: RunDeps, run: Row, session: SessionCache): Promise<RunOutcome> {
+async function runClaimed(deps: RunDeps, run: Row, session: SessionCache, readiness?: Readiness): Promise<RunOutcome> {
   const { db, settings: s, bucket } = deps;
   const runId = run.id;
   const persona = session.persona;
   try {
     const result = deps.runtime
-      ? await turnInRuntime(deps.runtime(), run, session)
+      ? await turnInRuntime(deps.runtime(), run, session, readiness)
       : await (async () => {
           const upstream = await resolveUpstream(db, s, run.tenantId, run.model, { run: run.id, agent: run.agentId });
           const instructions = await (persona ?? ((t, a) => agentInstructions(bucket, t, a)))(run.tenantId, run.agentId);
@@ -297,9 +315,19 @@ async function runClaimed(deps: RunDeps, run: Row, session: SessionCache): Promi
           });
           return { ...reply, agentMs: Date.now() - t0 };
         })();
-    // The workspace goes back to R2 while the output is stored: both finish before the run does.
-    const [artifact] = await Promise.all([storeArtifact(deps, run, "output.md", result.text, "text/markdown; charset=utf-8"), "persisted" in result && result.persisted]);
-    await finishRun(db, runId, "succeeded", { output: result.text, inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens, agentMs: result.agentMs }, [artifact.record]);
+    // The agent's files are in R2 before the run counts as done (cheap when nothing changed).
+    if ("persisted" in result) await result.persisted;
+    // The output is in the run's own row; its file copy is written alongside the final batch (a
+    // download needs a signed link first, so it never races it). Should the write fail, its record goes.
+    const artifact = artifactFor(deps, run, "output.md", result.text, "text/markdown; charset=utf-8");
+    const [stored] = await Promise.all([
+      artifact.put().then(
+        () => true,
+        (e) => (console.error(`run ${runId}: storing output.md failed:`, e instanceof Error ? e.message : e), false),
+      ),
+      finishRun(db, runId, "succeeded", { output: result.text, inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens, agentMs: result.agentMs }, [artifact.record]),
+    ]);
+    if (!stored) await artifact.forget();
     await deps.notify?.finished(run);
     return "done";
   } catch (e) {
@@ -310,12 +338,17 @@ async function runClaimed(deps: RunDeps, run: Row, session: SessionCache): Promi
     }
     const reason = e instanceof ModelError ? e.message : "Internal error while running the agent";
     if (!(e instanceof ModelError)) console.error(`run ${runId} failed unexpectedly:`, e instanceof Error ? `${e.name}: ${e.message}` : e);
+    // Counted here, not by the queue's deliveries: a run's first attempt may not come from the queue.
+    if (run.attempts >= MAX_ATTEMPTS) {
+      await finishRun(db, runId, "failed", { error: `Gave up after ${run.attempts} attempts. Last error: ${reason}` });
+      await deps.notify?.finished(run);
+      return "done";
+    }
     await requeueRun(db, runId, reason);
     return "retry";
   }
 }
 
-/** Puts the file in R2 and returns the (unexecuted) statement that records it, for the final batch. */
 /**
  * One turn in the tenant's own OpenClaw: the gateway runs the agent (its workspace, memory, skills)
  * and calls the model through the Worker's proxy. Files the agent wrote go back to R2 right after.
@@ -324,10 +357,12 @@ async function turnInRuntime(
   rt: RuntimeDeps,
   run: Row,
   session: SessionCache,
+  /** Read with the claim; a second try (after a restart) reads afresh. */
+  readiness?: Readiness,
   secondTry = false,
 ): Promise<{ text: string; usage: { inputTokens: number; outputTokens: number }; agentMs: number; persisted: Promise<unknown> }> {
   try {
-    await ensureRuntimeReady(rt, run.tenantId, () => addEvent(rt.db, run.id, "starting runtime", "The team's OpenClaw runtime is starting (a few seconds with a warm gateway free, up to a minute without)"));
+    await ensureRuntimeReady(rt, run.tenantId, () => addEvent(rt.db, run.id, "starting runtime", "The team's OpenClaw runtime is starting (a few seconds with a warm gateway free, up to a minute without)"), secondTry ? undefined : readiness);
   } catch (e) {
     // A runtime that will not start is retried like a model outage, then fails with the reason.
     throw new ModelError("transient", e instanceof Error ? e.message : String(e));
@@ -337,7 +372,7 @@ async function turnInRuntime(
   try {
     res = await rt.driver.gatewayFetch(run.tenantId, "/v1/chat/completions", {
       method: "POST",
-      headers: { "content-type": "application/json", "x-openclaw-session-key": sessionKey(run), "x-openclaw-message-channel": run.source },
+      headers: { "content-type": "application/json", "x-openclaw-session-key": sessionKey(run), "x-openclaw-message-channel": run.source, [LIST_AFTER_HEADER]: run.agentId },
       body: JSON.stringify({ model: `openclaw/${run.agentId}`, messages: [{ role: "user", content: run.input }] }),
       signal: AbortSignal.timeout(rt.settings.MODEL_TIMEOUT_MS + 30_000),
     });
@@ -348,7 +383,8 @@ async function turnInRuntime(
   // 409: the host has no running gateway for this tenant (stopped while idle, or the host restarted).
   if (res.status === 409 && !secondTry) return restartAndRetry(rt, run, session, "the gateway was not running");
   const text = await res.text();
-  const agentMs = Date.now() - t0;
+  // The host's listing of the workspace (see LIST_AFTER_HEADER) is AutoClaw's time, not the agent's.
+  const agentMs = Date.now() - t0 - (rt.driver.kind === "host" ? Number(res.headers.get(LISTING_MS_HEADER)) || 0 : 0);
   if (!res.ok) {
     // OpenClaw passes the provider's refusal on as `{ error: { message: "<status> <text>" } }`.
     let detail = text.slice(0, 300);
@@ -362,27 +398,46 @@ async function turnInRuntime(
     throw new ModelError(res.status >= 500 || res.status === 409 || res.status === 429 ? "transient" : "provider", message.slice(0, 500), res.status);
   }
   const data = JSON.parse(text) as { choices?: { message?: { content?: string } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
-  const persisted = persistWorkspace(rt, run.tenantId, run.agentId, session.manifest).then((m) => (session.manifest = m));
+  const persisted = persistWorkspace(rt, run.tenantId, run.agentId, session.manifest, listingOf(rt, res, run.agentId)).then((m) => (session.manifest = m));
   return { text: data.choices?.[0]?.message?.content ?? "", usage: { inputTokens: data.usage?.prompt_tokens ?? 0, outputTokens: data.usage?.completion_tokens ?? 0 }, agentMs, persisted };
+}
+
+/**
+ * The agent's files as the runtime host listed them with the answer (LIST_AFTER_HEADER). Only the
+ * host adds it: from any other driver the header would be the gateway's own, so it is ignored.
+ */
+function listingOf(rt: RuntimeDeps, res: Response, agentId: string): WorkspaceFile[] | undefined {
+  const encoded = rt.driver.kind === "host" ? res.headers.get(LISTING_HEADER) : null;
+  if (!encoded) return undefined;
+  try {
+    const files = JSON.parse(new TextDecoder().decode(fromBase64(encoded))) as WorkspaceFile[];
+    const ok = files.every((f) => typeof f.path === "string" && f.path.startsWith(`${agentId}/`) && !f.path.split("/").includes("..") && typeof f.sha256 === "string");
+    return ok ? files : undefined;
+  } catch {
+    return undefined; // then the files are listed the usual way
+  }
 }
 
 async function restartAndRetry(rt: RuntimeDeps, run: Row, session: SessionCache, reason: string) {
   await markRuntimeGone(rt.db, run.tenantId, `Restarted: ${reason}`);
-  return turnInRuntime(rt, run, session, true);
+  return turnInRuntime(rt, run, session, undefined, true);
 }
 
 /** Dashboard and API runs each get their own OpenClaw session; a conversation (one Telegram user) keeps one. */
 const sessionKey = (run: Row) => (run.conversation ? `agent:${run.agentId}:${run.conversation}` : `agent:${run.agentId}:${run.source}:${run.id}`);
 
-async function storeArtifact(deps: RunDeps, run: Row, name: string, body: string, contentType: string): Promise<{ record: BatchItem<"sqlite"> }> {
+/** A run's file: its R2 write, the (unexecuted) statement that records it for the final batch, and the undo of that record. */
+function artifactFor(deps: RunDeps, run: Row, name: string, body: string, contentType: string) {
   const r2Key = `tenant/${run.tenantId}/runs/${run.id}/${name}`;
   const size = new TextEncoder().encode(body).byteLength;
-  await deps.bucket.put(r2Key, body, { httpMetadata: { contentType } });
-  const record = deps.db
-    .insert(runArtifacts)
-    .values({ runId: run.id, tenantId: run.tenantId, name, contentType, size, r2Key })
-    .onConflictDoUpdate({ target: [runArtifacts.runId, runArtifacts.name], set: { size, contentType } });
-  return { record };
+  return {
+    put: () => deps.bucket.put(r2Key, body, { httpMetadata: { contentType } }),
+    record: deps.db
+      .insert(runArtifacts)
+      .values({ runId: run.id, tenantId: run.tenantId, name, contentType, size, r2Key })
+      .onConflictDoUpdate({ target: [runArtifacts.runId, runArtifacts.name], set: { size, contentType } }) as BatchItem<"sqlite">,
+    forget: () => deps.db.delete(runArtifacts).where(and(eq(runArtifacts.runId, run.id), eq(runArtifacts.name, name))),
+  };
 }
 
 /** A transient failure: back to queued (keeping the reason) for the queue to redeliver after backoff. */

@@ -1,12 +1,12 @@
 // A tenant's OpenClaw runtime: the state machine in D1, coalesced starts, the per-start model token,
 // the generated config, and the workspace copied from R2 at start and back after every turn.
-import { and, asc, eq, inArray, isNull, lt, or } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
 import { skillsForTemplate, type Agent } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { agents as agentsTable, tenantOpenclawRuntime } from "../db/schema";
 import { MODEL_TOKEN_ENV, OPENCLAW_VERSION, tenantOpenclawConfig } from "../runtime/openclaw-config";
-import type { RuntimeDriver, RuntimeState } from "../runtime/runtime";
+import type { RuntimeDriver, RuntimeState, WorkspaceFile } from "../runtime/runtime";
 import { listAgents, toAgent } from "./agents";
 import { base64url, hmacSign, randomBytes, sha256 } from "./crypto";
 import { DomainError } from "./errors";
@@ -69,17 +69,26 @@ async function configFor(deps: RuntimeDeps, tenantId: string, agents?: Agent[]) 
 }
 
 /**
+ * What the ready check reads: the runtime's row and the agents its config is made from. `tenant` is
+ * the id or a subquery for it, so a run's claim can carry these reads in its own batch.
+ */
+export function readinessReads(db: Db, tenant: string | SQL) {
+  return [
+    db.select().from(tenantOpenclawRuntime).where(eq(tenantOpenclawRuntime.tenantId, tenant)),
+    db.select().from(agentsTable).where(and(eq(agentsTable.tenantId, tenant), isNull(agentsTable.deletedAt))).orderBy(asc(agentsTable.createdAt)),
+  ] as const;
+}
+export type Readiness = [Row[], (typeof agentsTable.$inferSelect)[]];
+
+/**
  * Makes sure the tenant's gateway is running and knows its current agents. Concurrent callers
  * coalesce: one claims the start in D1, the others wait for its outcome.
  */
-export async function ensureRuntimeReady(deps: RuntimeDeps, tenantId: string, onStarting?: () => Promise<void>): Promise<void> {
+export async function ensureRuntimeReady(deps: RuntimeDeps, tenantId: string, onStarting?: () => Promise<void>, read?: Readiness): Promise<void> {
   const { db } = deps;
-  // The hot path is one D1 round trip: the runtime's row and the agents its config is made from.
+  // The hot path costs no D1 round trip of its own when the run's claim brought the reads along.
   // D1 is trusted here; a gateway that vanished anyway is caught by the caller (markRuntimeGone).
-  const [current, agentRows] = await db.batch([
-    db.select().from(tenantOpenclawRuntime).where(eq(tenantOpenclawRuntime.tenantId, tenantId)),
-    db.select().from(agentsTable).where(and(eq(agentsTable.tenantId, tenantId), isNull(agentsTable.deletedAt))).orderBy(asc(agentsTable.createdAt)),
-  ]);
+  const [current, agentRows] = read ?? (await db.batch(readinessReads(db, tenantId)));
   if (current[0]?.state === "ready") {
     await refreshRuntimeConfig(deps, tenantId, current[0], agentRows.map(toAgent));
     return;
@@ -208,8 +217,8 @@ export async function restoreWorkspace(deps: RuntimeDeps, tenantId: string, opts
  * uploaded, files it deleted are deleted. `known` is the manifest the caller kept from last time
  * (the AgentSession's memory); without it the manifest is read from R2. Returns the new manifest.
  */
-export async function persistWorkspace(deps: RuntimeDeps, tenantId: string, agentId: string, known?: WorkspaceManifest): Promise<WorkspaceManifest> {
-  const [files, before] = await Promise.all([deps.driver.listFiles(tenantId, agentId), known ?? readManifest(deps.bucket, tenantId, agentId)]);
+export async function persistWorkspace(deps: RuntimeDeps, tenantId: string, agentId: string, known?: WorkspaceManifest, listed?: WorkspaceFile[]): Promise<WorkspaceManifest> {
+  const [files, before] = await Promise.all([listed ?? deps.driver.listFiles(tenantId, agentId), known ?? readManifest(deps.bucket, tenantId, agentId)]);
   const manifest = { ...before };
   const changed = files.filter((f) => manifest[f.path] !== f.sha256);
   const present = new Set(files.map((f) => f.path));

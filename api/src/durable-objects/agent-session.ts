@@ -28,4 +28,12 @@ export class AgentSession extends DurableObject<AppEnv> {
     this.#tail = turn.catch(() => undefined);
     return turn;
   }
+
+  /**
+   * A new run straight from the request that created it: chained like any turn, without the caller
+   * waiting for it. Its queue message arrives later as the backstop (a retry, or nothing to do).
+   */
+  start(runId: string): void {
+    this.execute(runId).catch((e) => console.error(`run ${runId} failed to execute, the queue will retry it:`, e instanceof Error ? e.message : e));
+  }
 }

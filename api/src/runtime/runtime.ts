@@ -29,6 +29,17 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * Sent with a turn to the gateway: "list this agent's workspace folder once the answer is complete
+ * and return it with the answer" — one round trip instead of two after every turn. A driver that
+ * can (host) answers with LISTING_HEADER (base64 JSON of WorkspaceFile[]); without it the caller
+ * lists the files itself.
+ */
+export const LIST_AFTER_HEADER = "x-autoclaw-list-after";
+export const LISTING_HEADER = "x-autoclaw-workspace-listing";
+/** How long the listing took, so the caller can keep it out of the time it books to the agent. */
+export const LISTING_MS_HEADER = "x-autoclaw-listing-ms";
+
 export interface RuntimeDriver {
   readonly kind: "host" | "sandbox";
   /** Starts the gateway (joining a start already under way) and resolves when it is ready. */
