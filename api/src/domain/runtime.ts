@@ -119,9 +119,13 @@ async function startClaimed(deps: RuntimeDeps, tenantId: string, generation: num
     .update(tenantOpenclawRuntime)
     .set({ generation, modelTokenHash: await sha256(token), configHash: await sha256(JSON.stringify(config)), version: OPENCLAW_VERSION })
     .where(eq(tenantOpenclawRuntime.tenantId, tenantId));
+  // The workspace is read from R2 while the gateway starts, and written into it once it runs.
+  const saved = savedWorkspace(deps, tenantId);
+  saved.catch(() => undefined); // a failed start is reported below, not as an unhandled read
   try {
     await deps.driver.start(tenantId, { config, env: { [MODEL_TOKEN_ENV]: token } });
-    await restoreWorkspace(deps, tenantId);
+    const files = await saved;
+    if (files.length) await deps.driver.writeFiles(tenantId, files);
     const now = new Date();
     await db
       .update(tenantOpenclawRuntime)
@@ -195,21 +199,27 @@ async function readManifest(bucket: R2Bucket, tenantId: string, agentId: string)
 
 /** Copies the tenant's workspace from R2 into the runtime (all files, or those it lacks). */
 export async function restoreWorkspace(deps: RuntimeDeps, tenantId: string, opts: { onlyMissing?: boolean } = {}) {
-  const prefix = workspaceRoot(tenantId);
   const present = opts.onlyMissing ? new Set((await deps.driver.listFiles(tenantId)).map((f) => f.path)) : new Set<string>();
+  const files = await savedWorkspace(deps, tenantId, present);
+  if (files.length) await deps.driver.writeFiles(tenantId, files);
+}
+
+/** The workspace files R2 holds for the tenant, except those in `skip`. */
+async function savedWorkspace(deps: RuntimeDeps, tenantId: string, skip = new Set<string>()) {
+  const prefix = workspaceRoot(tenantId);
   const files: { path: string; content: Uint8Array }[] = [];
   let cursor: string | undefined;
   do {
     const page = await deps.bucket.list({ prefix, cursor });
     for (const o of page.objects) {
       const path = o.key.slice(prefix.length);
-      if (present.has(path)) continue;
+      if (skip.has(path)) continue;
       const body = await deps.bucket.get(o.key);
       if (body) files.push({ path, content: new Uint8Array(await body.arrayBuffer()) });
     }
     cursor = page.truncated ? page.cursor : undefined;
   } while (cursor);
-  if (files.length) await deps.driver.writeFiles(tenantId, files);
+  return files;
 }
 
 /**
