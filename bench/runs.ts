@@ -1,5 +1,7 @@
-// Benchmark: runs through the whole local pipeline (wrangler dev: D1 → RUN_QUEUE → AgentSession →
-// model → R2) against the fake model, started exactly as `npm start` does. Prints figures; asserts nothing.
+// Benchmark: runs through the whole local pipeline (wrangler dev: D1 → AgentSession (RUN_QUEUE as the
+// backstop) → model → R2) against the fake model, started as `npm start` does but with
+// TENANT_RUNTIME=direct: this measures the pipeline; `bench:runtime` measures OpenClaw runtimes.
+// Prints figures; asserts nothing.
 //   pnpm bench:runs [--runs 600] [--agents 32] [--concurrency 32] [--sequential 50]
 // "Platform overhead" = the run's server-side time (createdAt → finishedAt) minus the time the model
 // took (the fake records when each request started and ended).
@@ -19,7 +21,7 @@ const root = path.resolve(import.meta.dirname, "..");
 const fake = await startFakeModel();
 const stack = spawn(process.execPath, [path.join(root, "scripts/dev.ts")], {
   cwd: root,
-  env: { ...process.env, PORT: String(PORT), SPA_PORT: String(SPA_PORT), AUTOCLAW_STATE_DIR: mkdtempSync(path.join(tmpdir(), "autoclaw-bench-")) },
+  env: { ...process.env, PORT: String(PORT), SPA_PORT: String(SPA_PORT), AUTOCLAW_STATE_DIR: mkdtempSync(path.join(tmpdir(), "autoclaw-bench-")), TENANT_RUNTIME: "direct", RUNTIME_POOL_SIZE: "0" },
   stdio: ["ignore", "pipe", "inherit"],
 });
 await new Promise<void>((resolve, reject) => {
