@@ -13,7 +13,7 @@
 // `GET /__requests` lists what it received (auth header, model, messages, start/end times);
 // `POST /__reset` forgets them.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listen } from "./listen.ts";
 
 export interface RecordedRequest {
   model: string;
@@ -120,17 +120,8 @@ export async function startFakeModel(port = 0): Promise<FakeModel> {
     }
     send(res, 404, { error: { message: "not found" } });
   });
-  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    requests,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  const { url, close } = await listen(server, port);
+  return { url, requests, close };
 }
 
 // `node e2e/fakes/openai.ts [port]`: run it on its own, e.g. to try the product by hand.

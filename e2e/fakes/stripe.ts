@@ -10,7 +10,7 @@
 //   POST /__subscriptions             → (tests) create or replace a subscription (JSON body)
 //   GET  /__requests                  → (tests) what the SDK sent
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listen } from "./listen.ts";
 import Stripe from "stripe";
 
 export interface FakeStripe {
@@ -138,18 +138,9 @@ export async function startFakeStripe(opts: FakeStripeOptions = {}): Promise<Fak
       return notFound(res, "route");
     })().catch((e) => send(res, 500, { error: { type: "api_error", message: String(e) } }));
   });
-  await new Promise<void>((r) => server.listen(opts.port ?? 0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url: base,
-    requests,
-    subscriptions,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  const { url, close } = await listen(server, opts.port);
+  base = url;
+  return { url, requests, subscriptions, close };
 }
 
 // `node e2e/fakes/stripe.ts [port] [webhookUrl] [webhookSecret]`: run it on its own.

@@ -5,7 +5,7 @@
 //   GET  /__calls        what the bot called (method, token, params, time)
 //   POST /__reset        forget them
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listen } from "./listen.ts";
 import type { Update } from "grammy/types";
 
 export interface BotCall {
@@ -83,16 +83,12 @@ export async function startFakeTelegram(port = 0): Promise<FakeTelegram> {
       }
     })().catch((e) => fail(res, 500, String(e)));
   });
-  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+  const { url, close } = await listen(server, port);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     calls,
     sentTo: (chatId) => calls.filter((c) => c.method === "sendMessage" && Number(c.params.chat_id) === chatId).map((c) => String(c.params.text)),
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+    close,
   };
 }
 

@@ -82,12 +82,11 @@ interface PoolSlot {
 
 const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const WARMUP_AGENT = "pool-warmup";
-/** CLI commands the Worker may run in a tenant's runtime; nothing that installs, execs or edits. */
 /** A listing larger than this stays out of the answer's headers (the Worker then asks for it). */
 const MAX_LISTING_HEADER = 16_384;
-
 /** The sessions pruning OpenClaw's own per-turn maintenance would do (the config sets it to "warn"). */
 const SESSION_CLEANUP = ["sessions", "cleanup", "--all-agents", "--enforce"];
+/** CLI commands the Worker may run in a tenant's runtime; nothing that installs, execs or edits. */
 const ALLOWED_CLI = [/^skills list --json( --agent [a-z0-9_-]{1,64})?$/, /^skills info [a-z0-9-]{1,64} --json( --agent [a-z0-9_-]{1,64})?$/, /^config validate$/, /^--version$/];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -408,11 +407,10 @@ export class RuntimeHost {
    * is the tenant's own; a link points it at the host's. (NODE_COMPILE_CACHE would make OpenClaw
    * respawn itself into a second process.)
    */
-  private shareCompileCache(p: GatewayPaths) {
+  private shareCompileCache(p: GatewayPaths /* its tmp folder exists */) {
     const shared = path.join(this.opts.dataDir, "compile-cache");
     const link = path.join(p.tmp, "node-compile-cache");
     mkdirSync(shared, { recursive: true, mode: 0o700 });
-    mkdirSync(p.tmp, { recursive: true, mode: 0o700 });
     if (!lstatSync(link, { throwIfNoEntry: false })) symlinkSync(shared, link);
   }
 

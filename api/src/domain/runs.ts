@@ -331,21 +331,17 @@ async function runClaimed(deps: RunDeps, run: Row, session: SessionCache, readin
     await deps.notify?.finished(run);
     return "done";
   } catch (e) {
-    if (e instanceof DomainError || (e instanceof ModelError && e.kind === "provider")) {
-      await finishRun(db, runId, "failed", { error: e.message });
-      await deps.notify?.finished(run);
-      return "done";
+    const permanent = e instanceof DomainError || (e instanceof ModelError && e.kind === "provider");
+    if (!(e instanceof DomainError || e instanceof ModelError)) console.error(`run ${runId} failed unexpectedly:`, e instanceof Error ? `${e.name}: ${e.message}` : e);
+    const reason = e instanceof DomainError || e instanceof ModelError ? e.message : "Internal error while running the agent";
+    // Attempts are counted here, not by queue deliveries: a run's first attempt may not come from the queue.
+    if (!permanent && run.attempts < MAX_ATTEMPTS) {
+      await requeueRun(db, runId, reason);
+      return "retry";
     }
-    const reason = e instanceof ModelError ? e.message : "Internal error while running the agent";
-    if (!(e instanceof ModelError)) console.error(`run ${runId} failed unexpectedly:`, e instanceof Error ? `${e.name}: ${e.message}` : e);
-    // Counted here, not by the queue's deliveries: a run's first attempt may not come from the queue.
-    if (run.attempts >= MAX_ATTEMPTS) {
-      await finishRun(db, runId, "failed", { error: `Gave up after ${run.attempts} attempts. Last error: ${reason}` });
-      await deps.notify?.finished(run);
-      return "done";
-    }
-    await requeueRun(db, runId, reason);
-    return "retry";
+    await finishRun(db, runId, "failed", { error: permanent ? reason : `Gave up after ${run.attempts} attempts. Last error: ${reason}` });
+    await deps.notify?.finished(run);
+    return "done";
   }
 }
 
@@ -460,6 +456,7 @@ export async function failDeadLetteredRun(deps: Pick<RunDeps, "db" | "notify">, 
   const now = new Date();
   const [row] = await db
     .update(runs)
+    // Worded as runClaimed words a run that used up its attempts.
     .set({ status: "failed", error: sql`'Gave up after ' || ${runs.attempts} || ' attempts. Last error: ' || coalesce(${runs.error}, 'unknown')`, finishedAt: now, updatedAt: now, leaseExpiresAt: null })
     .where(and(eq(runs.id, runId), inArray(runs.status, ["queued", "running"])))
     .returning({ error: runs.error, source: runs.source });
