@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeModel, type FakeModel } from "../../e2e/fakes/openai";
+import { tenantOpenclawConfig } from "../../api/src/runtime/openclaw-config";
 import { OPENCLAW_VERSION, RuntimeHost } from "../src/host";
 
 const SECRET = "host-secret-" + "x".repeat(32);
@@ -13,18 +14,9 @@ let host: RuntimeHost;
 let base: string;
 let fake: FakeModel;
 
-/** A tenant config as the Worker generates it, pointed straight at the fake for these host-level tests. */
-const config = (agentId: string) => ({
-  gateway: { mode: "local", auth: { mode: "token", token: "${OPENCLAW_GATEWAY_TOKEN}" }, controlUi: { enabled: false }, http: { endpoints: { chatCompletions: { enabled: true } } } },
-  update: { checkOnStart: false },
-  telemetry: { enabled: false },
-  discovery: { mdns: { mode: "off" } },
-  agents: { defaults: { heartbeat: { every: "0m" }, skipBootstrap: true, model: { primary: "autoclaw/echo" } }, entries: { [agentId]: { name: "Test", model: { primary: "autoclaw/echo", fallbacks: [] } } } },
-  models: { mode: "merge", catalogRefresh: { enabled: false }, providers: { autoclaw: { baseUrl: `${fake.url}/v1`, apiKey: "${AUTOCLAW_MODEL_TOKEN}", api: "openai-completions", models: [{ id: "echo", name: "echo", contextWindow: 128000, maxTokens: 4096 }] } } },
-  session: { maintenance: { mode: "warn" } },
-  tools: { deny: ["group:automation", "group:runtime", "sessions_spawn", "sessions_send"], fs: { workspaceOnly: true }, exec: { security: "deny" }, elevated: { enabled: false } },
-  plugins: { entries: { "memory-core": { config: { dreaming: { enabled: false } } } } },
-});
+/** The generated tenant config, its model provider pointed straight at the fake for these host-level tests. */
+const config = (agentId: string, skills?: string[]) =>
+  tenantOpenclawConfig({ agents: [{ id: agentId, name: "Test", model: "echo", skills }], modelProxyUrl: `${fake.url}/v1`, restrictTools: true });
 
 async function call(method: string, p: string, body?: unknown, secret = SECRET) {
   const res = await fetch(base + p, { method, headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" }, ...(body !== undefined && { body: JSON.stringify(body) }) });
@@ -118,6 +110,19 @@ describe("runtime host with real OpenClaw gateways", () => {
     expect(outside.status).toBe(200);
     expect(outside.headers.get("x-autoclaw-workspace-listing")).toBeNull();
   }, 60_000);
+
+  it("shows an agent only its allowed skills, and a config change reaches its next turn", async () => {
+    // Skills are the platform's policy: the gateway does not watch skill folders, so the config reload must carry a change.
+    const offered = () => [...fake.requests.at(-1)!.messages[0]!.content.matchAll(/<name>([^<]+)<\/name>/g)].map((m) => m[1]);
+    await call("POST", "/tenants/tenant-s/start", { config: config("ag_s1", ["weather"]), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_s" } });
+    expect((await chat("tenant-s", "ag_s1", "which skills?")).status).toBe(200);
+    expect(offered()).toEqual(["weather"]);
+    expect((await call("PUT", "/tenants/tenant-s/config", { config: config("ag_s1", ["notion", "taskflow"]) })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2000)); // OpenClaw's reload debounce, as refreshRuntimeConfig waits
+    expect((await chat("tenant-s", "ag_s1", "and now?")).status).toBe(200);
+    expect(offered().sort()).toEqual(["notion", "taskflow"]);
+    await call("POST", "/tenants/tenant-s/stop");
+  }, 90_000);
 
   it("runs only allowed OpenClaw CLI commands, and validates candidate configs without touching the running one", async () => {
     const validate = await call("POST", "/tenants/tenant-a/cli", { args: ["config", "validate"], config: config("ag_x") });

@@ -73,6 +73,10 @@ export function tenantOpenclawConfig(input: TenantConfigInput) {
       agentToAgent: { enabled: false },
       ...(input.restrictTools && { deny: ["group:automation", "group:runtime", "sessions_spawn", "sessions_send"], exec: { security: "deny" } }),
     },
+    // The skills watcher re-scans every skill folder after turns (~0.15 s of a warm turn, ~0.5 s when
+    // the gateway switches agents). Skills are the platform's policy, set through this config, whose
+    // hot reload refreshes them; a SKILL.md an agent writes into its own workspace is not picked up live.
+    skills: { load: { watch: false } },
     plugins: { entries: { "memory-core": { config: { dreaming: { enabled: false } } } } },
   };
 }
