@@ -84,6 +84,8 @@ const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const WARMUP_AGENT = "pool-warmup";
 /** A listing larger than this stays out of the answer's headers (the Worker then asks for it). */
 const MAX_LISTING_HEADER = 16_384;
+/** How long a config change may take to show its reload outcome in the gateway's output. */
+const RELOAD_TIMEOUT_MS = 15_000;
 /** The sessions pruning OpenClaw's own per-turn maintenance would do (the config sets it to "warn"). */
 const SESSION_CLEANUP = ["sessions", "cleanup", "--all-agents", "--enforce"];
 /** CLI commands the Worker may run in a tenant's runtime; nothing that installs, execs or edits. */
@@ -98,6 +100,30 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
   } catch {
     child.kill(signal); // no group left
   }
+}
+
+/**
+ * The gateway's next config reload outcome as it prints it (`[reload] config hot reload applied (…)`,
+ * or `… failed …` / `… skipped …` / a forced restart); undefined if none comes within `ms`.
+ */
+function reloadOutcome(child: ChildProcess, ms: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let seen = "";
+    const onData = (d: Buffer) => {
+      seen = (seen + d.toString()).slice(-8192);
+      const m = seen.match(/\[reload\] config (?:hot )?reload [^\n]*/);
+      if (m) done(m[0]);
+    };
+    const done = (line?: string) => {
+      clearTimeout(timer);
+      child.stdout?.off("data", onData);
+      child.stderr?.off("data", onData);
+      resolve(line);
+    };
+    const timer = setTimeout(() => done(undefined), ms);
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+  });
 }
 
 async function freePort(): Promise<number> {
@@ -295,6 +321,10 @@ export class RuntimeHost {
 
   /** The generated config with this host's paths and port filled in, written where the gateway reads it. */
   private async writeConfig(p: GatewayPaths, spec: StartSpec, port: number, warmupWorkspace?: string) {
+    await writeFile(p.config, this.renderConfig(p, spec, port, warmupWorkspace), { mode: 0o600 });
+  }
+
+  private renderConfig(p: GatewayPaths, spec: StartSpec, port: number, warmupWorkspace?: string): string {
     const config = resolveRefs(spec.config, spec.env) as any;
     config.gateway = { ...config.gateway, port, bind: "loopback" };
     config.agents ??= {};
@@ -303,15 +333,26 @@ export class RuntimeHost {
     for (const [agentId, entry] of Object.entries((config.agents.entries ?? {}) as Record<string, Record<string, unknown>>)) entry.workspace = path.join(p.workspace, agentId);
     if (warmupWorkspace) config.agents.entries[WARMUP_AGENT].workspace = warmupWorkspace;
     config.logging = { ...config.logging, file: p.openclawLog };
-    await writeFile(p.config, JSON.stringify(config, null, 2), { mode: 0o600 });
+    return JSON.stringify(config, null, 2);
   }
 
-  /** Replaces a running gateway's config; OpenClaw hot-reloads it. */
+  /**
+   * Replaces a running gateway's config and resolves once OpenClaw has hot-reloaded it (its file
+   * watcher waits ~0.5 s, the reload takes as long again or more), so the next turn sees the change.
+   */
   async applyConfig(id: string, config: Record<string, unknown>) {
     const t = this.tenant(id);
-    if (t.state !== "ready" || !t.port || !t.spec) throw Object.assign(new Error(`runtime is ${t.state}`), { status: 409 });
+    if (t.state !== "ready" || !t.port || !t.spec || !t.child) throw Object.assign(new Error(`runtime is ${t.state}`), { status: 409 });
     t.spec = { ...t.spec, config };
-    await this.writeConfig(this.paths(t), t.spec, t.port);
+    const p = this.paths(t);
+    const next = this.renderConfig(p, t.spec, t.port);
+    // An unchanged file gives OpenClaw nothing to reload (and so no outcome to wait for).
+    if ((await readFile(p.config, "utf8").catch(() => "")) === next) return;
+    const outcome = reloadOutcome(t.child, RELOAD_TIMEOUT_MS);
+    await writeFile(p.config, next, { mode: 0o600 });
+    const line = await outcome;
+    if (line === undefined) this.opts.log(`[runtime-host] tenant ${t.id}: no reload outcome from the gateway within ${RELOAD_TIMEOUT_MS / 1000} s`);
+    else if (/failed|skipped/.test(line)) throw Object.assign(new Error(`OpenClaw did not apply the config: ${line}`), { status: 502 });
   }
 
   // ── The pool ────────────────────────────────────────────────────────────────────────────────────────

@@ -56,16 +56,12 @@ export function driverContract(name: string, setup: () => Promise<ContractSetup>
       expect(models.data.map((m) => m.id)).toContain("openclaw/ag_contract00000000000000000");
     });
 
-    it("applies a new config to the running gateway", async () => {
+    it("applies a new config to the running gateway, done when the gateway knows it", async () => {
       const next = tenantOpenclawConfig({ agents: [{ id: "ag_contract00000000000000000", name: "C2", model: "custom/echo" }, { id: "ag_second000000000000000000", name: "S", model: "custom/echo" }], modelProxyUrl: "http://127.0.0.1:9/api/model/v1", restrictTools: true });
       await d.applyConfig(t, next);
-      const deadline = Date.now() + 20_000;
-      let ids: string[] = [];
-      while (Date.now() < deadline && !ids.includes("openclaw/ag_second000000000000000000")) {
-        ids = ((await (await d.gatewayFetch(t, "/v1/models", { method: "GET" })).json()) as { data: { id: string }[] }).data.map((m) => m.id);
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      const ids = ((await (await d.gatewayFetch(t, "/v1/models", { method: "GET" })).json()) as { data: { id: string }[] }).data.map((m) => m.id);
       expect(ids).toContain("openclaw/ag_second000000000000000000");
+      await d.applyConfig(t, next); // unchanged: nothing to reload, nothing to wait for
     });
 
     it("stops", async () => {

@@ -181,10 +181,9 @@ export async function refreshRuntimeConfig(deps: RuntimeDeps, tenantId: string, 
     return;
   }
   await restoreWorkspace(deps, tenantId, { onlyMissing: true });
+  // Resolves once OpenClaw has reloaded it, so the next turn may name a new agent.
   await deps.driver.applyConfig(tenantId, config);
   await deps.db.update(tenantOpenclawRuntime).set({ configHash: hash, lastActiveAt: new Date() }).where(eq(tenantOpenclawRuntime.tenantId, tenantId));
-  // OpenClaw hot-reloads the file; give it a moment before the next turn names the new agent.
-  await new Promise((res) => setTimeout(res, 1500));
 }
 
 // ── Workspace: R2 is the durable copy, the runtime's disk a working copy ────────────────────────────

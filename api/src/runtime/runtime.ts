@@ -46,7 +46,7 @@ export interface RuntimeDriver {
   start(tenantId: string, spec: StartSpec): Promise<DriverStatus>;
   stop(tenantId: string): Promise<void>;
   status(tenantId: string): Promise<DriverStatus>;
-  /** Replaces the running gateway's config; OpenClaw hot-reloads it. */
+  /** Replaces the running gateway's config; resolves once OpenClaw has hot-reloaded it. */
   applyConfig(tenantId: string, config: TenantOpenclawConfig): Promise<void>;
   writeFiles(tenantId: string, files: { path: string; content: Uint8Array }[]): Promise<void>;
   /** Every file of the workspace, or of one agent's folder in it (`under` = the agent id). */

@@ -8,6 +8,7 @@ const ROOT = "/data/tenant";
 const P = { state: `${ROOT}/state`, config: `${ROOT}/state/openclaw.json`, workspace: `${ROOT}/workspace`, tmp: `${ROOT}/tmp`, home: `${ROOT}/home`, log: `${ROOT}/logs/openclaw.log` };
 const GATEWAY_PORT = 18789;
 const PROCESS_ID = "openclaw-gateway";
+const RELOAD_WAIT_MS = 1500;
 const ALLOWED_CLI = [/^skills list --json( --agent [a-z0-9_-]{1,64})?$/, /^skills info [a-z0-9-]{1,64} --json( --agent [a-z0-9_-]{1,64})?$/, /^config validate$/, /^--version$/];
 
 /** What the driver needs of a Sandbox stub; the real one comes from getSandbox, tests pass a stand-in. */
@@ -72,6 +73,9 @@ export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewa
     status: (tenantId) => gatewayStatus(stubFor(tenantId), tenantId),
     async applyConfig(tenantId, config) {
       await stubFor(tenantId).writeFile(P.config, JSON.stringify(containerConfig(config)));
+      // The gateway's output is not streamed to the Worker here, so give OpenClaw its usual reload
+      // time (file watcher ~0.5 s plus the reload) instead of waiting for the outcome as the host does.
+      await new Promise((res) => setTimeout(res, RELOAD_WAIT_MS));
     },
     async writeFiles(tenantId, files) {
       const sb = stubFor(tenantId);
