@@ -24,11 +24,12 @@ export function headersFor(c: Caller): Record<string, string> {
 }
 
 /** A typed tRPC client whose requests go to the Worker under test. */
-export function client(c: Caller = {}, { batch = true } = {}) {
+/** A tRPC client for the Worker under test; `send` replaces how a request reaches it (e.g. with other bindings). */
+export function client(c: Caller = {}, { batch = true, send = (req: Request) => SELF.fetch(req) } = {}) {
   const link = (batch ? httpBatchLink : httpLink)<AppRouter>({
     url: `${ORIGIN}/trpc`,
     headers: () => headersFor(c),
-    fetch: (url, init) => SELF.fetch(url as string, init as RequestInit),
+    fetch: (url, init) => send(new Request(url as string, init as RequestInit)),
   });
   return createTRPCClient<AppRouter>({ links: [link] });
 }

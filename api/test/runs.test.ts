@@ -2,9 +2,7 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { TEMPLATES } from "@autoclaw/shared";
-import { createTRPCClient, httpLink } from "@trpc/client";
-import type { AppRouter } from "../src/trpc/router";
-import { BYOK_KEY, ORIGIN, agentOnFakeModel, client, expectTrpcError, fakeRequests, headersFor, signUpWithTeam, unique, waitForRun } from "./helpers";
+import { BYOK_KEY, ORIGIN, agentOnFakeModel, client, expectTrpcError, fakeRequests, signUpWithTeam, unique, waitForRun } from "./helpers";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -86,9 +84,7 @@ describe("runs through D1 → RUN_QUEUE → AgentSession → model → R2", () =
     // A queue that only records: the run must not need it to execute.
     const sent: { body: unknown; options?: QueueSendOptions }[] = [];
     const recordingEnv = { ...env, RUN_QUEUE: { send: async (body: unknown, options?: QueueSendOptions) => void sent.push({ body, options }) } };
-    const viaRecordingQueue = createTRPCClient<AppRouter>({
-      links: [httpLink({ url: `${ORIGIN}/trpc`, headers: () => headersFor({ cookie: user.cookie, tenantId: team.id }), fetch: (url, init) => worker.fetch(new Request(url as string, init as RequestInit), recordingEnv as never, createExecutionContext()) })],
-    });
+    const viaRecordingQueue = client({ cookie: user.cookie, tenantId: team.id }, { send: (req) => worker.fetch(req, recordingEnv as never, createExecutionContext()) });
     const marker = unique("handed over");
     const { id } = await viaRecordingQueue.runs.create.mutate({ agentId: agent.id, input: marker });
     expect(await waitForRun(api, id)).toMatchObject({ status: "succeeded", attempts: 1, output: `Echo: ${marker}` });

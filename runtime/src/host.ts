@@ -8,7 +8,7 @@
 // seconds of lazy set-up. The host therefore keeps a small pool of gateways that are already running
 // and have answered one warm-up turn (against the host's own tiny completion endpoint, never a real
 // model). A tenant's start claims one: its config is written over the pool config (agents and models
-// hot-reload, OPENCLAW.md) and the host waits until the gateway lists the tenant's agents.
+// hot-reload, OPENCLAW.md) and the host waits for the gateway's reload outcome and its agents.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { createWriteStream, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
@@ -291,8 +291,7 @@ export class RuntimeHost {
     slot.child.on("exit", (code, signal) => this.onExit(t, slot.child, code, signal));
     this.scheduleRefill();
     try {
-      await this.writeConfig(this.paths(t), t.spec!, slot.port);
-      await this.waitForAgents(t, Object.keys((t.spec!.config as { agents?: { entries?: object } }).agents?.entries ?? {}));
+      await this.reloadConfig(t);
     } catch (e) {
       // A claimed gateway that will not take the tenant's config: fall back to a fresh one.
       this.opts.log(`[runtime-host] tenant ${t.id}: pooled gateway failed (${(e as Error).message}); starting a fresh one`);
@@ -304,19 +303,36 @@ export class RuntimeHost {
     this.opts.log(`[runtime-host] tenant ${t.id}: claimed a pooled gateway on ${slot.port} in ${Date.now() - t0} ms (pid ${slot.child.pid})`);
   }
 
-  /** Polls the gateway's model list until every agent of the new config is there (the hot reload applied). */
+  /**
+   * Writes the tenant's config over its running gateway's and resolves once OpenClaw has hot-reloaded
+   * it (its file watcher waits ~0.5 s, the reload takes as long again or more) and lists the tenant's
+   * agents, so the next turn sees the change. A reload OpenClaw reports as failed is an error.
+   */
+  private async reloadConfig(t: Tenant) {
+    const p = this.paths(t);
+    const next = this.renderConfig(p, t.spec!, t.port!);
+    // An unchanged file gives OpenClaw nothing to reload (and so no outcome to wait for).
+    if ((await readFile(p.config, "utf8").catch(() => "")) === next) return;
+    const outcome = reloadOutcome(t.child!, RELOAD_TIMEOUT_MS);
+    await writeFile(p.config, next, { mode: 0o600 });
+    const line = await outcome;
+    if (line === undefined) this.opts.log(`[runtime-host] tenant ${t.id}: no reload outcome from the gateway within ${RELOAD_TIMEOUT_MS / 1000} s`);
+    else if (/failed|skipped/.test(line)) throw Object.assign(new Error(`OpenClaw did not apply the config: ${line}`), { status: 502 });
+    // Usually listed at once; a reload that restarted the gateway in-process lists them a little later.
+    await this.waitForAgents(t, Object.keys((t.spec!.config as { agents?: { entries?: object } }).agents?.entries ?? {}));
+  }
+
+  /** Polls the gateway's model list until every one of these agents is there. */
   private async waitForAgents(t: Tenant, agentIds: string[]) {
     const deadline = Date.now() + 20_000;
     let listed = "";
-    // With no agents there is nothing to wait for but the reload itself; give it its debounce.
-    if (!agentIds.length) return sleep(1500);
-    while (Date.now() < deadline) {
+    while (agentIds.length && Date.now() < deadline) {
       const res = await fetch(`http://127.0.0.1:${t.port}/v1/models`, { headers: { authorization: `Bearer ${t.token}` } }).catch(() => undefined);
       listed = res?.ok ? await res.text() : "";
       if (agentIds.every((id) => listed.includes(`"openclaw/${id}"`))) return;
-      await sleep(50);
+      await sleep(100);
     }
-    throw new Error("the gateway did not load the tenant's agents within 20 s");
+    if (agentIds.length) throw new Error("the gateway did not load the tenant's agents within 20 s");
   }
 
   /** The generated config with this host's paths and port filled in, written where the gateway reads it. */
@@ -336,23 +352,12 @@ export class RuntimeHost {
     return JSON.stringify(config, null, 2);
   }
 
-  /**
-   * Replaces a running gateway's config and resolves once OpenClaw has hot-reloaded it (its file
-   * watcher waits ~0.5 s, the reload takes as long again or more), so the next turn sees the change.
-   */
+  /** Replaces a running gateway's config; resolves once OpenClaw has applied it (see reloadConfig). */
   async applyConfig(id: string, config: Record<string, unknown>) {
     const t = this.tenant(id);
     if (t.state !== "ready" || !t.port || !t.spec || !t.child) throw Object.assign(new Error(`runtime is ${t.state}`), { status: 409 });
     t.spec = { ...t.spec, config };
-    const p = this.paths(t);
-    const next = this.renderConfig(p, t.spec, t.port);
-    // An unchanged file gives OpenClaw nothing to reload (and so no outcome to wait for).
-    if ((await readFile(p.config, "utf8").catch(() => "")) === next) return;
-    const outcome = reloadOutcome(t.child, RELOAD_TIMEOUT_MS);
-    await writeFile(p.config, next, { mode: 0o600 });
-    const line = await outcome;
-    if (line === undefined) this.opts.log(`[runtime-host] tenant ${t.id}: no reload outcome from the gateway within ${RELOAD_TIMEOUT_MS / 1000} s`);
-    else if (/failed|skipped/.test(line)) throw Object.assign(new Error(`OpenClaw did not apply the config: ${line}`), { status: 502 });
+    await this.reloadConfig(t);
   }
 
   // ── The pool ────────────────────────────────────────────────────────────────────────────────────────
