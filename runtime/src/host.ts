@@ -678,7 +678,8 @@ export class RuntimeHost {
     const [, id, op] = m as unknown as [string, string, string];
     const read = async () => JSON.parse((await body(req)).toString("utf8") || "{}");
     try {
-      if (op.startsWith("/gateway/")) return await this.forward(id, req, res, op.slice("/gateway".length) + url.search);
+      // The Worker talks to agents (OpenAI-compatible /v1/*); the gateway's other routes (tools, admin) stay closed.
+      if (op.startsWith("/gateway/v1/")) return await this.forward(id, req, res, op.slice("/gateway".length) + url.search);
       if (req.method === "POST" && op === "/start") {
         const spec = (await read()) as StartSpec;
         await this.start(id, spec);

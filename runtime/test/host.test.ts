@@ -121,6 +121,19 @@ describe("runtime host with real OpenClaw gateways", () => {
     // The host answers once OpenClaw has reloaded the config: the very next turn sees it.
     expect((await chat("tenant-s", "ag_s1", "and now?")).status).toBe(200);
     expect(offered().sort()).toEqual(["notion", "taskflow"]);
+    // A config OpenClaw refuses is an error, and the gateway keeps the one it runs.
+    const refused = await call("PUT", "/tenants/tenant-s/config", { config: { ...config("ag_s1", ["weather"]), gateway: { mode: "nonsense" } } });
+    expect(refused.status).toBe(502);
+    expect(refused.json.error).toMatch(/OpenClaw did not apply the config/);
+    expect((await chat("tenant-s", "ag_s1", "still the same?")).status).toBe(200);
+    expect(offered().sort()).toEqual(["notion", "taskflow"]);
+    // Only the agents' API is forwarded: not the gateway's tool invocation (always on in OpenClaw).
+    expect((await call("POST", "/tenants/tenant-s/gateway/tools/invoke", { tool: "sessions_list", args: {} })).status).toBe(404);
+    // A config that drops one agent and adds another.
+    expect((await call("PUT", "/tenants/tenant-s/config", { config: config("ag_s2", ["weather"]) })).status).toBe(200);
+    expect((await chat("tenant-s", "ag_s2", "new agent")).status).toBe(200);
+    expect(offered()).toEqual(["weather"]);
+    expect((await chat("tenant-s", "ag_s1", "gone?")).status).not.toBe(200);
     await call("POST", "/tenants/tenant-s/stop");
   }, 90_000);
 
