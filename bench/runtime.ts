@@ -71,6 +71,7 @@ if (COLD === 1) console.log(`  cold start (stopped → first reply), warm pool g
 else {
   const totals = coldPooled.map((r) => r.total).sort((a, b) => a - b);
   console.log(`  cold start (stopped → first reply), warm pool gateway claimed, ${COLD} runs: ${totals.map(secs).join(", ")} s`);
+  console.log(`    each as total (the turn inside the gateway): ${coldPooled.map((r) => `${secs(r.total)} (${secs(r.agent)})`).join(", ")} s`);
   console.log(`    median ${secs(pct(totals, 50))} s, max ${secs(totals.at(-1)!)} s, under 5 s: ${totals.filter((t) => t < 5000).length} of ${COLD}`);
 }
 if (coldSpawn) console.log(`  cold start, pool empty (plain spawn):                          ${secs(coldSpawn.total)} s`);
