@@ -6,6 +6,7 @@ import { ConfigError } from "./config";
 import { runDeps, services } from "./deps";
 import { openSignedArtifact, reapRuns, type RunMessage } from "./domain/runs";
 import type { AppEnv } from "./env";
+import { stopIdleRuntimes } from "./domain/runtime";
 import { pruneTelegramUpdates, sendPendingReplies } from "./domain/telegram";
 import { handleStripeWebhook } from "./domain/billing";
 import { handleModelProxy } from "./model/proxy";
@@ -102,6 +103,10 @@ export default {
       const sent = await sendPendingReplies(telegram);
       if (sent) console.log(`reaper: sent ${sent} pending Telegram replies`);
       await pruneTelegramUpdates(deps.db);
+    }
+    if (deps.runtime) {
+      const stopped = await stopIdleRuntimes(deps.runtime());
+      if (stopped) console.log(`reaper: stopped ${stopped} idle runtimes`);
     }
   },
 } satisfies ExportedHandler<AppEnv, RunMessage>;

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { hostDriver } from "../../api/src/runtime/host-driver";
+import { tenantOpenclawConfig } from "../../api/src/runtime/openclaw-config";
 import { sandboxDriver } from "../../api/src/runtime/sandbox-driver";
 import { RuntimeHost } from "../src/host";
 import { driverContract } from "./driver-contract";
@@ -41,5 +42,33 @@ describe("sandbox driver specifics (recorded calls)", () => {
     const fetches = standIn.calls.filter((c) => c.method === "containerFetch");
     expect(fetches.length).toBeGreaterThan(0);
     for (const f of fetches) expect((f.args[1] as { headers: Record<string, string> }).headers.authorization).toBe("Bearer gw-token-for-tenant-sandbox");
+  });
+
+  it("hands over OpenClaw's conversations at a stop and puts them back into a new container before its gateway starts", async () => {
+    const driver = sandboxDriver(() => standIn.stub, async (tenantId) => `gw-token-for-${tenantId}`);
+    const spec = { config: tenantOpenclawConfig({ agents: [{ id: "ag_talk", name: "T", model: "custom/echo" }], modelProxyUrl: "http://127.0.0.1:9/api/model/v1", restrictTools: true }), env: { AUTOCLAW_MODEL_TOKEN: "rt_x" } };
+    const db = "/data/tenant/state/agents/ag_talk/agent/openclaw-agent.sqlite";
+    await driver.start("tenant-sandbox", spec);
+    standIn.files.set(db, new Uint8Array([83, 81, 76, 105, 116, 101, 0, 1, 2, 3])); // what OpenClaw wrote during a conversation
+    await driver.stop("tenant-sandbox");
+    expect(standIn.processes.get("openclaw-gateway")!.status).not.toBe("running");
+    const archive = (await driver.saveState!("tenant-sandbox"))!;
+    // The container slept: a new one has an empty disk.
+    standIn.files.clear();
+    standIn.processes.clear();
+    const from = standIn.calls.length;
+    await driver.restoreState!("tenant-sandbox", archive);
+    await driver.start("tenant-sandbox", spec);
+    expect(standIn.files.get(db)).toEqual(new Uint8Array([83, 81, 76, 105, 116, 101, 0, 1, 2, 3]));
+    const order = standIn.calls.slice(from).map((c) => c.method);
+    expect(order.lastIndexOf("exec")).toBeLessThan(order.indexOf("startProcess")); // the archive is unpacked before the gateway starts
+    // Into a running gateway nothing is restored: its own state is newer.
+    standIn.files.set(db, new Uint8Array([9]));
+    await driver.restoreState!("tenant-sandbox", archive);
+    expect(standIn.files.get(db)).toEqual(new Uint8Array([9]));
+    // No conversations yet: nothing to keep.
+    standIn.files.delete(db);
+    await driver.stop("tenant-sandbox");
+    expect(await driver.saveState!("tenant-sandbox")).toBeNull();
   });
 });

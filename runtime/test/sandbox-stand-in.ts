@@ -42,6 +42,20 @@ export function sandboxStandIn() {
           .map(([p, c]) => `${createHash("sha256").update(c).digest("hex")}\t${c.length}\t${p.slice("/data/tenant/workspace/".length)}`);
         return { exitCode: 0, stdout: out.join("\n") + "\n", stderr: "" };
       }
+      // OpenClaw's state archive (saveState / restoreState); the stand-in's "tar" is JSON of path → base64.
+      const archive = "/data/tenant/tmp/openclaw-state.tgz";
+      if (command.includes(`tar -czf ${archive} agents`)) {
+        const under = [...files].filter(([p]) => p.startsWith("/data/tenant/state/agents/"));
+        if (!under.length) return { exitCode: 0, stdout: "", stderr: "" };
+        files.set(archive, enc.encode(JSON.stringify(Object.fromEntries(under.map(([p, c]) => [p, Buffer.from(c).toString("base64")])))));
+        return { exitCode: 0, stdout: "archived\n", stderr: "" };
+      }
+      if (command.startsWith(`tar -xzf ${archive} -C /data/tenant/state`)) {
+        const entries = JSON.parse(new TextDecoder().decode(files.get(archive)!)) as Record<string, string>;
+        for (const [p, b64] of Object.entries(entries)) files.set(p, Uint8Array.from(Buffer.from(b64, "base64")));
+        files.delete(archive);
+        return { exitCode: 0, stdout: "", stderr: "" };
+      }
       if (command === "openclaw '--version'") return { exitCode: 0, stdout: "OpenClaw 2026.9.6 (stand-in)\n", stderr: "" };
       if (command.startsWith("tail -n")) return { exitCode: 0, stdout: "gateway ready\n", stderr: "" };
       return { exitCode: 127, stdout: "", stderr: `stand-in cannot run: ${command}` };

@@ -1,12 +1,12 @@
 // A tenant's OpenClaw runtime: the state machine in D1, coalesced starts, the per-start model token,
 // the generated config, and the workspace copied from R2 at start and back after every turn.
-import { and, asc, eq, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { skillsForTemplate, type Agent } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { agents as agentsTable, tenantOpenclawRuntime } from "../db/schema";
 import { MODEL_TOKEN_ENV, OPENCLAW_VERSION, tenantOpenclawConfig } from "../runtime/openclaw-config";
-import type { RuntimeDriver, RuntimeState, WorkspaceFile } from "../runtime/runtime";
+import { IDLE_STOP_MS, type RuntimeDriver, type RuntimeState, type WorkspaceFile } from "../runtime/runtime";
 import { listAgents, toAgent } from "./agents";
 import { base64url, hmacSign, randomBytes, sha256 } from "./crypto";
 import { DomainError } from "./errors";
@@ -29,6 +29,8 @@ export interface RuntimeStatus {
 /** A start may take this long before another caller may take it over. */
 const START_LEASE_MS = 120_000;
 const workspaceRoot = (tenantId: string) => `tenant/${tenantId}/openclaw/workspace/`;
+/** OpenClaw's conversations, for drivers whose disk does not outlive a stop (RuntimeDriver.saveState). */
+const stateKey = (tenantId: string) => `tenant/${tenantId}/openclaw/state/agents.tgz`;
 /** One manifest per agent: each agent's AgentSession is the only writer of its own. */
 const manifestKey = (tenantId: string, agentId: string) => `tenant/${tenantId}/openclaw/manifests/${agentId}.json`;
 
@@ -123,6 +125,10 @@ async function startClaimed(deps: RuntimeDeps, tenantId: string, generation: num
   const saved = savedWorkspace(deps, tenantId);
   saved.catch(() => undefined); // a failed start is reported below, not as an unhandled read
   try {
+    if (deps.driver.restoreState) {
+      const state = await deps.bucket.get(stateKey(tenantId));
+      if (state) await deps.driver.restoreState(tenantId, new Uint8Array(await state.arrayBuffer()));
+    }
     await deps.driver.start(tenantId, { config, env: { [MODEL_TOKEN_ENV]: token } });
     const files = await saved;
     if (files.length) await deps.driver.writeFiles(tenantId, files);
@@ -161,11 +167,35 @@ export async function markRuntimeGone(db: Db, tenantId: string, reason: string) 
 export async function stopRuntime(deps: RuntimeDeps, tenantId: string): Promise<RuntimeStatus> {
   for (const agent of await listAgents(deps.db, tenantId)) await persistWorkspace(deps, tenantId, agent.id).catch(() => undefined);
   await deps.driver.stop(tenantId);
+  let lastError: string | undefined;
+  if (deps.driver.saveState) {
+    try {
+      const state = await deps.driver.saveState(tenantId);
+      if (state) await deps.bucket.put(stateKey(tenantId), state);
+    } catch (e) {
+      lastError = `Conversations could not be saved at the stop: ${e instanceof Error ? e.message : String(e)}`.slice(0, 500);
+    }
+  }
   await deps.db
     .update(tenantOpenclawRuntime)
-    .set({ state: "stopped", modelTokenHash: null, configHash: null, startingUntil: null, updatedAt: new Date() })
+    .set({ state: "stopped", modelTokenHash: null, configHash: null, startingUntil: null, updatedAt: new Date(), ...(lastError && { lastError }) })
     .where(eq(tenantOpenclawRuntime.tenantId, tenantId));
   return runtimeStatus(deps, tenantId);
+}
+
+/**
+ * Stops runtimes idle for IDLE_STOP_MS where the driver does not do it itself (those that hand
+ * their state over: a sandbox container's disk goes when it sleeps, so the stop saves it first).
+ */
+export async function stopIdleRuntimes(deps: RuntimeDeps, now = new Date()): Promise<number> {
+  if (!deps.driver.saveState) return 0;
+  const idleSince = new Date(now.getTime() - IDLE_STOP_MS);
+  const idle = await deps.db
+    .select({ tenantId: tenantOpenclawRuntime.tenantId })
+    .from(tenantOpenclawRuntime)
+    .where(and(eq(tenantOpenclawRuntime.state, "ready"), lt(sql`coalesce(${tenantOpenclawRuntime.lastActiveAt}, ${tenantOpenclawRuntime.startedAt})`, idleSince.getTime())));
+  for (const { tenantId } of idle) await stopRuntime(deps, tenantId);
+  return idle.length;
 }
 
 /** Re-applies the generated config to a running gateway when agents changed (added, renamed, re-modelled). */

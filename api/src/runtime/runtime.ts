@@ -57,7 +57,21 @@ export interface RuntimeDriver {
   /** A request to the tenant's gateway HTTP API; the driver attaches the gateway token. */
   gatewayFetch(tenantId: string, path: string, init: RequestInit): Promise<Response>;
   logs(tenantId: string, lines: number): Promise<string[]>;
+  /**
+   * For drivers whose disk does not outlive a stop (sandbox: a container's disk goes when it sleeps):
+   * OpenClaw's conversation state (its per-agent session databases) as one archive, taken with the
+   * gateway stopped (null: none yet), and put back before the next start. The caller keeps it in R2.
+   * The host driver has neither: its gateways' state stays on the host's disk across stops.
+   */
+  saveState?(tenantId: string): Promise<Uint8Array | null>;
+  restoreState?(tenantId: string, archive: Uint8Array): Promise<void>;
 }
+
+/**
+ * A runtime without runs for this long is stopped: by the runtime host itself (RUNTIME_IDLE_MS), or
+ * by the Worker's cron for drivers that hand their state over (saveState), before their disk goes.
+ */
+export const IDLE_STOP_MS = 15 * 60_000;
 
 export class RuntimeError extends Error {
   readonly status: number;

@@ -8,6 +8,10 @@ const ROOT = "/data/tenant";
 const P = { state: `${ROOT}/state`, config: `${ROOT}/state/openclaw.json`, workspace: `${ROOT}/workspace`, tmp: `${ROOT}/tmp`, home: `${ROOT}/home`, log: `${ROOT}/logs/openclaw.log` };
 const GATEWAY_PORT = 18789;
 const PROCESS_ID = "openclaw-gateway";
+/** OpenClaw's conversation state (OPENCLAW.md "Workspace and state"): one archive of its agents folder. */
+const STATE_ARCHIVE = `${P.tmp}/openclaw-state.tgz`;
+/** SIGTERM usually ends a gateway in ~2 s; one hung for its 330 s shutdown budget (OPENCLAW.md). */
+const STOP_WAIT_MS = 10_000;
 const RELOAD_WAIT_MS = 1500;
 const ALLOWED_CLI = [/^skills list --json( --agent [a-z0-9_-]{1,64})?$/, /^skills info [a-z0-9-]{1,64} --json( --agent [a-z0-9_-]{1,64})?$/, /^config validate$/, /^--version$/];
 
@@ -69,6 +73,26 @@ export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewa
     async stop(tenantId) {
       const sb = stubFor(tenantId);
       await sb.killProcess(PROCESS_ID, "SIGTERM").catch(() => undefined);
+      // Stopped means stopped: its databases are closed before saveState archives them.
+      for (const deadline = Date.now() + STOP_WAIT_MS; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+        if ((await sb.getProcess(PROCESS_ID).catch(() => null))?.status !== "running") return;
+      }
+      await sb.killProcess(PROCESS_ID, "SIGKILL").catch(() => undefined);
+    },
+    async saveState(tenantId) {
+      const sb = stubFor(tenantId);
+      const r = await sb.exec(`cd ${P.state} 2>/dev/null && [ -d agents ] && tar -czf ${STATE_ARCHIVE} agents && echo archived || true`);
+      if (!r.stdout.includes("archived")) return null;
+      return fromBase64((await sb.readFile(STATE_ARCHIVE, { encoding: "base64" })).content);
+    },
+    async restoreState(tenantId, archive) {
+      const sb = stubFor(tenantId);
+      // A gateway still running (the container outlived the stop) has newer state than the archive.
+      if ((await gatewayStatus(sb, tenantId)).state !== "stopped") return;
+      for (const dir of [P.state, P.tmp]) await sb.mkdir(dir, { recursive: true });
+      await sb.writeFile(STATE_ARCHIVE, toBase64(archive), { encoding: "base64" });
+      const r = await sb.exec(`tar -xzf ${STATE_ARCHIVE} -C ${P.state} && rm -f ${STATE_ARCHIVE}`);
+      if (r.exitCode !== 0) throw new RuntimeError(`OpenClaw's saved conversations could not be restored: ${r.stderr.slice(0, 200)}`);
     },
     status: (tenantId) => gatewayStatus(stubFor(tenantId), tenantId),
     async applyConfig(tenantId, config) {
