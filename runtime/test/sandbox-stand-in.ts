@@ -44,7 +44,7 @@ export function sandboxStandIn() {
       }
       // OpenClaw's state archive (saveState / restoreState); the stand-in's "tar" is JSON of path → base64.
       const archive = "/data/tenant/tmp/openclaw-state.tgz";
-      if (command.includes(`tar -czf ${archive} agents`)) {
+      if (command.includes(`tar -czf ${archive} -C /data/tenant/state agents`)) {
         const under = [...files].filter(([p]) => p.startsWith("/data/tenant/state/agents/"));
         if (!under.length) return { exitCode: 0, stdout: "", stderr: "" };
         files.set(archive, enc.encode(JSON.stringify(Object.fromEntries(under.map(([p, c]) => [p, Buffer.from(c).toString("base64")])))));

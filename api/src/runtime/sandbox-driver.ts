@@ -81,8 +81,9 @@ export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewa
     },
     async saveState(tenantId) {
       const sb = stubFor(tenantId);
-      const r = await sb.exec(`cd ${P.state} 2>/dev/null && [ -d agents ] && tar -czf ${STATE_ARCHIVE} agents && echo archived || true`);
-      if (!r.stdout.includes("archived")) return null;
+      const r = await sb.exec(`if [ -d ${P.state}/agents ]; then tar -czf ${STATE_ARCHIVE} -C ${P.state} agents && echo archived; fi`);
+      if (r.exitCode !== 0) throw new RuntimeError(`OpenClaw's conversations could not be archived: ${r.stderr.slice(0, 200)}`);
+      if (!r.stdout.includes("archived")) return null; // no conversations yet
       return fromBase64((await sb.readFile(STATE_ARCHIVE, { encoding: "base64" })).content);
     },
     async restoreState(tenantId, archive) {
