@@ -127,8 +127,9 @@ export async function createRun(deps: RunDeps, tenantId: string, input: CreateRu
   return { id, status: "queued" };
 }
 
-function findByIdempotencyKey(db: Db, tenantId: string, key: string) {
-  return db.query.runs.findFirst({ where: and(eq(runs.tenantId, tenantId), eq(runs.idempotencyKey, key)) });
+async function findByIdempotencyKey(db: Db, tenantId: string, key: string): Promise<Row | undefined> {
+  const [row] = await db.select().from(runs).where(and(eq(runs.tenantId, tenantId), eq(runs.idempotencyKey, key)));
+  return row;
 }
 
 function sameRequestOrConflict(existing: Row, input: CreateRunInput) {

@@ -1,7 +1,7 @@
 // The one shared Telegram bot's rules: pairing codes, which tenant and agent a Telegram user talks
 // to, turning their messages into runs, and sending each run's reply back exactly once. The grammy
 // wiring (webhook, commands) is in webhooks/telegram.ts; this file has no HTTP.
-import { and, asc, count, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Api } from "grammy";
 import { MAX_PENDING_PAIRING_CODES, PAIRING_CODE_ALPHABET, PAIRING_CODE_LENGTH, PAIRING_CODE_TTL_MS, type PairingCode, type TelegramPairing, type TelegramStatus } from "@autoclaw/shared";
 import type { Settings } from "../config";
@@ -197,13 +197,15 @@ export interface Conversation {
 
 /** Who a Telegram user is to AutoClaw: undefined when not paired. */
 export async function conversationOf(db: Db, telegramUserId: number): Promise<Conversation | undefined> {
-  const pairing = await db.query.telegramPairings.findFirst({ where: eq(telegramPairings.telegramUserId, telegramUserId) });
-  if (!pairing) return undefined;
-  const [tenant, settingsRow, list] = await Promise.all([
-    db.query.tenants.findFirst({ where: eq(tenants.id, pairing.tenantId) }),
-    db.query.telegramSettings.findFirst({ where: eq(telegramSettings.tenantId, pairing.tenantId) }),
-    db.query.agents.findMany({ where: and(eq(agents.tenantId, pairing.tenantId), isNull(agents.deletedAt)), orderBy: asc(agents.createdAt) }),
+  // Every message asks this: one D1 round trip, the team found by a subquery on the pairing.
+  const team = db.select({ id: telegramPairings.tenantId }).from(telegramPairings).where(eq(telegramPairings.telegramUserId, telegramUserId));
+  const [[pairing], [tenant], [settingsRow], list] = await db.batch([
+    db.select().from(telegramPairings).where(eq(telegramPairings.telegramUserId, telegramUserId)),
+    db.select({ name: tenants.name }).from(tenants).where(inArray(tenants.id, team)),
+    db.select({ defaultAgentId: telegramSettings.defaultAgentId }).from(telegramSettings).where(inArray(telegramSettings.tenantId, team)),
+    db.select().from(agents).where(and(inArray(agents.tenantId, team), isNull(agents.deletedAt))).orderBy(asc(agents.createdAt)),
   ]);
+  if (!pairing) return undefined;
   const pick = (id?: string | null) => (id ? list.find((a) => a.id === id) : undefined);
   return { pairing, tenantName: tenant?.name ?? "your team", agent: pick(pairing.agentId) ?? pick(settingsRow?.defaultAgentId) ?? list[0], agents: list };
 }
@@ -257,7 +259,7 @@ function replyText(run: typeof runs.$inferSelect): string | undefined {
  */
 export async function sendRunReply(deps: TelegramDeps, runId: string, now = new Date()): Promise<"sent" | "skipped"> {
   const { db } = deps;
-  const run = await db.query.runs.findFirst({ where: eq(runs.id, runId) });
+  const [run] = await db.select().from(runs).where(eq(runs.id, runId));
   const text = run && replyText(run);
   if (text === undefined) return "skipped";
   const [claimed] = await db
@@ -294,7 +296,7 @@ export async function sendPendingReplies(deps: TelegramDeps, now = new Date()): 
 export function keepTyping(deps: TelegramDeps, runId: string): () => void {
   let stopped = false;
   let timer: ReturnType<typeof setInterval> | undefined;
-  void deps.db.query.telegramReplies.findFirst({ where: eq(telegramReplies.runId, runId) }).then((r) => {
+  void deps.db.select({ chatId: telegramReplies.chatId }).from(telegramReplies).where(eq(telegramReplies.runId, runId)).then(([r]) => {
     if (!r || stopped) return;
     const ping = () => void deps.api.sendChatAction(r.chatId, "typing").catch(() => undefined);
     ping();
