@@ -23,8 +23,7 @@ export function headersFor(c: Caller): Record<string, string> {
   return h;
 }
 
-/** A typed tRPC client whose requests go to the Worker under test. */
-/** A tRPC client for the Worker under test; `send` replaces how a request reaches it (e.g. with other bindings). */
+/** A typed tRPC client for the Worker under test; `send` replaces how a request reaches it (e.g. with other bindings). */
 export function client(c: Caller = {}, { batch = true, send = (req: Request) => SELF.fetch(req) } = {}) {
   const link = (batch ? httpBatchLink : httpLink)<AppRouter>({
     url: `${ORIGIN}/trpc`,

@@ -356,8 +356,14 @@ export class RuntimeHost {
   async applyConfig(id: string, config: Record<string, unknown>) {
     const t = this.tenant(id);
     if (t.state !== "ready" || !t.port || !t.spec || !t.child) throw Object.assign(new Error(`runtime is ${t.state}`), { status: 409 });
+    const running = t.spec;
     t.spec = { ...t.spec, config };
-    await this.reloadConfig(t);
+    try {
+      await this.reloadConfig(t);
+    } catch (e) {
+      t.spec = running; // a restart after a crash must not bring back a config OpenClaw refused
+      throw e;
+    }
   }
 
   // ── The pool ────────────────────────────────────────────────────────────────────────────────────────
