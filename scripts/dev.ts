@@ -77,7 +77,10 @@ function workerVars(): Record<string, string> {
 const children: ChildProcess[] = [];
 let stopping = false;
 
-function start(name: string, cmd: string, args: string[], env: Record<string, string> = {}) {
+/** How many times a crashed child marked `restart` is started again within a minute before everything stops. */
+const MAX_RESTARTS_PER_MINUTE = 5;
+
+function start(name: string, cmd: string, args: string[], env: Record<string, string> = {}, opts: { restart?: boolean } = {}, restarts: number[] = []) {
   // Own process group, so stopping it also stops whatever it spawned (workerd, esbuild).
   const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const prefix = `[${name}] `;
@@ -91,10 +94,17 @@ function start(name: string, cmd: string, args: string[], env: Record<string, st
     });
   }
   child.on("exit", (code, signal) => {
-    if (!stopping) {
-      console.error(`${prefix}exited (${signal ?? code}); stopping everything`);
-      void stopAll(1);
+    if (stopping) return;
+    const recent = restarts.filter((t) => Date.now() - t < 60_000);
+    if (opts.restart && recent.length < MAX_RESTARTS_PER_MINUTE) {
+      // The runtime host is supervised: it comes back, stops the gateways it left running and moves claimed pool slots home.
+      console.error(`${prefix}exited (${signal ?? code}); starting it again`);
+      children.splice(children.indexOf(child), 1);
+      setTimeout(() => start(name, cmd, args, env, opts, [...recent, Date.now()]), 500);
+      return;
     }
+    console.error(`${prefix}exited (${signal ?? code}); stopping everything`);
+    void stopAll(1);
   });
   children.push(child);
   return child;
@@ -163,7 +173,7 @@ async function main() {
       RUNTIME_HOST_PORT: String(RUNTIME_HOST_PORT),
       RUNTIME_HOST_SECRET: vars.RUNTIME_HOST_SECRET!,
       RUNTIME_DATA_DIR: path.join(STATE_DIR, "runtimes"),
-    });
+    }, { restart: true });
   }
   start("spa", bin("vite"), ["--config", path.join(root, "vite.config.ts"), "--host", "127.0.0.1", "--port", String(SPA_PORT), "--strictPort"], { AUTOCLAW_API_URL: apiUrl });
 

@@ -29,6 +29,11 @@ export const settingsSchema = z.object({
   AI_GATEWAY_TOKEN: optionalText,
   /** How long one model call may take before the run is retried. */
   MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(900_000).default(120_000),
+  /**
+   * A running run's lease: its executor renews it every third of this while it works, so the reaper
+   * only takes over runs whose executor has gone (a crashed or evicted AgentSession).
+   */
+  RUN_LEASE_SECONDS: z.coerce.number().int().min(2).max(600).default(60),
   /** First retry delay of a run after a transient failure; doubles per attempt (max 5 min). */
   RUN_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(300).default(2),
   ALLOW_PRIVATE_MODEL_URLS: flag.default(false),

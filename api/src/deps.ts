@@ -9,7 +9,7 @@ import type { RuntimeDriver } from "./runtime/runtime";
 import { sandboxDriver } from "./runtime/sandbox-driver";
 import { sandboxStubs } from "./runtime/sandbox-stubs";
 import { createDb, type Db } from "./db/client";
-import type { RunDeps, RunNotifier } from "./domain/runs";
+import type { RunDeps, RunNotifier } from "./domain/run-records";
 import { keepTyping, sendRunReply, telegramConfig, type TelegramDeps } from "./domain/telegram";
 import { Api } from "grammy";
 import type { PlanId } from "@autoclaw/shared";
@@ -66,7 +66,7 @@ export function services(env: AppEnv): Services {
       bucket: env.ARTIFACTS,
       auth: () => (auth ??= createAuth(db, config)),
       runtime: runtimeDeps,
-      dispatch: (m) => agentSession(env, m.tenantId, m.agentId).start(m.runId),
+      dispatch: (m) => agentSession(env, m.tenantId, m.agentId).enqueue(m.runId),
       prices: pricesFrom(env),
     };
     const tg = telegramConfig(config);

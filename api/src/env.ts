@@ -2,7 +2,7 @@
 import { parseSettings, type Settings } from "./config";
 import type { AgentSession } from "./durable-objects/agent-session";
 import type { TelegramChat } from "./durable-objects/telegram-chat";
-import type { RunMessage } from "./domain/runs";
+import type { RunMessage } from "./domain/run-records";
 
 export interface Bindings {
   DB: D1Database;

@@ -4,7 +4,10 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { ConfigError } from "./config";
 import { runDeps, services } from "./deps";
-import { openSignedArtifact, reapRuns, type RunMessage } from "./domain/runs";
+import { openSignedArtifact } from "./domain/runs";
+import { reapRuns } from "./domain/run-executor";
+import type { RunMessage } from "./domain/run-records";
+import { pruneWorkspaceVersions } from "./domain/workspace";
 import type { AppEnv } from "./env";
 import { stopIdleRuntimes } from "./domain/runtime";
 import { pruneTelegramUpdates, sendPendingReplies } from "./domain/telegram";
@@ -97,7 +100,9 @@ export default {
   async scheduled(_controller: ScheduledController, env: AppEnv): Promise<void> {
     const deps = runDeps(env);
     const reaped = await reapRuns(deps);
-    if (reaped.failed || reaped.resent) console.log(`reaper: failed ${reaped.failed} expired runs, re-sent ${reaped.resent} stale queued runs`);
+    if (reaped.failed || reaped.retried || reaped.resent) console.log(`reaper: ${reaped.retried} runs whose executor stopped run again, ${reaped.failed} failed, ${reaped.resent} stale queued runs re-sent`);
+    const pruned = await pruneWorkspaceVersions(deps);
+    if (pruned) console.log(`reaper: deleted ${pruned} workspace file versions past their retention`);
     const telegram = services(env).telegram;
     if (telegram) {
       const sent = await sendPendingReplies(telegram);

@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, SELF } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { TEMPLATES } from "@autoclaw/shared";
@@ -201,38 +201,6 @@ describe("runs through D1 → RUN_QUEUE → AgentSession → model → R2", () =
     expect(await fakeRequests(`${tag} second`)).toHaveLength(0);
     const err = await expectTrpcError(api.runs.cancel.mutate({ id: first.id }), "PRECONDITION_FAILED");
     expect(err.message).toMatch(/already succeeded/);
-  });
-
-  it("the dead-letter consumer fails a run whose queue message ran out of retries", async () => {
-    const { api, team } = await signUpWithTeam("dlq-consumer");
-    const agent = await agentOnFakeModel(api);
-    const id = "run_dead_" + unique("dead");
-    await env.DB.prepare("insert into runs (id, tenant_id, agent_id, status, source, input, model, attempts, error, created_at, updated_at) values (?, ?, ?, 'queued', 'api', 'x', 'custom/echo', 3, 'Model provider answered 503: busy', ?, ?)")
-      .bind(id, team.id, agent.id, Date.now(), Date.now())
-      .run();
-    const batch = createMessageBatch("autoclaw-runs-dlq", [{ id: "d1", timestamp: new Date(), attempts: 1, body: { runId: id } }]);
-    await worker.queue(batch, env as never);
-    expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toEqual(["d1"]);
-    expect(await api.runs.get.query({ id })).toMatchObject({ status: "failed", error: "Gave up after 3 attempts. Last error: Model provider answered 503: busy" });
-  });
-
-  it("the reaper fails runs whose lease expired and re-sends runs left queued", async () => {
-    const { api, team } = await signUpWithTeam("reaper");
-    const agent = await agentOnFakeModel(api);
-    const long = Date.now() - 60 * 60_000;
-    const insert = (id: string, status: string, lease: number | null, input: string) =>
-      env.DB.prepare("insert into runs (id, tenant_id, agent_id, status, source, input, model, attempts, lease_expires_at, created_at, updated_at) values (?, ?, ?, ?, 'api', ?, 'custom/echo', 1, ?, ?, ?)")
-        .bind(id, team.id, agent.id, status, input, lease, long, long)
-        .run();
-    const marker = unique("lost message");
-    await insert("run_stuck_" + marker, "running", Date.now() - 1000, "stuck");
-    await insert("run_lost_" + marker, "queued", null, marker);
-
-    await worker.scheduled(createScheduledController(), env as never);
-
-    const stuck = await api.runs.get.query({ id: "run_stuck_" + marker });
-    expect(stuck).toMatchObject({ status: "failed", error: "The run stopped responding (its executor's lease expired)" });
-    expect((await waitForRun(api, "run_lost_" + marker)).output).toBe(`Echo: ${marker}`);
   });
 
   it("refuses runs when the team has no usable key for the agent's provider", async () => {

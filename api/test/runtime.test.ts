@@ -40,8 +40,7 @@ describe("sandbox runtimes: idle stop and conversations kept across containers",
     expect(await env.ARTIFACTS.head(`tenant/${team.id}/openclaw/state/agents.tgz`)).not.toBeNull();
 
     // The container slept and its disk is gone; the next start brings the conversations back first.
-    standIn.files.clear();
-    standIn.processes.clear();
+    standIn.restartContainer();
     await ensureRuntimeReady(deps, team.id);
     expect((await runtimeStatus(deps, team.id)).state).toBe("ready");
     expect(standIn.files.get(SESSIONS)).toEqual(conversation);

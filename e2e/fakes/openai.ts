@@ -9,9 +9,14 @@
 //   slow-<ms>        waits <ms> before answering like echo
 //   hang             never answers (the caller's timeout must fire)
 //   long-<chars>     answers with <chars> characters of text
-//   writer           calls the `write` tool (notes/from-agent.md = the user's message), then says "Saved."
-// `GET /__requests` lists what it received (auth header, model, messages, start/end times);
-// `POST /__reset` forgets them.
+//   writer           calls the `write` tool (notes/from-agent.md = the user's message, or `write <path>: <text>`
+//                    names the file), then says "Saved."
+//   steps-<n>-<ms>   a turn of n tool calls (`read` AGENTS.md), each answered after <ms>, then echo
+//   stall-once-<n>-<ms>  like steps the first time it sees a message, like echo after that
+//   drip-<ms>        streams the echo reply one word every <ms>
+// `GET /__requests` lists what it received (auth header, model, messages, start/end times, and when
+// a caller hung up before the answer ended); `POST /__reset` forgets them. In-process, `onRequest`
+// is told of each request as it arrives (tests time faults with it).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { listen } from "./listen.ts";
 
@@ -24,16 +29,22 @@ export interface RecordedRequest {
   messages: { role: string; content: string }[];
   startedAt: number;
   endedAt: number | null;
+  /** When the caller closed the connection before the answer was complete (an aborted call). */
+  abortedAt: number | null;
   status: number;
 }
 
 export interface FakeModel {
   url: string;
   requests: RecordedRequest[];
+  /** Called as each request arrives, before it is answered (with how far the answer has got: "start", "first-token"). */
+  onRequest?: (rec: RecordedRequest, phase: "start" | "first-token") => void;
   close(): Promise<void>;
 }
 
 const tokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
+/** The person's own words: OpenClaw wraps them in an envelope (`[<time>] <words>`, then a `Runtime: …` block). */
+const userWords = (content: string) => content.replace(/^\[[^\]]*\] /, "").replace(/\n\nRuntime: [\s\S]*$/, "");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function readJson(req: IncomingMessage): Promise<any> {
@@ -50,19 +61,27 @@ function send(res: ServerResponse, status: number, body: unknown) {
 export async function startFakeModel(port = 0): Promise<FakeModel> {
   const requests: RecordedRequest[] = [];
   const seen = new Set<string>();
+  const fake: Omit<FakeModel, "url" | "close"> = { requests };
 
   async function completions(req: IncomingMessage, res: ServerResponse) {
     const body = await readJson(req);
     const model = String(body.model ?? "echo");
     const messages = (body.messages ?? []) as { role: string; content: string }[];
-    const last = [...messages].reverse().find((m) => m.role === "user")?.content ?? "";
+    const last = userWords([...messages].reverse().find((m) => m.role === "user")?.content ?? "");
     const tools = ((body.tools ?? []) as { function?: { name?: string } }[]).map((t) => t.function?.name ?? "");
-    const rec: RecordedRequest = { model, tools, authorization: req.headers.authorization ?? null, stream: !!body.stream, messages, startedAt: Date.now(), endedAt: null, status: 200 };
+    const rec: RecordedRequest = { model, tools, authorization: req.headers.authorization ?? null, stream: !!body.stream, messages, startedAt: Date.now(), endedAt: null, abortedAt: null, status: 200 };
     requests.push(rec);
+    res.once("close", () => {
+      if (rec.endedAt === null) rec.abortedAt = Date.now();
+    });
+    fake.onRequest?.(rec, "start");
     const done = (status: number) => {
       rec.status = status;
       rec.endedAt = Date.now();
     };
+    // Tool results since the user's message: how far into a multi-step turn this call is.
+    const stepsDone = messages.length - 1 - messages.findLastIndex((m) => m.role === "user");
+    const toolCall = (name: string, args: object) => ({ id: `call_${requests.length}`, type: "function", function: { name, arguments: JSON.stringify(args) } });
 
     if (model === "fail-400") {
       const key = (req.headers.authorization ?? "").replace(/^Bearer /, "");
@@ -75,18 +94,21 @@ export async function startFakeModel(port = 0): Promise<FakeModel> {
       return send(res, 503, { error: { message: "The model is overloaded. Please try again later." } });
     }
     if (model === "hang") return; // the caller gives up; the socket is closed with the server
+    const steps = model.match(/^(steps|stall-once)-(\d+)-(\d+)$/);
+    const stalling = steps && (steps[1] === "steps" || !seen.has(last) || stepsDone > 0);
+    if (steps && stalling && stepsDone < 2 * Number(steps[2])) {
+      seen.add(last);
+      await sleep(Number(steps[3]));
+      if (res.destroyed) return;
+      return sendToolCall(res, body, model, toolCall("read", { path: "AGENTS.md" }), done);
+    }
+    const write = last.match(/^write (\S+): (.*)$/s);
     if (model === "writer" && messages.at(-1)?.role !== "tool") {
-      const call = { id: `call_${requests.length}`, type: "function", function: { name: "write", arguments: JSON.stringify({ path: "notes/from-agent.md", content: last }) } };
-      done(200);
-      if (!body.stream) return send(res, 200, { id: `chatcmpl-${requests.length}`, object: "chat.completion", model, choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [call] }, finish_reason: "tool_calls" }], usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 } });
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      res.write(`data: ${JSON.stringify({ id: "w", object: "chat.completion.chunk", model, choices: [{ index: 0, delta: { role: "assistant", content: null, tool_calls: [{ index: 0, ...call }] }, finish_reason: null }] })}\n\n`);
-      res.write(`data: ${JSON.stringify({ id: "w", object: "chat.completion.chunk", model, choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] })}\n\n`);
-      if (body.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id: "w", object: "chat.completion.chunk", model, choices: [], usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 } })}\n\n`);
-      return void res.end("data: [DONE]\n\n");
+      return sendToolCall(res, body, model, toolCall("write", write ? { path: write[1], content: write[2] } : { path: "notes/from-agent.md", content: last }), done);
     }
     const slow = model.match(/^slow-(\d+)$/);
     if (slow) await sleep(Number(slow[1]));
+    const drip = model.match(/^drip-(\d+)$/);
     const long = model.match(/^long-(\d+)$/);
     const text = long ? "All work and no play makes a lobster a dull claw. ".repeat(Math.ceil(Number(long[1]) / 50)).slice(0, Number(long[1])) : model === "writer" ? "Saved." : `Echo: ${last}`;
     const prompt = tokens(messages.map((m) => m.content).join("\n"));
@@ -101,7 +123,12 @@ export async function startFakeModel(port = 0): Promise<FakeModel> {
     const chunk = (delta: object, extra: object = {}) =>
       res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`);
     chunk({ role: "assistant", content: "" });
-    for (const piece of text.match(/\S+\s*/g) ?? [text]) chunk({ content: piece });
+    for (const [i, piece] of (text.match(/\S+\s*/g) ?? [text]).entries()) {
+      if (drip && i > 0) await sleep(Number(drip[1]));
+      if (res.destroyed) return;
+      chunk({ content: piece });
+      if (i === 0) fake.onRequest?.(rec, "first-token");
+    }
     res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", model, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`);
     if (body.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", model, choices: [], usage })}\n\n`);
     res.end("data: [DONE]\n\n");
@@ -121,11 +148,26 @@ export async function startFakeModel(port = 0): Promise<FakeModel> {
     send(res, 404, { error: { message: "not found" } });
   });
   const { url, close } = await listen(server, port);
-  return { url, requests, close };
+  return Object.assign(fake, { url, close });
+}
+
+/** A tool call answer, streamed or not (with the usage chunk when asked for). */
+function sendToolCall(res: ServerResponse, body: any, model: string, call: object, done: (status: number) => void) {
+  const usage = { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 };
+  if (!body.stream) {
+    done(200);
+    return send(res, 200, { id: "t", object: "chat.completion", model, choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [call] }, finish_reason: "tool_calls" }], usage });
+  }
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  res.write(`data: ${JSON.stringify({ id: "t", object: "chat.completion.chunk", model, choices: [{ index: 0, delta: { role: "assistant", content: null, tool_calls: [{ index: 0, ...call }] }, finish_reason: null }] })}\n\n`);
+  res.write(`data: ${JSON.stringify({ id: "t", object: "chat.completion.chunk", model, choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] })}\n\n`);
+  if (body.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id: "t", object: "chat.completion.chunk", model, choices: [], usage })}\n\n`);
+  res.end("data: [DONE]\n\n");
+  done(200);
 }
 
 // `node e2e/fakes/openai.ts [port]`: run it on its own, e.g. to try the product by hand.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const fake = await startFakeModel(Number(process.argv[2] ?? 18999));
-  console.log(`Fake OpenAI-compatible model at ${fake.url}/v1 (models: echo, flaky, slow-<ms>, long-<n>, fail-400, fail-503, hang)`);
+  console.log(`Fake OpenAI-compatible model at ${fake.url}/v1 (models: echo, writer, flaky, slow-<ms>, drip-<ms>, steps-<n>-<ms>, long-<n>, fail-400, fail-503, hang)`);
 }

@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SKILL_PACKS, skillsForTemplate, TEMPLATES } from "@autoclaw/shared";
 import { OPENCLAW_VERSION as PINNED, tenantOpenclawConfig } from "../../api/src/runtime/openclaw-config";
+import { LISTING_SCRIPT } from "../../api/src/runtime/sandbox-driver";
 import { OPENCLAW_VERSION, RuntimeHost } from "../src/host";
 
 let host: RuntimeHost;
@@ -20,6 +21,10 @@ describe("generated tenant OpenClaw config", () => {
     const pkg = JSON.parse(readFileSync(path.join(import.meta.dirname, "..", "package.json"), "utf8"));
     expect(pkg.dependencies.openclaw).toBe(PINNED);
     expect(readFileSync(path.join(import.meta.dirname, "..", "Dockerfile"), "utf8")).toContain(`openclaw@${PINNED}`);
+  });
+
+  it("the image ships the workspace listing where the sandbox driver runs it", () => {
+    expect(readFileSync(path.join(import.meta.dirname, "..", "Dockerfile"), "utf8")).toContain(`COPY src/workspace-listing.ts ${LISTING_SCRIPT}`);
   });
 
   for (const restrictTools of [true, false]) {

@@ -31,7 +31,7 @@ describe("sandbox driver specifics (recorded calls)", () => {
     const start = standIn.calls.find((c) => c.method === "startProcess")!;
     expect(start.args[0]).toBe("start-gateway"); // runtime/start-gateway.sh in the image
     const env = (start.args[1] as { env: Record<string, string> }).env;
-    expect(env).toMatchObject({ AUTOCLAW_MODEL_TOKEN: "rt_contract", OPENCLAW_GATEWAY_TOKEN: "gw-token-for-tenant-sandbox", OPENCLAW_STATE_DIR: "/data/tenant/state" });
+    expect(env).toMatchObject({ AUTOCLAW_MODEL_TOKEN: "rt_contract_1", OPENCLAW_GATEWAY_TOKEN: "gw-token-for-tenant-sandbox", OPENCLAW_STATE_DIR: "/data/tenant/state" });
     expect(Object.keys(env).sort()).toEqual(["AUTOCLAW_MODEL_TOKEN", "GATEWAY_PORT", "HOME", "NODE_ENV", "OPENCLAW_CONFIG_PATH", "OPENCLAW_GATEWAY_TOKEN", "OPENCLAW_STATE_DIR", "TMPDIR"]);
   });
 
@@ -46,7 +46,7 @@ describe("sandbox driver specifics (recorded calls)", () => {
 
   it("hands over OpenClaw's conversations at a stop and puts them back into a new container before its gateway starts", async () => {
     const driver = sandboxDriver(() => standIn.stub, async (tenantId) => `gw-token-for-${tenantId}`);
-    const spec = { config: tenantOpenclawConfig({ agents: [{ id: "ag_talk", name: "T", model: "custom/echo" }], modelProxyUrl: "http://127.0.0.1:9/api/model/v1", restrictTools: true }), env: { AUTOCLAW_MODEL_TOKEN: "rt_x" } };
+    const spec = { generation: 1, config: tenantOpenclawConfig({ agents: [{ id: "ag_talk", name: "T", model: "custom/echo" }], modelProxyUrl: "http://127.0.0.1:9/api/model/v1", restrictTools: true }), env: { AUTOCLAW_MODEL_TOKEN: "rt_x" } };
     const db = "/data/tenant/state/agents/ag_talk/agent/openclaw-agent.sqlite";
     await driver.start("tenant-sandbox", spec);
     standIn.files.set(db, new Uint8Array([83, 81, 76, 105, 116, 101, 0, 1, 2, 3])); // what OpenClaw wrote during a conversation
@@ -54,8 +54,7 @@ describe("sandbox driver specifics (recorded calls)", () => {
     expect(standIn.processes.get("openclaw-gateway")!.status).not.toBe("running");
     const archive = (await driver.saveState!("tenant-sandbox"))!;
     // The container slept: a new one has an empty disk.
-    standIn.files.clear();
-    standIn.processes.clear();
+    standIn.restartContainer();
     const from = standIn.calls.length;
     await driver.restoreState!("tenant-sandbox", archive);
     await driver.start("tenant-sandbox", spec);

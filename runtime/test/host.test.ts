@@ -24,12 +24,17 @@ async function call(method: string, p: string, body?: unknown, secret = SECRET) 
   return { status: res.status, text, json: text ? JSON.parse(text) : undefined };
 }
 
-const chat = (tenant: string, agent: string, content: string) =>
-  fetch(`${base}/tenants/${tenant}/gateway/v1/chat/completions`, {
+/** One agent turn through the host; the gateway's own answer as a Response (a host refusal as the host's). */
+async function chat(tenant: string, agent: string, content: string, session = `agent:${agent}:test:1`, deadlineMs = 60_000, host = base) {
+  const res = await fetch(`${host}/tenants/${tenant}/turn`, {
     method: "POST",
-    headers: { authorization: `Bearer ${SECRET}`, "content-type": "application/json", "x-openclaw-session-key": `agent:${agent}:test:1` },
-    body: JSON.stringify({ model: `openclaw/${agent}`, messages: [{ role: "user", content }] }),
+    headers: { authorization: `Bearer ${SECRET}`, "content-type": "application/json" },
+    body: JSON.stringify({ agentId: agent, sessionKey: session, channel: "test", input: content, deadlineMs }),
   });
+  if (!res.ok) return res;
+  const answer = (await res.json()) as { status: number; body: string; listing?: unknown; agentMs: number };
+  return Object.assign(new Response(answer.body, { status: answer.status }), { listing: answer.listing, agentMs: answer.agentMs });
+}
 
 const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
 
@@ -47,11 +52,11 @@ describe("runtime host with real OpenClaw gateways", () => {
   it("refuses callers without the shared secret", async () => {
     expect((await call("GET", "/tenants/t1/status", undefined, "wrong")).status).toBe(401);
     expect((await fetch(`${base}/tenants/t1/status`)).status).toBe(401);
-    expect((await call("GET", "/health")).json).toEqual({ ok: true, version: OPENCLAW_VERSION, pool: 0 });
+    expect((await call("GET", "/health")).json).toMatchObject({ ok: true, version: OPENCLAW_VERSION, pool: 0, gateways: 0 });
   });
 
   it("starts a tenant's gateway, answers through it, and keeps its tokens out of every answer", async () => {
-    const started = await call("POST", "/tenants/tenant-a/start", { config: config("ag_a1"), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_a" } });
+    const started = await call("POST", "/tenants/tenant-a/start", { generation: 1, config: config("ag_a1"), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_a" } });
     expect(started.status).toBe(200);
     expect(started.json).toMatchObject({ state: "ready", version: "2026.9.6", lastError: null });
     const res = await chat("tenant-a", "ag_a1", "hello from a");
@@ -68,7 +73,7 @@ describe("runtime host with real OpenClaw gateways", () => {
   }, 90_000);
 
   it("gives each tenant its own process, port, files and environment", async () => {
-    await call("POST", "/tenants/tenant-b/start", { config: config("ag_b1"), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_b" } });
+    await call("POST", "/tenants/tenant-b/start", { generation: 1, config: config("ag_b1"), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_b" } });
     const a = (await call("GET", "/tenants/tenant-a/status")).json;
     const b = (await call("GET", "/tenants/tenant-b/status")).json;
     expect(a.pid).not.toBe(b.pid);
@@ -91,30 +96,30 @@ describe("runtime host with real OpenClaw gateways", () => {
     expect((await chat("tenant-b", "ag_a1", "cross")).status).not.toBe(200);
   }, 90_000);
 
-  it("hands back the agent's workspace listing with a turn's answer when asked (one round trip per turn)", async () => {
-    await call("PUT", "/tenants/tenant-a/files", { files: [{ path: "ag_a1/listed.md", content: Buffer.from("listed").toString("base64") }] });
-    const turn = (listAfter: string) =>
-      fetch(`${base}/tenants/tenant-a/gateway/v1/chat/completions`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${SECRET}`, "content-type": "application/json", "x-openclaw-session-key": "agent:ag_a1:test:1", "x-autoclaw-list-after": listAfter },
-        body: JSON.stringify({ model: "openclaw/ag_a1", messages: [{ role: "user", content: "list" }] }),
-      });
-    const res = await turn("ag_a1");
+  it("hands back the agent's workspace listing (with the workspace's marker) with a turn's answer: one round trip per turn", async () => {
+    await call("PUT", "/tenants/tenant-a/files", {
+      files: [
+        { path: "ag_a1/listed.md", content: Buffer.from("listed").toString("base64") },
+        { path: ".autoclaw/workspace.json", content: Buffer.from(JSON.stringify({ id: "ws_test" })).toString("base64") },
+      ],
+    });
+    const res = (await chat("tenant-a", "ag_a1", "list")) as Response & { listing: { workspaceId: string; files: { path: string }[] } };
     expect(res.status).toBe(200);
     expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toContain("list");
-    const listing = JSON.parse(Buffer.from(res.headers.get("x-autoclaw-workspace-listing")!, "base64").toString("utf8"));
-    expect(listing).toEqual((await call("GET", "/tenants/tenant-a/files?under=ag_a1")).json.files);
-    expect(listing).toContainEqual(expect.objectContaining({ path: "ag_a1/listed.md", size: 6 }));
-    // Outside the tenant's workspace: no listing, and the answer still comes.
-    const outside = await turn("../../tenant-b");
-    expect(outside.status).toBe(200);
-    expect(outside.headers.get("x-autoclaw-workspace-listing")).toBeNull();
+    expect(res.listing).toEqual((await call("GET", "/tenants/tenant-a/files?under=ag_a1")).json);
+    expect(res.listing.workspaceId).toBe("ws_test");
+    expect(res.listing.files).toContainEqual(expect.objectContaining({ path: "ag_a1/listed.md", size: 6 }));
+    // The marker is not a workspace file, and an agent's folder is the only thing a turn lists.
+    expect((await call("GET", "/tenants/tenant-a/files")).json.files.map((f: { path: string }) => f.path)).not.toContain(".autoclaw/workspace.json");
+    expect((await chat("tenant-a", "../../tenant-b", "outside")).status).toBe(400);
+    // A folder that does not exist is not an empty one.
+    expect((await call("GET", "/tenants/tenant-a/files?under=ag_nobody")).json).toMatchObject({ code: "no_workspace" });
   }, 60_000);
 
   it("shows an agent only its allowed skills, and a config change reaches its next turn", async () => {
     // Skills are the platform's policy: the gateway does not watch skill folders, so the config reload must carry a change.
     const offered = () => [...fake.requests.at(-1)!.messages[0]!.content.matchAll(/<name>([^<]+)<\/name>/g)].map((m) => m[1]);
-    await call("POST", "/tenants/tenant-s/start", { config: config("ag_s1", ["weather"]), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_s" } });
+    await call("POST", "/tenants/tenant-s/start", { generation: 1, config: config("ag_s1", ["weather"]), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_s" } });
     expect((await chat("tenant-s", "ag_s1", "which skills?")).status).toBe(200);
     expect(offered()).toEqual(["weather"]);
     expect((await call("PUT", "/tenants/tenant-s/config", { config: config("ag_s1", ["notion", "taskflow"]) })).status).toBe(200);
@@ -137,6 +142,19 @@ describe("runtime host with real OpenClaw gateways", () => {
     await call("POST", "/tenants/tenant-s/stop");
   }, 90_000);
 
+  it("a start on a gateway that is already running gives it the new start's secrets", async () => {
+    // A start of a new generation must never leave the old model token in a gateway that keeps running.
+    expect((await call("POST", "/tenants/tenant-k/start", { generation: 1, config: config("ag_k1"), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_k1" } })).status).toBe(200);
+    const pid = (await call("GET", "/tenants/tenant-k/status")).json.pid;
+    expect((await call("POST", "/tenants/tenant-k/start", { generation: 2, config: config("ag_k1"), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_k2" } })).status).toBe(200);
+    expect((await chat("tenant-k", "ag_k1", "which token?")).status).toBe(200);
+    expect(fake.requests.at(-1)!.authorization).toBe("Bearer rt_token_k2");
+    // The same generation again is the same gateway with the same secrets.
+    expect((await call("POST", "/tenants/tenant-k/start", { generation: 2, config: config("ag_k1"), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_k2" } })).status).toBe(200);
+    expect((await call("GET", "/tenants/tenant-k/status")).json.pid).toBe(pid);
+    await call("POST", "/tenants/tenant-k/stop");
+  }, 90_000);
+
   it("runs only allowed OpenClaw CLI commands, and validates candidate configs without touching the running one", async () => {
     const validate = await call("POST", "/tenants/tenant-a/cli", { args: ["config", "validate"], config: config("ag_x") });
     expect(validate.json.code).toBe(0);
@@ -149,14 +167,7 @@ describe("runtime host with real OpenClaw gateways", () => {
   }, 60_000);
 
   it("runs OpenClaw's session maintenance itself (it is off per turn) without disturbing the running gateway", async () => {
-    for (const n of [2, 3]) {
-      const res = await fetch(`${base}/tenants/tenant-a/gateway/v1/chat/completions`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${SECRET}`, "content-type": "application/json", "x-openclaw-session-key": `agent:ag_a1:test:${n}` },
-        body: JSON.stringify({ model: "openclaw/ag_a1", messages: [{ role: "user", content: `session ${n}` }] }),
-      });
-      expect(res.status).toBe(200);
-    }
+    for (const n of [2, 3]) expect((await chat("tenant-a", "ag_a1", `session ${n}`, `agent:ag_a1:test:${n}`)).status).toBe(200);
     // The scheduled cleanup works on the live gateway's session store (three sessions, none stale yet).
     expect(await host.cleanupSessions("tenant-a")).toEqual({ ok: true, entries: { ag_a1: 3 } });
     expect((await chat("tenant-a", "ag_a1", "after the cleanup")).status).toBe(200);
@@ -201,15 +212,11 @@ describe("the pool of pre-started, warmed-up gateways", () => {
   it("hands a tenant a warm gateway that answers with the tenant's agents, config and token", async () => {
     expect(pooled.pool.length).toBe(1);
     const t0 = Date.now();
-    const started = await fetch(`${pooledBase}/tenants/tenant-p/start`, { method: "POST", headers: { authorization: `Bearer ${SECRET}` }, body: JSON.stringify({ config: config("ag_p1"), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_p" } }) });
+    const started = await fetch(`${pooledBase}/tenants/tenant-p/start`, { method: "POST", headers: { authorization: `Bearer ${SECRET}` }, body: JSON.stringify({ generation: 1, config: config("ag_p1"), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_p" } }) });
     expect(await started.json()).toMatchObject({ state: "ready", pooled: true });
     expect(Date.now() - t0).toBeLessThan(15_000); // a plain spawn takes longer than this before it even answers
     expect(pooled.pool.length).toBe(0);
-    const res = await fetch(`${pooledBase}/tenants/tenant-p/gateway/v1/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${SECRET}`, "content-type": "application/json", "x-openclaw-session-key": "agent:ag_p1:test:1" },
-      body: JSON.stringify({ model: "openclaw/ag_p1", messages: [{ role: "user", content: "hello pool" }] }),
-    });
+    const res = await chat("tenant-p", "ag_p1", "hello pool", undefined, undefined, pooledBase);
     expect(res.status).toBe(200);
     expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toContain("hello pool");
     expect(fake.requests.at(-1)!.authorization).toBe("Bearer rt_token_p");
@@ -220,11 +227,14 @@ describe("the pool of pre-started, warmed-up gateways", () => {
     expect(res.status).toBe(401);
   });
 
-  it("a stop removes the claimed slot and keeps the tenant's conversations on the host", async () => {
+  it("a stop moves the claimed slot's conversations and workspace back to the tenant's own folder", async () => {
+    await fetch(`${pooledBase}/tenants/tenant-p/files`, { method: "PUT", headers: { authorization: `Bearer ${SECRET}` }, body: JSON.stringify({ files: [{ path: "ag_p1/notes/kept.md", content: Buffer.from("kept").toString("base64") }] }) });
     const { dir } = pooled.status("tenant-p");
     await pooled.stop("tenant-p");
     expect(existsSync(dir)).toBe(false);
     const home = pooled.status("tenant-p").dir;
     expect(existsSync(path.join(home, "state", "agents", "ag_p1"))).toBe(true);
+    // Nothing of the tenant's is deleted by a stop: the workspace the gateway worked in is now at home.
+    expect(readFileSync(path.join(home, "workspace", "ag_p1", "notes", "kept.md"), "utf8")).toBe("kept");
   }, 60_000);
 });

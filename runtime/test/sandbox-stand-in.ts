@@ -9,18 +9,37 @@ export interface RecordedCall {
   args: unknown[];
 }
 
-export function sandboxStandIn() {
+export interface StandInOptions {
+  /** How long the gateway takes to answer /readyz after startProcess (a slow container start). */
+  startMs?: number;
+}
+
+const WS = "/data/tenant/workspace";
+
+export function sandboxStandIn(opts: StandInOptions = {}) {
   const files = new Map<string, Uint8Array>();
+  /** Directories made with mkdir (a file's folders exist as long as it does). */
+  const dirs = new Set<string>();
+  const isDir = (d: string) => dirs.has(d) || [...files.keys()].some((p) => p.startsWith(`${d}/`));
   const processes = new Map<string, { command: string; env: Record<string, string>; status: string }>();
   const calls: RecordedCall[] = [];
-  const record = (method: string, ...args: unknown[]) => calls.push({ method, args });
+  /** Calls that will throw next, per method (a container briefly unreachable). */
+  const failures = new Map<string, number>();
+  const record = (method: string, ...args: unknown[]) => {
+    calls.push({ method, args });
+    const n = failures.get(method) ?? 0;
+    if (n > 0) {
+      failures.set(method, n - 1);
+      throw new Error(`stand-in: ${method} failed (injected)`);
+    }
+  };
   const enc = new TextEncoder();
 
   const stub: SandboxLike = {
     async startProcess(command, options) {
       record("startProcess", command, options);
       processes.set(options?.processId ?? command, { command, env: options?.env ?? {}, status: "running" });
-      return { waitForPort: async () => undefined };
+      return { waitForPort: () => new Promise<void>((r) => setTimeout(r, opts.startMs ?? 0)) };
     },
     async getProcess(id) {
       record("getProcess", id);
@@ -33,14 +52,30 @@ export function sandboxStandIn() {
     },
     async exec(command, options) {
       record("exec", command, options);
-      // The driver's workspace listing: `… && find ./<agent folder or nothing> -type f … | sha256sum …`.
-      const listing = command.match(/^mkdir -p \/data\/tenant\/workspace && cd \/data\/tenant\/workspace && find \.\/(\S*) -type f/);
+      // The workspace listing script (runtime/src/workspace-listing.ts, as the image runs it).
+      const listing = command.match(/^node \S+\/workspace-listing\.ts \/data\/tenant\/workspace (\S*) +--marker (\S+) --hash-max (\d+)$/);
       if (listing) {
-        const root = `/data/tenant/workspace/${listing[1] ? `${listing[1]}/` : ""}`;
-        const out = [...files]
-          .filter(([p]) => p.startsWith(root))
-          .map(([p, c]) => `${createHash("sha256").update(c).digest("hex")}\t${c.length}\t${p.slice("/data/tenant/workspace/".length)}`);
-        return { exitCode: 0, stdout: out.join("\n") + "\n", stderr: "" };
+        const [, under, marker, hashMax] = listing as unknown as [string, string, string, string];
+        const root = under ? `${WS}/${under}` : WS;
+        if (!isDir(root)) return { exitCode: 2, stdout: "", stderr: `no workspace at ${under ? `${under}/` : "the root"}` };
+        const markerBytes = files.get(`${WS}/${marker}`);
+        const workspaceId = markerBytes ? ((JSON.parse(new TextDecoder().decode(markerBytes)) as { id?: string }).id ?? null) : null;
+        const listed = [...files]
+          .filter(([p]) => p.startsWith(`${root}/`) && !p.startsWith(`${WS}/${marker.split("/")[0]}/`))
+          .map(([p, c]) => ({ path: p.slice(WS.length + 1), size: c.length, sha256: c.length <= Number(hashMax) ? createHash("sha256").update(c).digest("hex") : null }))
+          .sort((a, b) => (a.path < b.path ? -1 : 1));
+        return { exitCode: 0, stdout: JSON.stringify({ workspaceId, files: listed }), stderr: "" };
+      }
+      // Moving a workspace aside (supersedeWorkspace).
+      const aside = command.match(/^if \[ -d \/data\/tenant\/workspace \]; then mkdir -p \/data\/tenant\/superseded && mv \/data\/tenant\/workspace (\S+); fi/);
+      if (aside) {
+        for (const [p, c] of [...files]) {
+          if (!p.startsWith(`${WS}/`)) continue;
+          files.set(`${aside[1]}/${p.slice(WS.length + 1)}`, c);
+          files.delete(p);
+        }
+        dirs.add(WS);
+        return { exitCode: 0, stdout: "", stderr: "" };
       }
       // OpenClaw's state archive (saveState / restoreState); the stand-in's "tar" is JSON of path → base64.
       const archive = "/data/tenant/tmp/openclaw-state.tgz";
@@ -73,6 +108,7 @@ export function sandboxStandIn() {
     },
     async mkdir(path, options) {
       record("mkdir", path, options);
+      dirs.add(path);
       return {};
     },
     async containerFetch(url, init, port) {
@@ -81,6 +117,12 @@ export function sandboxStandIn() {
       if (gateway?.status !== "running") throw new Error("connection refused");
       const path = new URL(url).pathname;
       if (path === "/readyz") return new Response("ok");
+      if (path === "/v1/chat/completions") {
+        // The gateway's agent turn, reduced to an echo (the real one runs OpenClaw and the model).
+        const body = JSON.parse(String(init.body)) as { messages: { content: string }[] };
+        const content = `Echo: ${body.messages.at(-1)!.content}`;
+        return Response.json({ id: "c", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }], usage: { prompt_tokens: 3, completion_tokens: 2 } });
+      }
       if (path === "/v1/models") {
         const config = JSON.parse(new TextDecoder().decode(files.get("/data/tenant/state/openclaw.json")!));
         return Response.json({ object: "list", data: ["openclaw", ...Object.keys(config.agents.entries).map((id) => `openclaw/${id}`)].map((id) => ({ id, object: "model" })) });
@@ -91,5 +133,20 @@ export function sandboxStandIn() {
       record("destroy");
     },
   };
-  return { stub, calls, files, processes };
+  return {
+    stub,
+    calls,
+    files,
+    processes,
+    /** The next `times` calls of `method` throw. */
+    failNext(method: keyof SandboxLike, times = 1) {
+      failures.set(method, times);
+    },
+    /** The container was replaced (moved, or slept and woke): a fresh disk and no processes. */
+    restartContainer() {
+      files.clear();
+      dirs.clear();
+      processes.clear();
+    },
+  };
 }

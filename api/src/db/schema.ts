@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { FILE_VERSION_REASONS } from "@autoclaw/shared";
 
 const createdAt = () => integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
 
@@ -223,9 +224,38 @@ export const tenantOpenclawRuntime = sqliteTable(
     startedAt: integer("started_at", { mode: "timestamp_ms" }),
     lastActiveAt: integer("last_active_at", { mode: "timestamp_ms" }),
     lastError: text("last_error"),
+    /**
+     * The id in the marker of the workspace the last start completed: only a listing that carries it
+     * is the live workspace, and only the live workspace is ever mirrored to R2.
+     */
+    workspaceId: text("workspace_id"),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [uniqueIndex("tenant_runtime_token_idx").on(t.modelTokenHash)],
+);
+
+/**
+ * A workspace file's previous content, kept in R2 for VERSION_RETENTION_DAYS after the agent
+ * overwrote or deleted it (the cron deletes expired ones, object and row).
+ */
+export const workspaceVersions = sqliteTable(
+  "workspace_versions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    agentId: text("agent_id").notNull(),
+    /** Below the agent's folder. */
+    path: text("path").notNull(),
+    sha256: text("sha256").notNull(),
+    size: integer("size").notNull(),
+    r2Key: text("r2_key").notNull(),
+    reason: text("reason", { enum: FILE_VERSION_REASONS }).notNull(),
+    /** The turn after which the change was seen (null: at a start or a stop). */
+    runId: text("run_id"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("workspace_versions_file_idx").on(t.tenantId, t.agentId, t.path, t.createdAt), index("workspace_versions_expiry_idx").on(t.expiresAt)],
 );
 
 /** Model calls made through the proxy by tenant runtimes, for metering. */

@@ -5,6 +5,7 @@ import type { Db } from "../db/client";
 import { assertCanAddAgent } from "./billing";
 import { agents } from "../db/schema";
 import { newLowercaseId } from "./crypto";
+import { agentWorkspace, manifestKey } from "./r2-keys";
 import { DomainError, notFound } from "./errors";
 
 type Row = typeof agents.$inferSelect;
@@ -17,9 +18,6 @@ export const toAgent = (r: Row): Agent => ({
   updatedAt: r.updatedAt.toISOString(),
 });
 
-/** R2 prefix of an agent's OpenClaw workspace; the tenant runtime bootstraps from it. */
-export const workspacePrefix = (tenantId: string, agentId: string) => `tenant/${tenantId}/openclaw/workspace/${agentId}/`;
-
 export async function createAgent(deps: { db: Db; bucket: R2Bucket; settings: Settings }, tenantId: string, input: CreateAgentInput): Promise<Agent> {
   const { db, bucket } = deps;
   const template = findTemplate(input.templateId);
@@ -30,7 +28,7 @@ export async function createAgent(deps: { db: Db; bucket: R2Bucket; settings: Se
   // Workspace files first: an agent row never exists without its persona.
   await Promise.all(
     Object.entries(template.files).map(([file, content]) =>
-      bucket.put(workspacePrefix(tenantId, id) + file, content, { httpMetadata: { contentType: "text/markdown; charset=utf-8" } }),
+      bucket.put(agentWorkspace(tenantId, id) + file, content, { httpMetadata: { contentType: "text/markdown; charset=utf-8" } }),
     ),
   );
   const [row] = await db
@@ -62,18 +60,22 @@ export async function updateAgent(db: Db, tenantId: string, input: UpdateAgentIn
   return toAgent(row!);
 }
 
-/** Deleting keeps the agent's run history readable; its workspace files go. */
+/** Deleting keeps the agent's run history readable; its workspace files and manifest go (its kept versions expire on their own). */
 export async function removeAgent(db: Db, bucket: R2Bucket, tenantId: string, id: string): Promise<void> {
   await getAgentRow(db, tenantId, id);
   await db.update(agents).set({ deletedAt: new Date(), updatedAt: new Date() }).where(and(eq(agents.id, id), eq(agents.tenantId, tenantId)));
-  const listed = await bucket.list({ prefix: workspacePrefix(tenantId, id) });
-  if (listed.objects.length) await bucket.delete(listed.objects.map((o) => o.key));
+  for (let more = true; more; ) {
+    const page = await bucket.list({ prefix: agentWorkspace(tenantId, id) });
+    if (page.objects.length) await bucket.delete(page.objects.map((o) => o.key));
+    more = page.truncated;
+  }
+  await bucket.delete(manifestKey(tenantId, id));
 }
 
 /** The persona files of an agent, as the model's system prompt until the tenant runtime runs turns. */
 export async function agentInstructions(bucket: R2Bucket, tenantId: string, agentId: string): Promise<string> {
   const parts = await Promise.all(
-    ["IDENTITY.md", "SOUL.md", "AGENTS.md"].map(async (file) => (await bucket.get(workspacePrefix(tenantId, agentId) + file))?.text()),
+    ["IDENTITY.md", "SOUL.md", "AGENTS.md"].map(async (file) => (await bucket.get(agentWorkspace(tenantId, agentId) + file))?.text()),
   );
   return parts.filter(Boolean).join("\n\n");
 }

@@ -25,9 +25,9 @@ export function hex(bytes: ArrayBuffer | Uint8Array): string {
   return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** SHA-256 hex: right for high-entropy tokens (API keys, runtime tokens); never for passwords. */
-export async function sha256(text: string): Promise<string> {
-  return hex(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+/** SHA-256 hex of text or bytes: right for high-entropy tokens (API keys, runtime tokens) and file contents; never for passwords. */
+export async function sha256(data: string | Uint8Array<ArrayBuffer>): Promise<string> {
+  return hex(await crypto.subtle.digest("SHA-256", typeof data === "string" ? encoder.encode(data) : data));
 }
 
 /** `prefix_` + a random url-safe id; unguessable, so ids never need to be secret. */

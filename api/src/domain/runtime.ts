@@ -1,15 +1,22 @@
-// A tenant's OpenClaw runtime: the state machine in D1, coalesced starts, the per-start model token,
-// the generated config, and the workspace copied from R2 at start and back after every turn.
+// A tenant's OpenClaw runtime: the state machine in D1, coalesced starts fenced by a generation, the
+// per-start model token, the generated config, and the workspace handed between R2 and the runtime.
+//
+// The rule for secrets: what D1 says the runtime's secrets are is what the running gateway has. Every
+// start claims the next generation in one conditional update; the driver resolves only once a
+// gateway runs with that generation's secrets (starting one, or giving a running one the new ones);
+// every later write is conditional on the generation, so a start that was overtaken changes nothing.
 import { and, asc, eq, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { skillsForTemplate, type Agent } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { agents as agentsTable, tenantOpenclawRuntime } from "../db/schema";
 import { MODEL_TOKEN_ENV, OPENCLAW_VERSION, tenantOpenclawConfig } from "../runtime/openclaw-config";
-import { IDLE_STOP_MS, type RuntimeDriver, type RuntimeState, type WorkspaceFile } from "../runtime/runtime";
+import { IDLE_STOP_MS, type DriverStatus, type RuntimeDriver, type RuntimeState } from "../runtime/runtime";
 import { listAgents, toAgent } from "./agents";
-import { base64url, hmacSign, randomBytes, sha256 } from "./crypto";
+import { base64url, hmacSign, newId, randomBytes, sha256 } from "./crypto";
 import { DomainError } from "./errors";
+import { stateKey } from "./r2-keys";
+import { agentsIn, listLiveCandidate, markerFile, mirrorWorkspace, savedWorkspace } from "./workspace";
 
 export interface RuntimeDeps {
   db: Db;
@@ -28,35 +35,49 @@ export interface RuntimeStatus {
 
 /** A start may take this long before another caller may take it over. */
 const START_LEASE_MS = 120_000;
-const workspaceRoot = (tenantId: string) => `tenant/${tenantId}/openclaw/workspace/`;
-/** OpenClaw's conversations, for drivers whose disk does not outlive a stop (RuntimeDriver.saveState). */
-const stateKey = (tenantId: string) => `tenant/${tenantId}/openclaw/state/agents.tgz`;
-/** One manifest per agent: each agent's AgentSession is the only writer of its own. */
-const manifestKey = (tenantId: string, agentId: string) => `tenant/${tenantId}/openclaw/manifests/${agentId}.json`;
+/** A status probe that fails is asked again after these pauses before anything is concluded from it. */
+const PROBE_RETRIES_MS = [250, 1000];
 
-type Row = typeof tenantOpenclawRuntime.$inferSelect;
+export type RuntimeRow = typeof tenantOpenclawRuntime.$inferSelect;
 const iso = (d: Date | null) => d?.toISOString() ?? null;
-const toStatus = (r: Row | undefined): RuntimeStatus =>
+const toStatus = (r: RuntimeRow | undefined): RuntimeStatus =>
   r ? { state: r.state, version: r.version, startedAt: iso(r.startedAt), lastActiveAt: iso(r.lastActiveAt), lastError: r.lastError } : { state: "stopped", version: OPENCLAW_VERSION, startedAt: null, lastActiveAt: null, lastError: null };
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 async function row(db: Db, tenantId: string) {
-  return db.query.tenantOpenclawRuntime.findFirst({ where: eq(tenantOpenclawRuntime.tenantId, tenantId) });
+  const [r] = await db.select().from(tenantOpenclawRuntime).where(eq(tenantOpenclawRuntime.tenantId, tenantId));
+  return r;
 }
+const atGeneration = (tenantId: string, generation: number) => and(eq(tenantOpenclawRuntime.tenantId, tenantId), eq(tenantOpenclawRuntime.generation, generation));
 
-/** The D1 state, reconciled with what the driver reports (the host stops idle gateways on its own). */
-export async function runtimeStatus(deps: RuntimeDeps, tenantId: string): Promise<RuntimeStatus> {
-  const r = await row(deps.db, tenantId);
-  if (r?.state === "ready") {
-    const live = await deps.driver.status(tenantId).catch(() => ({ state: "error" as const, lastError: "The runtime host is unreachable" }));
-    if (live.state !== "ready") {
-      await deps.db
-        .update(tenantOpenclawRuntime)
-        .set({ state: live.state === "error" ? "error" : "stopped", lastError: live.lastError ?? r.lastError, updatedAt: new Date() })
-        .where(and(eq(tenantOpenclawRuntime.tenantId, tenantId), eq(tenantOpenclawRuntime.state, "ready")));
-      return toStatus(await row(deps.db, tenantId));
+/** The driver's view, asked again when a probe fails; undefined if it never answered (no evidence either way). */
+async function probe(driver: RuntimeDriver, tenantId: string): Promise<DriverStatus | undefined> {
+  for (const pause of [0, ...PROBE_RETRIES_MS]) {
+    if (pause) await new Promise((r) => setTimeout(r, pause));
+    try {
+      return await driver.status(tenantId);
+    } catch {
+      /* asked again */
     }
   }
-  return toStatus(r);
+  return undefined;
+}
+
+/**
+ * The D1 state, reconciled with what the driver reports (the host stops idle gateways on its own).
+ * It moves only on evidence: a gateway reported stopped, failed, or running another generation's
+ * secrets. A driver that does not answer changes nothing.
+ */
+export async function runtimeStatus(deps: RuntimeDeps, tenantId: string): Promise<RuntimeStatus> {
+  const r = await row(deps.db, tenantId);
+  if (r?.state !== "ready") return toStatus(r);
+  const live = await probe(deps.driver, tenantId);
+  if (!live || live.state === "starting") return toStatus(r); // a crashed gateway being restarted keeps its generation
+  if (live.state === "ready" && live.generation === r.generation) return toStatus(r);
+  const reason = live.state === "ready" ? `The gateway runs start ${live.generation}'s secrets, not start ${r.generation}'s` : (live.lastError ?? r.lastError ?? "The gateway stopped");
+  if (live.state === "error") await deps.db.update(tenantOpenclawRuntime).set({ state: "error", lastError: reason, modelTokenHash: null, updatedAt: new Date() }).where(and(atGeneration(tenantId, r.generation), eq(tenantOpenclawRuntime.state, "ready")));
+  else await markRuntimeGone(deps.db, tenantId, r.generation, reason);
+  return toStatus(await row(deps.db, tenantId));
 }
 
 /** The generated config for the tenant's current agents. */
@@ -80,27 +101,28 @@ export function readinessReads(db: Db, tenant: string | SQL) {
     db.select().from(agentsTable).where(and(eq(agentsTable.tenantId, tenant), isNull(agentsTable.deletedAt))).orderBy(asc(agentsTable.createdAt)),
   ] as const;
 }
-export type Readiness = [Row[], (typeof agentsTable.$inferSelect)[]];
+export type Readiness = [RuntimeRow[], (typeof agentsTable.$inferSelect)[]];
 
 /**
- * Makes sure the tenant's gateway is running and knows its current agents. Concurrent callers
- * coalesce: one claims the start in D1, the others wait for its outcome.
+ * Makes sure the tenant's gateway is running and knows its current agents; resolves with the ready
+ * row (its generation and live workspace id). Concurrent callers coalesce: one claims the start in
+ * D1, the others wait for its outcome.
  */
-export async function ensureRuntimeReady(deps: RuntimeDeps, tenantId: string, onStarting?: () => Promise<void>, read?: Readiness): Promise<void> {
+export async function ensureRuntimeReady(deps: RuntimeDeps, tenantId: string, onStarting?: () => Promise<void>, read?: Readiness): Promise<RuntimeRow> {
   const { db } = deps;
   // The hot path costs no D1 round trip of its own when the run's claim brought the reads along.
   // D1 is trusted here; a gateway that vanished anyway is caught by the caller (markRuntimeGone).
   const [current, agentRows] = read ?? (await db.batch(readinessReads(db, tenantId)));
   if (current[0]?.state === "ready") {
     await refreshRuntimeConfig(deps, tenantId, current[0], agentRows.map(toAgent));
-    return;
+    return current[0];
   }
   await onStarting?.();
   const now = new Date();
   await db.insert(tenantOpenclawRuntime).values({ tenantId, state: "stopped", version: OPENCLAW_VERSION, updatedAt: now }).onConflictDoNothing();
   const [claimed] = await db
     .update(tenantOpenclawRuntime)
-    .set({ state: "starting", startingUntil: new Date(now.getTime() + START_LEASE_MS), lastError: null, updatedAt: now })
+    .set({ state: "starting", generation: sql`${tenantOpenclawRuntime.generation} + 1`, startingUntil: new Date(now.getTime() + START_LEASE_MS), lastError: null, updatedAt: now })
     .where(
       and(
         eq(tenantOpenclawRuntime.tenantId, tenantId),
@@ -109,73 +131,129 @@ export async function ensureRuntimeReady(deps: RuntimeDeps, tenantId: string, on
     )
     .returning();
   if (!claimed) return waitForStart(deps, tenantId);
-  await startClaimed(deps, tenantId, claimed.generation + 1);
+  return startClaimed(deps, tenantId, claimed);
 }
 
-async function startClaimed(deps: RuntimeDeps, tenantId: string, generation: number) {
+async function startClaimed(deps: RuntimeDeps, tenantId: string, claimed: RuntimeRow): Promise<RuntimeRow> {
   const { db } = deps;
+  const generation = claimed.generation;
   // A fresh model token for every start: the one a stopped runtime had stops working.
   const token = `rt_${base64url(randomBytes(32))}`;
   const config = await configFor(deps, tenantId);
   await db
     .update(tenantOpenclawRuntime)
-    .set({ generation, modelTokenHash: await sha256(token), configHash: await sha256(JSON.stringify(config)), version: OPENCLAW_VERSION })
-    .where(eq(tenantOpenclawRuntime.tenantId, tenantId));
+    .set({ modelTokenHash: await sha256(token), configHash: await sha256(JSON.stringify(config)), version: OPENCLAW_VERSION })
+    .where(atGeneration(tenantId, generation));
   // The workspace is read from R2 while the gateway starts, and written into it once it runs.
-  const saved = savedWorkspace(deps, tenantId);
+  const saved = savedWorkspace(deps.bucket, tenantId);
   saved.catch(() => undefined); // a failed start is reported below, not as an unhandled read
   try {
     if (deps.driver.restoreState) {
       const state = await deps.bucket.get(stateKey(tenantId));
       if (state) await deps.driver.restoreState(tenantId, new Uint8Array(await state.arrayBuffer()));
     }
-    await deps.driver.start(tenantId, { config, env: { [MODEL_TOKEN_ENV]: token } });
-    const files = await saved;
-    if (files.length) await deps.driver.writeFiles(tenantId, files);
+    await deps.driver.start(tenantId, { generation, config, env: { [MODEL_TOKEN_ENV]: token } });
+    const workspaceId = await prepareWorkspace(deps, tenantId, claimed.workspaceId, saved);
     const now = new Date();
+    const [ready] = await db
+      .update(tenantOpenclawRuntime)
+      .set({ state: "ready", startedAt: now, lastActiveAt: now, startingUntil: null, lastError: null, workspaceId, updatedAt: now })
+      .where(and(atGeneration(tenantId, generation), eq(tenantOpenclawRuntime.state, "starting")))
+      .returning();
+    // Overtaken by a newer start (this one outlived its lease): that one's outcome is the outcome.
+    return ready ?? (await waitForStart(deps, tenantId));
+  } catch (e) {
+    const message = `Runtime failed to start: ${messageOf(e)}`.slice(0, 500);
     await db
       .update(tenantOpenclawRuntime)
-      .set({ state: "ready", startedAt: now, lastActiveAt: now, startingUntil: null, lastError: null, updatedAt: now })
-      .where(eq(tenantOpenclawRuntime.tenantId, tenantId));
-  } catch (e) {
-    const message = `Runtime failed to start: ${e instanceof Error ? e.message : String(e)}`.slice(0, 500);
-    await db.update(tenantOpenclawRuntime).set({ state: "error", lastError: message, startingUntil: null, modelTokenHash: null, updatedAt: new Date() }).where(eq(tenantOpenclawRuntime.tenantId, tenantId));
+      .set({ state: "error", lastError: message, startingUntil: null, modelTokenHash: null, updatedAt: new Date() })
+      .where(and(atGeneration(tenantId, generation), eq(tenantOpenclawRuntime.state, "starting")));
     throw new DomainError("PRECONDITION_FAILED", message);
   }
 }
 
-async function waitForStart(deps: RuntimeDeps, tenantId: string) {
+/**
+ * Makes the runtime's workspace complete and returns its marker id. If it is the live workspace of
+ * the last start (the gateway kept running, or restarted on the same disk), it may hold work R2 does
+ * not have yet (a crash between a turn and its mirror): that is mirrored first, and only agents it
+ * has no folder for are filled from R2. Anything else found there is moved aside, never mirrored,
+ * and the workspace is restored from R2 under a new marker.
+ */
+async function prepareWorkspace(deps: RuntimeDeps, tenantId: string, liveId: string | null, saved: Promise<{ path: string; content: Uint8Array }[]>): Promise<string> {
+  const found = await listLiveCandidate(deps.driver, tenantId);
+  if (liveId && found?.workspaceId === liveId) {
+    const onDisk = agentsIn(found);
+    for (const agent of await listAgents(deps.db, tenantId)) {
+      if (!onDisk.has(agent.id)) continue;
+      await mirrorWorkspace(deps, tenantId, agent.id, { workspaceId: liveId, listing: found }).catch((e) => console.error(`tenant ${tenantId}: mirroring ${agent.id} at the start failed:`, messageOf(e)));
+    }
+    const missing = (await saved).filter((f) => !onDisk.has(f.path.split("/")[0]!));
+    if (missing.length) await deps.driver.writeFiles(tenantId, missing);
+    return liveId;
+  }
+  if (found) await deps.driver.supersedeWorkspace(tenantId);
+  const workspaceId = newId("ws");
+  // The marker last: a start that dies half way leaves a workspace that is not live.
+  await deps.driver.writeFiles(tenantId, [...(await saved), markerFile(workspaceId)]);
+  return workspaceId;
+}
+
+async function waitForStart(deps: RuntimeDeps, tenantId: string): Promise<RuntimeRow> {
   const deadline = Date.now() + START_LEASE_MS;
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 500));
     const r = await row(deps.db, tenantId);
-    if (r?.state === "ready") return;
+    if (r?.state === "ready") return r;
     if (r?.state === "error") throw new DomainError("PRECONDITION_FAILED", r.lastError ?? "Runtime failed to start");
     if (r?.state === "stopped") return ensureRuntimeReady(deps, tenantId);
+    // A start that outlived its lease is taken over (a crashed starter).
+    if (r?.state === "starting" && r.startingUntil && r.startingUntil.getTime() < Date.now()) return ensureRuntimeReady(deps, tenantId);
   }
   throw new DomainError("PRECONDITION_FAILED", "The runtime is still starting; try again shortly");
 }
 
-/** The driver says the gateway is not there (idle-stopped, host restarted): record it so the next ensure starts it. */
-export async function markRuntimeGone(db: Db, tenantId: string, reason: string) {
+/** The gateway of this generation is not there (idle-stopped, host restarted): record it so the next ensure starts it. */
+export async function markRuntimeGone(db: Db, tenantId: string, generation: number, reason: string) {
   await db
     .update(tenantOpenclawRuntime)
     .set({ state: "stopped", lastError: reason, modelTokenHash: null, configHash: null, updatedAt: new Date() })
-    .where(and(eq(tenantOpenclawRuntime.tenantId, tenantId), eq(tenantOpenclawRuntime.state, "ready")));
+    .where(and(atGeneration(tenantId, generation), eq(tenantOpenclawRuntime.state, "ready")));
+}
+
+/**
+ * Does the running gateway hold other secrets than D1 (a failing turn's first suspect)? Only a
+ * gateway that answers and reports another generation counts; no answer is no evidence.
+ */
+export async function runsStaleSecrets(deps: RuntimeDeps, tenantId: string, generation: number): Promise<boolean> {
+  const live = await deps.driver.status(tenantId).catch(() => undefined);
+  return live?.state === "ready" && live.generation !== generation;
 }
 
 export async function stopRuntime(deps: RuntimeDeps, tenantId: string): Promise<RuntimeStatus> {
-  for (const agent of await listAgents(deps.db, tenantId)) await persistWorkspace(deps, tenantId, agent.id).catch(() => undefined);
+  const r = await row(deps.db, tenantId);
+  const problems: string[] = [];
+  // Mirrored only from the live workspace: a runtime that is not running, or whose disk went with its
+  // container, has nothing to mirror (its turns were mirrored as they ended), and its R2 copy stays as it is.
+  if (r?.workspaceId && r.state !== "stopped") {
+    const found = await listLiveCandidate(deps.driver, tenantId).catch(() => undefined);
+    if (found?.workspaceId === r.workspaceId) {
+      const onDisk = agentsIn(found);
+      for (const agent of await listAgents(deps.db, tenantId)) {
+        if (!onDisk.has(agent.id)) continue;
+        await mirrorWorkspace(deps, tenantId, agent.id, { workspaceId: r.workspaceId, listing: found }).catch((e) => problems.push(`${agent.name}'s files: ${messageOf(e)}`));
+      }
+    }
+  }
   await deps.driver.stop(tenantId);
-  let lastError: string | undefined;
   if (deps.driver.saveState) {
     try {
       const state = await deps.driver.saveState(tenantId);
       if (state) await deps.bucket.put(stateKey(tenantId), state);
     } catch (e) {
-      lastError = `Conversations could not be saved at the stop: ${e instanceof Error ? e.message : String(e)}`.slice(0, 500);
+      problems.push(`conversations: ${messageOf(e)}`);
     }
   }
+  const lastError = problems.length ? `Not everything could be saved at the stop (${problems.join("; ")})`.slice(0, 500) : undefined;
   await deps.db
     .update(tenantOpenclawRuntime)
     .set({ state: "stopped", modelTokenHash: null, configHash: null, startingUntil: null, updatedAt: new Date(), ...(lastError && { lastError }) })
@@ -199,8 +277,9 @@ export async function stopIdleRuntimes(deps: RuntimeDeps, now = new Date()): Pro
 }
 
 /** Re-applies the generated config to a running gateway when agents changed (added, renamed, re-modelled). */
-export async function refreshRuntimeConfig(deps: RuntimeDeps, tenantId: string, r?: Row, agents?: Agent[]): Promise<void> {
+export async function refreshRuntimeConfig(deps: RuntimeDeps, tenantId: string, r?: RuntimeRow, agents?: Agent[]): Promise<void> {
   r ??= await row(deps.db, tenantId);
+  agents ??= await listAgents(deps.db, tenantId);
   const config = await configFor(deps, tenantId, agents);
   const hash = await sha256(JSON.stringify(config));
   if (r?.state !== "ready" || r.configHash === hash) {
@@ -210,69 +289,17 @@ export async function refreshRuntimeConfig(deps: RuntimeDeps, tenantId: string, 
     }
     return;
   }
-  await restoreWorkspace(deps, tenantId, { onlyMissing: true });
+  // A new agent's persona goes in before the gateway learns of it; agents with a folder keep theirs.
+  const found = await listLiveCandidate(deps.driver, tenantId);
+  const onDisk = found ? agentsIn(found) : new Set<string>();
+  const newAgents = agents.filter((a) => !onDisk.has(a.id)).map((a) => a.id);
+  if (newAgents.length) {
+    const files = await savedWorkspace(deps.bucket, tenantId, newAgents);
+    if (files.length) await deps.driver.writeFiles(tenantId, files);
+  }
   // Resolves once OpenClaw has reloaded it, so the next turn may name a new agent.
   await deps.driver.applyConfig(tenantId, config);
   await deps.db.update(tenantOpenclawRuntime).set({ configHash: hash, lastActiveAt: new Date() }).where(eq(tenantOpenclawRuntime.tenantId, tenantId));
-}
-
-// ── Workspace: R2 is the durable copy, the runtime's disk a working copy ────────────────────────────
-
-/** Path (relative to the tenant's workspace root) → SHA-256 of what R2 holds. */
-export type WorkspaceManifest = Record<string, string>;
-
-async function readManifest(bucket: R2Bucket, tenantId: string, agentId: string): Promise<WorkspaceManifest> {
-  const obj = await bucket.get(manifestKey(tenantId, agentId));
-  return obj ? ((await obj.json()) as WorkspaceManifest) : {};
-}
-
-/** Copies the tenant's workspace from R2 into the runtime (all files, or those it lacks). */
-export async function restoreWorkspace(deps: RuntimeDeps, tenantId: string, opts: { onlyMissing?: boolean } = {}) {
-  const present = opts.onlyMissing ? new Set((await deps.driver.listFiles(tenantId)).map((f) => f.path)) : new Set<string>();
-  const files = await savedWorkspace(deps, tenantId, present);
-  if (files.length) await deps.driver.writeFiles(tenantId, files);
-}
-
-/** The workspace files R2 holds for the tenant, except those in `skip`. */
-async function savedWorkspace(deps: RuntimeDeps, tenantId: string, skip = new Set<string>()) {
-  const prefix = workspaceRoot(tenantId);
-  const files: { path: string; content: Uint8Array }[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.bucket.list({ prefix, cursor });
-    for (const o of page.objects) {
-      const path = o.key.slice(prefix.length);
-      if (skip.has(path)) continue;
-      const body = await deps.bucket.get(o.key);
-      if (body) files.push({ path, content: new Uint8Array(await body.arrayBuffer()) });
-    }
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
-  return files;
-}
-
-/**
- * Mirrors an agent's workspace to R2 (called after every turn): files it created or changed are
- * uploaded, files it deleted are deleted. `known` is the manifest the caller kept from last time
- * (the AgentSession's memory); without it the manifest is read from R2. Returns the new manifest.
- */
-export async function persistWorkspace(deps: RuntimeDeps, tenantId: string, agentId: string, known?: WorkspaceManifest, listed?: WorkspaceFile[]): Promise<WorkspaceManifest> {
-  const [files, before] = await Promise.all([listed ?? deps.driver.listFiles(tenantId, agentId), known ?? readManifest(deps.bucket, tenantId, agentId)]);
-  const manifest = { ...before };
-  const changed = files.filter((f) => manifest[f.path] !== f.sha256);
-  const present = new Set(files.map((f) => f.path));
-  const deleted = Object.keys(manifest).filter((p) => !present.has(p));
-  for (const f of changed) {
-    const content = await deps.driver.readFile(tenantId, f.path);
-    await deps.bucket.put(workspaceRoot(tenantId) + f.path, content, { customMetadata: { sha256: f.sha256 } });
-    manifest[f.path] = f.sha256;
-  }
-  if (deleted.length) {
-    await deps.bucket.delete(deleted.map((p) => workspaceRoot(tenantId) + p));
-    for (const p of deleted) delete manifest[p];
-  }
-  if (changed.length || deleted.length) await deps.bucket.put(manifestKey(tenantId, agentId), JSON.stringify(manifest), { httpMetadata: { contentType: "application/json" } });
-  return manifest;
 }
 
 // ── Tokens ──────────────────────────────────────────────────────────────────────────────────────────
@@ -280,7 +307,7 @@ export async function persistWorkspace(deps: RuntimeDeps, tenantId: string, agen
 /** The tenant a model-proxy token belongs to (only the running generation's token matches). */
 export async function tenantForModelToken(db: Db, token: string): Promise<string | undefined> {
   if (!token.startsWith("rt_")) return undefined;
-  const r = await db.query.tenantOpenclawRuntime.findFirst({ where: eq(tenantOpenclawRuntime.modelTokenHash, await sha256(token)), columns: { tenantId: true } });
+  const [r] = await db.select({ tenantId: tenantOpenclawRuntime.tenantId }).from(tenantOpenclawRuntime).where(eq(tenantOpenclawRuntime.modelTokenHash, await sha256(token)));
   return r?.tenantId;
 }
 

@@ -10,7 +10,8 @@ import { agents, runs, telegramPairAttempts, telegramPairingCodes, telegramPairi
 import { getAgentRow } from "./agents";
 import { newId, randomBytes, sha256 } from "./crypto";
 import { DomainError, notFound } from "./errors";
-import { createRun, type RunDeps } from "./runs";
+import type { RunDeps } from "./run-records";
+import { createRun } from "./runs";
 
 /** Telegram's limit is 4096 characters per message; stay a little under it. */
 export const TELEGRAM_MESSAGE_LIMIT = 4000;

@@ -1,10 +1,13 @@
-// RUN_QUEUE and its dead-letter queue. The consumer only routes: each run goes to its agent's
-// AgentSession, which claims and executes it; the DLQ consumer fails runs whose retries are spent.
+// RUN_QUEUE and its dead-letter queue. The consumer only routes: each run goes into its agent's
+// AgentSession inbox, which claims and executes it (and waits out its retries) — so a message is
+// acknowledged as soon as its run is handed over, and a backlog never outlives a message's visibility.
+// The DLQ consumer fails only runs whose attempts are spent; a run that never ran is handed over again.
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { runDeps, services } from "../deps";
 import { runs } from "../db/schema";
-import { failDeadLetteredRun, retryDelaySeconds, type RunMessage } from "../domain/runs";
+import { handleDeadLetter } from "../domain/run-executor";
+import { retryDelaySeconds, type RunMessage } from "../domain/run-records";
 import { agentSession, settings, type AppEnv } from "../env";
 
 const runMessage = z.object({ runId: z.string().min(1), tenantId: z.string().min(1).optional(), agentId: z.string().min(1).optional() });
@@ -21,19 +24,14 @@ export async function consumeRunQueue(batch: MessageBatch<RunMessage>, env: AppE
       }
       const { runId } = parsed.data;
       try {
-        if (deadLetters) {
-          await failDeadLetteredRun(runDeps(env), runId);
-          return msg.ack();
-        }
-        // Messages carry their route; the reaper's re-sends carry only the id.
+        if (deadLetters && (await handleDeadLetter(runDeps(env), runId)) !== "redeliver") return msg.ack();
+        // Messages carry their route; the reaper's re-sends of old runs may carry only the id.
         const { tenantId, agentId } = parsed.data;
-        const run = tenantId && agentId ? { tenantId, agentId } : await db.query.runs.findFirst({ where: eq(runs.id, runId), columns: { tenantId: true, agentId: true } });
-        if (!run) return msg.ack();
-        const outcome = await agentSession(env, run.tenantId, run.agentId).execute(runId);
-        if (outcome === "retry") msg.retry({ delaySeconds: retryDelaySeconds(settings(env), msg.attempts) });
-        else msg.ack();
+        const [run] = tenantId && agentId ? [{ tenantId, agentId }] : await db.select({ tenantId: runs.tenantId, agentId: runs.agentId }).from(runs).where(eq(runs.id, runId));
+        if (run) await agentSession(env, run.tenantId, run.agentId).enqueue(runId);
+        msg.ack();
       } catch (e) {
-        console.error(`run ${runId}: delivery failed, will retry:`, e instanceof Error ? e.message : e);
+        console.error(`run ${runId}: hand-over failed, will retry:`, e instanceof Error ? e.message : e);
         msg.retry({ delaySeconds: retryDelaySeconds(settings(env), msg.attempts) });
       }
     }),

@@ -1,22 +1,32 @@
 // The `host` driver: HTTP to the local runtime host (runtime/src/host.ts) with its shared secret.
 import type { TenantOpenclawConfig } from "./openclaw-config";
-import { fromBase64, RuntimeError, toBase64, type CliResult, type DriverStatus, type RuntimeDriver, type StartSpec, type WorkspaceFile } from "./runtime";
+import { fromBase64, RuntimeError, toBase64, type CliResult, type DriverStatus, type HostError, type RuntimeDriver, type StartSpec, type TurnResult } from "./runtime";
+import type { WorkspaceListing } from "./workspace";
+
+/** How much longer than a turn's deadline the Worker waits for the host to report it (the host stops it first). */
+const TURN_GRACE_MS = 5_000;
 
 export function hostDriver(baseUrl: string, secret: string, fetcher: typeof fetch = fetch): RuntimeDriver {
   const base = baseUrl.replace(/\/+$/, "");
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     let res: Response;
     try {
-      res = await fetcher(`${base}${path}`, { method, headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+      res = await fetcher(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+        ...(signal && { signal }),
+      });
     } catch (e) {
-      throw new RuntimeError(`The runtime host is unreachable (${e instanceof Error ? e.message : e})`, 503);
+      if (signal?.aborted) throw new RuntimeError("The runtime host did not answer in time", 504, "timeout");
+      throw new RuntimeError(`The runtime host is unreachable (${e instanceof Error ? e.message : e})`, 503, "unreachable");
     }
-    const data = (await res.json().catch(() => ({}))) as T & { error?: string };
-    if (!res.ok) throw new RuntimeError(data.error ?? `runtime host answered ${res.status}`, res.status);
+    const data = (await res.json().catch(() => ({}))) as T & HostError;
+    if (!res.ok) throw new RuntimeError(data.error ?? `runtime host answered ${res.status}`, res.status, data.code ?? "failed");
     return data;
   }
   const t = (id: string) => `/tenants/${encodeURIComponent(id)}`;
-  const status = (s: { state: DriverStatus["state"]; lastError: string | null }): DriverStatus => ({ state: s.state, lastError: s.lastError });
+  const status = (s: DriverStatus): DriverStatus => ({ state: s.state, lastError: s.lastError, generation: s.generation ?? null });
 
   return {
     kind: "host",
@@ -25,8 +35,11 @@ export function hostDriver(baseUrl: string, secret: string, fetcher: typeof fetc
     status: async (id) => status(await call("GET", `${t(id)}/status`)),
     applyConfig: async (id, config: TenantOpenclawConfig) => void (await call("PUT", `${t(id)}/config`, { config })),
     writeFiles: async (id, files) => void (await call("PUT", `${t(id)}/files`, { files: files.map((f) => ({ path: f.path, content: toBase64(f.content) })) })),
-    listFiles: async (id, under) => (await call<{ files: WorkspaceFile[] }>("GET", `${t(id)}/files${under ? `?under=${encodeURIComponent(under)}` : ""}`)).files,
+    listFiles: (id, under) => call<WorkspaceListing>("GET", `${t(id)}/files${under ? `?under=${encodeURIComponent(under)}` : ""}`),
     readFile: async (id, path) => fromBase64((await call<{ content: string }>("GET", `${t(id)}/file?path=${encodeURIComponent(path)}`)).content),
+    supersedeWorkspace: async (id) => void (await call("POST", `${t(id)}/workspace/supersede`)),
+    // The host stops the turn in the gateway at the deadline; hanging up (our own deadline, or the caller's signal) stops it too.
+    turn: (id, turn, signal) => call<TurnResult>("POST", `${t(id)}/turn`, turn, AbortSignal.any([AbortSignal.timeout(turn.deadlineMs + TURN_GRACE_MS), ...(signal ? [signal] : [])])),
     cli: (id, args) => call<CliResult>("POST", `${t(id)}/cli`, { args }),
     gatewayFetch: async (id, path, init) => {
       const headers = new Headers(init.headers);
@@ -34,7 +47,7 @@ export function hostDriver(baseUrl: string, secret: string, fetcher: typeof fetc
       try {
         return await fetcher(`${base}${t(id)}/gateway${path}`, { ...init, headers });
       } catch (e) {
-        throw new RuntimeError(`The runtime host is unreachable (${e instanceof Error ? e.message : e})`, 503);
+        throw new RuntimeError(`The runtime host is unreachable (${e instanceof Error ? e.message : e})`, 503, "unreachable");
       }
     },
     logs: async (id, lines) => (await call<{ lines: string[] }>("GET", `${t(id)}/logs?lines=${lines}`)).lines,

@@ -7,6 +7,8 @@ export const OPENCLAW_VERSION = "2026.9.6";
 
 /** The env variable holding the per-runtime token the model proxy accepts. */
 export const MODEL_TOKEN_ENV = "AUTOCLAW_MODEL_TOKEN";
+/** OpenClaw's own log file rotates at this size (it keeps five archives beside it). */
+export const OPENCLAW_LOG_MAX_BYTES = 4 * 1024 * 1024;
 /** The provider id the runtime knows the platform's model proxy by. */
 export const PROXY_PROVIDER = "autoclaw";
 
@@ -77,6 +79,8 @@ export function tenantOpenclawConfig(input: TenantConfigInput) {
     // the gateway switches agents). Skills are the platform's policy, set through this config, whose
     // hot reload refreshes them; a SKILL.md an agent writes into its own workspace is not picked up live.
     skills: { load: { watch: false } },
+    // OpenClaw rotates its log here and keeps five archives (the default is 100 MB each): at most 24 MB per tenant.
+    logging: { maxFileBytes: OPENCLAW_LOG_MAX_BYTES },
     plugins: { entries: { "memory-core": { config: { dreaming: { enabled: false } } } } },
   };
 }

@@ -2,18 +2,31 @@
 // image from runtime/Dockerfile with the pinned openclaw. The gateway runs as a background process
 // and is reached with containerFetch on its port; the container is the isolation boundary.
 import { OPENCLAW_VERSION, type TenantOpenclawConfig } from "./openclaw-config";
-import { fromBase64, RuntimeError, toBase64, type DriverStatus, type RuntimeDriver, type WorkspaceFile } from "./runtime";
+import { ALLOWED_CLI, fromBase64, RuntimeError, toBase64, type DriverStatus, type RuntimeDriver } from "./runtime";
+import { WORKSPACE_LIMITS, WORKSPACE_MARKER, type WorkspaceListing } from "./workspace";
 
 const ROOT = "/data/tenant";
-const P = { state: `${ROOT}/state`, config: `${ROOT}/state/openclaw.json`, workspace: `${ROOT}/workspace`, tmp: `${ROOT}/tmp`, home: `${ROOT}/home`, log: `${ROOT}/logs/openclaw.log` };
+const P = {
+  state: `${ROOT}/state`,
+  config: `${ROOT}/state/openclaw.json`,
+  workspace: `${ROOT}/workspace`,
+  superseded: `${ROOT}/superseded`,
+  tmp: `${ROOT}/tmp`,
+  home: `${ROOT}/home`,
+  log: `${ROOT}/logs/openclaw.log`,
+  /** The start generation whose secrets the gateway process was given. */
+  generation: `${ROOT}/generation`,
+};
 const GATEWAY_PORT = 18789;
 const PROCESS_ID = "openclaw-gateway";
 /** OpenClaw's conversation state (OPENCLAW.md "Workspace and state"): one archive of its agents folder. */
 const STATE_ARCHIVE = `${P.tmp}/openclaw-state.tgz`;
+/** runtime/src/workspace-listing.ts as the image installs it (runtime/Dockerfile): the host's listing, run in the container. */
+export const LISTING_SCRIPT = "/usr/local/lib/autoclaw/workspace-listing.ts";
 /** SIGTERM usually ends a gateway in ~2 s; one hung for its 330 s shutdown budget (OPENCLAW.md). */
 const STOP_WAIT_MS = 10_000;
+const READY_TIMEOUT_MS = 90_000;
 const RELOAD_WAIT_MS = 1500;
-const ALLOWED_CLI = [/^skills list --json( --agent [a-z0-9_-]{1,64})?$/, /^skills info [a-z0-9-]{1,64} --json( --agent [a-z0-9_-]{1,64})?$/, /^config validate$/, /^--version$/];
 
 /** What the driver needs of a Sandbox stub; the real one comes from getSandbox, tests pass a stand-in. */
 export interface SandboxLike {
@@ -29,6 +42,7 @@ export interface SandboxLike {
 }
 
 const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Paths filled in for the container layout (the generated config leaves them to the driver). */
 function containerConfig(config: TenantOpenclawConfig) {
@@ -36,7 +50,7 @@ function containerConfig(config: TenantOpenclawConfig) {
   c.gateway = { ...c.gateway, port: GATEWAY_PORT, bind: "loopback" };
   c.agents.defaults = { ...c.agents.defaults, workspace: P.workspace };
   for (const [id, entry] of Object.entries(c.agents.entries as Record<string, Record<string, unknown>>)) entry.workspace = `${P.workspace}/${id}`;
-  c.logging = { file: P.log };
+  c.logging = { ...c.logging, file: P.log };
   return c;
 }
 
@@ -45,40 +59,62 @@ export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewa
   // Remembered per isolate only to resolve `${ENV}` for CLI calls; the process holds its own copy.
   const envs = new Map<string, Record<string, string>>();
 
+  /** What the container reports; a call that fails is an error here, never "stopped" (the caller decides what one failure means). */
   async function gatewayStatus(sb: SandboxLike, tenantId: string): Promise<DriverStatus> {
-    const proc = await sb.getProcess(PROCESS_ID).catch(() => null);
-    if (!proc || proc.status !== "running") return { state: "stopped", lastError: null };
+    const proc = await sb.getProcess(PROCESS_ID);
+    if (!proc || proc.status !== "running") return { state: "stopped", lastError: null, generation: null };
+    const generation = Number((await sb.readFile(P.generation).catch(() => ({ content: "" }))).content) || null;
     const res = await sb.containerFetch(`http://localhost:${GATEWAY_PORT}/readyz`, { headers: { authorization: `Bearer ${await gatewayToken(tenantId)}` } }, GATEWAY_PORT).catch(() => null);
-    return { state: res?.ok ? "ready" : "starting", lastError: null };
+    return { state: res?.ok ? "ready" : "starting", lastError: null, generation };
+  }
+
+  async function stopGateway(sb: SandboxLike) {
+    await sb.killProcess(PROCESS_ID, "SIGTERM").catch(() => undefined);
+    // Stopped means stopped: its databases are closed before saveState archives them.
+    for (const deadline = Date.now() + STOP_WAIT_MS; Date.now() < deadline; await sleep(250)) {
+      if ((await sb.getProcess(PROCESS_ID).catch(() => null))?.status !== "running") return;
+    }
+    await sb.killProcess(PROCESS_ID, "SIGKILL").catch(() => undefined);
+  }
+
+  async function listFiles(sb: SandboxLike, under?: string): Promise<WorkspaceListing> {
+    if (under !== undefined && !/^[a-z0-9_-]{1,64}$/.test(under)) throw new RuntimeError("bad workspace folder", 400, "refused");
+    const r = await sb.exec(`node ${LISTING_SCRIPT} ${P.workspace} ${under ?? ""} --marker ${WORKSPACE_MARKER} --hash-max ${WORKSPACE_LIMITS.fileBytes}`);
+    // Exit 2: the folder does not exist (a fresh container) — not an empty workspace.
+    if (r.exitCode === 2) throw new RuntimeError(`No workspace in the container: ${r.stderr.trim().slice(0, 200)}`, 404, "no_workspace");
+    if (r.exitCode !== 0) throw new RuntimeError(`The workspace could not be listed: ${r.stderr.trim().slice(0, 200)}`);
+    return JSON.parse(r.stdout) as WorkspaceListing;
   }
 
   return {
     kind: "sandbox",
     async start(tenantId, spec) {
       const sb = stubFor(tenantId);
-      const current = await gatewayStatus(sb, tenantId);
-      if (current.state === "ready") return current;
+      let current = await gatewayStatus(sb, tenantId);
+      if (current.state !== "stopped" && current.generation !== null && spec.generation < current.generation) {
+        throw new RuntimeError(`start ${spec.generation} is older than the running one (${current.generation})`, 409, "superseded");
+      }
+      // The same start already under way (another isolate began it): wait for it.
+      for (const deadline = Date.now() + READY_TIMEOUT_MS; current.state === "starting" && current.generation === spec.generation && Date.now() < deadline; await sleep(500)) {
+        current = await gatewayStatus(sb, tenantId);
+      }
+      if (current.state === "ready" && current.generation === spec.generation) return current;
+      // A gateway with another start's secrets (the model token is in its environment): replace it.
+      if (current.state !== "stopped") await stopGateway(sb);
       for (const dir of [P.state, P.workspace, P.tmp, P.home, `${ROOT}/logs`]) await sb.mkdir(dir, { recursive: true });
       await sb.writeFile(P.config, JSON.stringify(containerConfig(spec.config)));
+      await sb.writeFile(P.generation, String(spec.generation));
       const env = { ...baseEnv, ...spec.env, OPENCLAW_GATEWAY_TOKEN: await gatewayToken(tenantId) };
       envs.set(tenantId, spec.env);
       const proc = await sb.startProcess("start-gateway", { processId: PROCESS_ID, env: { ...env, GATEWAY_PORT: String(GATEWAY_PORT) } });
       try {
-        await proc.waitForPort(GATEWAY_PORT, { path: "/readyz", status: 200, timeout: 90_000 });
+        await proc.waitForPort(GATEWAY_PORT, { path: "/readyz", status: 200, timeout: READY_TIMEOUT_MS });
       } catch (e) {
         throw new RuntimeError(`OpenClaw ${OPENCLAW_VERSION} did not become ready: ${e instanceof Error ? e.message : e}`);
       }
-      return { state: "ready", lastError: null };
+      return { state: "ready", lastError: null, generation: spec.generation };
     },
-    async stop(tenantId) {
-      const sb = stubFor(tenantId);
-      await sb.killProcess(PROCESS_ID, "SIGTERM").catch(() => undefined);
-      // Stopped means stopped: its databases are closed before saveState archives them.
-      for (const deadline = Date.now() + STOP_WAIT_MS; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
-        if ((await sb.getProcess(PROCESS_ID).catch(() => null))?.status !== "running") return;
-      }
-      await sb.killProcess(PROCESS_ID, "SIGKILL").catch(() => undefined);
-    },
+    stop: (tenantId) => stopGateway(stubFor(tenantId)),
     async saveState(tenantId) {
       const sb = stubFor(tenantId);
       const r = await sb.exec(`if [ -d ${P.state}/agents ]; then tar -czf ${STATE_ARCHIVE} -C ${P.state} agents && echo archived; fi`);
@@ -100,34 +136,57 @@ export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewa
       await stubFor(tenantId).writeFile(P.config, JSON.stringify(containerConfig(config)));
       // The gateway's output is not streamed to the Worker here, so give OpenClaw its usual reload
       // time (file watcher ~0.5 s plus the reload) instead of waiting for the outcome as the host does.
-      await new Promise((res) => setTimeout(res, RELOAD_WAIT_MS));
+      await sleep(RELOAD_WAIT_MS);
     },
     async writeFiles(tenantId, files) {
       const sb = stubFor(tenantId);
       for (const f of files) {
-        if (f.path.split("/").includes("..") || f.path.startsWith("/")) throw new RuntimeError("path escapes the workspace", 400);
+        if (f.path.split("/").includes("..") || f.path.startsWith("/")) throw new RuntimeError("path escapes the workspace", 400, "refused");
         const full = `${P.workspace}/${f.path}`;
         await sb.mkdir(full.slice(0, full.lastIndexOf("/")), { recursive: true });
         await sb.writeFile(full, toBase64(f.content), { encoding: "base64" });
       }
     },
-    async listFiles(tenantId, under) {
-      if (under !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(under)) throw new RuntimeError("bad workspace folder", 400);
-      const r = await stubFor(tenantId).exec(`mkdir -p ${P.workspace} && cd ${P.workspace} && find ./${under ?? ""} -type f -not -path '*/.git/*' -print0 | xargs -0 -r sha256sum | while read h f; do printf '%s\\t%s\\t%s\\n' "$h" "$(stat -c %s "$f")" "\${f#./}"; done`);
-      return r.stdout
-        .split("\n")
-        .filter(Boolean)
-        .map((line): WorkspaceFile => {
-          const [sha256, size, path] = line.split("\t") as [string, string, string];
-          return { path, size: Number(size), sha256 };
-        });
-    },
+    listFiles: (tenantId, under) => listFiles(stubFor(tenantId), under),
     async readFile(tenantId, path) {
-      if (path.split("/").includes("..")) throw new RuntimeError("path escapes the workspace", 400);
+      if (path.split("/").includes("..")) throw new RuntimeError("path escapes the workspace", 400, "refused");
       return fromBase64((await stubFor(tenantId).readFile(`${P.workspace}/${path}`, { encoding: "base64" })).content);
     },
+    async supersedeWorkspace(tenantId) {
+      const aside = `${P.superseded}/${new Date().toISOString().replace(/[:.]/g, "-")}`;
+      const r = await stubFor(tenantId).exec(
+        `if [ -d ${P.workspace} ]; then mkdir -p ${P.superseded} && mv ${P.workspace} ${aside}; fi && mkdir -p ${P.workspace} && (ls -1d ${P.superseded}/* 2>/dev/null | head -n -3 | xargs -r rm -rf)`,
+      );
+      if (r.exitCode !== 0) throw new RuntimeError(`The old workspace could not be moved aside: ${r.stderr.slice(0, 200)}`);
+    },
+    async turn(tenantId, turn, signal) {
+      const sb = stubFor(tenantId);
+      const deadline = AbortSignal.timeout(turn.deadlineMs);
+      const stop = AbortSignal.any([deadline, ...(signal ? [signal] : [])]);
+      const t0 = Date.now();
+      try {
+        // Aborting the request is what makes OpenClaw abort the agent's run (and its model call).
+        const res = await sb.containerFetch(
+          `http://localhost:${GATEWAY_PORT}/v1/chat/completions`,
+          {
+            method: "POST",
+            headers: { authorization: `Bearer ${await gatewayToken(tenantId)}`, "content-type": "application/json", "x-openclaw-session-key": turn.sessionKey, "x-openclaw-message-channel": turn.channel },
+            body: JSON.stringify({ model: `openclaw/${turn.agentId}`, messages: [{ role: "user", content: turn.input }] }),
+            signal: stop,
+          },
+          GATEWAY_PORT,
+        );
+        const body = await res.text();
+        const agentMs = Date.now() - t0;
+        const listing = res.ok ? await listFiles(sb, turn.agentId).catch(() => undefined) : undefined;
+        return { status: res.status, body, agentMs, ...(listing && { listing }) };
+      } catch (e) {
+        if (deadline.aborted) throw new RuntimeError(`The turn took longer than ${Math.round(turn.deadlineMs / 1000)} s and was stopped`, 504, "timeout");
+        throw new RuntimeError(`The gateway did not answer: ${e instanceof Error ? e.message : e}`, 502, "unreachable");
+      }
+    },
     async cli(tenantId, args) {
-      if (!ALLOWED_CLI.some((re) => re.test(args.join(" ")))) throw new RuntimeError(`command not allowed: ${args.join(" ")}`, 403);
+      if (!ALLOWED_CLI.some((re) => re.test(args.join(" ")))) throw new RuntimeError(`command not allowed: ${args.join(" ")}`, 403, "refused");
       const env = { ...baseEnv, ...(envs.get(tenantId) ?? {}), OPENCLAW_GATEWAY_TOKEN: await gatewayToken(tenantId) };
       const r = await stubFor(tenantId).exec(`openclaw ${args.map(shellQuote).join(" ")}`, { env, timeout: 60_000 });
       return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { agent, agentIdInput, createAgentInput, templateSummary, TEMPLATES, toTemplateSummary, updateAgentInput } from "@autoclaw/shared";
+import { agent, agentIdInput, createAgentInput, fileVersion, fileVersionsInput, templateSummary, TEMPLATES, toTemplateSummary, updateAgentInput, workspaceFile } from "@autoclaw/shared";
 import { createAgent, getAgentRow, listAgents, removeAgent, toAgent, updateAgent } from "../../domain/agents";
+import { listAgentFiles, listFileVersions } from "../../domain/workspace";
 import { publicProcedure, router, tenantProcedure } from "../init";
 
 export const templatesRouter = router({
@@ -21,5 +22,21 @@ export const agentsRouter = router({
     .mutation(async ({ ctx, input }) => {
       await removeAgent(ctx.db, ctx.env.ARTIFACTS, ctx.tenant.id, input.id);
       return { id: input.id };
+    }),
+  /** The agent's workspace as R2 keeps it (updated after every turn). */
+  files: tenantProcedure
+    .input(agentIdInput)
+    .output(z.array(workspaceFile))
+    .query(async ({ ctx, input }) => {
+      await getAgentRow(ctx.db, ctx.tenant.id, input.id);
+      return listAgentFiles({ db: ctx.db, bucket: ctx.env.ARTIFACTS }, ctx.tenant.id, input.id);
+    }),
+  /** Previous contents of files the agent overwrote or deleted, kept for 30 days. */
+  fileVersions: tenantProcedure
+    .input(fileVersionsInput)
+    .output(z.array(fileVersion))
+    .query(async ({ ctx, input }) => {
+      await getAgentRow(ctx.db, ctx.tenant.id, input.agentId);
+      return listFileVersions(ctx.db, ctx.tenant.id, input.agentId, input.path);
     }),
 });

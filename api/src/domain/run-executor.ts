@@ -1,0 +1,335 @@
+// Executing runs (called by an agent's AgentSession, one run of that agent at a time): the claim,
+// the turn, the finish, retries, and the reaper and dead-letter rules that make every run end in a
+// final state.
+//
+// A claim holds a lease of RUN_LEASE_SECONDS that the executor renews while it works; every write
+// after the claim is fenced by the attempt it made, so an executor that lost its run (the reaper or
+// another AgentSession instance took it over) cannot finish or requeue it.
+import { and, eq, lt, or, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Settings } from "../config";
+import type { Db } from "../db/client";
+import { runArtifacts, runs } from "../db/schema";
+import { chatCompletion, ModelError } from "../model/client";
+import { resolveUpstream } from "../model/upstream";
+import { RuntimeError } from "../runtime/runtime";
+import type { WorkspaceListing } from "../runtime/workspace";
+import { agentInstructions } from "./agents";
+import { DomainError } from "./errors";
+import { runFileKey } from "./r2-keys";
+import { addEvent, eventIf, MAX_ATTEMPTS, retryDelaySeconds, type RunDeps, type RunRow } from "./run-records";
+import { ensureRuntimeReady, markRuntimeGone, readinessReads, runsStaleSecrets, type Readiness, type RuntimeDeps, type RuntimeRow } from "./runtime";
+import { mirrorWorkspace, WorkspaceNotLiveError, type WorkspaceManifest } from "./workspace";
+
+/** What became of one execution: finished (or nothing to do), to be retried after a pause, or held by a live executor. */
+export type RunOutcome = { kind: "done" } | { kind: "skipped" } | { kind: "retry"; delayMs: number } | { kind: "busy"; untilMs: number };
+
+/** What the AgentSession keeps in memory between its agent's turns. */
+export interface SessionCache {
+  /** The agent's persona (direct mode's system prompt). */
+  persona?: (tenantId: string, agentId: string) => Promise<string>;
+  /** The agent's workspace manifest as last written to R2, valid for the runtime start it was written in. */
+  manifest?: { startedAt: number; manifest: WorkspaceManifest };
+}
+
+const leaseMs = (s: Settings) => s.RUN_LEASE_SECONDS * 1000;
+/** A turn in a tenant runtime may take one model call's limit plus the gateway's own work; then it is stopped. */
+export const turnDeadlineMs = (s: Settings) => s.MODEL_TIMEOUT_MS + 30_000;
+
+/** Fences a write to the claim this executor holds. */
+const held = (run: RunRow) => and(eq(runs.id, run.id), eq(runs.status, "running"), eq(runs.attempts, run.attempts));
+
+/**
+ * queued → running, or running → running when the holder's lease has lapsed (its executor is gone):
+ * a redelivered or duplicate message claims nothing. With tenant runtimes the same round trip reads
+ * what the runtime's ready check needs.
+ */
+async function claimRun(deps: RunDeps, runId: string): Promise<{ run?: RunRow; readiness?: Readiness }> {
+  const { db, settings: s } = deps;
+  const now = new Date();
+  const claim = [
+    db
+      .update(runs)
+      .set({ status: "running", attempts: sql`${runs.attempts} + 1`, startedAt: sql`coalesce(${runs.startedAt}, ${now.getTime()})`, leaseExpiresAt: new Date(now.getTime() + leaseMs(s)), updatedAt: now })
+      .where(and(eq(runs.id, runId), or(eq(runs.status, "queued"), and(eq(runs.status, "running"), lt(runs.leaseExpiresAt, now)))))
+      .returning(),
+    // Recorded only when the update above claimed it (it set updated_at to exactly `now`).
+    eventIf(db, runId, now, "started", sql`case when ${runs.attempts} > 1 then 'attempt ' || ${runs.attempts} end`, and(eq(runs.status, "running"), eq(runs.updatedAt, now))),
+  ] as const;
+  if (!deps.runtime) return { run: (await db.batch(claim))[0][0] };
+  const [claimed, , ...readiness] = await db.batch([...claim, ...readinessReads(db, sql`(select ${runs.tenantId} from ${runs} where ${runs.id} = ${runId})`)]);
+  return { run: claimed[0], readiness };
+}
+
+async function finishRun(
+  db: Db,
+  run: RunRow,
+  status: "succeeded" | "failed",
+  patch: { output?: string; error?: string; inputTokens?: number; outputTokens?: number; agentMs?: number },
+  opts: { also?: BatchItem<"sqlite">[]; warnings?: string[] } = {},
+) {
+  const now = new Date();
+  const message = status === "failed" ? (patch.error ?? null) : null;
+  // One round trip: the events are written only if this update is the one that finished the run.
+  const events: BatchItem<"sqlite">[] = [...(opts.warnings ?? []).map((w) => eventIf(db, run.id, now, "warning", w, held(run))), eventIf(db, run.id, now, status, message, held(run))];
+  await db.batch([
+    ...(events as [BatchItem<"sqlite">]), // never empty: the status event is always there
+    ...(opts.also ?? []),
+    db
+      .update(runs)
+      .set({ status, ...patch, error: patch.error ?? null, finishedAt: now, updatedAt: now, leaseExpiresAt: null })
+      .where(held(run)),
+  ]);
+}
+
+export async function executeRun(deps: RunDeps, runId: string, session: SessionCache = {}): Promise<RunOutcome> {
+  const { db, settings: s } = deps;
+  const { run, readiness } = await claimRun(deps, runId);
+  if (!run) {
+    // Nothing claimed: finished, cancelled, or held by an executor whose lease is live (wait for it).
+    const [current] = await db.select({ status: runs.status, leaseExpiresAt: runs.leaseExpiresAt }).from(runs).where(eq(runs.id, runId));
+    if (current?.status === "running" && current.leaseExpiresAt) return { kind: "busy", untilMs: current.leaseExpiresAt.getTime() + 1000 };
+    return { kind: "skipped" };
+  }
+  if (run.attempts > MAX_ATTEMPTS) {
+    // Taken over from an executor that went away on its last attempt.
+    await finishRun(db, run, "failed", { error: `Gave up after ${run.attempts - 1} attempts. Last error: ${run.error ?? "the run's executor stopped"}` });
+    await deps.notify?.finished(run);
+    return { kind: "done" };
+  }
+  // The lease is renewed while the run works, so only a run whose executor is gone ever lapses.
+  const heartbeat = setInterval(() => {
+    void db
+      .update(runs)
+      .set({ leaseExpiresAt: new Date(Date.now() + leaseMs(s)) })
+      .where(held(run))
+      .catch((e) => console.error(`run ${runId}: renewing the lease failed:`, e instanceof Error ? e.message : e));
+  }, Math.max(1000, leaseMs(s) / 3));
+  const stopWorking = deps.notify?.working(run);
+  try {
+    return await runClaimed(deps, run, session, readiness);
+  } finally {
+    clearInterval(heartbeat);
+    stopWorking?.();
+  }
+}
+
+interface TurnOutput {
+  text: string;
+  usage: { inputTokens: number; outputTokens: number };
+  agentMs: number;
+  warnings: string[];
+}
+
+async function runClaimed(deps: RunDeps, run: RunRow, session: SessionCache, readiness?: Readiness): Promise<RunOutcome> {
+  const { db } = deps;
+  try {
+    const result = deps.runtime ? await turnInRuntime(deps.runtime(), run, session, readiness) : await directTurn(deps, run, session);
+    // The output is in the run's own row; its file copy is written alongside the final batch (a
+    // download needs a signed link first, so it never races it). Should the write fail, its record goes.
+    const artifact = artifactFor(deps, run, "output.md", result.text, "text/markdown; charset=utf-8");
+    const [stored] = await Promise.all([
+      artifact.put().then(
+        () => true,
+        (e) => (console.error(`run ${run.id}: storing output.md failed:`, e instanceof Error ? e.message : e), false),
+      ),
+      finishRun(db, run, "succeeded", { output: result.text, inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens, agentMs: result.agentMs }, { also: [artifact.record], warnings: result.warnings }),
+    ]);
+    if (!stored) await artifact.forget();
+    await deps.notify?.finished(run);
+    return { kind: "done" };
+  } catch (e) {
+    const permanent = e instanceof DomainError || (e instanceof ModelError && e.kind === "provider");
+    if (!(e instanceof DomainError || e instanceof ModelError)) console.error(`run ${run.id} failed unexpectedly:`, e instanceof Error ? `${e.name}: ${e.message}` : e);
+    const reason = e instanceof DomainError || e instanceof ModelError ? e.message : "Internal error while running the agent";
+    // Attempts are counted here, not by queue deliveries: a run's first attempt may not come from the queue.
+    if (!permanent && run.attempts < MAX_ATTEMPTS) {
+      await requeueRun(db, run, reason);
+      return { kind: "retry", delayMs: retryDelaySeconds(deps.settings, run.attempts) * 1000 };
+    }
+    await finishRun(db, run, "failed", { error: permanent ? reason : `Gave up after ${run.attempts} attempts. Last error: ${reason}` });
+    await deps.notify?.finished(run);
+    return { kind: "done" };
+  }
+}
+
+/** Without tenant runtimes (TENANT_RUNTIME=direct): the Worker calls the model with the agent's persona. */
+async function directTurn(deps: RunDeps, run: RunRow, session: SessionCache): Promise<TurnOutput> {
+  const upstream = await resolveUpstream(deps.db, deps.settings, run.tenantId, run.model, { run: run.id, agent: run.agentId });
+  const instructions = await (session.persona ?? ((t, a) => agentInstructions(deps.bucket, t, a)))(run.tenantId, run.agentId);
+  const t0 = Date.now();
+  const reply = await chatCompletion(upstream, {
+    messages: [...(instructions ? [{ role: "system" as const, content: instructions }] : []), { role: "user", content: run.input }],
+    timeoutMs: deps.settings.MODEL_TIMEOUT_MS,
+  });
+  return { ...reply, agentMs: Date.now() - t0, warnings: [] };
+}
+
+/**
+ * One turn in the tenant's own OpenClaw: the gateway runs the agent (its workspace, memory, skills)
+ * and calls the model through the Worker's proxy. The agent's files go to R2 before the run ends.
+ */
+async function turnInRuntime(
+  rt: RuntimeDeps,
+  run: RunRow,
+  session: SessionCache,
+  /** Read with the claim; a second try (after a restart) reads afresh. */
+  readiness?: Readiness,
+  secondTry = false,
+): Promise<TurnOutput> {
+  let live: RuntimeRow;
+  try {
+    live = await ensureRuntimeReady(rt, run.tenantId, () => addEvent(rt.db, run.id, "starting runtime", "The team's OpenClaw runtime is starting (a few seconds with a warm gateway free, up to a minute without)"), secondTry ? undefined : readiness);
+  } catch (e) {
+    // A runtime that will not start is retried like a model outage, then fails with the reason.
+    throw new ModelError("transient", e instanceof Error ? e.message : String(e));
+  }
+  let res;
+  try {
+    res = await rt.driver.turn(run.tenantId, { agentId: run.agentId, sessionKey: sessionKey(run), channel: run.source, input: run.input, deadlineMs: turnDeadlineMs(rt.settings) });
+  } catch (e) {
+    // No gateway there (stopped while idle, host or container restarted): start it, once, in this attempt.
+    if (!secondTry && e instanceof RuntimeError && (e.code === "not_running" || e.code === "unreachable")) return restartAndRetry(rt, run, session, live, e.message);
+    // A turn past its deadline was stopped in the gateway; busy and capacity pass. All are retried later.
+    throw new ModelError("transient", e instanceof Error ? e.message : String(e));
+  }
+  if (res.status !== 200) {
+    // A gateway that fails its turns may hold secrets D1 no longer has: heal that (a restart) before blaming the model.
+    if (!secondTry && res.status >= 500 && (await runsStaleSecrets(rt, run.tenantId, live.generation))) return restartAndRetry(rt, run, session, live, "the gateway held another start's secrets");
+    // OpenClaw passes the provider's refusal on as `{ error: { message: "<status> <text>" } }`.
+    let detail = res.body.slice(0, 300);
+    try {
+      detail = (JSON.parse(res.body) as { error?: { message?: string } }).error?.message ?? detail;
+    } catch {
+      /* not JSON */
+    }
+    const provider = detail.match(/^(\d{3}) (.*)$/s);
+    const message = provider ? `Model provider answered ${provider[1]}: ${provider[2]}` : `The runtime answered ${res.status}: ${detail}`;
+    throw new ModelError(res.status >= 500 || res.status === 409 || res.status === 429 ? "transient" : "provider", message.slice(0, 500), res.status);
+  }
+  const data = JSON.parse(res.body) as { choices?: { message?: { content?: string } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
+  const warnings = await saveTurnFiles(rt, run, session, live, res.listing);
+  return { text: data.choices?.[0]?.message?.content ?? "", usage: { inputTokens: data.usage?.prompt_tokens ?? 0, outputTokens: data.usage?.completion_tokens ?? 0 }, agentMs: res.agentMs, warnings };
+}
+
+/**
+ * Mirrors what the turn left in the agent's folder. Files the platform refuses and a mirror that
+ * fails are warnings, not failures: the answer stands, the files stay on the runtime's disk and the
+ * next mirror (after the next turn, or at the stop) saves them. Only a workspace that is no longer
+ * the live one makes the turn run again, since what it wrote is not where the agent will look.
+ */
+async function saveTurnFiles(rt: RuntimeDeps, run: RunRow, session: SessionCache, live: RuntimeRow, listing?: WorkspaceListing): Promise<string[]> {
+  const startedAt = live.startedAt?.getTime() ?? 0;
+  const known = session.manifest?.startedAt === startedAt ? session.manifest.manifest : undefined;
+  try {
+    const saved = await mirrorWorkspace(rt, run.tenantId, run.agentId, { workspaceId: live.workspaceId ?? "", listing, known, runId: run.id });
+    session.manifest = { startedAt, manifest: saved.manifest };
+    return saved.warnings;
+  } catch (e) {
+    if (e instanceof WorkspaceNotLiveError || (e instanceof RuntimeError && e.code === "no_workspace")) {
+      throw new ModelError("transient", `The runtime's workspace changed during the turn (${e.message}); running the turn again`);
+    }
+    session.manifest = undefined;
+    return [`The agent's files could not be saved after this turn (${e instanceof Error ? e.message : String(e)}); they stay in its runtime and are saved after its next turn.`];
+  }
+}
+
+async function restartAndRetry(rt: RuntimeDeps, run: RunRow, session: SessionCache, live: RuntimeRow, reason: string) {
+  await markRuntimeGone(rt.db, run.tenantId, live.generation, `Restarted: ${reason}`);
+  return turnInRuntime(rt, run, session, undefined, true);
+}
+
+/** Dashboard and API runs each get their own OpenClaw session; a conversation (one Telegram user) keeps one. */
+const sessionKey = (run: RunRow) => (run.conversation ? `agent:${run.agentId}:${run.conversation}` : `agent:${run.agentId}:${run.source}:${run.id}`);
+
+/** A run's file: its R2 write, the (unexecuted) statement that records it for the final batch, and the undo of that record. */
+function artifactFor(deps: RunDeps, run: RunRow, name: string, body: string, contentType: string) {
+  const r2Key = runFileKey(run.tenantId, run.id, name);
+  const size = new TextEncoder().encode(body).byteLength;
+  return {
+    put: () => deps.bucket.put(r2Key, body, { httpMetadata: { contentType } }),
+    record: deps.db
+      .insert(runArtifacts)
+      .values({ runId: run.id, tenantId: run.tenantId, name, contentType, size, r2Key })
+      .onConflictDoUpdate({ target: [runArtifacts.runId, runArtifacts.name], set: { size, contentType } }) as BatchItem<"sqlite">,
+    forget: () => deps.db.delete(runArtifacts).where(and(eq(runArtifacts.runId, run.id), eq(runArtifacts.name, name))),
+  };
+}
+
+/** A transient failure: back to queued (keeping the reason) for its AgentSession to retry after the backoff. */
+async function requeueRun(db: Db, run: RunRow, reason: string) {
+  const now = new Date();
+  await db.batch([
+    eventIf(db, run.id, now, "retrying", reason, held(run)),
+    db.update(runs).set({ status: "queued", error: reason, leaseExpiresAt: null, updatedAt: now }).where(held(run)),
+  ]);
+}
+
+/**
+ * A message the queue gave up delivering. Only a run whose attempts are spent is failed (with its
+ * last reason); a run still queued with attempts left never ran, and is handed to its agent again.
+ */
+export async function handleDeadLetter(deps: Pick<RunDeps, "db" | "notify">, runId: string): Promise<"failed" | "redeliver" | "nothing"> {
+  const { db } = deps;
+  const now = new Date();
+  const [row] = await db
+    .update(runs)
+    // Worded as runClaimed words a run that used up its attempts.
+    .set({ status: "failed", error: sql`'Gave up after ' || ${runs.attempts} || ' attempts. Last error: ' || coalesce(${runs.error}, 'unknown')`, finishedAt: now, updatedAt: now, leaseExpiresAt: null })
+    .where(and(eq(runs.id, runId), eq(runs.status, "queued"), sql`${runs.attempts} >= ${MAX_ATTEMPTS}`))
+    .returning({ error: runs.error, source: runs.source });
+  if (row) {
+    await addEvent(db, runId, "failed", row.error);
+    await deps.notify?.finished({ id: runId, source: row.source });
+    return "failed";
+  }
+  const [current] = await db.select({ status: runs.status }).from(runs).where(eq(runs.id, runId));
+  return current?.status === "queued" ? "redeliver" : "nothing";
+}
+
+// ── The reaper (cron): nothing stays running or queued forever ─────────────────────────────────────
+
+/** A queued run this old has lost its queue message (or waits behind a very long line): send it again. */
+const STALE_QUEUED_MS = 10 * 60_000;
+/** A run that could not be delivered to its agent for this long fails. */
+const UNDELIVERABLE_MS = 24 * 3_600_000;
+const EXECUTOR_GONE = "the run's executor stopped (its lease lapsed)";
+
+export async function reapRuns(deps: Pick<RunDeps, "db" | "queue" | "notify">, now = new Date()): Promise<{ failed: number; retried: number; resent: number }> {
+  const { db } = deps;
+  const lapsed = and(eq(runs.status, "running"), lt(runs.leaseExpiresAt, now));
+  // An executor that went away (an AgentSession evicted or crashed mid-turn): its connection to the
+  // runtime went with it, so the turn stopped there too. The run gets another attempt while it has any.
+  const retried = await db
+    .update(runs)
+    .set({ status: "queued", error: EXECUTOR_GONE, leaseExpiresAt: null, updatedAt: now })
+    .where(and(lapsed, lt(runs.attempts, MAX_ATTEMPTS)))
+    .returning({ id: runs.id, tenantId: runs.tenantId, agentId: runs.agentId });
+  for (const r of retried) await addEvent(db, r.id, "retrying", `The ${EXECUTOR_GONE.slice(4)}; running it again`);
+  if (retried.length) await deps.queue.sendBatch(retried.map((r) => ({ body: { runId: r.id, tenantId: r.tenantId, agentId: r.agentId } })));
+
+  const gaveUp = (reason: string) => sql`'Gave up after ' || ${runs.attempts} || ' attempts. Last error: ' || ${reason}`;
+  const spent = await db
+    .update(runs)
+    .set({ status: "failed", error: gaveUp(EXECUTOR_GONE), finishedAt: now, updatedAt: now, leaseExpiresAt: null })
+    .where(and(lapsed, sql`${runs.attempts} >= ${MAX_ATTEMPTS}`))
+    .returning({ id: runs.id, error: runs.error, source: runs.source });
+  const undeliverable = await db
+    .update(runs)
+    .set({ status: "failed", error: "The run could not be delivered to its agent for 24 hours", finishedAt: now, updatedAt: now })
+    .where(and(eq(runs.status, "queued"), lt(runs.createdAt, new Date(now.getTime() - UNDELIVERABLE_MS))))
+    .returning({ id: runs.id, error: runs.error, source: runs.source });
+  const failed = [...spent, ...undeliverable];
+  for (const r of failed) {
+    await addEvent(db, r.id, "failed", r.error);
+    await deps.notify?.finished(r);
+  }
+
+  const stale = await db
+    .update(runs)
+    .set({ updatedAt: now })
+    .where(and(eq(runs.status, "queued"), lt(runs.updatedAt, new Date(now.getTime() - STALE_QUEUED_MS))))
+    .returning({ id: runs.id, tenantId: runs.tenantId, agentId: runs.agentId });
+  if (stale.length) await deps.queue.sendBatch(stale.map((r) => ({ body: { runId: r.id, tenantId: r.tenantId, agentId: r.agentId } })));
+  return { failed: failed.length, retried: retried.length, resent: stale.length };
+}
