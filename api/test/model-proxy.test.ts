@@ -2,7 +2,7 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { sha256 } from "../src/domain/crypto";
-import { agentOnFakeModel, fakeRequests, signUpWithTeam, unique } from "./helpers";
+import { agentOnFakeModel, BYOK_KEY, fakeRequests, signUpWithTeam, unique } from "./helpers";
 
 /** A team whose runtime holds this model token (what a start writes to D1). */
 async function runtimeWithToken(label: string) {
@@ -25,7 +25,39 @@ describe("model proxy", () => {
     const res = await call(token, { model: "custom/echo", messages: [{ role: "user", content: marker }] });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe(`Echo: ${marker}`);
-    expect((await call(`${token}x`, { model: "custom/echo", messages: [] })).status).toBe(401);
+    // A runtime token that is not current is refused without the words OpenClaw would take for an auth failure.
+    const stale = await call(`${token}x`, { model: "custom/echo", messages: [] });
+    expect(stale.status).toBe(400);
+    expect(await stale.text()).toContain("autoclaw_runtime_token_refused");
+    expect((await call("not-a-runtime-token", { model: "custom/echo", messages: [] })).status).toBe(401);
+  });
+
+  it("never passes an upstream refusal on as a 401/402/429 (OpenClaw would cool its provider down) nor its text; records why, for the agent's run", async () => {
+    const token = await runtimeWithToken("proxy-refusals");
+    const teamId = (await env.DB.prepare("select tenant_id from tenant_openclaw_runtime where model_token_hash = ?").bind(await sha256(token)).first<{ tenant_id: string }>())!.tenant_id;
+    const ask = (model: string) =>
+      SELF.fetch("http://127.0.0.1/api/model/v1/chat/completions", {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "x-autoclaw-agent": "ag_refused" },
+        body: JSON.stringify({ model, messages: [{ role: "user", content: "x" }] }),
+      });
+    const refused = await ask("custom/fail-400");
+    expect(refused.status).toBe(400);
+    const refusedText = await refused.text();
+    expect(refusedText).toContain("autoclaw_upstream_refused");
+    expect(refusedText).not.toMatch(/api key|sk-test|unauthori|authenticat/i);
+    const failed = await ask("custom/fail-503");
+    expect(failed.status).toBe(502);
+    expect(await failed.text()).not.toContain("overloaded");
+    const rows = await env.DB.prepare("select agent_id, status, error from model_usage where tenant_id = ? order by id").bind(teamId).all<{ agent_id: string; status: number; error: string }>();
+    expect(rows.results.map((r) => [r.agent_id, r.status])).toEqual([
+      ["ag_refused", 400],
+      ["ag_refused", 503],
+    ]);
+    // The reason is kept for the run, with the key redacted.
+    expect(rows.results[0]!.error).toMatch(/^Incorrect API key provided/);
+    expect(rows.results[0]!.error).not.toContain(BYOK_KEY);
+    expect(rows.results[1]!.error).toBe("The model is overloaded. Please try again later.");
   });
 
   it("a runtime that hangs up (its turn was stopped) stops the model call upstream too", async () => {

@@ -90,4 +90,23 @@ describe("sandbox runtime faults", () => {
     await execution;
     expect(await api.runs.get.query({ id: runId })).toMatchObject({ status: "succeeded", output: "Echo: slow start", attempts: 1 });
   }, 120_000);
+
+  it("a runtime that was ready before workspaces had markers gets one at its next turn; what its disk held is kept aside", async () => {
+    const { api, team } = await signUpWithTeam("sb-upgrade");
+    const agent = await agentOnFakeModel(api);
+    const { standIn, rt, runs } = sandboxRuntime();
+    await ensureRuntimeReady(rt, team.id);
+    // As an older AutoClaw left it: no marker on the disk, no workspace id in D1, a file of the agent's.
+    standIn.files.delete("/data/tenant/workspace/.autoclaw/workspace.json");
+    standIn.files.set(`/data/tenant/workspace/${agent.id}/notes/old.md`, new TextEncoder().encode("from before"));
+    await env.DB.prepare("update tenant_openclaw_runtime set workspace_id = null where tenant_id = ?").bind(team.id).run();
+    const runId = await queuedRun(team.id, agent.id, "after the upgrade");
+    expect(await executeRun(runs, runId)).toEqual({ kind: "done" });
+    expect(await api.runs.get.query({ id: runId })).toMatchObject({ status: "succeeded", attempts: 1 });
+    const row = await env.DB.prepare("select workspace_id from tenant_openclaw_runtime where tenant_id = ?").bind(team.id).first<{ workspace_id: string | null }>();
+    expect(row?.workspace_id).toMatch(/^ws_/);
+    expect(new TextDecoder().decode(standIn.files.get("/data/tenant/workspace/.autoclaw/workspace.json"))).toContain(row!.workspace_id!);
+    const aside = [...standIn.files.keys()].filter((k) => k.startsWith("/data/tenant/superseded/") && k.endsWith("/notes/old.md"));
+    expect(aside).toHaveLength(1);
+  });
 });

@@ -8,6 +8,7 @@
 //   flaky            503 the first time it sees a message, then answers like echo
 //   slow-<ms>        waits <ms> before answering like echo
 //   hang             never answers (the caller's timeout must fire)
+// Any model, called with a key containing "revoked": 401 as a provider refuses a bad key.
 //   long-<chars>     answers with <chars> characters of text
 //   writer           calls the `write` tool (notes/from-agent.md = the user's message, or `write <path>: <text>`
 //                    names the file), then says "Saved."
@@ -32,13 +33,17 @@ export interface RecordedRequest {
   /** When the caller closed the connection before the answer was complete (an aborted call). */
   abortedAt: number | null;
   status: number;
+  /** The request's headers (authorization among them). */
+  headers: Record<string, string>;
+  /** The body's fields other than messages and tools (user, metadata, …). */
+  extra: Record<string, unknown>;
 }
 
 export interface FakeModel {
   url: string;
   requests: RecordedRequest[];
-  /** Called as each request arrives, before it is answered (with how far the answer has got: "start", "first-token"). */
-  onRequest?: (rec: RecordedRequest, phase: "start" | "first-token") => void;
+  /** Told how far each request has got: arrived ("start"), first token streamed, answer complete ("end"). */
+  onRequest?: (rec: RecordedRequest, phase: "start" | "first-token" | "end") => void;
   close(): Promise<void>;
 }
 
@@ -69,7 +74,9 @@ export async function startFakeModel(port = 0): Promise<FakeModel> {
     const messages = (body.messages ?? []) as { role: string; content: string }[];
     const last = userWords([...messages].reverse().find((m) => m.role === "user")?.content ?? "");
     const tools = ((body.tools ?? []) as { function?: { name?: string } }[]).map((t) => t.function?.name ?? "");
-    const rec: RecordedRequest = { model, tools, authorization: req.headers.authorization ?? null, stream: !!body.stream, messages, startedAt: Date.now(), endedAt: null, abortedAt: null, status: 200 };
+    const { messages: _m, tools: _t, ...extra } = body as Record<string, unknown>;
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+    const rec: RecordedRequest = { model, tools, authorization: req.headers.authorization ?? null, stream: !!body.stream, messages, startedAt: Date.now(), endedAt: null, abortedAt: null, status: 200, headers, extra };
     requests.push(rec);
     res.once("close", () => {
       if (rec.endedAt === null) rec.abortedAt = Date.now();
@@ -78,11 +85,16 @@ export async function startFakeModel(port = 0): Promise<FakeModel> {
     const done = (status: number) => {
       rec.status = status;
       rec.endedAt = Date.now();
+      fake.onRequest?.(rec, "end");
     };
     // Tool results since the user's message: how far into a multi-step turn this call is.
     const stepsDone = messages.length - 1 - messages.findLastIndex((m) => m.role === "user");
     const toolCall = (name: string, args: object) => ({ id: `call_${requests.length}`, type: "function", function: { name, arguments: JSON.stringify(args) } });
 
+    if ((req.headers.authorization ?? "").includes("revoked")) {
+      done(401);
+      return send(res, 401, { error: { message: "Incorrect API key provided. You can find your API key at the dashboard.", type: "invalid_request_error", code: "invalid_api_key" } });
+    }
     if (model === "fail-400") {
       const key = (req.headers.authorization ?? "").replace(/^Bearer /, "");
       done(400);

@@ -71,6 +71,9 @@ test("a team adds a custom model key, creates an agent from a template, runs it 
   // A model that refuses (400) fails the run with a clear reason, key redacted.
   await page.getByRole("link", { name: "Agents" }).click();
   await page.getByRole("link", { name: /Scout/ }).click();
+  // The agent's workspace as R2 keeps it after its turn: its persona files.
+  await expect(page.getByTestId("agent-files")).toContainText("AGENTS.md");
+  await expect(page.getByTestId("agent-files")).toContainText("SOUL.md");
   await page.getByRole("button", { name: "Edit" }).click();
   await page.getByLabel("Model").fill("custom/fail-400");
   await page.getByRole("button", { name: "Save" }).click();

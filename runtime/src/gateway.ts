@@ -188,3 +188,40 @@ export function runOpenclaw(p: GatewayPaths, args: string[], env: Record<string,
     });
   });
 }
+
+/**
+ * Gateway starts under way at once. Each start needs about one core for 10–20 s; more at once only
+ * slows every one of them down (after a host restart every tenant starts again at the same moment).
+ * Lower `priority` goes first: tenants' starts before pool refills.
+ */
+export class StartGate {
+  #running = 0;
+  readonly #waiting: { priority: number; go: () => void }[] = [];
+  readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = Math.max(1, limit);
+  }
+
+  async run<T>(priority: number, work: () => Promise<T>): Promise<T> {
+    if (this.#running < this.limit) this.#running++;
+    else {
+      // The slot is handed over on release (the count stays), so no newcomer can slip in between.
+      await new Promise<void>((go) => {
+        this.#waiting.push({ priority, go });
+        this.#waiting.sort((a, b) => a.priority - b.priority);
+      });
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next.go();
+      else this.#running--;
+    }
+  }
+
+  get queued() {
+    return this.#waiting.length;
+  }
+}

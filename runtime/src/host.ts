@@ -14,14 +14,14 @@
 // logs back to the tenant's own folder; a workspace the Worker finds stale is moved aside; a host
 // that crashed stops its orphaned gateways and moves their slots home when it comes back.
 import type { ChildProcess } from "node:child_process";
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { totalmem } from "node:os";
+import { availableParallelism, totalmem } from "node:os";
 import path from "node:path";
-import { tenantOpenclawConfig } from "../../api/src/runtime/openclaw-config.ts";
+import { PROXY_PROVIDER, tenantOpenclawConfig } from "../../api/src/runtime/openclaw-config.ts";
 import { ALLOWED_CLI, type HostError, type RuntimeErrorCode, type TurnRequest, type TurnResult } from "../../api/src/runtime/runtime.ts";
 import { WORKSPACE_LIMITS, WORKSPACE_MARKER, type WorkspaceListing } from "../../api/src/runtime/workspace.ts";
 import {
@@ -37,6 +37,7 @@ import {
   signalGroup,
   sleep,
   spawnGateway,
+  StartGate,
   stopGateway,
   waitReady,
   type CliResult,
@@ -65,6 +66,8 @@ export interface HostOptions {
   sessionCleanupMs?: number;
   /** Gateways (tenants' and the pool's) running at once; at the cap the least recently used idle one is stopped. */
   maxGateways?: number;
+  /** Gateway starts under way at once (one per core by default); the rest wait, tenants before the pool. */
+  maxConcurrentStarts?: number;
   log?: (line: string) => void;
 }
 
@@ -101,6 +104,8 @@ interface Tenant {
   cleanupTimer?: NodeJS.Timeout;
   /** Turns under way, by OpenClaw session key. */
   turns: Map<string, AbortController>;
+  /** SHA-256 of the model token in the config the gateway was last given (what it presents to the proxy). */
+  tokenHash?: string;
   /** Workspace hashes, reused while a file is unchanged. */
   hashes: Map<string, { key: string; sha256: string }>;
 }
@@ -172,6 +177,7 @@ export class RuntimeHost {
   private idleTimer?: NodeJS.Timeout;
   private readonly opts: Required<HostOptions>;
   private readonly compileCache: string;
+  private readonly starts: StartGate;
 
   constructor(opts: HostOptions) {
     this.opts = {
@@ -181,10 +187,12 @@ export class RuntimeHost {
       poolRefillDelayMs: 30_000,
       sessionCleanupMs: 6 * 3_600_000,
       maxGateways: defaultMaxGateways(),
+      maxConcurrentStarts: availableParallelism(),
       log: (l) => console.log(l),
       ...opts,
     };
     this.compileCache = path.join(this.opts.dataDir, "compile-cache");
+    this.starts = new StartGate(this.opts.maxConcurrentStarts);
   }
 
   // ── Tenant lifecycle ──────────────────────────────────────────────────────────────────────────────
@@ -252,16 +260,16 @@ export class RuntimeHost {
     }
   }
 
-  /** Live gateways: tenants' (running or starting) and the pool's. */
-  private liveGateways() {
+  /** Live gateways: tenants' (running or starting, but for `except`) and the pool's. */
+  private liveGateways(except?: Tenant) {
     let n = this.pool.length + this.filling;
-    for (const t of this.tenants.values()) if (t.child || t.starting) n++;
+    for (const t of this.tenants.values()) if (t !== except && (t.child || t.starting)) n++;
     return n;
   }
 
   /** At the cap, stops the least recently used idle gateway (its files go home first); none idle is a clear refusal. */
   private async makeRoom(t: Tenant) {
-    while (this.liveGateways() >= this.opts.maxGateways) {
+    while (this.liveGateways(t) >= this.opts.maxGateways) {
       const idle = [...this.tenants.values()]
         .filter((o) => o !== t && o.state === "ready" && o.child && !o.starting && o.turns.size === 0)
         .sort((a, b) => (a.lastActivityAt ?? 0) - (b.lastActivityAt ?? 0))[0];
@@ -274,15 +282,20 @@ export class RuntimeHost {
   }
 
   private async launch(t: Tenant, restart = false): Promise<void> {
-    const p = this.paths(t);
-    const spec = t.spec!;
     t.state = "starting";
     if (!restart) t.lastError = undefined; // a restart keeps the crash as the last error
     t.stopping = false;
+    await this.starts.run(0, () => this.spawnTenant(t));
+  }
+
+  /** The gateway process of a launch, from spawn to ready (inside the start gate, so its ready timeout counts from here). */
+  private async spawnTenant(t: Tenant): Promise<void> {
+    const p = this.paths(t);
+    const spec = t.spec!;
     const port = await freePort();
     const token = randomBytes(24).toString("hex");
     makeDirs(p, this.compileCache);
-    await writeFile(p.config, this.renderConfig(p, spec, port), { mode: 0o600 });
+    await this.writeTenantConfig(t, this.renderConfig(p, spec, port));
     const child = spawnGateway(p, port, token, this.compileCache);
     Object.assign(t, { child, port, token, startedAt: Date.now(), lastActivityAt: Date.now() });
     child.on("exit", (code, signal) => this.onExit(t, child, code, signal));
@@ -337,7 +350,7 @@ export class RuntimeHost {
     // An unchanged file gives OpenClaw nothing to reload (and so no outcome to wait for).
     if ((await readFile(p.config, "utf8").catch(() => "")) === next) return;
     const outcome = reloadOutcome(t.child!, RELOAD_TIMEOUT_MS);
-    await writeFile(p.config, next, { mode: 0o600 });
+    await this.writeTenantConfig(t, next);
     const line = await outcome;
     if (line === undefined) this.opts.log(`[runtime-host] tenant ${t.id}: no reload outcome from the gateway within ${RELOAD_TIMEOUT_MS / 1000} s`);
     else if (/failed|skipped/.test(line)) throw new HostHttpError(502, `OpenClaw did not apply the config: ${line}`, "refused");
@@ -355,6 +368,13 @@ export class RuntimeHost {
       await sleep(100);
     }
     if (agentIds.length) throw new Error("the gateway did not load the tenant's agents within 20 s");
+  }
+
+  /** Writes the tenant's config for its gateway, remembering which model token it now holds. */
+  private async writeTenantConfig(t: Tenant, text: string) {
+    await writeFile(this.paths(t).config, text, { mode: 0o600 });
+    const key = (JSON.parse(text) as { models?: { providers?: Record<string, { apiKey?: string }> } }).models?.providers?.[PROXY_PROVIDER]?.apiKey;
+    t.tokenHash = key ? createHash("sha256").update(key).digest("hex") : undefined;
   }
 
   /** The generated config with this host's paths and port filled in. */
@@ -424,6 +444,7 @@ export class RuntimeHost {
       state: t.state,
       version: OPENCLAW_VERSION,
       generation: t.child && t.spec ? t.spec.generation : null,
+      tokenHash: t.child ? (t.tokenHash ?? null) : null,
       pid: t.child?.pid ?? null,
       startedAt: t.state === "ready" && t.startedAt ? new Date(t.startedAt).toISOString() : null,
       lastActivityAt: t.lastActivityAt ? new Date(t.lastActivityAt).toISOString() : null,
@@ -571,7 +592,8 @@ export class RuntimeHost {
   fillPool() {
     while (!this.closed && this.pool.length + this.filling < this.opts.poolSize && this.liveGateways() < this.opts.maxGateways) {
       this.filling++;
-      this.spawnSlot()
+      this.starts
+        .run(1, () => this.spawnSlot())
         .then((slot) => (this.closed ? signalGroup(slot.child, "SIGKILL") : void this.pool.push(slot)))
         .catch((e) => this.opts.log(`[runtime-host] pool gateway failed: ${(e as Error).message}`))
         .finally(() => this.filling--);
@@ -696,7 +718,9 @@ export class RuntimeHost {
 
   private async handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://host");
-    if (url.pathname === "/health") return json(res, 200, { ok: true, version: OPENCLAW_VERSION, pid: process.pid, pool: this.pool.length, gateways: this.liveGateways(), maxGateways: this.opts.maxGateways });
+    if (url.pathname === "/health") {
+      return json(res, 200, { ok: true, version: OPENCLAW_VERSION, pid: process.pid, pool: this.pool.length, gateways: this.liveGateways(), maxGateways: this.opts.maxGateways, startsQueued: this.starts.queued });
+    }
     if (url.pathname === "/warmup/v1/chat/completions" && req.method === "POST") return this.warmupCompletion(req, res);
     if (!this.authorised(req)) return json(res, 401, { error: "unauthorised" });
     const m = url.pathname.match(/^\/tenants\/([^/]+)(\/.*)$/);
@@ -797,6 +821,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     poolRefillDelayMs: Number(process.env.RUNTIME_POOL_REFILL_MS ?? 30_000),
     sessionCleanupMs: Number(process.env.RUNTIME_SESSION_CLEANUP_MS ?? 6 * 3_600_000),
     ...(process.env.RUNTIME_MAX_GATEWAYS && { maxGateways: Number(process.env.RUNTIME_MAX_GATEWAYS) }),
+    ...(process.env.RUNTIME_MAX_CONCURRENT_STARTS && { maxConcurrentStarts: Number(process.env.RUNTIME_MAX_CONCURRENT_STARTS) }),
   });
   const port = await host.listen();
   console.log(`[runtime-host] listening on 127.0.0.1:${port} (openclaw ${OPENCLAW_VERSION}, at most ${host.maxGateways} gateways)`);

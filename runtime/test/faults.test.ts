@@ -5,7 +5,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeModel, type FakeModel, type RecordedRequest } from "../../e2e/fakes/openai";
-import { client, startStack, waitForPool, type Stack } from "./stack";
+import { client, filesOnDisk, hostCall, killGateway, killHost, startStack, waitForPool, type Stack } from "./stack";
 
 const PORT = 8867;
 const HOST_PORT = PORT + 2;
@@ -49,11 +49,15 @@ async function waitRun(c: Api, id: string, timeoutMs = 150_000) {
 }
 const run = async (c: Api, agentId: string, input: string) => waitRun(c, (await c.call<{ id: string }>("runs.create", { agentId, input })).id);
 
-const hostSecret = () => readFileSync(path.resolve(import.meta.dirname, "..", "..", ".dev.vars"), "utf8").match(/^RUNTIME_HOST_SECRET=(.+)$/m)![1]!;
-async function host(method: string, p: string) {
-  const res = await fetch(`http://127.0.0.1:${HOST_PORT}${p}`, { method, headers: { authorization: `Bearer ${hostSecret()}` } });
-  return (await res.json()) as { dir: string; pooled: boolean; pid: number | null; state: string };
+const host = (method: string, p: string) => hostCall(stack, method, p);
+const killHostNow = () => killHost(stack);
+const killGatewayOf = (tenantId: string) => killGateway(stack, tenantId);
+/** What R2 keeps of the agent's folder, the same way. */
+async function filesInR2(c: Api, agentId: string) {
+  const files = await c.query<{ path: string; sha256: string | null }[]>("agents.files", { id: agentId });
+  return Object.fromEntries(files.map((f) => [f.path, f.sha256]));
 }
+const finalEvents = (run: RunView) => run.events.filter((e) => ["succeeded", "failed", "canceled"].includes(e.kind));
 const tenantHome = (tenantId: string) => path.join(stack.stateDir, "runtimes", "tenants", tenantId);
 
 async function team(label: string, model: string) {
@@ -120,6 +124,41 @@ describe("turns that outlive their deadline", () => {
   }, 240_000);
 });
 
+describe("secrets the gateway and D1 disagree on", () => {
+  it("a gateway holding a model token D1 does not (its model calls refused) heals itself at the next turn, with one restart", async () => {
+    const { c, tenantId, agent } = await team("lockout", "echo");
+    expect(await run(c, agent.id, "before")).toMatchObject({ status: "succeeded" });
+    const before = await host("GET", `/tenants/${tenantId}/status`);
+    // The running gateway's model token changes underneath AutoClaw (its config rewritten with another key):
+    // every model call it makes is now refused by the proxy.
+    const config = JSON.parse(readFileSync(path.join(before.dir, "state", "openclaw.json"), "utf8"));
+    for (const provider of Object.values(config.models.providers) as { apiKey: string }[]) provider.apiKey = "rt_not-the-one-d1-holds";
+    const res = await fetch(`http://127.0.0.1:${HOST_PORT}/tenants/${tenantId}/config`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${readFileSync(path.resolve(import.meta.dirname, "..", "..", ".dev.vars"), "utf8").match(/^RUNTIME_HOST_SECRET=(.+)$/m)![1]!}` },
+      body: JSON.stringify({ config }),
+    });
+    expect(res.status).toBe(200);
+    const healed = await run(c, agent.id, "after the lock-out");
+    expect(healed).toMatchObject({ status: "succeeded", output: "Echo: after the lock-out", attempts: 1 });
+    // One restart: a new start whose secrets the gateway now holds.
+    expect((await host("GET", `/tenants/${tenantId}/status`)).generation).toBe(before.generation! + 1);
+    expect(await run(c, agent.id, "and again")).toMatchObject({ status: "succeeded", attempts: 1 });
+  }, 240_000);
+});
+
+describe("a team's provider refusing its key", () => {
+  it("fails the run with the provider's reason, and the first run after the team fixes its key goes through (no cooldown left in the runtime)", async () => {
+    const { c, agent } = await team("refusedkey", "echo");
+    expect(await run(c, agent.id, "with a good key")).toMatchObject({ status: "succeeded" });
+    await c.call("providerKeys.set", { provider: "custom", apiKey: "sk-revoked-0123456789", baseUrl: `${fake.url}/v1` });
+    const refused = await run(c, agent.id, "with a revoked key");
+    expect(refused).toMatchObject({ status: "failed", attempts: 1, error: "Model provider answered 401: Incorrect API key provided. You can find your API key at the dashboard." });
+    await c.call("providerKeys.set", { provider: "custom", apiKey: "sk-fixed-0123456789", baseUrl: `${fake.url}/v1` });
+    expect(await run(c, agent.id, "with the fixed key")).toMatchObject({ status: "succeeded", attempts: 1, output: "Echo: with the fixed key" });
+  }, 240_000);
+});
+
 describe("files the platform refuses to keep", () => {
   it("a file whose name cannot be stored is skipped with a warning on the run; the turn and later turns succeed", async () => {
     const { c, tenantId, agent } = await team("badname", "writer");
@@ -132,4 +171,59 @@ describe("files the platform refuses to keep", () => {
     expect(second.events.find((e) => e.kind === "warning")?.message).toMatch(/notes\/.*\.md.*not saved/);
     expect(await run(c, agent.id, "write notes/third.md: three")).toMatchObject({ status: "succeeded", attempts: 1 });
   }, 240_000);
+});
+
+describe("the runtime killed at each step of a turn", () => {
+  type Step = "before the model call" | "while the answer streams" | "after the answer, before its files are saved";
+  const steps: [Step, string][] = [
+    ["before the model call", "writer"],
+    ["while the answer streams", "drip-300"],
+    ["after the answer, before its files are saved", "writer"],
+  ];
+  const kills: [string, (tenantId: string) => Promise<void>][] = [
+    ["the gateway is SIGKILLed", killGatewayOf],
+    ["the runtime host is SIGKILLed (the run command starts it again)", killHostNow],
+  ];
+  for (const [what, kill] of kills) {
+    for (const [step, model] of steps) {
+      it(`${what} ${step}: the run ends once, R2 holds exactly the agent's files, the next turn succeeds`, async () => {
+        const { c, tenantId, agent } = await team(`kill-${step.split(" ")[0]}-${what.split(" ")[1]}`, model);
+        // A first turn, so the agent has files of its own and a live workspace.
+        expect(await run(c, agent.id, "write notes/first.md: before the fault")).toMatchObject({ status: "succeeded" });
+        const marker = `fault ${Date.now()}`;
+        const input = model === "writer" ? `write notes/fault.md: ${marker}` : `${marker} one two three four five six`;
+        let killed: Promise<void> | undefined;
+        const killOnce = () => (killed ??= kill(tenantId));
+        const ours = (r: RecordedRequest) => r.messages.some((m) => m.role === "user" && String(m.content).includes(marker));
+        fake.onRequest = (r, phase) => {
+          if (!ours(r)) return;
+          if (step === "while the answer streams" && phase === "first-token") void killOnce();
+          // The final answer ("Saved.") is complete: the gateway has it, the Worker has not saved the files yet.
+          if (step === "after the answer, before its files are saved" && phase === "end" && r.messages.at(-1)?.role === "tool") void killOnce();
+        };
+        const { id } = await c.call<{ id: string }>("runs.create", { agentId: agent.id, input });
+        if (step === "before the model call") {
+          // The run is claimed and its turn on its way to the gateway: kill before OpenClaw calls the model.
+          for (let r = await c.query<RunView>("runs.get", { id }); r.status === "queued"; r = await c.query<RunView>("runs.get", { id })) await new Promise((res) => setTimeout(res, 20));
+          await killOnce();
+          expect(fake.requests.filter(ours).filter((r) => r.startedAt < Date.now() - 50)).toEqual([]);
+        }
+        const done = await waitRun(c, id, 240_000);
+        fake.onRequest = undefined;
+        expect(killed, "the fault was injected").toBeDefined();
+        await killed;
+        expect(done.status).toBe("succeeded");
+        expect(finalEvents(done)).toHaveLength(1);
+        // The next turn needs nobody: no lock-out, no stuck runtime.
+        expect(await run(c, agent.id, "write notes/after.md: after the fault")).toMatchObject({ status: "succeeded", attempts: 1 });
+        const dir = path.join((await host("GET", `/tenants/${tenantId}/status`)).dir, "workspace", agent.id);
+        const disk = filesOnDisk(dir);
+        if (model === "writer") {
+          expect(readFileSync(path.join(dir, "notes", "fault.md"), "utf8")).toBe(marker);
+          expect(disk["notes/after.md"]).toBeDefined();
+        }
+        expect(await filesInR2(c, agent.id)).toEqual(disk);
+      }, 300_000);
+    }
+  }
 });

@@ -155,6 +155,24 @@ describe("runtime host with real OpenClaw gateways", () => {
     await call("POST", "/tenants/tenant-k/stop");
   }, 90_000);
 
+  it("a turn past its deadline is stopped in the gateway: OpenClaw aborts the agent's model call, and the session takes turns again", async () => {
+    // Four tool steps of 8 s each; the deadline falls in the middle of them.
+    const slow = tenantOpenclawConfig({ agents: [{ id: "ag_d1", name: "D", model: "steps-4-8000" }], modelProxyUrl: `${fake.url}/v1`, restrictTools: true });
+    await call("POST", "/tenants/tenant-d/start", { generation: 1, config: slow, env: { AUTOCLAW_MODEL_TOKEN: "rt_token_d" } });
+    const t0 = Date.now();
+    const res = await chat("tenant-d", "ag_d1", "stall please", "agent:ag_d1:test:1", 20_000);
+    expect(res.status).toBe(504);
+    expect(await res.json()).toMatchObject({ code: "timeout", error: "The turn took longer than 20 s and was stopped" });
+    const ours = () => fake.requests.filter((r) => r.model === "steps-4-8000" && r.startedAt >= t0);
+    const calls = ours();
+    // The call in flight at the deadline was hung up on by OpenClaw itself, and no step came after it.
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.at(-1)!.abortedAt! - t0).toBeLessThan(21_500);
+    await new Promise((r) => setTimeout(r, 9000));
+    expect(ours()).toHaveLength(calls.length);
+    await call("POST", "/tenants/tenant-d/stop");
+  }, 90_000);
+
   it("runs only allowed OpenClaw CLI commands, and validates candidate configs without touching the running one", async () => {
     const validate = await call("POST", "/tenants/tenant-a/cli", { args: ["config", "validate"], config: config("ag_x") });
     expect(validate.json.code).toBe(0);
@@ -237,4 +255,35 @@ describe("the pool of pre-started, warmed-up gateways", () => {
     // Nothing of the tenant's is deleted by a stop: the workspace the gateway worked in is now at home.
     expect(readFileSync(path.join(home, "workspace", "ag_p1", "notes", "kept.md"), "utf8")).toBe("kept");
   }, 60_000);
+});
+
+describe("a cap on running gateways (RUNTIME_MAX_GATEWAYS)", () => {
+  let capped: RuntimeHost;
+  let cappedBase: string;
+  const start = (tenant: string, agent: string, model = "echo") =>
+    fetch(`${cappedBase}/tenants/${tenant}/start`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${SECRET}` },
+      body: JSON.stringify({ generation: 1, config: tenantOpenclawConfig({ agents: [{ id: agent, name: "C", model }], modelProxyUrl: `${fake.url}/v1`, restrictTools: true }), env: { AUTOCLAW_MODEL_TOKEN: `rt_${tenant}` } }),
+    });
+  beforeAll(async () => {
+    capped = new RuntimeHost({ port: 0, secret: SECRET, dataDir: await mkdtemp(path.join(tmpdir(), "autoclaw-cap-")), idleMs: 3_600_000, maxGateways: 1, log: () => undefined });
+    cappedBase = `http://127.0.0.1:${await capped.listen()}`;
+  });
+  afterAll(() => capped?.close(), 60_000);
+
+  it("at the cap it stops the least recently used idle gateway (keeping its files) to start another; with none idle it refuses clearly", async () => {
+    expect((await start("tenant-c1", "ag_c1")).status).toBe(200);
+    await fetch(`${cappedBase}/tenants/tenant-c1/files`, { method: "PUT", headers: { authorization: `Bearer ${SECRET}` }, body: JSON.stringify({ files: [{ path: "ag_c1/kept.md", content: Buffer.from("kept").toString("base64") }] }) });
+    expect((await start("tenant-c2", "ag_c2", "slow-8000")).status).toBe(200);
+    expect(capped.status("tenant-c1")).toMatchObject({ state: "stopped", pid: null });
+    expect(readFileSync(path.join(capped.status("tenant-c1").dir, "workspace", "ag_c1", "kept.md"), "utf8")).toBe("kept");
+    // tenant-c2's only gateway is busy with a turn: nothing can be stopped to make room.
+    const busy = chat("tenant-c2", "ag_c2", "take your time", undefined, undefined, cappedBase);
+    await new Promise((r) => setTimeout(r, 1500));
+    const refused = await start("tenant-c3", "ag_c3");
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ code: "capacity", error: expect.stringMatching(/at capacity: 1 gateways running and none of them idle/) });
+    expect((await busy).status).toBe(200);
+  }, 120_000);
 });

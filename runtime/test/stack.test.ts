@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeModel, type FakeModel } from "../../e2e/fakes/openai";
 import { deliver, startFakeTelegram, update, type FakeTelegram } from "../../e2e/fakes/telegram";
-import { client, startStack, waitForPool, type Stack } from "./stack";
+import { client, hostCall, startStack, waitForPool, type Stack } from "./stack";
 
 const PORT = 8857;
 const KEY_A = "sk-tenant-a-byok-5566778899";
@@ -50,12 +50,8 @@ function filesUnder(dir: string): string[] {
     .map((e) => path.join(e.parentPath, e.name));
 }
 
-/** The gateway as the runtime host reports it (its secret is in the generated .dev.vars). */
-async function hostStatus(tenantId: string): Promise<{ pid: number; dir: string }> {
-  const secret = readFileSync(path.resolve(import.meta.dirname, "..", "..", ".dev.vars"), "utf8").match(/^RUNTIME_HOST_SECRET=(.+)$/m)![1]!;
-  const res = await fetch(`http://127.0.0.1:${PORT + 2}/tenants/${tenantId}/status`, { headers: { authorization: `Bearer ${secret}` } });
-  return (await res.json()) as { pid: number; dir: string };
-}
+/** The gateway as the runtime host reports it. */
+const hostStatus = (tenantId: string) => hostCall(stack, "GET", `/tenants/${tenantId}/status`);
 const gatewayPid = async (tenantId: string) => (await hostStatus(tenantId)).pid;
 /** The directory the tenant's gateway runs in (its own, or a claimed pool slot's). */
 const tenantDir = async (tenantId: string) => (await hostStatus(tenantId)).dir;
@@ -132,7 +128,7 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
     expect((await proxy(before)).status).toBe(200);
 
     await a.call("runtime.stop");
-    expect((await proxy(before)).status).toBe(401); // a stopped runtime's token is dead
+    expect((await proxy(before)).status).toBe(400); // a stopped runtime's token is dead (refused, in words OpenClaw does not cool down on)
     // Two agents, two runs at once, runtime stopped: one start serves both (a second start would
     // rotate the token under the first gateway, and its model calls would be refused).
     const runs = await Promise.all([agentA.id, second.id].map((agentId) => a.call<{ id: string }>("runs.create", { agentId, input: "together" })));
@@ -143,8 +139,7 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
   }, 120_000);
 
   it("a run after the gateway vanished behind AutoClaw's back (idle stop, host restart) starts it again", async () => {
-    const secret = readFileSync(path.resolve(import.meta.dirname, "..", "..", ".dev.vars"), "utf8").match(/^RUNTIME_HOST_SECRET=(.+)$/m)![1]!;
-    await fetch(`http://127.0.0.1:${PORT + 2}/tenants/${teamA.id}/stop`, { method: "POST", headers: { authorization: `Bearer ${secret}` } });
+    await hostCall(stack, "POST", `/tenants/${teamA.id}/stop`);
     const { id } = await a.call<{ id: string }>("runs.create", { agentId: agentA.id, input: "are you there" });
     expect((await waitRun(a, id)).status).toBe("succeeded");
     expect((await a.query<{ state: string }>("runtime.status")).state).toBe("ready");
@@ -174,9 +169,13 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
   }, 180_000);
 
   it("the model proxy refuses callers without a current runtime token", async () => {
-    const res = await fetch(`${stack.api}/api/model/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer rt_made-up", "content-type": "application/json" }, body: JSON.stringify({ model: "custom/echo", messages: [] }) });
-    expect(res.status).toBe(401);
-    const none = await fetch(`${stack.api}/api/model/v1/chat/completions`, { method: "POST", body: "{}" });
-    expect(none.status).toBe(401);
+    const call = (authorization?: string) =>
+      fetch(`${stack.api}/api/model/v1/chat/completions`, { method: "POST", headers: { ...(authorization && { authorization }), "content-type": "application/json" }, body: JSON.stringify({ model: "custom/echo", messages: [] }) });
+    // A runtime's token that is not current: refused in words OpenClaw does not take for an auth failure (no cooldown).
+    const stale = await call("Bearer rt_made-up");
+    expect(stale.status).toBe(400);
+    expect(await stale.text()).toContain("autoclaw_runtime_token_refused");
+    expect((await call("Bearer something-else")).status).toBe(401);
+    expect((await call()).status).toBe(401);
   });
 });

@@ -258,14 +258,20 @@ export const workspaceVersions = sqliteTable(
   (t) => [index("workspace_versions_file_idx").on(t.tenantId, t.agentId, t.path, t.createdAt), index("workspace_versions_expiry_idx").on(t.expiresAt)],
 );
 
-/** Model calls made through the proxy by tenant runtimes, for metering. */
+/**
+ * Model calls made through the proxy by tenant runtimes: metering, and why a call failed (the
+ * upstream's status and a short redacted reason), which the run that made it reports.
+ */
 export const modelUsage = sqliteTable(
   "model_usage",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    /** The agent whose call it was (from its provider's header; null for calls without one). */
+    agentId: text("agent_id"),
     model: text("model").notNull(),
     status: integer("status").notNull(),
+    error: text("error"),
     inputTokens: integer("input_tokens").notNull().default(0),
     outputTokens: integer("output_tokens").notNull().default(0),
     at: integer("at", { mode: "timestamp_ms" }).notNull(),

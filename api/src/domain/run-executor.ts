@@ -10,14 +10,15 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { runArtifacts, runs } from "../db/schema";
-import { chatCompletion, ModelError } from "../model/client";
+import { chatCompletion, isTransientStatus, ModelError, upstreamError } from "../model/client";
 import { resolveUpstream } from "../model/upstream";
-import { RuntimeError } from "../runtime/runtime";
+import { RUNTIME_TOKEN_REFUSED, RuntimeError } from "../runtime/runtime";
 import type { WorkspaceListing } from "../runtime/workspace";
 import { agentInstructions } from "./agents";
 import { DomainError } from "./errors";
 import { runFileKey } from "./r2-keys";
 import { addEvent, eventIf, MAX_ATTEMPTS, retryDelaySeconds, type RunDeps, type RunRow } from "./run-records";
+import { lastFailedModelCall } from "./usage";
 import { ensureRuntimeReady, markRuntimeGone, readinessReads, runsStaleSecrets, type Readiness, type RuntimeDeps, type RuntimeRow } from "./runtime";
 import { mirrorWorkspace, WorkspaceNotLiveError, type WorkspaceManifest } from "./workspace";
 
@@ -185,27 +186,37 @@ async function turnInRuntime(
     throw new ModelError("transient", e instanceof Error ? e.message : String(e));
   }
   let res;
+  const turnStarted = Date.now();
   try {
     res = await rt.driver.turn(run.tenantId, { agentId: run.agentId, sessionKey: sessionKey(run), channel: run.source, input: run.input, deadlineMs: turnDeadlineMs(rt.settings) });
   } catch (e) {
     // No gateway there (stopped while idle, host or container restarted): start it, once, in this attempt.
-    if (!secondTry && e instanceof RuntimeError && (e.code === "not_running" || e.code === "unreachable")) return restartAndRetry(rt, run, session, live, e.message);
+    // One that did not answer is started only if the driver says it is gone: a crashed gateway the host
+    // is already restarting, with the same secrets, needs no new start.
+    if (!secondTry && e instanceof RuntimeError && (e.code === "not_running" || (e.code === "unreachable" && (await gatewayGone(rt, run.tenantId))))) {
+      return restartAndRetry(rt, run, session, live, e.message);
+    }
     // A turn past its deadline was stopped in the gateway; busy and capacity pass. All are retried later.
     throw new ModelError("transient", e instanceof Error ? e.message : String(e));
   }
   if (res.status !== 200) {
-    // A gateway that fails its turns may hold secrets D1 no longer has: heal that (a restart) before blaming the model.
-    if (!secondTry && res.status >= 500 && (await runsStaleSecrets(rt, run.tenantId, live.generation))) return restartAndRetry(rt, run, session, live, "the gateway held another start's secrets");
-    // OpenClaw passes the provider's refusal on as `{ error: { message: "<status> <text>" } }`.
+    // OpenClaw's error: `{ error: { message } }`.
     let detail = res.body.slice(0, 300);
     try {
       detail = (JSON.parse(res.body) as { error?: { message?: string } }).error?.message ?? detail;
     } catch {
       /* not JSON */
     }
-    const provider = detail.match(/^(\d{3}) (.*)$/s);
-    const message = provider ? `Model provider answered ${provider[1]}: ${provider[2]}` : `The runtime answered ${res.status}: ${detail}`;
-    throw new ModelError(res.status >= 500 || res.status === 409 || res.status === 429 ? "transient" : "provider", message.slice(0, 500), res.status);
+    // A gateway whose model calls the proxy refuses, or that fails its turns holding other secrets
+    // than D1, is locked out: heal that with one restart before blaming the model.
+    if (!secondTry && (res.body.includes(RUNTIME_TOKEN_REFUSED) || (res.status >= 500 && (await runsStaleSecrets(rt, run.tenantId, live))))) {
+      return restartAndRetry(rt, run, session, live, "the gateway held other secrets than the platform");
+    }
+    // Why the model call failed is what the proxy recorded (OpenClaw is only told "refused" or "failed").
+    const upstream = await lastFailedModelCall(rt.db, run.tenantId, run.agentId, new Date(turnStarted - 1000));
+    if (upstream) throw upstreamError(upstream.status, upstream.error ?? "no reason given");
+    // Otherwise OpenClaw's own answer: its refusal of the request stands, its trouble is tried again.
+    throw new ModelError(isTransientStatus(res.status) ? "transient" : "provider", `The runtime answered ${res.status}: ${detail}`.slice(0, 500), res.status);
   }
   const data = JSON.parse(res.body) as { choices?: { message?: { content?: string } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
   const warnings = await saveTurnFiles(rt, run, session, live, res.listing);
@@ -232,6 +243,12 @@ async function saveTurnFiles(rt: RuntimeDeps, run: RunRow, session: SessionCache
     session.manifest = undefined;
     return [`The agent's files could not be saved after this turn (${e instanceof Error ? e.message : String(e)}); they stay in its runtime and are saved after its next turn.`];
   }
+}
+
+/** The driver reports no gateway (not one restarting): a start is needed. No answer is no evidence. */
+async function gatewayGone(rt: RuntimeDeps, tenantId: string) {
+  const live = await rt.driver.status(tenantId).catch(() => undefined);
+  return live?.state === "stopped" || live?.state === "error";
 }
 
 async function restartAndRetry(rt: RuntimeDeps, run: RunRow, session: SessionCache, live: RuntimeRow, reason: string) {

@@ -113,7 +113,8 @@ export async function ensureRuntimeReady(deps: RuntimeDeps, tenantId: string, on
   // The hot path costs no D1 round trip of its own when the run's claim brought the reads along.
   // D1 is trusted here; a gateway that vanished anyway is caught by the caller (markRuntimeGone).
   const [current, agentRows] = read ?? (await db.batch(readinessReads(db, tenantId)));
-  if (current[0]?.state === "ready") {
+  // A runtime started before workspaces had markers (no workspace id) goes through one start to get one.
+  if (current[0]?.state === "ready" && current[0].workspaceId) {
     await refreshRuntimeConfig(deps, tenantId, current[0], agentRows.map(toAgent));
     return current[0];
   }
@@ -191,7 +192,8 @@ async function prepareWorkspace(deps: RuntimeDeps, tenantId: string, liveId: str
     if (missing.length) await deps.driver.writeFiles(tenantId, missing);
     return liveId;
   }
-  if (found) await deps.driver.supersedeWorkspace(tenantId);
+  // Anything on the disk (but an empty folder) is kept aside, never mirrored.
+  if (found && (found.files.length || found.workspaceId)) await deps.driver.supersedeWorkspace(tenantId);
   const workspaceId = newId("ws");
   // The marker last: a start that dies half way leaves a workspace that is not live.
   await deps.driver.writeFiles(tenantId, [...(await saved), markerFile(workspaceId)]);
@@ -221,12 +223,14 @@ export async function markRuntimeGone(db: Db, tenantId: string, generation: numb
 }
 
 /**
- * Does the running gateway hold other secrets than D1 (a failing turn's first suspect)? Only a
- * gateway that answers and reports another generation counts; no answer is no evidence.
+ * Does the running gateway hold other secrets than D1 (a failing turn's first suspect: OpenClaw
+ * reports a model call the proxy refused as a plain 500)? Only a gateway that answers and reports
+ * another generation, or another model token, counts; no answer is no evidence.
  */
-export async function runsStaleSecrets(deps: RuntimeDeps, tenantId: string, generation: number): Promise<boolean> {
-  const live = await deps.driver.status(tenantId).catch(() => undefined);
-  return live?.state === "ready" && live.generation !== generation;
+export async function runsStaleSecrets(deps: RuntimeDeps, tenantId: string, live: RuntimeRow): Promise<boolean> {
+  const now = await deps.driver.status(tenantId).catch(() => undefined);
+  if (now?.state !== "ready") return false;
+  return now.generation !== live.generation || (!!now.tokenHash && !!live.modelTokenHash && now.tokenHash !== live.modelTokenHash);
 }
 
 export async function stopRuntime(deps: RuntimeDeps, tenantId: string): Promise<RuntimeStatus> {

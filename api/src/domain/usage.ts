@@ -1,7 +1,7 @@
-import { and, eq, gte, lte, sql } from "drizzle-orm";
+import { and, desc, eq, gte, lte, sql } from "drizzle-orm";
 import type { UsageSummary } from "@autoclaw/shared";
 import type { Db } from "../db/client";
-import { runs } from "../db/schema";
+import { modelUsage, runs } from "../db/schema";
 
 const DEFAULT_WINDOW_MS = 30 * 24 * 3600_000;
 
@@ -18,4 +18,15 @@ export async function usageSummary(db: Db, tenantId: string, range: { from?: str
     db.select({ agentId: runs.agentId, ...sums }).from(runs).where(where).groupBy(runs.agentId),
   ]);
   return { from: from.toISOString(), to: to.toISOString(), total: total[0] ?? { runs: 0, inputTokens: 0, outputTokens: 0 }, perDay, perAgent };
+}
+
+/** The agent's latest model call since `since` that failed, as the model proxy recorded it (upstream status and reason). */
+export async function lastFailedModelCall(db: Db, tenantId: string, agentId: string, since: Date): Promise<{ status: number; error: string | null } | undefined> {
+  const [call] = await db
+    .select({ status: modelUsage.status, error: modelUsage.error })
+    .from(modelUsage)
+    .where(and(eq(modelUsage.tenantId, tenantId), eq(modelUsage.agentId, agentId), gte(modelUsage.at, since), gte(modelUsage.status, 400)))
+    .orderBy(desc(modelUsage.id))
+    .limit(1);
+  return call;
 }

@@ -53,7 +53,8 @@ function usageOf(u: unknown): Usage | undefined {
   return { inputTokens: Number.isFinite(inputTokens) ? inputTokens : 0, outputTokens: Number.isFinite(outputTokens) ? outputTokens : 0 };
 }
 
-async function errorText(res: Response): Promise<string> {
+/** The error message a provider put in its answer (OpenAI-style JSON or text). */
+export async function errorText(res: Response): Promise<string> {
   const body = await res.text().catch(() => "");
   try {
     const j = JSON.parse(body) as { error?: { message?: string } | string; message?: string };
@@ -84,9 +85,7 @@ export async function chatCompletion(upstream: Upstream, opts: ChatOptions): Pro
     throw networkError(e, opts.timeoutMs, upstream.secret);
   }
   if (!res.ok) {
-    const message = redact(await errorText(res), upstream.secret);
-    const transient = res.status === 429 || res.status === 408 || res.status >= 500;
-    throw new ModelError(transient ? "transient" : "provider", `Model provider answered ${res.status}: ${message}`, res.status);
+    throw upstreamError(res.status, redact(await errorText(res), upstream.secret));
   }
   try {
     if (stream && (res.headers.get("content-type") ?? "").includes("text/event-stream")) return await readStream(res, opts.onDelta);
@@ -99,6 +98,12 @@ export async function chatCompletion(upstream: Upstream, opts: ChatOptions): Pro
     throw networkError(e, opts.timeoutMs, upstream.secret);
   }
 }
+
+/** Statuses worth another try: a timeout, a conflict, a rate limit, the provider's own trouble. */
+export const isTransientStatus = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
+
+/** A provider's refusal (fail the run now) or trouble (try again), worded the same wherever it is seen. */
+export const upstreamError = (status: number, reason: string) => new ModelError(isTransientStatus(status) ? "transient" : "provider", `Model provider answered ${status}: ${reason}`, status);
 
 function networkError(e: unknown, timeoutMs: number, secret: string): ModelError {
   if (e instanceof DOMException && (e.name === "TimeoutError" || e.name === "AbortError")) {

@@ -1,22 +1,37 @@
 // The model proxy tenant runtimes call (`<worker>/api/model/v1`), OpenAI-compatible. It knows the
-// runtime by its per-start token, attaches the tenant's own key (which never enters the runtime),
-// forwards through the same upstream resolution as every model call, streams the answer straight
-// through, and meters the tokens it sees.
+// runtime by its per-start token and the agent by its provider's header, attaches the tenant's own
+// key (which never enters the runtime), forwards through the same upstream resolution as every model
+// call, streams the answer straight through, and meters every call.
+//
+// What it tells the runtime when a call fails is chosen for OpenClaw: a 401, 402 or 429 would put the
+// provider (the proxy itself) into a cooldown of up to a day that outlives the cause (a team fixing
+// its key, a provider's rate limit passing). So the runtime only ever hears 400 (refused: retrying
+// will not help) or 502 (failed: it may), with no upstream text; the upstream's status and a short
+// redacted reason are recorded here, before the answer, for the run to report.
 import type { Db } from "../db/client";
 import { modelUsage } from "../db/schema";
 import type { Settings } from "../config";
 import { DomainError } from "../domain/errors";
 import { tenantForModelToken } from "../domain/runtime";
-import { redact } from "./client";
+import { AGENT_HEADER } from "../runtime/openclaw-config";
+import { RUNTIME_TOKEN_REFUSED } from "../runtime/runtime";
+import { errorText, isTransientStatus, redact } from "./client";
 import { resolveUpstream } from "./upstream";
 
 const json = (body: unknown, status: number) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 const openaiError = (message: string, status: number, type = "invalid_request_error") => json({ error: { message, type } }, status);
+/** Worded so that OpenClaw's error classifier sees neither an auth, a billing nor a rate-limit failure. */
+const refused = () => openaiError("The model provider refused this call; the run says why (autoclaw_upstream_refused)", 400);
+const failed = () => openaiError("The model call failed upstream and may be tried again; the run says why (autoclaw_upstream_failed)", 502, "api_error");
 
 export async function handleModelProxy(req: Request, path: string, db: Db, s: Settings, waitUntil: (p: Promise<unknown>) => void): Promise<Response> {
   const token = req.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? "";
   const tenantId = await tenantForModelToken(db, token);
-  if (!tenantId) return openaiError("Invalid or expired runtime token", 401, "authentication_error");
+  if (!tenantId) {
+    // A runtime's token that is not the current one: the platform heals that (a restart), not OpenClaw.
+    if (token.startsWith("rt_")) return openaiError(`This runtime's credentials are not current; the platform restarts it (${RUNTIME_TOKEN_REFUSED})`, 400);
+    return openaiError("Invalid or expired runtime token", 401, "authentication_error");
+  }
 
   if (req.method === "GET" && path === "/models") return json({ object: "list", data: [] }, 200);
   if (req.method !== "POST" || path !== "/chat/completions") return openaiError("Not found", 404);
@@ -27,14 +42,21 @@ export async function handleModelProxy(req: Request, path: string, db: Db, s: Se
   } catch {
     return openaiError("Body must be JSON", 400);
   }
-  const model = typeof body.model === "string" ? body.model : "";
+  const model = typeof body.model === "string" ? body.model.slice(0, 200) : "";
+  const agent = req.headers.get(AGENT_HEADER);
+  const agentId = agent && /^[a-z0-9_-]{1,64}$/.test(agent) ? agent : null;
+  const t0 = Date.now();
+  const record = (status: number, inputTokens = 0, outputTokens = 0, error: string | null = null) =>
+    db.insert(modelUsage).values({ tenantId, agentId, model, status, inputTokens, outputTokens, error, at: new Date(t0) });
+
   let upstream;
   try {
     upstream = await resolveUpstream(db, s, tenantId, model);
   } catch (e) {
-    if (e instanceof DomainError) return openaiError(e.message, 400);
-    if (e instanceof Error && e.name === "ZodError") return openaiError(`Unknown model "${model}"`, 400);
-    throw e;
+    const reason = e instanceof DomainError ? e.message : e instanceof Error && e.name === "ZodError" ? `Unknown model "${model}"` : undefined;
+    if (!reason) throw e;
+    await record(400, 0, 0, reason);
+    return refused();
   }
   const stream = body.stream === true;
   const forwarded = { ...body, model: upstream.model, ...(stream && { stream_options: { ...(body.stream_options as object), include_usage: true } }) };
@@ -47,15 +69,14 @@ export async function handleModelProxy(req: Request, path: string, db: Db, s: Se
       signal: AbortSignal.timeout(s.MODEL_TIMEOUT_MS),
     });
   } catch (e) {
-    return openaiError(`Model provider unreachable: ${redact(e instanceof Error ? e.message : String(e), upstream.secret)}`, 502, "api_error");
+    const timedOut = e instanceof DOMException && e.name === "TimeoutError";
+    await record(timedOut ? 504 : 502, 0, 0, timedOut ? `Model provider did not answer within ${Math.round(s.MODEL_TIMEOUT_MS / 1000)} s` : `Could not reach the model provider: ${redact(e instanceof Error ? e.message : String(e), upstream.secret)}`);
+    return failed();
   }
-  const record = (status: number, inputTokens = 0, outputTokens = 0) =>
-    db.insert(modelUsage).values({ tenantId, model, status, inputTokens, outputTokens, at: new Date() });
 
   if (!res.ok) {
-    const text = redact(await res.text(), upstream.secret);
-    waitUntil(record(res.status));
-    return new Response(text, { status: res.status, headers: { "content-type": res.headers.get("content-type") ?? "application/json" } });
+    await record(res.status, 0, 0, redact(await errorText(res), upstream.secret));
+    return isTransientStatus(res.status) ? failed() : refused();
   }
   if (!stream || !res.body) {
     const data = (await res.json()) as { usage?: { prompt_tokens?: number; completion_tokens?: number } };

@@ -26,7 +26,7 @@ export function hostDriver(baseUrl: string, secret: string, fetcher: typeof fetc
     return data;
   }
   const t = (id: string) => `/tenants/${encodeURIComponent(id)}`;
-  const status = (s: DriverStatus): DriverStatus => ({ state: s.state, lastError: s.lastError, generation: s.generation ?? null });
+  const status = (s: DriverStatus): DriverStatus => ({ state: s.state, lastError: s.lastError, generation: s.generation ?? null, tokenHash: s.tokenHash ?? null });
 
   return {
     kind: "host",

@@ -11,6 +11,13 @@ export const MODEL_TOKEN_ENV = "AUTOCLAW_MODEL_TOKEN";
 export const OPENCLAW_LOG_MAX_BYTES = 4 * 1024 * 1024;
 /** The provider id the runtime knows the platform's model proxy by. */
 export const PROXY_PROVIDER = "autoclaw";
+/**
+ * Each agent calls the proxy as a provider of its own, which names the agent in this header: the
+ * proxy then knows whose call it meters and whose failure it records, and OpenClaw's per-provider
+ * cooldowns never spread from one agent to another.
+ */
+export const AGENT_HEADER = "x-autoclaw-agent";
+export const agentProvider = (agentId: string) => `${PROXY_PROVIDER}-${agentId}`;
 
 export interface RuntimeAgent {
   id: string;
@@ -28,6 +35,14 @@ export interface TenantConfigInput {
   /** Local host driver: no container boundary, so no shell/process tools (OPENCLAW.md "Security"). */
   restrictTools: boolean;
 }
+
+/** The platform's model proxy as an OpenAI-compatible provider, authenticated with the runtime's token. */
+const proxyProvider = (input: TenantConfigInput, models: string[]) => ({
+  baseUrl: input.modelProxyUrl,
+  apiKey: `\${${MODEL_TOKEN_ENV}}`,
+  api: "openai-completions",
+  models: models.map((id) => ({ id, name: id, contextWindow: 128_000, maxTokens: 8_192 })),
+});
 
 export function tenantOpenclawConfig(input: TenantConfigInput) {
   const models = [...new Set(input.agents.map((a) => a.model))];
@@ -53,19 +68,15 @@ export function tenantOpenclawConfig(input: TenantConfigInput) {
       ownership: "explicit",
       defaults: { heartbeat: { every: "0m" }, skipBootstrap: true, model: { primary: `${PROXY_PROVIDER}/${first}`, fallbacks: [] } },
       entries: Object.fromEntries(
-        input.agents.map((a) => [a.id, { name: a.name, model: { primary: `${PROXY_PROVIDER}/${a.model}`, fallbacks: [] }, ...(a.skills && { skills: a.skills }) }]),
+        input.agents.map((a) => [a.id, { name: a.name, model: { primary: `${agentProvider(a.id)}/${a.model}`, fallbacks: [] }, ...(a.skills && { skills: a.skills }) }]),
       ),
     },
     models: {
       mode: "merge",
       catalogRefresh: { enabled: false },
       providers: {
-        [PROXY_PROVIDER]: {
-          baseUrl: input.modelProxyUrl,
-          apiKey: `\${${MODEL_TOKEN_ENV}}`,
-          api: "openai-completions",
-          models: models.map((id) => ({ id, name: id, contextWindow: 128_000, maxTokens: 8_192 })),
-        },
+        [PROXY_PROVIDER]: proxyProvider(input, models),
+        ...Object.fromEntries(input.agents.map((a) => [agentProvider(a.id), { ...proxyProvider(input, [a.model]), headers: { [AGENT_HEADER]: a.id } }])),
       },
     },
     tools: {

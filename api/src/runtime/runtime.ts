@@ -11,6 +11,8 @@ export interface DriverStatus {
   lastError: string | null;
   /** The start generation whose secrets the running gateway has (null when none runs). */
   generation: number | null;
+  /** SHA-256 of the model token the running gateway presents to the proxy, when the driver knows it. */
+  tokenHash?: string | null;
 }
 
 export interface StartSpec {
@@ -122,6 +124,13 @@ export class RuntimeError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * In the model proxy's refusal of a runtime's token. OpenClaw passes a provider's refusal on (as a
+ * 401 in its error, or as a bare 500): a turn failing with this text comes from a gateway holding
+ * other secrets than the platform, never from the team's model provider.
+ */
+export const RUNTIME_TOKEN_REFUSED = "autoclaw_runtime_token_refused";
 
 /** CLI commands the Worker may run in a tenant's runtime (both drivers); nothing that installs, execs or edits. */
 export const ALLOWED_CLI = [/^skills list --json( --agent [a-z0-9_-]{1,64})?$/, /^skills info [a-z0-9-]{1,64} --json( --agent [a-z0-9_-]{1,64})?$/, /^config validate$/, /^--version$/];

@@ -1,7 +1,7 @@
 // The `sandbox` driver (production): one @cloudflare/sandbox container per tenant (`tenant:<id>`),
 // image from runtime/Dockerfile with the pinned openclaw. The gateway runs as a background process
 // and is reached with containerFetch on its port; the container is the isolation boundary.
-import { OPENCLAW_VERSION, type TenantOpenclawConfig } from "./openclaw-config";
+import { MODEL_TOKEN_ENV, OPENCLAW_VERSION, type TenantOpenclawConfig } from "./openclaw-config";
 import { ALLOWED_CLI, fromBase64, RuntimeError, toBase64, type DriverStatus, type RuntimeDriver } from "./runtime";
 import { WORKSPACE_LIMITS, WORKSPACE_MARKER, type WorkspaceListing } from "./workspace";
 
@@ -14,8 +14,8 @@ const P = {
   tmp: `${ROOT}/tmp`,
   home: `${ROOT}/home`,
   log: `${ROOT}/logs/openclaw.log`,
-  /** The start generation whose secrets the gateway process was given. */
-  generation: `${ROOT}/generation`,
+  /** The start generation whose secrets the gateway process was given, and its model token's hash (JSON). */
+  generation: `${ROOT}/generation.json`,
 };
 const GATEWAY_PORT = 18789;
 const PROCESS_ID = "openclaw-gateway";
@@ -41,6 +41,12 @@ export interface SandboxLike {
   destroy(): Promise<void>;
 }
 
+/** SHA-256 hex, as D1 keeps the model token. */
+async function tokenHashOf(token: string | undefined): Promise<string | null> {
+  if (!token) return null;
+  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -63,9 +69,12 @@ export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewa
   async function gatewayStatus(sb: SandboxLike, tenantId: string): Promise<DriverStatus> {
     const proc = await sb.getProcess(PROCESS_ID);
     if (!proc || proc.status !== "running") return { state: "stopped", lastError: null, generation: null };
-    const generation = Number((await sb.readFile(P.generation).catch(() => ({ content: "" }))).content) || null;
+    const given = await sb.readFile(P.generation).then(
+      (f) => JSON.parse(f.content) as { generation: number; tokenHash: string | null },
+      () => undefined,
+    );
     const res = await sb.containerFetch(`http://localhost:${GATEWAY_PORT}/readyz`, { headers: { authorization: `Bearer ${await gatewayToken(tenantId)}` } }, GATEWAY_PORT).catch(() => null);
-    return { state: res?.ok ? "ready" : "starting", lastError: null, generation };
+    return { state: res?.ok ? "ready" : "starting", lastError: null, generation: given?.generation ?? null, tokenHash: given?.tokenHash ?? null };
   }
 
   async function stopGateway(sb: SandboxLike) {
@@ -103,7 +112,7 @@ export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewa
       if (current.state !== "stopped") await stopGateway(sb);
       for (const dir of [P.state, P.workspace, P.tmp, P.home, `${ROOT}/logs`]) await sb.mkdir(dir, { recursive: true });
       await sb.writeFile(P.config, JSON.stringify(containerConfig(spec.config)));
-      await sb.writeFile(P.generation, String(spec.generation));
+      await sb.writeFile(P.generation, JSON.stringify({ generation: spec.generation, tokenHash: await tokenHashOf(spec.env[MODEL_TOKEN_ENV]) }));
       const env = { ...baseEnv, ...spec.env, OPENCLAW_GATEWAY_TOKEN: await gatewayToken(tenantId) };
       envs.set(tenantId, spec.env);
       const proc = await sb.startProcess("start-gateway", { processId: PROCESS_ID, env: { ...env, GATEWAY_PORT: String(GATEWAY_PORT) } });
@@ -112,7 +121,7 @@ export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewa
       } catch (e) {
         throw new RuntimeError(`OpenClaw ${OPENCLAW_VERSION} did not become ready: ${e instanceof Error ? e.message : e}`);
       }
-      return { state: "ready", lastError: null, generation: spec.generation };
+      return { state: "ready", lastError: null, generation: spec.generation, tokenHash: await tokenHashOf(spec.env[MODEL_TOKEN_ENV]) };
     },
     stop: (tenantId) => stopGateway(stubFor(tenantId)),
     async saveState(tenantId) {

@@ -275,3 +275,24 @@ export function ConfirmDialog({ open, onClose, title, confirmLabel, busy, onConf
     </Dialog>
   );
 }
+
+/** A message box in the page: a failure (red) or something the reader should know (amber). */
+export function Alert({ tone, title, children, testId }: { tone: "red" | "amber"; title: string; children?: ReactNode; testId?: string }) {
+  const tones = { red: "border-red-200 bg-red-50 text-red-800", amber: "border-amber-200 bg-amber-50 text-amber-900" };
+  return (
+    <div role={tone === "red" ? "alert" : "status"} data-testid={testId} className={`rounded-xl border px-5 py-4 text-sm ${tones[tone]}`}>
+      <p className="font-semibold">{title}</p>
+      {children && <div className="mt-1">{children}</div>}
+    </div>
+  );
+}
+
+/** Bytes as people read them (1.2 MB). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KB", "MB", "GB"];
+  let v = n / 1024;
+  let u = 0;
+  for (; v >= 1024 && u < units.length - 1; u++) v /= 1024;
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}

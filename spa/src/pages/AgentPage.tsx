@@ -5,7 +5,7 @@ import { toast } from "sonner";
 import { createRunInput, updateAgentInput, type Agent } from "@autoclaw/shared";
 import { pollWhileActive, RunsTable } from "../components/runs";
 import { AgentFields } from "../components/agents";
-import { Button, Card, Dialog, DialogActions, EmptyState, ErrorState, Field, Loading, PageHeader, Textarea } from "../components/ui";
+import { Button, Card, Dialog, DialogActions, EmptyState, ErrorState, Field, formatBytes, Loading, PageHeader, relativeTime, Table, Textarea } from "../components/ui";
 import { fieldErrors } from "../lib/forms";
 import { errorMessage, useTRPC } from "../lib/trpc";
 
@@ -61,9 +61,36 @@ export function AgentPage() {
           <RunsTable runs={runs.data.items} />
         )}
       </Card>
+      <AgentFiles agentId={a.id} />
       <EditAgentDialog agent={a} open={editing} onClose={() => setEditing(false)} />
       <DeleteAgentDialog agent={a} open={deleting} onClose={() => setDeleting(false)} />
     </>
+  );
+}
+
+/** What the agent keeps in its workspace (its persona, notes, memory), as saved after its turns. */
+function AgentFiles({ agentId }: { agentId: string }) {
+  const trpc = useTRPC();
+  const files = useQuery(trpc.agents.files.queryOptions({ id: agentId }));
+  return (
+    <Card title="Files" description="The agent's workspace, saved after every turn. Previous versions of changed or deleted files are kept for 30 days." className="mt-6">
+      {files.isPending ? (
+        <Loading />
+      ) : files.isError ? (
+        <ErrorState message={errorMessage(files.error)} onRetry={() => files.refetch()} />
+      ) : (
+        <Table columns={["File", "Size", "Saved", "Versions"]} testId="agent-files">
+          {files.data.map((f) => (
+            <tr key={f.path}>
+              <td className="px-5 py-3 font-mono text-xs">{f.path}</td>
+              <td className="px-5 py-3 text-zinc-500">{formatBytes(f.size)}</td>
+              <td className="px-5 py-3 text-zinc-500">{relativeTime(f.updatedAt)}</td>
+              <td className="px-5 py-3 text-zinc-500">{f.versions || "—"}</td>
+            </tr>
+          ))}
+        </Table>
+      )}
+    </Card>
   );
 }
 

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import { toast } from "sonner";
 import { duration, isActive, RunStatusBadge } from "../components/runs";
-import { Button, Card, ErrorState, Fact, Loading, formatDate } from "../components/ui";
+import { Alert, Button, Card, ErrorState, Fact, Loading, formatDate } from "../components/ui";
 import { errorMessage, useTRPC } from "../lib/trpc";
 
 export function RunPage() {
@@ -25,6 +25,8 @@ export function RunPage() {
   if (run.isError) return <ErrorState message={errorMessage(run.error)} onRetry={() => run.refetch()} />;
   const r = run.data;
   const agent = agents.data?.find((a) => a.id === r.agentId);
+  // Files the platform did not keep, and the like: the run succeeded, but the reader should know.
+  const warnings = r.events.filter((e) => e.kind === "warning");
 
   return (
     <>
@@ -59,12 +61,20 @@ export function RunPage() {
             <pre className="px-5 py-4 font-sans text-sm whitespace-pre-wrap text-zinc-800">{r.input}</pre>
           </Card>
           {r.status === "failed" && r.error && (
-            <div role="alert" className="rounded-xl border border-red-200 bg-red-50 px-5 py-4 text-sm text-red-800">
-              <p className="font-semibold">The run failed</p>
-              <p className="mt-1" data-testid="run-error">
-                {r.error}
-              </p>
-            </div>
+            <Alert tone="red" title="The run failed">
+              <p data-testid="run-error">{r.error}</p>
+            </Alert>
+          )}
+          {warnings.length > 0 && (
+            <Alert tone="amber" title={warnings.length === 1 ? "One thing to know about this run" : `${warnings.length} things to know about this run`} testId="run-warnings">
+              <ul className="list-disc space-y-1 pl-5">
+                {warnings.map((w, i) => (
+                  <li key={i} className="break-words">
+                    {w.message}
+                  </li>
+                ))}
+              </ul>
+            </Alert>
           )}
           <Card title="Output">
             {r.output !== null ? (

@@ -15,4 +15,6 @@ CREATE TABLE `workspace_versions` (
 --> statement-breakpoint
 CREATE INDEX `workspace_versions_file_idx` ON `workspace_versions` (`tenant_id`,`agent_id`,`path`,`created_at`);--> statement-breakpoint
 CREATE INDEX `workspace_versions_expiry_idx` ON `workspace_versions` (`expires_at`);--> statement-breakpoint
+ALTER TABLE `model_usage` ADD `agent_id` text;--> statement-breakpoint
+ALTER TABLE `model_usage` ADD `error` text;--> statement-breakpoint
 ALTER TABLE `tenant_openclaw_runtime` ADD `workspace_id` text;
