@@ -47,8 +47,9 @@ export class AgentSession extends DurableObject<AppEnv> {
       kv.put(key, { runId, notBefore: 0 } satisfies Pending);
       kv.put(`id:${runId}`, key);
     }
-    await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+    // The turn starts first; the watchdog alarm is set while it runs.
     this.#drain();
+    await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
   }
 
   async alarm(): Promise<void> {
