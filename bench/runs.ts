@@ -12,16 +12,35 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { startFakeModel } from "../e2e/fakes/openai.ts";
 
-const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== "--"), options: { runs: { type: "string", default: "600" }, agents: { type: "string", default: "32" }, concurrency: { type: "string", default: "32" }, sequential: { type: "string", default: "50" } } });
-const RUNS = Number(values.runs), AGENTS = Number(values.agents), CONCURRENCY = Number(values.concurrency), SEQUENTIAL = Number(values.sequential);
-const PORT = 8817, SPA_PORT = 5193;
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== "--"),
+  options: {
+    runs: { type: "string", default: "600" },
+    agents: { type: "string", default: "32" },
+    concurrency: { type: "string", default: "32" },
+    sequential: { type: "string", default: "50" },
+  },
+});
+const RUNS = Number(values.runs),
+  AGENTS = Number(values.agents),
+  CONCURRENCY = Number(values.concurrency),
+  SEQUENTIAL = Number(values.sequential);
+const PORT = 8817,
+  SPA_PORT = 5193;
 const api = `http://127.0.0.1:${PORT}`;
 const root = path.resolve(import.meta.dirname, "..");
 
 const fake = await startFakeModel();
 const stack = spawn(process.execPath, [path.join(root, "scripts/dev.ts")], {
   cwd: root,
-  env: { ...process.env, PORT: String(PORT), SPA_PORT: String(SPA_PORT), AUTOCLAW_STATE_DIR: mkdtempSync(path.join(tmpdir(), "autoclaw-bench-")), TENANT_RUNTIME: "direct", RUNTIME_POOL_SIZE: "0" },
+  env: {
+    ...process.env,
+    PORT: String(PORT),
+    SPA_PORT: String(SPA_PORT),
+    AUTOCLAW_STATE_DIR: mkdtempSync(path.join(tmpdir(), "autoclaw-bench-")),
+    TENANT_RUNTIME: "direct",
+    RUNTIME_POOL_SIZE: "0",
+  },
   stdio: ["ignore", "pipe", "inherit"],
 });
 await new Promise<void>((resolve, reject) => {
@@ -34,24 +53,42 @@ process.on("exit", stop);
 let headers: Record<string, string> = { "content-type": "application/json", origin: `http://127.0.0.1:${SPA_PORT}` };
 async function call<T>(proc: string, input: unknown, kind: "query" | "mutation" = "mutation"): Promise<T> {
   const url = kind === "query" ? `${api}/trpc/${proc}?input=${encodeURIComponent(JSON.stringify(input))}` : `${api}/trpc/${proc}`;
-  const res = await fetch(url, { method: kind === "query" ? "GET" : "POST", headers, ...(kind === "mutation" && { body: JSON.stringify(input) }) });
+  const res = await fetch(url, {
+    method: kind === "query" ? "GET" : "POST",
+    headers,
+    ...(kind === "mutation" && { body: JSON.stringify(input) }),
+  });
   const body = (await res.json()) as { result?: { data: T }; error?: { message: string } };
   if (!body.result) throw new Error(`${proc}: ${body.error?.message}`);
   return body.result.data;
 }
 
 // Set-up: an account, a team, an API key (the integrator path), a custom key on the fake, agents.
-const signUp = await fetch(`${api}/api/auth/sign-up/email`, { method: "POST", headers, body: JSON.stringify({ name: "Bench", email: `bench-${Date.now()}@example.com`, password: "benchmark password" }) });
-headers.cookie = signUp.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+const signUp = await fetch(`${api}/api/auth/sign-up/email`, {
+  method: "POST",
+  headers,
+  body: JSON.stringify({ name: "Bench", email: `bench-${Date.now()}@example.com`, password: "benchmark password" }),
+});
+headers.cookie = signUp.headers
+  .getSetCookie()
+  .map((c) => c.split(";")[0])
+  .join("; ");
 const team = await call<{ id: string }>("tenants.create", { name: "Bench" });
 headers["x-tenant-id"] = team.id;
 const { key } = await call<{ key: string }>("apiKeys.create", { name: "bench" });
 headers = { "content-type": "application/json", authorization: `Bearer ${key}` };
 await call("providerKeys.set", { provider: "custom", apiKey: "sk-bench-key-000000", baseUrl: `${fake.url}/v1` });
 const agents: string[] = [];
-for (let i = 0; i < AGENTS; i++) agents.push((await call<{ id: string }>("agents.create", { templateId: "personal-assistant", name: `a${i}`, model: "custom/echo" })).id);
+for (let i = 0; i < AGENTS; i++)
+  agents.push((await call<{ id: string }>("agents.create", { templateId: "personal-assistant", name: `a${i}`, model: "custom/echo" })).id);
 
-interface Run { id: string; status: string; input: string; createdAt: string; finishedAt: string | null }
+interface Run {
+  id: string;
+  status: string;
+  input: string;
+  createdAt: string;
+  finishedAt: string | null;
+}
 /** Waits with two cheap queries per tick (anything still queued or running?), then reads the runs. */
 async function waitAll(ids: string[]): Promise<Run[]> {
   // One run: one small read per tick, so the bench's own polling adds little load next to the run.
@@ -63,7 +100,9 @@ async function waitAll(ids: string[]): Promise<Run[]> {
     }
   }
   for (;;) {
-    const [q, r] = await Promise.all(["queued", "running"].map((status) => call<{ items: Run[] }>("runs.list", { status, limit: 1 }, "query")));
+    const [q, r] = await Promise.all(
+      ["queued", "running"].map((status) => call<{ items: Run[] }>("runs.list", { status, limit: 1 }, "query")),
+    );
     if (!q!.items.length && !r!.items.length) break;
     await new Promise((res) => setTimeout(res, 20));
   }
@@ -115,9 +154,15 @@ const lastFinished = Math.max(...loadRuns.map((r) => new Date(r.finishedAt!).get
 const loadOver = overheads(loadRuns);
 
 console.log(`\nRuns pipeline benchmark (wrangler dev, local D1/queue/DO/R2, fake model; ${AGENTS} agents)`);
-console.log(`  sequential: ${SEQUENTIAL} runs, platform overhead p50 ${pct(seqOver, 50)} ms, p90 ${pct(seqOver, 90)} ms, p99 ${pct(seqOver, 99)} ms`);
-console.log(`  load: ${RUNS} runs from ${CONCURRENCY} clients: created in ${((created - t0) / 1000).toFixed(2)} s, all finished ${((lastFinished - firstCreated) / 1000).toFixed(2)} s after the first was created`);
-console.log(`  throughput: ${(RUNS / ((lastFinished - firstCreated) / 1000)).toFixed(1)} runs/s end to end; ${loadRuns.filter((r) => r.status === "succeeded").length}/${RUNS} succeeded`);
+console.log(
+  `  sequential: ${SEQUENTIAL} runs, platform overhead p50 ${pct(seqOver, 50)} ms, p90 ${pct(seqOver, 90)} ms, p99 ${pct(seqOver, 99)} ms`,
+);
+console.log(
+  `  load: ${RUNS} runs from ${CONCURRENCY} clients: created in ${((created - t0) / 1000).toFixed(2)} s, all finished ${((lastFinished - firstCreated) / 1000).toFixed(2)} s after the first was created`,
+);
+console.log(
+  `  throughput: ${(RUNS / ((lastFinished - firstCreated) / 1000)).toFixed(1)} runs/s end to end; ${loadRuns.filter((r) => r.status === "succeeded").length}/${RUNS} succeeded`,
+);
 console.log(`  under load, platform overhead p50 ${pct(loadOver, 50)} ms, p90 ${pct(loadOver, 90)} ms, p99 ${pct(loadOver, 99)} ms`);
 stop();
 await fake.close();

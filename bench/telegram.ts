@@ -13,8 +13,17 @@ import { startFakeModel } from "../e2e/fakes/openai.ts";
 import { deliver, startFakeTelegram, update } from "../e2e/fakes/telegram.ts";
 import { client, startStack } from "../runtime/test/stack.ts";
 
-const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== "--"), options: { updates: { type: "string", default: "500" }, concurrency: { type: "string", default: "32" }, gap: { type: "string", default: "100" } } });
-const UPDATES = Number(values.updates), CONCURRENCY = Number(values.concurrency), GAP = Number(values.gap);
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== "--"),
+  options: {
+    updates: { type: "string", default: "500" },
+    concurrency: { type: "string", default: "32" },
+    gap: { type: "string", default: "100" },
+  },
+});
+const UPDATES = Number(values.updates),
+  CONCURRENCY = Number(values.concurrency),
+  GAP = Number(values.gap);
 const PORT = 8877;
 const SECRET = "bench-webhook-secret-0123456789";
 const [fake, telegram] = await Promise.all([startFakeModel(), startFakeTelegram()]);
@@ -68,9 +77,11 @@ async function load(n: number, concurrency: number, f: (i: number) => Promise<nu
   const xs: number[] = [];
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) xs.push(await f(next++));
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) xs.push(await f(next++));
+    }),
+  );
   return { xs, perSecond: n / ((performance.now() - t0) / 1000) };
 }
 // The same floor with --concurrency in flight: what this machine allows any webhook at that load.
@@ -95,7 +106,9 @@ const concurrent = await load(UPDATES, CONCURRENCY, (i) => ack(2 * UPDATES + i))
 
 console.log(`\nTelegram webhook benchmark (wrangler dev, this machine, ${UPDATES} updates each)`);
 console.log(`  floor: GET /api/health ${fmt(health)}; forged update (401) ${fmt(forged)}`);
-console.log(`  floor with ${CONCURRENCY} in flight: GET /api/health ${fmt(healthConcurrent.xs)} (${healthConcurrent.perSecond.toFixed(0)}/s)`);
+console.log(
+  `  floor with ${CONCURRENCY} in flight: GET /api/health ${fmt(healthConcurrent.xs)} (${healthConcurrent.perSecond.toFixed(0)}/s)`,
+);
 console.log(`  paced (one every ${GAP} ms): ${fmt(paced)}`);
 console.log(`  back to back:  ${fmt(sequential)}`);
 console.log(`  ${CONCURRENCY} concurrent: ${fmt(concurrent.xs)} (${concurrent.perSecond.toFixed(0)} updates/s)`);

@@ -80,7 +80,14 @@ let stopping = false;
 /** How many times a crashed child marked `restart` is started again within a minute before everything stops. */
 const MAX_RESTARTS_PER_MINUTE = 5;
 
-function start(name: string, cmd: string, args: string[], env: Record<string, string> = {}, opts: { restart?: boolean } = {}, restarts: number[] = []) {
+function start(
+  name: string,
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+  opts: { restart?: boolean } = {},
+  restarts: number[] = [],
+) {
   // Own process group, so stopping it also stops whatever it spawned (workerd, esbuild).
   const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const prefix = `[${name}] `;
@@ -152,9 +159,19 @@ async function main() {
   const persistTo = path.join(STATE_DIR, "wrangler");
   const envFile = path.join(STATE_DIR, "worker.env");
   const vars = workerVars();
-  writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
+  writeFileSync(
+    envFile,
+    Object.entries(vars)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join("\n") + "\n",
+    { mode: 0o600 },
+  );
 
-  const wranglerEnv = { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", WRANGLER_LOG_PATH: path.join(STATE_DIR, "logs") };
+  const wranglerEnv = {
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    WRANGLER_SEND_METRICS: "false",
+    WRANGLER_LOG_PATH: path.join(STATE_DIR, "logs"),
+  };
   const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
     cwd: root,
     env: { ...process.env, ...wranglerEnv, CI: "true" }, // CI: apply without asking
@@ -167,15 +184,43 @@ async function main() {
   }
   console.log("› D1 migrations applied");
 
-  start("api", bin("wrangler"), ["dev", "--local", "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", persistTo, "--env-file", envFile, "--show-interactive-dev-session=false"], wranglerEnv);
+  start(
+    "api",
+    bin("wrangler"),
+    [
+      "dev",
+      "--local",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(PORT),
+      "--persist-to",
+      persistTo,
+      "--env-file",
+      envFile,
+      "--show-interactive-dev-session=false",
+    ],
+    wranglerEnv,
+  );
   if (vars.TENANT_RUNTIME === "host") {
-    start("runtime", process.execPath, [path.join(root, "runtime", "src", "host.ts")], {
-      RUNTIME_HOST_PORT: String(RUNTIME_HOST_PORT),
-      RUNTIME_HOST_SECRET: vars.RUNTIME_HOST_SECRET!,
-      RUNTIME_DATA_DIR: path.join(STATE_DIR, "runtimes"),
-    }, { restart: true });
+    start(
+      "runtime",
+      process.execPath,
+      [path.join(root, "runtime", "src", "host.ts")],
+      {
+        RUNTIME_HOST_PORT: String(RUNTIME_HOST_PORT),
+        RUNTIME_HOST_SECRET: vars.RUNTIME_HOST_SECRET!,
+        RUNTIME_DATA_DIR: path.join(STATE_DIR, "runtimes"),
+      },
+      { restart: true },
+    );
   }
-  start("spa", bin("vite"), ["--config", path.join(root, "vite.config.ts"), "--host", "127.0.0.1", "--port", String(SPA_PORT), "--strictPort"], { AUTOCLAW_API_URL: apiUrl });
+  start(
+    "spa",
+    bin("vite"),
+    ["--config", path.join(root, "vite.config.ts"), "--host", "127.0.0.1", "--port", String(SPA_PORT), "--strictPort"],
+    { AUTOCLAW_API_URL: apiUrl },
+  );
 
   try {
     await Promise.all([

@@ -48,9 +48,24 @@ export const settingsSchema = z.object({
   RUNTIME_HOST_URL: optionalUrl,
   RUNTIME_HOST_SECRET: optionalText,
   /** The one shared bot (BotFather's token), its @username, and the webhook's secret token. */
-  TELEGRAM_BOT_TOKEN: optionalText.pipe(z.string().regex(/^\d+:[\w-]{20,}$/, "must look like BotFather's token (<id>:<secret>)").optional()),
-  TELEGRAM_BOT_USERNAME: optionalText.pipe(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, "must be the bot's username without @").optional()),
-  TELEGRAM_WEBHOOK_SECRET: optionalText.pipe(z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16–256 characters of A-Z, a-z, 0-9, _ and -").optional()),
+  TELEGRAM_BOT_TOKEN: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d+:[\w-]{20,}$/, "must look like BotFather's token (<id>:<secret>)")
+      .optional(),
+  ),
+  TELEGRAM_BOT_USERNAME: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, "must be the bot's username without @")
+      .optional(),
+  ),
+  TELEGRAM_WEBHOOK_SECRET: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16–256 characters of A-Z, a-z, 0-9, _ and -")
+      .optional(),
+  ),
   /** Another Bot API server (a local fake in tests); default https://api.telegram.org. */
   TELEGRAM_API_ROOT: optionalUrl,
   /** Billing is on when both are set; price ids come from STRIPE_PRICE_<PLAN> (PRO, TEAM). */

@@ -31,7 +31,8 @@ const safeDecode = (part: string) => {
   }
 };
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 export default {
   async fetch(req: Request, env: AppEnv, ctx: ExecutionContext): Promise<Response> {
@@ -51,13 +52,17 @@ export default {
     if (url.pathname.startsWith("/api/auth/")) return svc.auth().handler(req);
 
     // Tenant runtimes' model calls (OpenAI-compatible), authenticated by the runtime's token.
-    if (url.pathname.startsWith("/api/model/v1/")) return handleModelProxy(req, url.pathname.slice("/api/model/v1".length), db, s, (p) => ctx.waitUntil(p));
+    if (url.pathname.startsWith("/api/model/v1/"))
+      return handleModelProxy(req, url.pathname.slice("/api/model/v1".length), db, s, (p) => ctx.waitUntil(p));
 
     // Signed, short-lived artifact links (made by runs.get for members of the run's team).
     const artifact = url.pathname.match(/^\/api\/artifacts\/([^/]+)\/([^/]+)$/);
     if (artifact && req.method === "GET") {
       const [runId, name] = [artifact[1]!, artifact[2]!].map(safeDecode);
-      const found = runId && name && (await openSignedArtifact(db, s, env.ARTIFACTS, runId, name, url.searchParams.get("exp"), url.searchParams.get("sig")));
+      const found =
+        runId &&
+        name &&
+        (await openSignedArtifact(db, s, env.ARTIFACTS, runId, name, url.searchParams.get("exp"), url.searchParams.get("sig")));
       if (!found) return json({ error: "This link is invalid or has expired. Open the run again for a fresh one." }, 403);
       return new Response(found.object.body, {
         headers: {
@@ -100,7 +105,10 @@ export default {
   async scheduled(_controller: ScheduledController, env: AppEnv): Promise<void> {
     const deps = runDeps(env);
     const reaped = await reapRuns(deps);
-    if (reaped.failed || reaped.retried || reaped.resent) console.log(`reaper: ${reaped.retried} runs whose executor stopped run again, ${reaped.failed} failed, ${reaped.resent} stale queued runs re-sent`);
+    if (reaped.failed || reaped.retried || reaped.resent)
+      console.log(
+        `reaper: ${reaped.retried} runs whose executor stopped run again, ${reaped.failed} failed, ${reaped.resent} stale queued runs re-sent`,
+      );
     const pruned = await pruneWorkspaceVersions(deps);
     if (pruned) console.log(`reaper: deleted ${pruned} workspace file versions past their retention`);
     const telegram = services(env).telegram;

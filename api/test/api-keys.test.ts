@@ -10,7 +10,9 @@ describe("tenant API keys", () => {
     expect(created.key.startsWith(created.prefix)).toBe(true);
 
     const listed = await api.apiKeys.list.query();
-    expect(listed).toEqual([{ id: created.id, name: "CI deploys", prefix: created.prefix, createdAt: created.createdAt, lastUsedAt: null }]);
+    expect(listed).toEqual([
+      { id: created.id, name: "CI deploys", prefix: created.prefix, createdAt: created.createdAt, lastUsedAt: null },
+    ]);
     expect(JSON.stringify(listed)).not.toContain(created.key);
 
     const row = await env.DB.prepare("select * from api_keys where id = ?").bind(created.id).first<Record<string, unknown>>();

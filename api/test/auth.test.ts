@@ -5,7 +5,11 @@ import { ORIGIN, authPost, client, expectTrpcError, sessionCookie, signUp, uniqu
 describe("accounts at /api/auth", () => {
   it("signs up, keeps a session in an HttpOnly SameSite cookie, signs out", async () => {
     const email = `${unique("alice")}@example.com`;
-    const res = await authPost("/sign-up/email", { name: "Alice", email, password: "a long password" }, { "cf-connecting-ip": "192.0.2.10" });
+    const res = await authPost(
+      "/sign-up/email",
+      { name: "Alice", email, password: "a long password" },
+      { "cf-connecting-ip": "192.0.2.10" },
+    );
     expect(res.status).toBe(200);
     const setCookie = res.headers.getSetCookie().find((c) => c.includes("session_token"))!;
     expect(setCookie).toMatch(/HttpOnly/i);
@@ -52,13 +56,21 @@ describe("accounts at /api/auth", () => {
 
   it("refuses a sign-in posted from a foreign origin", async () => {
     const u = await signUp("dave");
-    const res = await authPost("/sign-in/email", { email: u.email, password: u.password }, { origin: "https://evil.example", "cf-connecting-ip": "192.0.2.40" });
+    const res = await authPost(
+      "/sign-in/email",
+      { email: u.email, password: u.password },
+      { origin: "https://evil.example", "cf-connecting-ip": "192.0.2.40" },
+    );
     expect(res.status).toBe(403);
   });
 
   it("rejects a duplicate email at sign-up", async () => {
     const u = await signUp("erin");
-    const res = await authPost("/sign-up/email", { name: "Erin 2", email: u.email, password: "another password" }, { "cf-connecting-ip": "192.0.2.50" });
+    const res = await authPost(
+      "/sign-up/email",
+      { name: "Erin 2", email: u.email, password: "another password" },
+      { "cf-connecting-ip": "192.0.2.50" },
+    );
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
   });

@@ -40,7 +40,12 @@ const QUERIES = new Set(["runs.list", "runs.get", "agents.get"]);
 describe("bad input", () => {
   it.each(cases)("%s with %j → BAD_REQUEST naming %s", async (path, input, expectedPath) => {
     const { user, team } = await signUpWithTeam("badinput");
-    const { status, body } = await rawCall(path, input, { cookie: user.cookie, tenantId: team.id }, QUERIES.has(path) ? "query" : "mutation");
+    const { status, body } = await rawCall(
+      path,
+      input,
+      { cookie: user.cookie, tenantId: team.id },
+      QUERIES.has(path) ? "query" : "mutation",
+    );
     expect(status).toBe(400);
     expect(body.error.data.code).toBe("BAD_REQUEST");
     expect(body.error.data.issues.length).toBeGreaterThan(0);

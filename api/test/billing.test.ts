@@ -26,18 +26,36 @@ const billed = (req: Request) => worker.fetch(req, billingEnv as never, createEx
 
 /** A tRPC client for the Worker with billing on. */
 function billingClient(c: Caller) {
-  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${ORIGIN}/trpc`, headers: () => headersFor(c), fetch: (url, init) => billed(new Request(url as string, init as RequestInit)) })] });
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpLink({
+        url: `${ORIGIN}/trpc`,
+        headers: () => headersFor(c),
+        fetch: (url, init) => billed(new Request(url as string, init as RequestInit)),
+      }),
+    ],
+  });
 }
 
 async function billedTeam(label: string) {
   const user = await signUp(label);
   const team = await client({ cookie: user.cookie }).tenants.create.mutate({ name: `Team ${label}` });
-  return { team, api: billingClient({ cookie: user.cookie, tenantId: team.id }), plain: client({ cookie: user.cookie, tenantId: team.id }) };
+  return {
+    team,
+    api: billingClient({ cookie: user.cookie, tenantId: team.id }),
+    plain: client({ cookie: user.cookie, tenantId: team.id }),
+  };
 }
 
 async function post(event: object, secret = SECRET) {
   const payload = JSON.stringify(event);
-  const res = await billed(new Request(`${ORIGIN}/api/webhooks/stripe`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": await signStripePayload(payload, secret) }, body: payload }));
+  const res = await billed(
+    new Request(`${ORIGIN}/api/webhooks/stripe`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "stripe-signature": await signStripePayload(payload, secret) },
+      body: payload,
+    }),
+  );
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -50,9 +68,23 @@ async function subscription(tenantId: string, status: string, opts: { id?: strin
     status,
     customer: opts.customer ?? `cus_${unique("c")}`,
     metadata: { tenantId, plan: "pro" },
-    items: { object: "list", data: [{ id: "si_1", object: "subscription_item", price: { id: opts.price ?? "price_pro_test", object: "price" }, current_period_end: now + 30 * 86_400 }] },
+    items: {
+      object: "list",
+      data: [
+        {
+          id: "si_1",
+          object: "subscription_item",
+          price: { id: opts.price ?? "price_pro_test", object: "price" },
+          current_period_end: now + 30 * 86_400,
+        },
+      ],
+    },
   };
-  await fetch(`${env.FAKE_STRIPE_URL}/__subscriptions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(sub) });
+  await fetch(`${env.FAKE_STRIPE_URL}/__subscriptions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(sub),
+  });
   return sub;
 }
 
@@ -61,7 +93,13 @@ const now = () => Math.floor(Date.now() / 1000);
 describe("billing off (the local default)", () => {
   it("every team is on the development plan: nothing to buy, nothing refused", async () => {
     const { api } = await signUpWithTeam("dev-plan");
-    expect(await api.billing.status.query()).toMatchObject({ billingEnabled: false, plan: "development", planName: "Development", status: "active", canRun: true });
+    expect(await api.billing.status.query()).toMatchObject({
+      billingEnabled: false,
+      plan: "development",
+      planName: "Development",
+      status: "active",
+      canRun: true,
+    });
     await expectTrpcError(api.billing.createCheckout.mutate({ plan: "pro" }), "PRECONDITION_FAILED");
     expect((await api.billing.plans.query()).every((p) => !p.purchasable)).toBe(true);
   });
@@ -70,10 +108,20 @@ describe("billing off (the local default)", () => {
 describe("billing on", () => {
   it("lists the plans publicly; a new team is on the free trial with its limits", async () => {
     const plans = await billingClient({}).billing.plans.query();
-    expect(plans.map((p) => [p.id, p.purchasable])).toEqual([["trial", false], ["pro", true], ["team", true]]);
+    expect(plans.map((p) => [p.id, p.purchasable])).toEqual([
+      ["trial", false],
+      ["pro", true],
+      ["team", true],
+    ]);
     const { api } = await billedTeam("trial");
     const status = await api.billing.status.query();
-    expect(status).toMatchObject({ billingEnabled: true, plan: "trial", status: "trialing", canRun: true, limits: { agents: 2, runsPerMonth: 200 } });
+    expect(status).toMatchObject({
+      billingEnabled: true,
+      plan: "trial",
+      status: "trialing",
+      canRun: true,
+      limits: { agents: 2, runsPerMonth: 200 },
+    });
     expect(new Date(status.currentPeriodEnd!).getTime() - Date.now()).toBeGreaterThan(13.9 * 86_400_000);
     await api.agents.create.mutate({ templateId: "personal-assistant", name: "One" });
     await api.agents.create.mutate({ templateId: "personal-assistant", name: "Two" });
@@ -91,25 +139,54 @@ describe("billing on", () => {
 
     const busy = await billedTeam("runs-used");
     const a2 = await agentOnFakeModel(busy.plain);
-    const stmt = env.DB.prepare("insert into runs (id, tenant_id, agent_id, status, source, input, model, created_at, updated_at) values (?, ?, ?, 'succeeded', 'api', 'x', 'custom/echo', ?, ?)");
-    await env.DB.batch(Array.from({ length: 200 }, (_, i) => stmt.bind(`run_used_${busy.team.id}_${i}`, busy.team.id, a2.id, Date.now(), Date.now())));
+    const stmt = env.DB.prepare(
+      "insert into runs (id, tenant_id, agent_id, status, source, input, model, created_at, updated_at) values (?, ?, ?, 'succeeded', 'api', 'x', 'custom/echo', ?, ?)",
+    );
+    await env.DB.batch(
+      Array.from({ length: 200 }, (_, i) => stmt.bind(`run_used_${busy.team.id}_${i}`, busy.team.id, a2.id, Date.now(), Date.now())),
+    );
     expect((await busy.api.billing.status.query()).usage.runsThisMonth).toBe(200);
-    expect((await expectTrpcError(busy.api.runs.create.mutate({ agentId: a2.id, input: "one more" }), "FORBIDDEN")).message).toMatch(/used the 200 runs of its Free trial plan this month/);
+    expect((await expectTrpcError(busy.api.runs.create.mutate({ agentId: a2.id, input: "one more" }), "FORBIDDEN")).message).toMatch(
+      /used the 200 runs of its Free trial plan this month/,
+    );
   });
 
   it("checkout → completed event → the team is on Pro and active, with a portal", async () => {
     const { api, team } = await billedTeam("checkout");
     const { url } = await api.billing.createCheckout.mutate({ plan: "pro" });
     expect(url).toMatch(new RegExp(`^${env.FAKE_STRIPE_URL}/c/pay/cs_test_\\d+$`));
-    const sent = ((await (await fetch(`${env.FAKE_STRIPE_URL}/__requests`)).json()) as { path: string; params: any }[]).filter((r) => r.path === "/v1/checkout/sessions" && r.params.client_reference_id === team.id);
-    expect(sent[0]!.params).toMatchObject({ mode: "subscription", line_items: [{ price: "price_pro_test", quantity: "1" }], metadata: { tenantId: team.id, plan: "pro" }, success_url: "http://127.0.0.1:5173/billing?checkout=success" });
+    const sent = ((await (await fetch(`${env.FAKE_STRIPE_URL}/__requests`)).json()) as { path: string; params: any }[]).filter(
+      (r) => r.path === "/v1/checkout/sessions" && r.params.client_reference_id === team.id,
+    );
+    expect(sent[0]!.params).toMatchObject({
+      mode: "subscription",
+      line_items: [{ price: "price_pro_test", quantity: "1" }],
+      metadata: { tenantId: team.id, plan: "pro" },
+      success_url: "http://127.0.0.1:5173/billing?checkout=success",
+    });
     await expectTrpcError(api.billing.portal.mutate(), "PRECONDITION_FAILED"); // no customer yet
 
     const sub = await subscription(team.id, "active");
-    const completed = await post(stripeEvent("checkout.session.completed", { id: "cs_x", object: "checkout.session", client_reference_id: team.id, customer: sub.customer, subscription: sub.id, metadata: { tenantId: team.id } }));
+    const completed = await post(
+      stripeEvent("checkout.session.completed", {
+        id: "cs_x",
+        object: "checkout.session",
+        client_reference_id: team.id,
+        customer: sub.customer,
+        subscription: sub.id,
+        metadata: { tenantId: team.id },
+      }),
+    );
     expect(completed).toEqual({ status: 200, body: { received: true, outcome: "applied" } });
     const status = await api.billing.status.query();
-    expect(status).toMatchObject({ plan: "pro", planName: "Pro", status: "active", canRun: true, hasCustomer: true, limits: { agents: 10 } });
+    expect(status).toMatchObject({
+      plan: "pro",
+      planName: "Pro",
+      status: "active",
+      canRun: true,
+      hasCustomer: true,
+      limits: { agents: 10 },
+    });
     expect(new Date(status.currentPeriodEnd!).getTime()).toBeGreaterThan(Date.now() + 29 * 86_400_000);
     expect((await api.billing.portal.mutate()).url).toMatch(/\/p\/bps_test_\d+$/);
   });
@@ -122,11 +199,17 @@ describe("billing on", () => {
     expect((await api.runs.create.mutate({ agentId: agent.id, input: "allowed" })).status).toBe("queued");
 
     const failed = await subscription(team.id, "past_due", { id: sub.id, customer: sub.customer });
-    await post(stripeEvent("invoice.payment_failed", { id: "in_1", object: "invoice", customer: sub.customer, subscription: failed.id }, now() - 5));
+    await post(
+      stripeEvent("invoice.payment_failed", { id: "in_1", object: "invoice", customer: sub.customer, subscription: failed.id }, now() - 5),
+    );
     expect(await api.billing.status.query()).toMatchObject({ status: "past_due", canRun: true });
     expect((await api.runs.create.mutate({ agentId: agent.id, input: "in grace" })).status).toBe("queued");
-    await env.DB.prepare("update tenant_billing set past_due_since = ? where tenant_id = ?").bind(Date.now() - 4 * 86_400_000, team.id).run();
-    expect((await expectTrpcError(api.runs.create.mutate({ agentId: agent.id, input: "after grace" }), "FORBIDDEN")).message).toMatch(/3-day grace period is over/);
+    await env.DB.prepare("update tenant_billing set past_due_since = ? where tenant_id = ?")
+      .bind(Date.now() - 4 * 86_400_000, team.id)
+      .run();
+    expect((await expectTrpcError(api.runs.create.mutate({ agentId: agent.id, input: "after grace" }), "FORBIDDEN")).message).toMatch(
+      /3-day grace period is over/,
+    );
 
     await post(stripeEvent("customer.subscription.deleted", { ...sub, status: "canceled" }, now()));
     expect(await api.billing.status.query()).toMatchObject({ status: "canceled", canRun: false });
@@ -154,7 +237,10 @@ describe("billing on", () => {
     await post(stripeEvent("customer.subscription.updated", { ...sub, status: "canceled" }, now()));
     expect((await post(first)).body).toEqual({ received: true, duplicate: true });
     expect((await api.billing.status.query()).status).toBe("canceled");
-    expect(await post(stripeEvent("customer.created", { id: "cus_new", object: "customer" }))).toEqual({ status: 200, body: { received: true, outcome: "ignored" } });
+    expect(await post(stripeEvent("customer.created", { id: "cus_new", object: "customer" }))).toEqual({
+      status: 200,
+      body: { received: true, outcome: "ignored" },
+    });
   });
 
   it("refuses a forged or missing signature with 400 and writes nothing", async () => {
@@ -175,13 +261,23 @@ describe("billing on", () => {
     const deps = { db, settings };
     const base = 91_000_000 + Math.floor(Math.random() * 100_000) * 10;
     for (const id of [base + 1, base + 2]) {
-      await env.DB.prepare("insert into telegram_pairings (telegram_user_id, tenant_id, chat_id, name, paired_at) values (?, ?, ?, 'Seated', ?)").bind(id, team.id, id, Date.now()).run();
+      await env.DB.prepare(
+        "insert into telegram_pairings (telegram_user_id, tenant_id, chat_id, name, paired_at) values (?, ?, ?, 'Seated', ?)",
+      )
+        .bind(id, team.id, id, Date.now())
+        .run();
     }
     const { code } = await createPairingCode(db, settings, team.id, "user");
     const third = { id: base + 3, chatId: base + 3, name: "Third" };
     const refused = await redeemPairingCode(db, third, code, (t) => telegramSeatRefusal(deps, t, third.id));
-    expect(refused).toEqual({ ok: false, reason: "no-seat", message: expect.stringMatching(/^All 2 Telegram seats of the team's Free trial plan are taken/) });
-    await env.DB.prepare("delete from telegram_pairings where telegram_user_id = ?").bind(base + 1).run(); // an admin unpairs someone
+    expect(refused).toEqual({
+      ok: false,
+      reason: "no-seat",
+      message: expect.stringMatching(/^All 2 Telegram seats of the team's Free trial plan are taken/),
+    });
+    await env.DB.prepare("delete from telegram_pairings where telegram_user_id = ?")
+      .bind(base + 1)
+      .run(); // an admin unpairs someone
     expect(await redeemPairingCode(db, third, code, (t) => telegramSeatRefusal(deps, t, third.id))).toMatchObject({ ok: true });
   });
 });

@@ -7,18 +7,37 @@ import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { agentOnFakeModel, fakeRequests, signUpWithTeam, unique, waitForRun } from "./helpers";
 
-async function insertRun(tenantId: string, agentId: string, input: string, fields: { status?: string; attempts?: number; lease?: number | null; error?: string | null } = {}) {
+async function insertRun(
+  tenantId: string,
+  agentId: string,
+  input: string,
+  fields: { status?: string; attempts?: number; lease?: number | null; error?: string | null } = {},
+) {
   const id = `run_${unique("dl").replace(/[^a-z0-9]/gi, "")}`;
   await env.DB.prepare(
     "insert into runs (id, tenant_id, agent_id, status, source, input, model, attempts, lease_expires_at, error, created_at, updated_at) values (?, ?, ?, ?, 'api', ?, 'custom/echo', ?, ?, ?, ?, ?)",
   )
-    .bind(id, tenantId, agentId, fields.status ?? "queued", input, fields.attempts ?? 0, fields.lease ?? null, fields.error ?? null, Date.now(), Date.now())
+    .bind(
+      id,
+      tenantId,
+      agentId,
+      fields.status ?? "queued",
+      input,
+      fields.attempts ?? 0,
+      fields.lease ?? null,
+      fields.error ?? null,
+      Date.now(),
+      Date.now(),
+    )
     .run();
   return id;
 }
 
 async function deliver(queue: string, bodies: unknown[]) {
-  const batch = createMessageBatch(queue, bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })));
+  const batch = createMessageBatch(
+    queue,
+    bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
+  );
   await worker.queue(batch as never, env as never);
   return getQueueResult(batch, createExecutionContext());
 }
@@ -52,7 +71,10 @@ describe("run delivery", () => {
     const agent = await agentOnFakeModel(api);
     const id = await insertRun(team.id, agent.id, "x", { attempts: 6, error: "Model provider answered 503: busy" });
     expect((await deliver("autoclaw-runs-dlq", [{ runId: id }])).explicitAcks).toEqual(["m0"]);
-    expect(await api.runs.get.query({ id })).toMatchObject({ status: "failed", error: "Gave up after 6 attempts. Last error: Model provider answered 503: busy" });
+    expect(await api.runs.get.query({ id })).toMatchObject({
+      status: "failed",
+      error: "Gave up after 6 attempts. Last error: Model provider answered 503: busy",
+    });
   });
 
   it("every message delivered three times and out of order: each run's model call happens once", async () => {
@@ -64,9 +86,16 @@ describe("run delivery", () => {
         return { marker, agent, id: await insertRun(team.id, agent.id, marker) };
       }),
     );
-    const bodies = runs.flatMap((r) => [{ runId: r.id, tenantId: team.id, agentId: r.agent.id }, { runId: r.id }, { runId: r.id, tenantId: team.id, agentId: r.agent.id }]);
+    const bodies = runs.flatMap((r) => [
+      { runId: r.id, tenantId: team.id, agentId: r.agent.id },
+      { runId: r.id },
+      { runId: r.id, tenantId: team.id, agentId: r.agent.id },
+    ]);
     // A fixed shuffle: the second delivery of the last run comes first, and so on.
-    const shuffled = bodies.map((b, i) => ({ b, k: (i * 7) % bodies.length })).sort((x, y) => x.k - y.k).map((x) => x.b);
+    const shuffled = bodies
+      .map((b, i) => ({ b, k: (i * 7) % bodies.length }))
+      .sort((x, y) => x.k - y.k)
+      .map((x) => x.b);
     const result = await deliver("autoclaw-runs", shuffled);
     expect(result.explicitAcks).toHaveLength(bodies.length);
     for (const r of runs) {
@@ -80,7 +109,9 @@ describe("run delivery", () => {
     const agent = await agentOnFakeModel(api);
     const marker = unique("lost message");
     const id = await insertRun(team.id, agent.id, marker);
-    await env.DB.prepare("update runs set updated_at = ? where id = ?").bind(Date.now() - 60 * 60_000, id).run();
+    await env.DB.prepare("update runs set updated_at = ? where id = ?")
+      .bind(Date.now() - 60 * 60_000, id)
+      .run();
     await worker.scheduled(createScheduledController(), env as never);
     expect(await waitForRun(api, id)).toMatchObject({ status: "succeeded", output: `Echo: ${marker}` });
   });

@@ -27,7 +27,10 @@ describe("tenant isolation for agents, runs, artifacts and keys", () => {
     const url = new URL(ORIGIN + run.artifacts[0]!.url);
     expect((await SELF.fetch(url)).status).toBe(200);
     const forged = new URL(url);
-    forged.searchParams.set("sig", url.searchParams.get("sig")!.replace(/^./, (c) => (c === "A" ? "B" : "A")));
+    forged.searchParams.set(
+      "sig",
+      url.searchParams.get("sig")!.replace(/^./, (c) => (c === "A" ? "B" : "A")),
+    );
     expect((await SELF.fetch(forged)).status).toBe(403);
     const extended = new URL(url);
     extended.searchParams.set("exp", String(Number(url.searchParams.get("exp")) + 3_600_000));

@@ -9,14 +9,21 @@ async function runtimeWithToken(label: string) {
   const { api, team } = await signUpWithTeam(label);
   await agentOnFakeModel(api);
   const token = `rt_${unique("token").replace(/[^a-z0-9]/gi, "")}`;
-  await env.DB.prepare("insert into tenant_openclaw_runtime (tenant_id, state, version, generation, model_token_hash, updated_at) values (?, 'ready', '2026.9.6', 1, ?, ?)")
+  await env.DB.prepare(
+    "insert into tenant_openclaw_runtime (tenant_id, state, version, generation, model_token_hash, updated_at) values (?, 'ready', '2026.9.6', 1, ?, ?)",
+  )
     .bind(team.id, await sha256(token), Date.now())
     .run();
   return token;
 }
 
 const call = (token: string, body: object, signal?: AbortSignal) =>
-  SELF.fetch("http://127.0.0.1/api/model/v1/chat/completions", { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body), ...(signal && { signal }) });
+  SELF.fetch("http://127.0.0.1/api/model/v1/chat/completions", {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+    ...(signal && { signal }),
+  });
 
 describe("model proxy", () => {
   it("answers a runtime that presents its current token with the team's model, and refuses any other token", async () => {
@@ -34,7 +41,9 @@ describe("model proxy", () => {
 
   it("never passes an upstream refusal on as a 401/402/429 (OpenClaw would cool its provider down) nor its text; records why, for the agent's run", async () => {
     const token = await runtimeWithToken("proxy-refusals");
-    const teamId = (await env.DB.prepare("select tenant_id from tenant_openclaw_runtime where model_token_hash = ?").bind(await sha256(token)).first<{ tenant_id: string }>())!.tenant_id;
+    const teamId = (await env.DB.prepare("select tenant_id from tenant_openclaw_runtime where model_token_hash = ?")
+      .bind(await sha256(token))
+      .first<{ tenant_id: string }>())!.tenant_id;
     const ask = (model: string) =>
       SELF.fetch("http://127.0.0.1/api/model/v1/chat/completions", {
         method: "POST",
@@ -49,7 +58,9 @@ describe("model proxy", () => {
     const failed = await ask("custom/fail-503");
     expect(failed.status).toBe(502);
     expect(await failed.text()).not.toContain("overloaded");
-    const rows = await env.DB.prepare("select agent_id, status, error from model_usage where tenant_id = ? order by id").bind(teamId).all<{ agent_id: string; status: number; error: string }>();
+    const rows = await env.DB.prepare("select agent_id, status, error from model_usage where tenant_id = ? order by id")
+      .bind(teamId)
+      .all<{ agent_id: string; status: number; error: string }>();
     expect(rows.results.map((r) => [r.agent_id, r.status])).toEqual([
       ["ag_refused", 400],
       ["ag_refused", 503],
@@ -64,9 +75,12 @@ describe("model proxy", () => {
     const token = await runtimeWithToken("proxy-hangup");
     const marker = unique("hang up");
     const t0 = Date.now();
-    await expect(call(token, { model: "custom/slow-3000", messages: [{ role: "user", content: marker }] }, AbortSignal.timeout(300))).rejects.toThrow();
+    await expect(
+      call(token, { model: "custom/slow-3000", messages: [{ role: "user", content: marker }] }, AbortSignal.timeout(300)),
+    ).rejects.toThrow();
     // The upstream connection closed when the caller's did, not when the model would have answered.
-    for (const deadline = Date.now() + 5000; !(await fakeRequests(marker))[0]?.abortedAt && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+    for (const deadline = Date.now() + 5000; !(await fakeRequests(marker))[0]?.abortedAt && Date.now() < deadline; )
+      await new Promise((r) => setTimeout(r, 100));
     const [upstream] = await fakeRequests(marker);
     expect(upstream!.abortedAt).not.toBeNull();
     expect(upstream!.abortedAt! - t0).toBeLessThan(2500);

@@ -54,7 +54,9 @@ describe("BYOK provider keys", () => {
       outputs.push(await waitForRun(api, id));
     }
     outputs.push(await api.runs.list.query());
-    outputs.push((await rawCall("providerKeys.set", { provider: "custom", apiKey: BYOK_KEY }, { cookie: user.cookie, tenantId: team.id })).body);
+    outputs.push(
+      (await rawCall("providerKeys.set", { provider: "custom", apiKey: BYOK_KEY }, { cookie: user.cookie, tenantId: team.id })).body,
+    );
     const everything = JSON.stringify(outputs) + "\n" + logged.join("\n");
     expect(everything).toContain("Incorrect API key provided"); // the failure really happened
     for (const fragment of [BYOK_KEY, BYOK_KEY.slice(0, 5), BYOK_KEY.slice(-6)]) expect(everything).not.toContain(fragment);
@@ -65,7 +67,15 @@ describe("BYOK provider keys", () => {
     const strict = parseSettings({ ...base, ALLOW_PRIVATE_MODEL_URLS: "false" });
     const relaxed = parseSettings({ ...base, ALLOW_PRIVATE_MODEL_URLS: "true" });
     expect(checkCustomBaseUrl("https://llm.example.com/v1/", strict)).toBe("https://llm.example.com/v1");
-    for (const url of ["http://llm.example.com/v1", "https://127.0.0.1/v1", "https://10.1.2.3/v1", "https://192.168.1.5/v1", "https://localhost:11434/v1", "https://[::1]/v1", "https://169.254.169.254/v1"]) {
+    for (const url of [
+      "http://llm.example.com/v1",
+      "https://127.0.0.1/v1",
+      "https://10.1.2.3/v1",
+      "https://192.168.1.5/v1",
+      "https://localhost:11434/v1",
+      "https://[::1]/v1",
+      "https://169.254.169.254/v1",
+    ]) {
       expect(() => checkCustomBaseUrl(url, strict), url).toThrow(/public https/);
       expect(checkCustomBaseUrl(url, relaxed)).toBe(url.replace(/\/$/, ""));
     }
@@ -112,7 +122,10 @@ describe("agents and templates", () => {
     expect(files).toEqual(["AGENTS.md", "IDENTITY.md", "SOUL.md"]);
     expect(await (await env.ARTIFACTS.get(prefix + "AGENTS.md"))!.text()).toContain("daily briefing");
 
-    expect(await api.agents.update.mutate({ id: agent.id, name: "Evening brief", model: "custom/llama3.2" })).toMatchObject({ name: "Evening brief", model: "custom/llama3.2" });
+    expect(await api.agents.update.mutate({ id: agent.id, name: "Evening brief", model: "custom/llama3.2" })).toMatchObject({
+      name: "Evening brief",
+      model: "custom/llama3.2",
+    });
     expect(await api.agents.get.query({ id: agent.id })).toMatchObject({ name: "Evening brief" });
     expect(await api.agents.list.query()).toHaveLength(1);
 

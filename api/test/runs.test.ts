@@ -15,7 +15,14 @@ describe("runs through D1 → RUN_QUEUE → AgentSession → model → R2", () =
     expect(created.status).toBe("queued");
 
     const run = await waitForRun(api, created.id);
-    expect(run).toMatchObject({ status: "succeeded", source: "dashboard", output: `Echo: Say ${marker}`, error: null, attempts: 1, model: "custom/echo" });
+    expect(run).toMatchObject({
+      status: "succeeded",
+      source: "dashboard",
+      output: `Echo: Say ${marker}`,
+      error: null,
+      attempts: 1,
+      model: "custom/echo",
+    });
     expect(run.usage.inputTokens).toBeGreaterThan(0);
     expect(run.usage.outputTokens).toBeGreaterThan(0);
     expect(run.events.map((e) => e.kind)).toEqual(["queued", "started", "succeeded"]);
@@ -31,7 +38,9 @@ describe("runs through D1 → RUN_QUEUE → AgentSession → model → R2", () =
     expect(seen!.messages[0]!.content).toContain(TEMPLATES[0]!.files["AGENTS.md"]!.split("\n")[0]);
 
     // The artifact: listed with a signed URL, stored in R2 under the tenant's prefix, downloadable.
-    expect(run.artifacts).toEqual([expect.objectContaining({ name: "output.md", contentType: "text/markdown; charset=utf-8", size: run.output!.length })]);
+    expect(run.artifacts).toEqual([
+      expect.objectContaining({ name: "output.md", contentType: "text/markdown; charset=utf-8", size: run.output!.length }),
+    ]);
     const download = await SELF.fetch(ORIGIN + run.artifacts[0]!.url);
     expect(download.status).toBe(200);
     expect(download.headers.get("content-disposition")).toContain("output.md");
@@ -83,8 +92,14 @@ describe("runs through D1 → RUN_QUEUE → AgentSession → model → R2", () =
     const agent = await agentOnFakeModel(api);
     // A queue that only records: the run must not need it to execute.
     const sent: { body: unknown; options?: QueueSendOptions }[] = [];
-    const recordingEnv = { ...env, RUN_QUEUE: { send: async (body: unknown, options?: QueueSendOptions) => void sent.push({ body, options }) } };
-    const viaRecordingQueue = client({ cookie: user.cookie, tenantId: team.id }, { send: (req) => worker.fetch(req, recordingEnv as never, createExecutionContext()) });
+    const recordingEnv = {
+      ...env,
+      RUN_QUEUE: { send: async (body: unknown, options?: QueueSendOptions) => void sent.push({ body, options }) },
+    };
+    const viaRecordingQueue = client(
+      { cookie: user.cookie, tenantId: team.id },
+      { send: (req) => worker.fetch(req, recordingEnv as never, createExecutionContext()) },
+    );
     const marker = unique("handed over");
     const { id } = await viaRecordingQueue.runs.create.mutate({ agentId: agent.id, input: marker });
     expect(await waitForRun(api, id)).toMatchObject({ status: "succeeded", attempts: 1, output: `Echo: ${marker}` });
@@ -106,7 +121,10 @@ describe("runs through D1 → RUN_QUEUE → AgentSession → model → R2", () =
     expect(result.retryMessages).toEqual([]);
     expect(await fakeRequests(marker)).toHaveLength(1);
     const after = await api.runs.get.query({ id });
-    expect({ ...after, artifacts: after.artifacts.map((a) => a.name) }).toEqual({ ...before, artifacts: before.artifacts.map((a) => a.name) });
+    expect({ ...after, artifacts: after.artifacts.map((a) => a.name) }).toEqual({
+      ...before,
+      artifacts: before.artifacts.map((a) => a.name),
+    });
   });
 
   it("fails at once on a provider 4xx, with the key redacted from the reason", async () => {
@@ -176,7 +194,8 @@ describe("runs through D1 → RUN_QUEUE → AgentSession → model → R2", () =
     for (const r of created) expect((await waitForRun(api, r.id)).status).toBe("succeeded");
 
     const reqs = await fakeRequests(tag);
-    const spans = (who: string) => reqs.filter((r) => r.messages.at(-1)!.content.includes(` ${who}`)).map((r) => [r.startedAt, r.endedAt!] as const);
+    const spans = (who: string) =>
+      reqs.filter((r) => r.messages.at(-1)!.content.includes(` ${who}`)).map((r) => [r.startedAt, r.endedAt!] as const);
     const overlaps = (x: readonly [number, number], y: readonly [number, number]) => x[0] < y[1] && y[0] < x[1];
     for (const who of ["A", "B"]) {
       const s = spans(who).sort((p, q) => p[0] - q[0]);

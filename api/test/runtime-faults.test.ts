@@ -16,7 +16,15 @@ import { agentOnFakeModel, signUpWithTeam, unique } from "./helpers";
 const settings = (patch: Partial<Settings> = {}): Settings => ({ ...parseSettings(env as unknown as Record<string, unknown>), ...patch });
 
 function sandboxRuntime(standIn = sandboxStandIn(), patch: Partial<Settings> = {}) {
-  const rt: RuntimeDeps = { db: createDb(env.DB), settings: settings(patch), bucket: env.ARTIFACTS, driver: sandboxDriver(() => standIn.stub, async () => "gw-token") };
+  const rt: RuntimeDeps = {
+    db: createDb(env.DB),
+    settings: settings(patch),
+    bucket: env.ARTIFACTS,
+    driver: sandboxDriver(
+      () => standIn.stub,
+      async () => "gw-token",
+    ),
+  };
   const runs: RunDeps = { db: rt.db, settings: rt.settings, queue: env.RUN_QUEUE, bucket: env.ARTIFACTS, runtime: () => rt };
   return { standIn, rt, runs };
 }
@@ -24,14 +32,18 @@ function sandboxRuntime(standIn = sandboxStandIn(), patch: Partial<Settings> = {
 /** A queued run written straight to D1, for this test's own executor (the Worker's queue consumer runs in direct mode). */
 async function queuedRun(tenantId: string, agentId: string, input: string) {
   const id = `run_${unique("rt").replace(/[^a-z0-9]/gi, "")}`;
-  await env.DB.prepare("insert into runs (id, tenant_id, agent_id, status, source, input, model, created_at, updated_at) values (?, ?, ?, 'queued', 'api', ?, 'custom/echo', ?, ?)")
+  await env.DB.prepare(
+    "insert into runs (id, tenant_id, agent_id, status, source, input, model, created_at, updated_at) values (?, ?, ?, 'queued', 'api', ?, 'custom/echo', ?, ?)",
+  )
     .bind(id, tenantId, agentId, input, Date.now(), Date.now())
     .run();
   return id;
 }
 
 const workspaceKeys = async (tenantId: string, agentId: string) =>
-  (await env.ARTIFACTS.list({ prefix: `tenant/${tenantId}/openclaw/workspace/${agentId}/` })).objects.map((o) => o.key.slice(o.key.lastIndexOf(`${agentId}/`) + agentId.length + 1)).sort();
+  (await env.ARTIFACTS.list({ prefix: `tenant/${tenantId}/openclaw/workspace/${agentId}/` })).objects
+    .map((o) => o.key.slice(o.key.lastIndexOf(`${agentId}/`) + agentId.length + 1))
+    .sort();
 
 describe("sandbox runtime faults", () => {
   it("the cron's idle stop of a sandbox whose container restarted keeps every workspace file in R2", async () => {
@@ -103,7 +115,9 @@ describe("sandbox runtime faults", () => {
     const runId = await queuedRun(team.id, agent.id, "after the upgrade");
     expect(await executeRun(runs, runId)).toEqual({ kind: "done" });
     expect(await api.runs.get.query({ id: runId })).toMatchObject({ status: "succeeded", attempts: 1 });
-    const row = await env.DB.prepare("select workspace_id from tenant_openclaw_runtime where tenant_id = ?").bind(team.id).first<{ workspace_id: string | null }>();
+    const row = await env.DB.prepare("select workspace_id from tenant_openclaw_runtime where tenant_id = ?")
+      .bind(team.id)
+      .first<{ workspace_id: string | null }>();
     expect(row?.workspace_id).toMatch(/^ws_/);
     expect(new TextDecoder().decode(standIn.files.get("/data/tenant/workspace/.autoclaw/workspace.json"))).toContain(row!.workspace_id!);
     const aside = [...standIn.files.keys()].filter((k) => k.startsWith("/data/tenant/superseded/") && k.endsWith("/notes/old.md"));

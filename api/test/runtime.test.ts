@@ -21,7 +21,10 @@ describe("sandbox runtimes: idle stop and conversations kept across containers",
       db: createDb(env.DB),
       settings: parseSettings(env as unknown as Record<string, unknown>),
       bucket: env.ARTIFACTS,
-      driver: sandboxDriver(() => standIn.stub, async () => "gw-token"),
+      driver: sandboxDriver(
+        () => standIn.stub,
+        async () => "gw-token",
+      ),
     };
     await ensureRuntimeReady(deps, team.id);
     expect((await runtimeStatus(deps, team.id)).state).toBe("ready");

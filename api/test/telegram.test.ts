@@ -14,7 +14,11 @@ let nextPerson = 7_000_000 + Math.floor(Math.random() * 1_000_000) * 100;
 const newPerson = (firstName = "Ada", username?: string): Person => ({ id: nextPerson++, firstName, username });
 
 function post(body: unknown, secret: string | null = env.TELEGRAM_WEBHOOK_SECRET) {
-  return SELF.fetch(WEBHOOK, { method: "POST", headers: { "content-type": "application/json", ...(secret !== null && { "x-telegram-bot-api-secret-token": secret }) }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  return SELF.fetch(WEBHOOK, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(secret !== null && { "x-telegram-bot-api-secret-token": secret }) },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
 }
 
 async function say(person: Person, text: string, opts: Parameters<typeof update>[2] = {}) {
@@ -26,7 +30,8 @@ async function say(person: Person, text: string, opts: Parameters<typeof update>
 async function botCalls(): Promise<BotCall[]> {
   return (await (await fetch(`${env.TELEGRAM_API_ROOT}/__calls`)).json()) as BotCall[];
 }
-const sentTo = async (chatId: number) => (await botCalls()).filter((c) => c.method === "sendMessage" && Number(c.params.chat_id) === chatId).map((c) => String(c.params.text));
+const sentTo = async (chatId: number) =>
+  (await botCalls()).filter((c) => c.method === "sendMessage" && Number(c.params.chat_id) === chatId).map((c) => String(c.params.text));
 
 /** Waits until the bot has sent `n` messages to the chat. */
 async function waitForMessages(chatId: number, n: number, timeoutMs = 15_000) {
@@ -72,7 +77,9 @@ describe("pairing Telegram users with a team", () => {
     const ada = newPerson("Ada", "ada_l");
     await say(ada, `/start ${created.code.toLowerCase()}`); // typed by hand, any case works
     expect((await waitForMessages(ada.id, 1))[0]).toContain("Paired with Team tg-pair");
-    expect(await api.telegram.pairings.query()).toEqual([expect.objectContaining({ telegramUserId: ada.id, name: "Ada", username: "ada_l", agentId: null })]);
+    expect(await api.telegram.pairings.query()).toEqual([
+      expect.objectContaining({ telegramUserId: ada.id, name: "Ada", username: "ada_l", agentId: null }),
+    ]);
     expect((await api.telegram.status.query()).pendingCodes).toHaveLength(0);
   });
 
@@ -88,7 +95,9 @@ describe("pairing Telegram users with a team", () => {
     expect((await waitForMessages(second.id, 1))[0]).toMatch(/already used/);
 
     const { code: old } = await api.telegram.createPairingCode.mutate();
-    await env.DB.prepare("update telegram_pairing_codes set expires_at = ? where used_at is null").bind(Date.now() - 1000).run();
+    await env.DB.prepare("update telegram_pairing_codes set expires_at = ? where used_at is null")
+      .bind(Date.now() - 1000)
+      .run();
     await say(second, `/start ${old}`);
     expect((await waitForMessages(second.id, 2))[1]).toMatch(/expired/);
 
@@ -128,7 +137,9 @@ describe("the webhook", () => {
     const forged = update(person, "/start ABCDEFGH");
     expect((await post(forged, "not-the-secret-0000000000")).status).toBe(401);
     expect((await post(forged, null)).status).toBe(401);
-    const seen = await env.DB.prepare("select count(*) as n from telegram_updates where update_id = ?").bind(forged.update_id).first<{ n: number }>();
+    const seen = await env.DB.prepare("select count(*) as n from telegram_updates where update_id = ?")
+      .bind(forged.update_id)
+      .first<{ n: number }>();
     expect(seen!.n).toBe(0);
     expect(await sentTo(person.id)).toEqual([]);
   });
@@ -136,7 +147,9 @@ describe("the webhook", () => {
   it("answers 400 to a body that is not an Update, and 404 for other methods' absence", async () => {
     expect((await post("{not json")).status).toBe(400);
     expect((await post({ message: { text: "no update id" } })).status).toBe(400);
-    expect((await SELF.fetch(WEBHOOK, { method: "GET", headers: { "x-telegram-bot-api-secret-token": env.TELEGRAM_WEBHOOK_SECRET } })).status).toBe(405);
+    expect(
+      (await SELF.fetch(WEBHOOK, { method: "GET", headers: { "x-telegram-bot-api-secret-token": env.TELEGRAM_WEBHOOK_SECRET } })).status,
+    ).toBe(405);
   });
 
   it("does nothing for a repeated update_id", async () => {
@@ -169,7 +182,9 @@ describe("the webhook", () => {
     const grouped = newPerson();
     await say(grouped, "/help", { chat: "group" });
     // Updates are handled after the webhook answered (from the queue): poll for the bot's reply.
-    await expect.poll(async () => (await botCalls()).filter((c) => Number(c.params.chat_id) === -grouped.id).map((c) => c.params.text)).toEqual([expect.stringMatching(/only talk in direct messages/)]);
+    await expect
+      .poll(async () => (await botCalls()).filter((c) => Number(c.params.chat_id) === -grouped.id).map((c) => c.params.text))
+      .toEqual([expect.stringMatching(/only talk in direct messages/)]);
   });
 });
 
@@ -182,7 +197,11 @@ describe("talking to the team's agent", () => {
     expect(replies[1]).toBe("Echo: what is the weather");
     const [run] = await telegramRuns(api);
     expect(run).toMatchObject({ agentId: agent.id, status: "succeeded", input: "what is the weather", source: "telegram" });
-    expect((await botCalls()).some((c) => c.method === "sendChatAction" && Number(c.params.chat_id) === person.id && c.params.action === "typing")).toBe(true);
+    expect(
+      (await botCalls()).some(
+        (c) => c.method === "sendChatAction" && Number(c.params.chat_id) === person.id && c.params.action === "typing",
+      ),
+    ).toBe(true);
   });
 
   it("splits a long reply into messages under Telegram's limit, losing nothing", async () => {
@@ -283,7 +302,10 @@ describe("talking to the team's agent", () => {
 describe("settings and formatting", () => {
   it("Telegram is off, naming the settings that turn it on, when the bot is not configured", () => {
     const base = { APP_URL: "http://127.0.0.1:5173", BETTER_AUTH_SECRET: "x".repeat(40), ENCRYPTION_KEY: env.ENCRYPTION_KEY };
-    expect(telegramConfig(parseSettings(base))).toMatchObject({ enabled: false, missing: ["TELEGRAM_BOT_TOKEN", "TELEGRAM_BOT_USERNAME", "TELEGRAM_WEBHOOK_SECRET"] });
+    expect(telegramConfig(parseSettings(base))).toMatchObject({
+      enabled: false,
+      missing: ["TELEGRAM_BOT_TOKEN", "TELEGRAM_BOT_USERNAME", "TELEGRAM_WEBHOOK_SECRET"],
+    });
     expect(() => parseSettings({ ...base, TELEGRAM_BOT_TOKEN: "not a token" })).toThrow(/TELEGRAM_BOT_TOKEN must look like/);
   });
 

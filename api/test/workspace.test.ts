@@ -20,13 +20,23 @@ async function setup(label: string) {
   const { api, team } = await signUpWithTeam(label);
   const agent = await agentOnFakeModel(api);
   const standIn = sandboxStandIn();
-  const rt: RuntimeDeps = { db: createDb(env.DB), settings: parseSettings(env as unknown as Record<string, unknown>), bucket: env.ARTIFACTS, driver: sandboxDriver(() => standIn.stub, async () => "gw-token") };
+  const rt: RuntimeDeps = {
+    db: createDb(env.DB),
+    settings: parseSettings(env as unknown as Record<string, unknown>),
+    bucket: env.ARTIFACTS,
+    driver: sandboxDriver(
+      () => standIn.stub,
+      async () => "gw-token",
+    ),
+  };
   const deps: RunDeps = { db: rt.db, settings: rt.settings, queue: env.RUN_QUEUE, bucket: env.ARTIFACTS, runtime: () => rt };
   const folder = `/data/tenant/workspace/${agent.id}`;
   /** One turn of the agent; `agentDoes` is what the agent does to its folder during it. */
   const turn = async (input: string, agentDoes: (files: Map<string, Uint8Array>) => void = () => undefined) => {
     const id = `run_${unique("ws").replace(/[^a-z0-9]/gi, "")}`;
-    await env.DB.prepare("insert into runs (id, tenant_id, agent_id, status, source, input, model, created_at, updated_at) values (?, ?, ?, 'queued', 'api', ?, 'custom/echo', ?, ?)")
+    await env.DB.prepare(
+      "insert into runs (id, tenant_id, agent_id, status, source, input, model, created_at, updated_at) values (?, ?, ?, 'queued', 'api', ?, 'custom/echo', ?, ?)",
+    )
       .bind(id, team.id, agent.id, input, Date.now(), Date.now())
       .run();
     const realFetch = standIn.stub.containerFetch;
@@ -49,7 +59,10 @@ describe("workspace mirroring after turns", () => {
   it("keeps the previous content of a file the agent overwrites or deletes, listed as versions", async () => {
     const { api, agent, folder, turn } = await setup("ws-versions");
     await turn("first", (f) => f.set(`${folder}/notes/plan.md`, enc.encode("plan v1")));
-    expect((await api.agents.files.query({ id: agent.id })).find((f) => f.path === "notes/plan.md")).toMatchObject({ size: 7, versions: 0 });
+    expect((await api.agents.files.query({ id: agent.id })).find((f) => f.path === "notes/plan.md")).toMatchObject({
+      size: 7,
+      versions: 0,
+    });
 
     const second = await turn("second", (f) => {
       f.set(`${folder}/notes/plan.md`, enc.encode("plan v2, longer"));
@@ -59,11 +72,18 @@ describe("workspace mirroring after turns", () => {
     expect(files.find((f) => f.path === "notes/plan.md")).toMatchObject({ size: 15, versions: 1 });
     expect(files.map((f) => f.path)).not.toContain("SOUL.md");
     const versions = await api.agents.fileVersions.query({ agentId: agent.id });
-    expect(versions.map((v) => [v.path, v.reason, v.runId])).toEqual(expect.arrayContaining([["notes/plan.md", "overwritten", second.id], ["SOUL.md", "deleted", second.id]]));
+    expect(versions.map((v) => [v.path, v.reason, v.runId])).toEqual(
+      expect.arrayContaining([
+        ["notes/plan.md", "overwritten", second.id],
+        ["SOUL.md", "deleted", second.id],
+      ]),
+    );
     const plan = versions.find((v) => v.path === "notes/plan.md")!;
     expect(new Date(plan.expiresAt).getTime() - new Date(plan.at).getTime()).toBe(VERSION_RETENTION_DAYS * 86_400_000);
     // The kept content is the previous one, in R2.
-    const [kept] = (await env.ARTIFACTS.list({ prefix: `tenant/` })).objects.filter((o) => o.key.includes(`/versions/${agent.id}/notes/plan.md/`));
+    const [kept] = (await env.ARTIFACTS.list({ prefix: `tenant/` })).objects.filter((o) =>
+      o.key.includes(`/versions/${agent.id}/notes/plan.md/`),
+    );
     expect(await (await env.ARTIFACTS.get(kept!.key))!.text()).toBe("plan v1");
     expect(await api.agents.fileVersions.query({ agentId: agent.id, path: "SOUL.md" })).toHaveLength(1);
   });
@@ -76,7 +96,10 @@ describe("workspace mirroring after turns", () => {
     expect(version).toBeDefined();
     const prefix = `tenant/${(await api.tenants.list.query())[0]!.id}/openclaw/versions/${agent.id}/a.md/`;
     expect((await env.ARTIFACTS.list({ prefix })).objects).toHaveLength(1);
-    await pruneWorkspaceVersions({ db: createDb(env.DB), bucket: env.ARTIFACTS }, new Date(Date.now() + (VERSION_RETENTION_DAYS + 1) * 86_400_000));
+    await pruneWorkspaceVersions(
+      { db: createDb(env.DB), bucket: env.ARTIFACTS },
+      new Date(Date.now() + (VERSION_RETENTION_DAYS + 1) * 86_400_000),
+    );
     expect(await api.agents.fileVersions.query({ agentId: agent.id, path: "a.md" })).toEqual([]);
     expect((await env.ARTIFACTS.list({ prefix })).objects).toHaveLength(0);
   });
@@ -90,7 +113,12 @@ describe("workspace mirroring after turns", () => {
     });
     expect(run).toMatchObject({ status: "succeeded", attempts: 1 });
     const warnings = run.events.filter((e) => e.kind === "warning").map((e) => e.message);
-    expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^big\.bin was not saved: it is larger than 10 MiB/), expect.stringMatching(/^line\nbreak\.md was not saved: its name contains control characters/)]));
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^big\.bin was not saved: it is larger than 10 MiB/),
+        expect.stringMatching(/^line\nbreak\.md was not saved: its name contains control characters/),
+      ]),
+    );
     const paths = (await api.agents.files.query({ id: agent.id })).map((f) => f.path);
     expect(paths).toContain("fine.md");
     expect(paths).not.toContain("big.bin");

@@ -76,7 +76,19 @@ export async function startFakeModel(port = 0): Promise<FakeModel> {
     const tools = ((body.tools ?? []) as { function?: { name?: string } }[]).map((t) => t.function?.name ?? "");
     const { messages: _m, tools: _t, ...extra } = body as Record<string, unknown>;
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-    const rec: RecordedRequest = { model, tools, authorization: req.headers.authorization ?? null, stream: !!body.stream, messages, startedAt: Date.now(), endedAt: null, abortedAt: null, status: 200, headers, extra };
+    const rec: RecordedRequest = {
+      model,
+      tools,
+      authorization: req.headers.authorization ?? null,
+      stream: !!body.stream,
+      messages,
+      startedAt: Date.now(),
+      endedAt: null,
+      abortedAt: null,
+      status: 200,
+      headers,
+      extra,
+    };
     requests.push(rec);
     res.once("close", () => {
       if (rec.endedAt === null) rec.abortedAt = Date.now();
@@ -89,16 +101,31 @@ export async function startFakeModel(port = 0): Promise<FakeModel> {
     };
     // Tool results since the user's message: how far into a multi-step turn this call is.
     const stepsDone = messages.length - 1 - messages.findLastIndex((m) => m.role === "user");
-    const toolCall = (name: string, args: object) => ({ id: `call_${requests.length}`, type: "function", function: { name, arguments: JSON.stringify(args) } });
+    const toolCall = (name: string, args: object) => ({
+      id: `call_${requests.length}`,
+      type: "function",
+      function: { name, arguments: JSON.stringify(args) },
+    });
 
     if ((req.headers.authorization ?? "").includes("revoked")) {
       done(401);
-      return send(res, 401, { error: { message: "Incorrect API key provided. You can find your API key at the dashboard.", type: "invalid_request_error", code: "invalid_api_key" } });
+      return send(res, 401, {
+        error: {
+          message: "Incorrect API key provided. You can find your API key at the dashboard.",
+          type: "invalid_request_error",
+          code: "invalid_api_key",
+        },
+      });
     }
     if (model === "fail-400") {
       const key = (req.headers.authorization ?? "").replace(/^Bearer /, "");
       done(400);
-      return send(res, 400, { error: { message: `Incorrect API key provided: ${key.slice(0, 6)}…${key.slice(-4)} (full: ${key}). You can find your API key at the dashboard.`, type: "invalid_request_error" } });
+      return send(res, 400, {
+        error: {
+          message: `Incorrect API key provided: ${key.slice(0, 6)}…${key.slice(-4)} (full: ${key}). You can find your API key at the dashboard.`,
+          type: "invalid_request_error",
+        },
+      });
     }
     if (model === "fail-503" || (model === "flaky" && !seen.has(last))) {
       seen.add(last);
@@ -116,24 +143,43 @@ export async function startFakeModel(port = 0): Promise<FakeModel> {
     }
     const write = last.match(/^write (\S+): (.*)$/s);
     if (model === "writer" && messages.at(-1)?.role !== "tool") {
-      return sendToolCall(res, body, model, toolCall("write", write ? { path: write[1], content: write[2] } : { path: "notes/from-agent.md", content: last }), done);
+      return sendToolCall(
+        res,
+        body,
+        model,
+        toolCall("write", write ? { path: write[1], content: write[2] } : { path: "notes/from-agent.md", content: last }),
+        done,
+      );
     }
     const slow = model.match(/^slow-(\d+)$/);
     if (slow) await sleep(Number(slow[1]));
     const drip = model.match(/^drip-(\d+)$/);
     const long = model.match(/^long-(\d+)$/);
-    const text = long ? "All work and no play makes a lobster a dull claw. ".repeat(Math.ceil(Number(long[1]) / 50)).slice(0, Number(long[1])) : model === "writer" ? "Saved." : `Echo: ${last}`;
+    const text = long
+      ? "All work and no play makes a lobster a dull claw. ".repeat(Math.ceil(Number(long[1]) / 50)).slice(0, Number(long[1]))
+      : model === "writer"
+        ? "Saved."
+        : `Echo: ${last}`;
     const prompt = tokens(messages.map((m) => m.content).join("\n"));
     const usage = { prompt_tokens: prompt, completion_tokens: tokens(text), total_tokens: prompt + tokens(text) };
 
     if (!body.stream) {
       done(200);
-      return send(res, 200, { id: `chatcmpl-${requests.length}`, object: "chat.completion", created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }], usage });
+      return send(res, 200, {
+        id: `chatcmpl-${requests.length}`,
+        object: "chat.completion",
+        created: Math.floor(Date.now() / 1000),
+        model,
+        choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
+        usage,
+      });
     }
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
     const id = `chatcmpl-${requests.length}`;
     const chunk = (delta: object, extra: object = {}) =>
-      res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`,
+      );
     chunk({ role: "assistant", content: "" });
     for (const [i, piece] of (text.match(/\S+\s*/g) ?? [text]).entries()) {
       if (drip && i > 0) await sleep(Number(drip[1]));
@@ -141,16 +187,24 @@ export async function startFakeModel(port = 0): Promise<FakeModel> {
       chunk({ content: piece });
       if (i === 0) fake.onRequest?.(rec, "first-token");
     }
-    res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", model, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`);
-    if (body.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", model, choices: [], usage })}\n\n`);
+    res.write(
+      `data: ${JSON.stringify({ id, object: "chat.completion.chunk", model, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`,
+    );
+    if (body.stream_options?.include_usage)
+      res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", model, choices: [], usage })}\n\n`);
     res.end("data: [DONE]\n\n");
     done(200);
   }
 
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "").split("?")[0];
-    if (req.method === "POST" && path === "/v1/chat/completions") return void completions(req, res).catch((e) => send(res, 500, { error: { message: String(e) } }));
-    if (req.method === "GET" && path === "/v1/models") return send(res, 200, { object: "list", data: ["echo", "flaky", "fail-400", "fail-503", "hang"].map((id) => ({ id, object: "model" })) });
+    if (req.method === "POST" && path === "/v1/chat/completions")
+      return void completions(req, res).catch((e) => send(res, 500, { error: { message: String(e) } }));
+    if (req.method === "GET" && path === "/v1/models")
+      return send(res, 200, {
+        object: "list",
+        data: ["echo", "flaky", "fail-400", "fail-503", "hang"].map((id) => ({ id, object: "model" })),
+      });
     if (req.method === "GET" && path === "/__requests") return send(res, 200, requests);
     if (req.method === "POST" && path === "/__reset") {
       requests.length = 0;
@@ -168,12 +222,23 @@ function sendToolCall(res: ServerResponse, body: any, model: string, call: objec
   const usage = { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 };
   if (!body.stream) {
     done(200);
-    return send(res, 200, { id: "t", object: "chat.completion", model, choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [call] }, finish_reason: "tool_calls" }], usage });
+    return send(res, 200, {
+      id: "t",
+      object: "chat.completion",
+      model,
+      choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [call] }, finish_reason: "tool_calls" }],
+      usage,
+    });
   }
   res.writeHead(200, { "content-type": "text/event-stream" });
-  res.write(`data: ${JSON.stringify({ id: "t", object: "chat.completion.chunk", model, choices: [{ index: 0, delta: { role: "assistant", content: null, tool_calls: [{ index: 0, ...call }] }, finish_reason: null }] })}\n\n`);
-  res.write(`data: ${JSON.stringify({ id: "t", object: "chat.completion.chunk", model, choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] })}\n\n`);
-  if (body.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id: "t", object: "chat.completion.chunk", model, choices: [], usage })}\n\n`);
+  res.write(
+    `data: ${JSON.stringify({ id: "t", object: "chat.completion.chunk", model, choices: [{ index: 0, delta: { role: "assistant", content: null, tool_calls: [{ index: 0, ...call }] }, finish_reason: null }] })}\n\n`,
+  );
+  res.write(
+    `data: ${JSON.stringify({ id: "t", object: "chat.completion.chunk", model, choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] })}\n\n`,
+  );
+  if (body.stream_options?.include_usage)
+    res.write(`data: ${JSON.stringify({ id: "t", object: "chat.completion.chunk", model, choices: [], usage })}\n\n`);
   res.end("data: [DONE]\n\n");
   done(200);
 }
@@ -181,5 +246,7 @@ function sendToolCall(res: ServerResponse, body: any, model: string, call: objec
 // `node e2e/fakes/openai.ts [port]`: run it on its own, e.g. to try the product by hand.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const fake = await startFakeModel(Number(process.argv[2] ?? 18999));
-  console.log(`Fake OpenAI-compatible model at ${fake.url}/v1 (models: echo, writer, flaky, slow-<ms>, drip-<ms>, steps-<n>-<ms>, long-<n>, fail-400, fail-503, hang)`);
+  console.log(
+    `Fake OpenAI-compatible model at ${fake.url}/v1 (models: echo, writer, flaky, slow-<ms>, drip-<ms>, steps-<n>-<ms>, long-<n>, fail-400, fail-503, hang)`,
+  );
 }

@@ -51,13 +51,24 @@ function send(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body));
 }
-const notFound = (res: ServerResponse, what: string) => send(res, 404, { error: { type: "invalid_request_error", message: `No such ${what}`, code: "resource_missing" } });
+const notFound = (res: ServerResponse, what: string) =>
+  send(res, 404, { error: { type: "invalid_request_error", message: `No such ${what}`, code: "resource_missing" } });
 
 const signer = new Stripe("sk_test_fake_signer");
 
 /** A Stripe event as the API would send it. */
 export function stripeEvent(type: string, object: Record<string, unknown>, created = Math.floor(Date.now() / 1000)) {
-  return { id: `evt_${Math.random().toString(36).slice(2, 14)}`, object: "event", api_version: "2025-10-29.clover", created, type, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, data: { object } };
+  return {
+    id: `evt_${Math.random().toString(36).slice(2, 14)}`,
+    object: "event",
+    api_version: "2025-10-29.clover",
+    created,
+    type,
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    data: { object },
+  };
 }
 
 /** Signs a payload the way Stripe does (Stripe-Signature header value). */
@@ -75,7 +86,11 @@ export async function startFakeStripe(opts: FakeStripeOptions = {}): Promise<Fak
   async function deliver(event: ReturnType<typeof stripeEvent>) {
     if (!opts.webhookUrl || !opts.webhookSecret) return;
     const payload = JSON.stringify(event);
-    await fetch(opts.webhookUrl, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": await signStripePayload(payload, opts.webhookSecret) }, body: payload });
+    await fetch(opts.webhookUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", "stripe-signature": await signStripePayload(payload, opts.webhookSecret) },
+      body: payload,
+    });
   }
 
   const server: Server = createServer((req, res) => {
@@ -90,15 +105,34 @@ export async function startFakeStripe(opts: FakeStripeOptions = {}): Promise<Fak
         subscriptions.set(params.id, params);
         return send(res, 200, params);
       }
-      if (!url.pathname.startsWith("/v1/") && !url.pathname.startsWith("/c/") && !url.pathname.startsWith("/p/")) return notFound(res, "route");
+      if (!url.pathname.startsWith("/v1/") && !url.pathname.startsWith("/c/") && !url.pathname.startsWith("/p/"))
+        return notFound(res, "route");
       if (url.pathname.startsWith("/v1/") && !(req.headers.authorization ?? "").startsWith("Bearer sk_")) {
         return send(res, 401, { error: { type: "invalid_request_error", message: "Invalid API Key provided" } });
       }
 
       if (req.method === "POST" && url.pathname === "/v1/checkout/sessions") {
-        if (params.mode !== "subscription" || !(params.line_items as any)?.[0]?.price) return send(res, 400, { error: { type: "invalid_request_error", message: "line_items[0][price] and mode=subscription are required" } });
+        if (params.mode !== "subscription" || !(params.line_items as any)?.[0]?.price)
+          return send(res, 400, {
+            error: { type: "invalid_request_error", message: "line_items[0][price] and mode=subscription are required" },
+          });
         const id = `cs_test_${++n}`;
-        const session = { id, object: "checkout.session", mode: "subscription", status: "open", url: `${base}/c/pay/${id}`, client_reference_id: params.client_reference_id ?? null, customer: params.customer ?? null, customer_email: params.customer_email ?? null, metadata: params.metadata ?? {}, subscription_data: params.subscription_data ?? {}, line_items: params.line_items, success_url: params.success_url, cancel_url: params.cancel_url, subscription: null };
+        const session = {
+          id,
+          object: "checkout.session",
+          mode: "subscription",
+          status: "open",
+          url: `${base}/c/pay/${id}`,
+          client_reference_id: params.client_reference_id ?? null,
+          customer: params.customer ?? null,
+          customer_email: params.customer_email ?? null,
+          metadata: params.metadata ?? {},
+          subscription_data: params.subscription_data ?? {},
+          line_items: params.line_items,
+          success_url: params.success_url,
+          cancel_url: params.cancel_url,
+          subscription: null,
+        };
         sessions.set(id, session);
         return send(res, 200, session);
       }
@@ -108,7 +142,26 @@ export async function startFakeStripe(opts: FakeStripeOptions = {}): Promise<Fak
         if (!session) return notFound(res, "checkout session");
         const customer = session.customer ?? `cus_test_${++n}`;
         const now = Math.floor(Date.now() / 1000);
-        const sub = { id: `sub_test_${++n}`, object: "subscription", status: "active", customer, metadata: session.subscription_data?.metadata ?? {}, items: { object: "list", data: [{ id: `si_${n}`, object: "subscription_item", price: { id: session.line_items[0].price, object: "price" }, current_period_start: now, current_period_end: now + 30 * 86_400 }] }, created: now };
+        const sub = {
+          id: `sub_test_${++n}`,
+          object: "subscription",
+          status: "active",
+          customer,
+          metadata: session.subscription_data?.metadata ?? {},
+          items: {
+            object: "list",
+            data: [
+              {
+                id: `si_${n}`,
+                object: "subscription_item",
+                price: { id: session.line_items[0].price, object: "price" },
+                current_period_start: now,
+                current_period_end: now + 30 * 86_400,
+              },
+            ],
+          },
+          created: now,
+        };
         subscriptions.set(sub.id, sub);
         Object.assign(session, { status: "complete", customer, subscription: sub.id });
         await deliver(stripeEvent("customer.subscription.created", sub, now));
@@ -119,7 +172,13 @@ export async function startFakeStripe(opts: FakeStripeOptions = {}): Promise<Fak
       if (req.method === "POST" && url.pathname === "/v1/billing_portal/sessions") {
         if (!params.customer) return send(res, 400, { error: { type: "invalid_request_error", message: "customer is required" } });
         const id = `bps_test_${++n}`;
-        const portal = { id, object: "billing_portal.session", customer: params.customer, return_url: params.return_url, url: `${base}/p/${id}` };
+        const portal = {
+          id,
+          object: "billing_portal.session",
+          customer: params.customer,
+          return_url: params.return_url,
+          url: `${base}/p/${id}`,
+        };
         sessions.set(id, portal);
         return send(res, 200, portal);
       }
@@ -128,7 +187,9 @@ export async function startFakeStripe(opts: FakeStripeOptions = {}): Promise<Fak
         const portal = sessions.get(portalPage[1]!);
         if (!portal) return notFound(res, "portal session");
         res.writeHead(200, { "content-type": "text/html" });
-        return res.end(`<!doctype html><title>Billing portal (fake)</title><h1>Billing portal</h1><p>Customer ${portal.customer}</p><a href="${portal.return_url}">Return to AutoClaw</a>`);
+        return res.end(
+          `<!doctype html><title>Billing portal (fake)</title><h1>Billing portal</h1><p>Customer ${portal.customer}</p><a href="${portal.return_url}">Return to AutoClaw</a>`,
+        );
       }
       const subPath = url.pathname.match(/^\/v1\/subscriptions\/([\w-]+)$/);
       if (req.method === "GET" && subPath) {

@@ -61,15 +61,27 @@ export async function startFakeTelegram(port = 0): Promise<FakeTelegram> {
       calls.push({ method, token, params, at: Date.now() });
       switch (method) {
         case "getMe":
-          return send(res, 200, { ok: true, result: { id: Number(token.split(":")[0]), is_bot: true, first_name: "AutoClaw", username: "autoclaw_test_bot" } });
+          return send(res, 200, {
+            ok: true,
+            result: { id: Number(token.split(":")[0]), is_bot: true, first_name: "AutoClaw", username: "autoclaw_test_bot" },
+          });
         case "sendMessage": {
           const text = String(params.text ?? "");
           if (!text.trim()) return fail(res, 400, "Bad Request: message text is empty");
           if (text.length > MAX_TEXT) return fail(res, 400, "Bad Request: message is too long");
-          return send(res, 200, { ok: true, result: { message_id: messageId++, date: Math.floor(Date.now() / 1000), chat: { id: Number(params.chat_id), type: "private" }, text } });
+          return send(res, 200, {
+            ok: true,
+            result: {
+              message_id: messageId++,
+              date: Math.floor(Date.now() / 1000),
+              chat: { id: Number(params.chat_id), type: "private" },
+              text,
+            },
+          });
         }
         case "setWebhook":
-          if (!/^https?:\/\//.test(String(params.url ?? ""))) return fail(res, 400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook");
+          if (!/^https?:\/\//.test(String(params.url ?? "")))
+            return fail(res, 400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook");
           webhook = { url: String(params.url), secret: String(params.secret_token ?? "") };
           return send(res, 200, { ok: true, result: true, description: "Webhook was set" });
         case "sendChatAction":
@@ -87,7 +99,8 @@ export async function startFakeTelegram(port = 0): Promise<FakeTelegram> {
   return {
     url,
     calls,
-    sentTo: (chatId) => calls.filter((c) => c.method === "sendMessage" && Number(c.params.chat_id) === chatId).map((c) => String(c.params.text)),
+    sentTo: (chatId) =>
+      calls.filter((c) => c.method === "sendMessage" && Number(c.params.chat_id) === chatId).map((c) => String(c.params.text)),
     close,
   };
 }
@@ -110,7 +123,10 @@ export function update(from: Person, text: string, opts: { updateId?: number; ch
     message: {
       message_id: nextUpdateId,
       date: Math.floor(Date.now() / 1000),
-      chat: chatType === "private" ? { id: from.id, type: "private", first_name: firstName, ...(from.username && { username: from.username }) } : { id: -from.id, type: "group", title: "A group" },
+      chat:
+        chatType === "private"
+          ? { id: from.id, type: "private", first_name: firstName, ...(from.username && { username: from.username }) }
+          : { id: -from.id, type: "group", title: "A group" },
       from: { id: from.id, is_bot: false, first_name: firstName, ...(from.username && { username: from.username }) },
       text,
       ...(command && { entities: [{ type: "bot_command", offset: 0, length: command[0].length }] }),
@@ -120,7 +136,11 @@ export function update(from: Person, text: string, opts: { updateId?: number; ch
 
 /** POSTs an update to AutoClaw's webhook the way Telegram does. */
 export function deliver(webhookUrl: string, secret: string, body: Update, fetcher: typeof fetch = fetch): Promise<Response> {
-  return fetcher(webhookUrl, { method: "POST", headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secret }, body: JSON.stringify(body) });
+  return fetcher(webhookUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secret },
+    body: JSON.stringify(body),
+  });
 }
 
 // `node e2e/fakes/telegram.ts [port]`: run it on its own (with TELEGRAM_API_ROOT pointing at it).

@@ -26,7 +26,11 @@ test("a team member pairs Telegram with a one-time code; the pairing appears and
   const person = { id: 424_242_000 + Math.floor(Math.random() * 1000), firstName: "Ada", username: "ada_tg" };
   const res = await deliver(`${API_URL}/api/webhooks/telegram`, TELEGRAM.secret, update(person, `/start ${code}`));
   expect(res.status).toBe(200);
-  await expect.poll(async () => (await botCalls()).filter((c) => c.method === "sendMessage" && Number(c.params.chat_id) === person.id).map((c) => c.params.text)).toEqual([expect.stringContaining("Paired with Tele Crew")]);
+  await expect
+    .poll(async () =>
+      (await botCalls()).filter((c) => c.method === "sendMessage" && Number(c.params.chat_id) === person.id).map((c) => c.params.text),
+    )
+    .toEqual([expect.stringContaining("Paired with Tele Crew")]);
 
   await page.getByRole("button", { name: "Done" }).click();
   const rows = page.getByTestId("telegram-pairings");

@@ -8,7 +8,9 @@ import path from "node:path";
 import { RotatingLog, tailLines } from "./logs.ts";
 
 export const OPENCLAW = path.join(import.meta.dirname, "..", "node_modules", "openclaw", "openclaw.mjs");
-export const OPENCLAW_VERSION: string = JSON.parse(readFileSync(path.join(import.meta.dirname, "..", "node_modules", "openclaw", "package.json"), "utf8")).version;
+export const OPENCLAW_VERSION: string = JSON.parse(
+  readFileSync(path.join(import.meta.dirname, "..", "node_modules", "openclaw", "package.json"), "utf8"),
+).version;
 
 export function gatewayPaths(dir: string) {
   return {
@@ -36,7 +38,12 @@ export type GatewayPaths = ReturnType<typeof gatewayPaths>;
  * (RUNTIME_HOST_SECRET, cloud credentials) — only the tenant's folders, its gateway token and the
  * variables its config references.
  */
-export function gatewayEnv(p: GatewayPaths, token: string, vars: Record<string, string> = {}, configPath = p.config): Record<string, string> {
+export function gatewayEnv(
+  p: GatewayPaths,
+  token: string,
+  vars: Record<string, string> = {},
+  configPath = p.config,
+): Record<string, string> {
   return {
     PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
     HOME: p.home,
@@ -87,7 +94,13 @@ export const exited = (child: ChildProcess) => child.exitCode !== null || child.
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Resolves when the gateway answers /readyz; rejects if it exits, is replaced (`current` false) or times out. */
-export async function waitReady(child: ChildProcess, port: number, current: () => boolean, p: GatewayPaths, timeoutMs: number): Promise<void> {
+export async function waitReady(
+  child: ChildProcess,
+  port: number,
+  current: () => boolean,
+  p: GatewayPaths,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!current() || exited(child)) break;
@@ -99,7 +112,11 @@ export async function waitReady(child: ChildProcess, port: number, current: () =
     }
     await sleep(250);
   }
-  throw new Error(exited(child) ? `gateway exited during start (${child.signalCode ?? child.exitCode}): ${tailLines(p.log, 5).join(" | ")}` : `gateway not ready within ${timeoutMs / 1000}s`);
+  throw new Error(
+    exited(child)
+      ? `gateway exited during start (${child.signalCode ?? child.exitCode}): ${tailLines(p.log, 5).join(" | ")}`
+      : `gateway not ready within ${timeoutMs / 1000}s`,
+  );
 }
 
 /**

@@ -154,7 +154,11 @@ async function body(req: IncomingMessage): Promise<Buffer> {
 
 /** `${NAME}` references resolved from the start's variables (a pooled gateway's environment was fixed before its tenant was known). */
 function resolveRefs(config: unknown, vars: Record<string, string>): unknown {
-  return JSON.parse(JSON.stringify(config).replace(/\$\{([A-Z0-9_]+)\}/g, (ref, name: string) => (name in vars ? JSON.stringify(vars[name]).slice(1, -1) : ref)));
+  return JSON.parse(
+    JSON.stringify(config).replace(/\$\{([A-Z0-9_]+)\}/g, (ref, name: string) =>
+      name in vars ? JSON.stringify(vars[name]).slice(1, -1) : ref,
+    ),
+  );
 }
 
 /** Moves a folder over another (which goes: the moved one is its newer copy). */
@@ -231,7 +235,8 @@ export class RuntimeHost {
    */
   async start(id: string, spec: StartSpec): Promise<void> {
     const t = this.tenant(id);
-    if (!Number.isSafeInteger(spec.generation) || spec.generation < 0) throw new HostHttpError(400, "a start needs its generation (a whole number)");
+    if (!Number.isSafeInteger(spec.generation) || spec.generation < 0)
+      throw new HostHttpError(400, "a start needs its generation (a whole number)");
     while (t.starting) await t.starting.catch(() => undefined);
     if (t.spec && spec.generation < t.spec.generation && t.state !== "stopped") {
       throw new HostHttpError(409, `start ${spec.generation} is older than the running one (${t.spec.generation})`, "superseded");
@@ -254,7 +259,9 @@ export class RuntimeHost {
       await this.reloadConfig(t);
       this.opts.log(`[runtime-host] tenant ${t.id}: gateway moved from start ${old} to ${spec.generation}`);
     } catch (e) {
-      this.opts.log(`[runtime-host] tenant ${t.id}: gateway did not take start ${spec.generation}'s config (${(e as Error).message}); starting a fresh one`);
+      this.opts.log(
+        `[runtime-host] tenant ${t.id}: gateway did not take start ${spec.generation}'s config (${(e as Error).message}); starting a fresh one`,
+      );
       await this.release(t);
       await this.launch(t);
     }
@@ -274,9 +281,15 @@ export class RuntimeHost {
         .filter((o) => o !== t && o.state === "ready" && o.child && !o.starting && o.turns.size === 0)
         .sort((a, b) => (a.lastActivityAt ?? 0) - (b.lastActivityAt ?? 0))[0];
       if (!idle) {
-        throw new HostHttpError(503, `The runtime host is at capacity: ${this.opts.maxGateways} gateways running and none of them idle. Try again shortly.`, "capacity");
+        throw new HostHttpError(
+          503,
+          `The runtime host is at capacity: ${this.opts.maxGateways} gateways running and none of them idle. Try again shortly.`,
+          "capacity",
+        );
       }
-      this.opts.log(`[runtime-host] at capacity (${this.opts.maxGateways}): stopping tenant ${idle.id}, idle for ${Math.round((Date.now() - (idle.lastActivityAt ?? 0)) / 1000)} s`);
+      this.opts.log(
+        `[runtime-host] at capacity (${this.opts.maxGateways}): stopping tenant ${idle.id}, idle for ${Math.round((Date.now() - (idle.lastActivityAt ?? 0)) / 1000)} s`,
+      );
       await this.stop(idle.id);
     }
   }
@@ -323,7 +336,15 @@ export class RuntimeHost {
     await writeFile(path.join(slot.dir, OWNER_FILE), t.id, { mode: 0o600 });
     if (existsSync(home.agents)) await cp(home.agents, into.agents, { recursive: true });
     await moveOver(home.workspace, into.workspace);
-    Object.assign(t, { dir: slot.dir, pooled: true, child: slot.child, port: slot.port, token: slot.token, startedAt: Date.now(), lastActivityAt: Date.now() });
+    Object.assign(t, {
+      dir: slot.dir,
+      pooled: true,
+      child: slot.child,
+      port: slot.port,
+      token: slot.token,
+      startedAt: Date.now(),
+      lastActivityAt: Date.now(),
+    });
     slot.child.on("exit", (code, signal) => this.onExit(t, slot.child, code, signal));
     this.scheduleRefill();
     try {
@@ -336,7 +357,9 @@ export class RuntimeHost {
     }
     t.state = "ready";
     this.scheduleCleanup(t);
-    this.opts.log(`[runtime-host] tenant ${t.id}: claimed a pooled gateway on ${slot.port} in ${Date.now() - t0} ms (pid ${slot.child.pid})`);
+    this.opts.log(
+      `[runtime-host] tenant ${t.id}: claimed a pooled gateway on ${slot.port} in ${Date.now() - t0} ms (pid ${slot.child.pid})`,
+    );
   }
 
   /**
@@ -352,7 +375,8 @@ export class RuntimeHost {
     const outcome = reloadOutcome(t.child!, RELOAD_TIMEOUT_MS);
     await this.writeTenantConfig(t, next);
     const line = await outcome;
-    if (line === undefined) this.opts.log(`[runtime-host] tenant ${t.id}: no reload outcome from the gateway within ${RELOAD_TIMEOUT_MS / 1000} s`);
+    if (line === undefined)
+      this.opts.log(`[runtime-host] tenant ${t.id}: no reload outcome from the gateway within ${RELOAD_TIMEOUT_MS / 1000} s`);
     else if (/failed|skipped/.test(line)) throw new HostHttpError(502, `OpenClaw did not apply the config: ${line}`, "refused");
     // Usually listed at once; a reload that restarted the gateway in-process lists them a little later.
     await this.waitForAgents(t, Object.keys((t.spec!.config as { agents?: { entries?: object } }).agents?.entries ?? {}));
@@ -362,7 +386,9 @@ export class RuntimeHost {
   private async waitForAgents(t: Tenant, agentIds: string[]) {
     const deadline = Date.now() + 20_000;
     while (agentIds.length && Date.now() < deadline) {
-      const res = await fetch(`http://127.0.0.1:${t.port}/v1/models`, { headers: { authorization: `Bearer ${t.token}` } }).catch(() => undefined);
+      const res = await fetch(`http://127.0.0.1:${t.port}/v1/models`, { headers: { authorization: `Bearer ${t.token}` } }).catch(
+        () => undefined,
+      );
       const listed = res?.ok ? await res.text() : "";
       if (agentIds.every((id) => listed.includes(`"openclaw/${id}"`))) return;
       await sleep(100);
@@ -373,7 +399,8 @@ export class RuntimeHost {
   /** Writes the tenant's config for its gateway, remembering which model token it now holds. */
   private async writeTenantConfig(t: Tenant, text: string) {
     await writeFile(this.paths(t).config, text, { mode: 0o600 });
-    const key = (JSON.parse(text) as { models?: { providers?: Record<string, { apiKey?: string }> } }).models?.providers?.[PROXY_PROVIDER]?.apiKey;
+    const key = (JSON.parse(text) as { models?: { providers?: Record<string, { apiKey?: string }> } }).models?.providers?.[PROXY_PROVIDER]
+      ?.apiKey;
     t.tokenHash = key ? createHash("sha256").update(key).digest("hex") : undefined;
   }
 
@@ -384,7 +411,8 @@ export class RuntimeHost {
     config.agents ??= {};
     config.agents.defaults = { ...config.agents.defaults, workspace: p.workspace };
     // One workspace per agent, inside the tenant's workspace (the Worker syncs it with R2).
-    for (const [agentId, entry] of Object.entries((config.agents.entries ?? {}) as Record<string, Record<string, unknown>>)) entry.workspace = path.join(p.workspace, agentId);
+    for (const [agentId, entry] of Object.entries((config.agents.entries ?? {}) as Record<string, Record<string, unknown>>))
+      entry.workspace = path.join(p.workspace, agentId);
     if (warmupWorkspace) config.agents.entries[WARMUP_AGENT].workspace = warmupWorkspace;
     config.logging = { ...config.logging, file: p.openclawLog };
     return JSON.stringify(config, null, 2);
@@ -480,7 +508,12 @@ export class RuntimeHost {
     try {
       const res = await fetch(`http://127.0.0.1:${t.port}/v1/chat/completions`, {
         method: "POST",
-        headers: { authorization: `Bearer ${t.token}`, "content-type": "application/json", "x-openclaw-session-key": turn.sessionKey, "x-openclaw-message-channel": turn.channel },
+        headers: {
+          authorization: `Bearer ${t.token}`,
+          "content-type": "application/json",
+          "x-openclaw-session-key": turn.sessionKey,
+          "x-openclaw-message-channel": turn.channel,
+        },
         body: JSON.stringify({ model: `openclaw/${turn.agentId}`, messages: [{ role: "user", content: turn.input }] }),
         signal: stop.signal,
       });
@@ -489,7 +522,8 @@ export class RuntimeHost {
       const listing = res.ok ? await this.listFiles(id, turn.agentId).catch(() => undefined) : undefined;
       return { status: res.status, body: text, agentMs, ...(listing && { listing }) };
     } catch (e) {
-      if (stop.signal.reason === "deadline") throw new HostHttpError(504, `The turn took longer than ${Math.round(turn.deadlineMs / 1000)} s and was stopped`, "timeout");
+      if (stop.signal.reason === "deadline")
+        throw new HostHttpError(504, `The turn took longer than ${Math.round(turn.deadlineMs / 1000)} s and was stopped`, "timeout");
       throw new HostHttpError(502, `gateway unreachable: ${(e as Error).message}`, "unreachable");
     } finally {
       clearTimeout(deadline);
@@ -526,7 +560,11 @@ export class RuntimeHost {
     const t = this.tenant(id);
     if (under !== undefined && !AGENT_ID.test(under)) throw new HostHttpError(400, "bad workspace folder");
     try {
-      return await listWorkspace(this.paths(t).workspace, under, { marker: WORKSPACE_MARKER, hashMaxBytes: WORKSPACE_LIMITS.fileBytes, cache: t.hashes });
+      return await listWorkspace(this.paths(t).workspace, under, {
+        marker: WORKSPACE_MARKER,
+        hashMaxBytes: WORKSPACE_LIMITS.fileBytes,
+        cache: t.hashes,
+      });
     } catch (e) {
       if (e instanceof NoWorkspaceError) throw new HostHttpError(404, e.message, "no_workspace");
       throw e;
@@ -540,7 +578,8 @@ export class RuntimeHost {
     await moveOver(p.workspace, path.join(p.superseded, new Date().toISOString().replace(/[:.]/g, "-")));
     await mkdir(p.workspace, { recursive: true, mode: 0o700 });
     const kept = readdirSync(p.superseded).sort();
-    for (const old of kept.slice(0, Math.max(0, kept.length - SUPERSEDED_KEPT))) await rm(path.join(p.superseded, old), { recursive: true, force: true });
+    for (const old of kept.slice(0, Math.max(0, kept.length - SUPERSEDED_KEPT)))
+      await rm(path.join(p.superseded, old), { recursive: true, force: true });
   }
 
   // ── CLI ─────────────────────────────────────────────────────────────────────────────────────────
@@ -548,7 +587,8 @@ export class RuntimeHost {
   /** A read-only command the Worker may run (the allowlist); `config` validates a candidate without touching the running one. */
   async cli(id: string, args: string[], config?: Record<string, unknown>): Promise<CliResult> {
     const t = this.tenant(id);
-    if (!ALLOWED_CLI.some((re) => re.test(args.join(" ")))) throw new HostHttpError(403, `command not allowed: ${args.join(" ")}`, "refused");
+    if (!ALLOWED_CLI.some((re) => re.test(args.join(" "))))
+      throw new HostHttpError(403, `command not allowed: ${args.join(" ")}`, "refused");
     return this.openclaw(t, args, config);
   }
 
@@ -581,8 +621,14 @@ export class RuntimeHost {
   async cleanupSessions(id: string): Promise<{ ok: boolean; entries: Record<string, number> }> {
     const t = this.tenant(id);
     const r = await this.openclaw(t, SESSION_CLEANUP);
-    const entries = Object.fromEntries([...r.stdout.matchAll(/agents\/([^/\s]+)\/agent\/openclaw-agent\.sqlite\s+Applied maintenance\. Current entries: (\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
-    this.opts.log(`[runtime-host] tenant ${t.id}: session cleanup ${r.code === 0 ? `done (${JSON.stringify(entries)})` : `failed (${r.code}): ${r.stderr.trim().split("\n").at(-1)}`}`);
+    const entries = Object.fromEntries(
+      [...r.stdout.matchAll(/agents\/([^/\s]+)\/agent\/openclaw-agent\.sqlite\s+Applied maintenance\. Current entries: (\d+)/g)].map(
+        (m) => [m[1]!, Number(m[2])],
+      ),
+    );
+    this.opts.log(
+      `[runtime-host] tenant ${t.id}: session cleanup ${r.code === 0 ? `done (${JSON.stringify(entries)})` : `failed (${r.code}): ${r.stderr.trim().split("\n").at(-1)}`}`,
+    );
     return { ok: r.code === 0, entries };
   }
 
@@ -613,8 +659,14 @@ export class RuntimeHost {
     const warmupKey = randomBytes(24).toString("hex");
     makeDirs(p, this.compileCache);
     // The tenant config shape with one throwaway agent whose model is the host's warm-up endpoint.
-    const config = tenantOpenclawConfig({ agents: [{ id: WARMUP_AGENT, name: "Warm-up", model: "warmup" }], modelProxyUrl: `http://127.0.0.1:${this.port}/warmup/v1`, restrictTools: true });
-    await writeFile(p.config, this.renderConfig(p, { config, env: { AUTOCLAW_MODEL_TOKEN: warmupKey } }, port, path.join(dir, "warmup")), { mode: 0o600 });
+    const config = tenantOpenclawConfig({
+      agents: [{ id: WARMUP_AGENT, name: "Warm-up", model: "warmup" }],
+      modelProxyUrl: `http://127.0.0.1:${this.port}/warmup/v1`,
+      restrictTools: true,
+    });
+    await writeFile(p.config, this.renderConfig(p, { config, env: { AUTOCLAW_MODEL_TOKEN: warmupKey } }, port, path.join(dir, "warmup")), {
+      mode: 0o600,
+    });
     const child = spawnGateway(p, port, token, this.compileCache);
     const slot: PoolSlot = { dir, child, port, token };
     child.on("exit", () => {
@@ -627,7 +679,11 @@ export class RuntimeHost {
       this.warmupKeys.add(warmupKey);
       const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
         method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "x-openclaw-session-key": `agent:${WARMUP_AGENT}:pool:1` },
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+          "x-openclaw-session-key": `agent:${WARMUP_AGENT}:pool:1`,
+        },
         body: JSON.stringify({ model: `openclaw/${WARMUP_AGENT}`, messages: [{ role: "user", content: "warm up" }] }),
         signal: AbortSignal.timeout(60_000),
       });
@@ -648,7 +704,10 @@ export class RuntimeHost {
     const key = (req.headers.authorization ?? "").replace(/^Bearer /, "");
     if (!this.warmupKeys.has(key)) return json(res, 401, { error: "unauthorised" });
     res.writeHead(200, { "content-type": "text/event-stream" });
-    const chunk = (choices: unknown[], extra = {}) => res.write(`data: ${JSON.stringify({ id: "warmup", object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: "warmup", choices, ...extra })}\n\n`);
+    const chunk = (choices: unknown[], extra = {}) =>
+      res.write(
+        `data: ${JSON.stringify({ id: "warmup", object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: "warmup", choices, ...extra })}\n\n`,
+      );
     chunk([{ index: 0, delta: { role: "assistant", content: "ready" }, finish_reason: null }]);
     chunk([{ index: 0, delta: {}, finish_reason: "stop" }]);
     chunk([], { usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
@@ -679,7 +738,8 @@ export class RuntimeHost {
   private async recover() {
     for (const kind of ["tenants", "pool"]) {
       const root = path.join(this.opts.dataDir, kind);
-      for (const name of existsSync(root) ? readdirSync(root) : []) if (killOrphan(path.join(root, name))) this.opts.log(`[runtime-host] stopped a gateway left running in ${kind}/${name}`);
+      for (const name of existsSync(root) ? readdirSync(root) : [])
+        if (killOrphan(path.join(root, name))) this.opts.log(`[runtime-host] stopped a gateway left running in ${kind}/${name}`);
     }
     const pool = path.join(this.opts.dataDir, "pool");
     for (const name of existsSync(pool) ? readdirSync(pool) : []) {
@@ -719,7 +779,15 @@ export class RuntimeHost {
   private async handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://host");
     if (url.pathname === "/health") {
-      return json(res, 200, { ok: true, version: OPENCLAW_VERSION, pid: process.pid, pool: this.pool.length, gateways: this.liveGateways(), maxGateways: this.opts.maxGateways, startsQueued: this.starts.queued });
+      return json(res, 200, {
+        ok: true,
+        version: OPENCLAW_VERSION,
+        pid: process.pid,
+        pool: this.pool.length,
+        gateways: this.liveGateways(),
+        maxGateways: this.opts.maxGateways,
+        startsQueued: this.starts.queued,
+      });
     }
     if (url.pathname === "/warmup/v1/chat/completions" && req.method === "POST") return this.warmupCompletion(req, res);
     if (!this.authorised(req)) return json(res, 401, { error: "unauthorised" });
@@ -744,12 +812,16 @@ export class RuntimeHost {
         return json(res, 200, this.status(id));
       }
       if (req.method === "GET" && op === "/status") return json(res, 200, this.status(id));
-      if (req.method === "GET" && op === "/logs") return json(res, 200, { lines: tailLines(this.paths(this.tenant(id)).log, Math.min(500, Number(url.searchParams.get("lines") ?? 100))) });
+      if (req.method === "GET" && op === "/logs")
+        return json(res, 200, {
+          lines: tailLines(this.paths(this.tenant(id)).log, Math.min(500, Number(url.searchParams.get("lines") ?? 100))),
+        });
       if (req.method === "PUT" && op === "/files") {
         await this.writeFiles(id, (await read()).files ?? []);
         return json(res, 200, { ok: true });
       }
-      if (req.method === "GET" && op === "/files") return json(res, 200, await this.listFiles(id, url.searchParams.get("under") ?? undefined));
+      if (req.method === "GET" && op === "/files")
+        return json(res, 200, await this.listFiles(id, url.searchParams.get("under") ?? undefined));
       if (req.method === "POST" && op === "/workspace/supersede") {
         await this.supersedeWorkspace(id);
         return json(res, 200, { ok: true });
@@ -770,7 +842,10 @@ export class RuntimeHost {
     } catch (e) {
       const err = e as Error & { status?: number; code?: string };
       const status = err instanceof HostHttpError ? err.status : err.code === "ENOENT" ? 404 : 500;
-      const answer: HostError & { status?: unknown } = { error: err.message, ...(err instanceof HostHttpError && err.code && { code: err.code }) };
+      const answer: HostError & { status?: unknown } = {
+        error: err.message,
+        ...(err instanceof HostHttpError && err.code && { code: err.code }),
+      };
       return json(res, status, { ...answer, ...(this.tenants.has(id) && { status: this.status(id) }) });
     }
   }

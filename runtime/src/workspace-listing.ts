@@ -94,7 +94,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const flag = (name: string) => rest[rest.indexOf(name) + 1];
   const folder = rest[0] && !rest[0].startsWith("--") ? rest[0] : undefined;
   try {
-    const listing = await listWorkspace(root!, folder, { marker: flag("--marker") ?? ".autoclaw/workspace.json", hashMaxBytes: Number(flag("--hash-max") ?? Infinity) });
+    const listing = await listWorkspace(root!, folder, {
+      marker: flag("--marker") ?? ".autoclaw/workspace.json",
+      hashMaxBytes: Number(flag("--hash-max") ?? Infinity),
+    });
     process.stdout.write(JSON.stringify(listing));
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);

@@ -11,7 +11,13 @@ import { OPENCLAW_VERSION, RuntimeHost } from "../src/host";
 
 let host: RuntimeHost;
 beforeAll(async () => {
-  host = new RuntimeHost({ port: 0, secret: "x".repeat(32), dataDir: await mkdtemp(path.join(tmpdir(), "autoclaw-cfg-")), idleMs: 60_000, log: () => undefined });
+  host = new RuntimeHost({
+    port: 0,
+    secret: "x".repeat(32),
+    dataDir: await mkdtemp(path.join(tmpdir(), "autoclaw-cfg-")),
+    idleMs: 60_000,
+    log: () => undefined,
+  });
 });
 afterAll(() => host.close());
 
@@ -24,7 +30,9 @@ describe("generated tenant OpenClaw config", () => {
   });
 
   it("the image ships the workspace listing where the sandbox driver runs it", () => {
-    expect(readFileSync(path.join(import.meta.dirname, "..", "Dockerfile"), "utf8")).toContain(`COPY src/workspace-listing.ts ${LISTING_SCRIPT}`);
+    expect(readFileSync(path.join(import.meta.dirname, "..", "Dockerfile"), "utf8")).toContain(
+      `COPY src/workspace-listing.ts ${LISTING_SCRIPT}`,
+    );
   });
 
   for (const restrictTools of [true, false]) {
@@ -46,12 +54,19 @@ describe("generated tenant OpenClaw config", () => {
   it("every pack names a skill the pinned OpenClaw really has, and every template's packs exist", async () => {
     const { stdout } = await host.cli("cfg-skills", ["skills", "list", "--json"]);
     const real = new Set((JSON.parse(stdout) as { skills: { name: string }[] }).skills.map((s) => s.name));
-    for (const [pack, { skills }] of Object.entries(SKILL_PACKS)) for (const skill of skills) expect(real.has(skill), `${pack}: ${skill}`).toBe(true);
+    for (const [pack, { skills }] of Object.entries(SKILL_PACKS))
+      for (const skill of skills) expect(real.has(skill), `${pack}: ${skill}`).toBe(true);
     for (const t of TEMPLATES) expect(skillsForTemplate(t.id)!.length).toBeGreaterThan(0);
   });
 
   it("holds no secret: keys and tokens are ${ENV} references", () => {
-    const text = JSON.stringify(tenantOpenclawConfig({ agents: [{ id: "ag_x", name: "x", model: "custom/echo" }], modelProxyUrl: "https://autoclaw.example/api/model/v1", restrictTools: true }));
+    const text = JSON.stringify(
+      tenantOpenclawConfig({
+        agents: [{ id: "ag_x", name: "x", model: "custom/echo" }],
+        modelProxyUrl: "https://autoclaw.example/api/model/v1",
+        restrictTools: true,
+      }),
+    );
     expect(text).toContain("${AUTOCLAW_MODEL_TOKEN}");
     expect(text).toContain("${OPENCLAW_GATEWAY_TOKEN}");
     expect(text).not.toMatch(/sk-|Bearer /);

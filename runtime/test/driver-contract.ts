@@ -24,7 +24,11 @@ export function driverContract(name: string, setup: () => Promise<ContractSetup>
       // The model the gateway calls is the fake itself here (the proxy is the Worker's business).
       spec = (generation, agents = [AGENT]) => ({
         generation,
-        config: tenantOpenclawConfig({ agents: agents.map((id) => ({ id, name: "C", model: "echo" })), modelProxyUrl: `${fake.url}/v1`, restrictTools: true }),
+        config: tenantOpenclawConfig({
+          agents: agents.map((id) => ({ id, name: "C", model: "echo" })),
+          modelProxyUrl: `${fake.url}/v1`,
+          restrictTools: true,
+        }),
         env: { AUTOCLAW_MODEL_TOKEN: `rt_contract_${generation}` },
       });
     });
@@ -42,7 +46,11 @@ export function driverContract(name: string, setup: () => Promise<ContractSetup>
       await d.writeFiles(t, [{ path: `${AGENT}/notes/a.md`, content }, marker("ws_contract")]);
       const listing = await d.listFiles(t);
       expect(listing.workspaceId).toBe("ws_contract");
-      expect(listing.files.find((f) => f.path === `${AGENT}/notes/a.md`)).toEqual({ path: `${AGENT}/notes/a.md`, size: content.length, sha256: createHash("sha256").update(content).digest("hex") });
+      expect(listing.files.find((f) => f.path === `${AGENT}/notes/a.md`)).toEqual({
+        path: `${AGENT}/notes/a.md`,
+        size: content.length,
+        sha256: createHash("sha256").update(content).digest("hex"),
+      });
       // The marker is the platform's, not a workspace file.
       expect(listing.files.map((f) => f.path)).not.toContain(".autoclaw/workspace.json");
       expect(new TextDecoder().decode(await d.readFile(t, `${AGENT}/notes/a.md`))).toBe("# Notes\nhello\n");
@@ -78,9 +86,17 @@ export function driverContract(name: string, setup: () => Promise<ContractSetup>
     });
 
     it("runs a turn and hands back the agent's folder as it is after it", async () => {
-      const turn = await d.turn(t, { agentId: AGENT, sessionKey: `agent:${AGENT}:contract:1`, channel: "api", input: "contract turn", deadlineMs: 60_000 });
+      const turn = await d.turn(t, {
+        agentId: AGENT,
+        sessionKey: `agent:${AGENT}:contract:1`,
+        channel: "api",
+        input: "contract turn",
+        deadlineMs: 60_000,
+      });
       expect(turn.status).toBe(200);
-      expect((JSON.parse(turn.body) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toContain("contract turn");
+      expect((JSON.parse(turn.body) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toContain(
+        "contract turn",
+      );
       expect(turn.agentMs).toBeTypeOf("number");
       expect(turn.listing).toEqual(await d.listFiles(t, AGENT));
     }, 60_000);
@@ -88,7 +104,9 @@ export function driverContract(name: string, setup: () => Promise<ContractSetup>
     it("applies a new config to the running gateway, done when the gateway knows it", async () => {
       const next = spec(1, [AGENT, "ag_second000000000000000000"]).config;
       await d.applyConfig(t, next);
-      const ids = ((await (await d.gatewayFetch(t, "/v1/models", { method: "GET" })).json()) as { data: { id: string }[] }).data.map((m) => m.id);
+      const ids = ((await (await d.gatewayFetch(t, "/v1/models", { method: "GET" })).json()) as { data: { id: string }[] }).data.map(
+        (m) => m.id,
+      );
       expect(ids).toContain("openclaw/ag_second000000000000000000");
       await d.applyConfig(t, next); // unchanged: nothing to reload, nothing to wait for
     });

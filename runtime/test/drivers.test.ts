@@ -15,14 +15,23 @@ afterAll(() => host?.close(), 60_000);
 
 driverContract("host driver against the local runtime host (real openclaw gateway)", async () => {
   const secret = "contract-secret-" + "y".repeat(32);
-  host = new RuntimeHost({ port: 0, secret, dataDir: await mkdtemp(path.join(tmpdir(), "autoclaw-contract-")), idleMs: 3_600_000, log: () => undefined });
+  host = new RuntimeHost({
+    port: 0,
+    secret,
+    dataDir: await mkdtemp(path.join(tmpdir(), "autoclaw-contract-")),
+    idleMs: 3_600_000,
+    log: () => undefined,
+  });
   const port = await host.listen();
   return { driver: hostDriver(`http://127.0.0.1:${port}`, secret), tenantId: "tenant-contract" };
 });
 
 const standIn = sandboxStandIn();
 driverContract("sandbox driver against a recording stand-in for the Sandbox stub (no Docker engine here)", async () => ({
-  driver: sandboxDriver(() => standIn.stub, async (tenantId) => `gw-token-for-${tenantId}`),
+  driver: sandboxDriver(
+    () => standIn.stub,
+    async (tenantId) => `gw-token-for-${tenantId}`,
+  ),
   tenantId: "tenant-sandbox",
 }));
 
@@ -31,8 +40,21 @@ describe("sandbox driver specifics (recorded calls)", () => {
     const start = standIn.calls.find((c) => c.method === "startProcess")!;
     expect(start.args[0]).toBe("start-gateway"); // runtime/start-gateway.sh in the image
     const env = (start.args[1] as { env: Record<string, string> }).env;
-    expect(env).toMatchObject({ AUTOCLAW_MODEL_TOKEN: "rt_contract_1", OPENCLAW_GATEWAY_TOKEN: "gw-token-for-tenant-sandbox", OPENCLAW_STATE_DIR: "/data/tenant/state" });
-    expect(Object.keys(env).sort()).toEqual(["AUTOCLAW_MODEL_TOKEN", "GATEWAY_PORT", "HOME", "NODE_ENV", "OPENCLAW_CONFIG_PATH", "OPENCLAW_GATEWAY_TOKEN", "OPENCLAW_STATE_DIR", "TMPDIR"]);
+    expect(env).toMatchObject({
+      AUTOCLAW_MODEL_TOKEN: "rt_contract_1",
+      OPENCLAW_GATEWAY_TOKEN: "gw-token-for-tenant-sandbox",
+      OPENCLAW_STATE_DIR: "/data/tenant/state",
+    });
+    expect(Object.keys(env).sort()).toEqual([
+      "AUTOCLAW_MODEL_TOKEN",
+      "GATEWAY_PORT",
+      "HOME",
+      "NODE_ENV",
+      "OPENCLAW_CONFIG_PATH",
+      "OPENCLAW_GATEWAY_TOKEN",
+      "OPENCLAW_STATE_DIR",
+      "TMPDIR",
+    ]);
   });
 
   it("writes the config with container paths and the gateway port, and fetches the gateway with its token", () => {
@@ -41,12 +63,24 @@ describe("sandbox driver specifics (recorded calls)", () => {
     expect(config.agents.entries.ag_contract00000000000000000.workspace).toBe("/data/tenant/workspace/ag_contract00000000000000000");
     const fetches = standIn.calls.filter((c) => c.method === "containerFetch");
     expect(fetches.length).toBeGreaterThan(0);
-    for (const f of fetches) expect((f.args[1] as { headers: Record<string, string> }).headers.authorization).toBe("Bearer gw-token-for-tenant-sandbox");
+    for (const f of fetches)
+      expect((f.args[1] as { headers: Record<string, string> }).headers.authorization).toBe("Bearer gw-token-for-tenant-sandbox");
   });
 
   it("hands over OpenClaw's conversations at a stop and puts them back into a new container before its gateway starts", async () => {
-    const driver = sandboxDriver(() => standIn.stub, async (tenantId) => `gw-token-for-${tenantId}`);
-    const spec = { generation: 1, config: tenantOpenclawConfig({ agents: [{ id: "ag_talk", name: "T", model: "custom/echo" }], modelProxyUrl: "http://127.0.0.1:9/api/model/v1", restrictTools: true }), env: { AUTOCLAW_MODEL_TOKEN: "rt_x" } };
+    const driver = sandboxDriver(
+      () => standIn.stub,
+      async (tenantId) => `gw-token-for-${tenantId}`,
+    );
+    const spec = {
+      generation: 1,
+      config: tenantOpenclawConfig({
+        agents: [{ id: "ag_talk", name: "T", model: "custom/echo" }],
+        modelProxyUrl: "http://127.0.0.1:9/api/model/v1",
+        restrictTools: true,
+      }),
+      env: { AUTOCLAW_MODEL_TOKEN: "rt_x" },
+    };
     const db = "/data/tenant/state/agents/ag_talk/agent/openclaw-agent.sqlite";
     await driver.start("tenant-sandbox", spec);
     standIn.files.set(db, new Uint8Array([83, 81, 76, 105, 116, 101, 0, 1, 2, 3])); // what OpenClaw wrote during a conversation

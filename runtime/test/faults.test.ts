@@ -47,7 +47,8 @@ async function waitRun(c: Api, id: string, timeoutMs = 150_000) {
   }
   throw new Error(`run ${id} did not finish`);
 }
-const run = async (c: Api, agentId: string, input: string) => waitRun(c, (await c.call<{ id: string }>("runs.create", { agentId, input })).id);
+const run = async (c: Api, agentId: string, input: string) =>
+  waitRun(c, (await c.call<{ id: string }>("runs.create", { agentId, input })).id);
 
 const host = (method: string, p: string) => hostCall(stack, method, p);
 const killHostNow = () => killHost(stack);
@@ -114,7 +115,8 @@ describe("turns that outlive their deadline", () => {
     const end = (r: RecordedRequest) => r.endedAt ?? r.abortedAt ?? Date.now();
     // Never two model calls of this input at once: the retry waited for the first attempt to stop.
     const sorted = [...calls].sort((x, y) => x.startedAt - y.startedAt);
-    for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.startedAt, `call ${i} overlaps call ${i - 1}`).toBeGreaterThanOrEqual(end(sorted[i - 1]!));
+    for (let i = 1; i < sorted.length; i++)
+      expect(sorted[i]!.startedAt, `call ${i} overlaps call ${i - 1}`).toBeGreaterThanOrEqual(end(sorted[i - 1]!));
     expect(slow).toMatchObject({ status: "succeeded", output: `Echo: ${marker}` });
     expect(slow.attempts).toBe(2);
     // The first attempt stopped in the gateway: it made fewer than its eight steps.
@@ -135,7 +137,9 @@ describe("secrets the gateway and D1 disagree on", () => {
     for (const provider of Object.values(config.models.providers) as { apiKey: string }[]) provider.apiKey = "rt_not-the-one-d1-holds";
     const res = await fetch(`http://127.0.0.1:${HOST_PORT}/tenants/${tenantId}/config`, {
       method: "PUT",
-      headers: { authorization: `Bearer ${readFileSync(path.resolve(import.meta.dirname, "..", "..", ".dev.vars"), "utf8").match(/^RUNTIME_HOST_SECRET=(.+)$/m)![1]!}` },
+      headers: {
+        authorization: `Bearer ${readFileSync(path.resolve(import.meta.dirname, "..", "..", ".dev.vars"), "utf8").match(/^RUNTIME_HOST_SECRET=(.+)$/m)![1]!}`,
+      },
       body: JSON.stringify({ config }),
     });
     expect(res.status).toBe(200);
@@ -153,9 +157,17 @@ describe("a team's provider refusing its key", () => {
     expect(await run(c, agent.id, "with a good key")).toMatchObject({ status: "succeeded" });
     await c.call("providerKeys.set", { provider: "custom", apiKey: "sk-revoked-0123456789", baseUrl: `${fake.url}/v1` });
     const refused = await run(c, agent.id, "with a revoked key");
-    expect(refused).toMatchObject({ status: "failed", attempts: 1, error: "Model provider answered 401: Incorrect API key provided. You can find your API key at the dashboard." });
+    expect(refused).toMatchObject({
+      status: "failed",
+      attempts: 1,
+      error: "Model provider answered 401: Incorrect API key provided. You can find your API key at the dashboard.",
+    });
     await c.call("providerKeys.set", { provider: "custom", apiKey: "sk-fixed-0123456789", baseUrl: `${fake.url}/v1` });
-    expect(await run(c, agent.id, "with the fixed key")).toMatchObject({ status: "succeeded", attempts: 1, output: "Echo: with the fixed key" });
+    expect(await run(c, agent.id, "with the fixed key")).toMatchObject({
+      status: "succeeded",
+      attempts: 1,
+      output: "Echo: with the fixed key",
+    });
   }, 240_000);
 });
 
@@ -199,12 +211,14 @@ describe("the runtime killed at each step of a turn", () => {
           if (!ours(r)) return;
           if (step === "while the answer streams" && phase === "first-token") void killOnce();
           // The final answer ("Saved.") is complete: the gateway has it, the Worker has not saved the files yet.
-          if (step === "after the answer, before its files are saved" && phase === "end" && r.messages.at(-1)?.role === "tool") void killOnce();
+          if (step === "after the answer, before its files are saved" && phase === "end" && r.messages.at(-1)?.role === "tool")
+            void killOnce();
         };
         const { id } = await c.call<{ id: string }>("runs.create", { agentId: agent.id, input });
         if (step === "before the model call") {
           // The run is claimed and its turn on its way to the gateway: kill before OpenClaw calls the model.
-          for (let r = await c.query<RunView>("runs.get", { id }); r.status === "queued"; r = await c.query<RunView>("runs.get", { id })) await new Promise((res) => setTimeout(res, 20));
+          for (let r = await c.query<RunView>("runs.get", { id }); r.status === "queued"; r = await c.query<RunView>("runs.get", { id }))
+            await new Promise((res) => setTimeout(res, 20));
           await killOnce();
           expect(fake.requests.filter(ours).filter((r) => r.startedAt < Date.now() - 50)).toEqual([]);
         }

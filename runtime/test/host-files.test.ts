@@ -58,7 +58,9 @@ describe("workspace listing", () => {
     });
     expect(cache.size).toBe(1);
     writeFileSync(path.join(root, "ag_a", "notes", "a.md"), "beta!");
-    expect((await listWorkspace(root, "ag_a", { ...opts, cache })).files[1]!.sha256).toBe(createHash("sha256").update("beta!").digest("hex"));
+    expect((await listWorkspace(root, "ag_a", { ...opts, cache })).files[1]!.sha256).toBe(
+      createHash("sha256").update("beta!").digest("hex"),
+    );
     // The whole workspace leaves out the marker.
     expect((await listWorkspace(root, undefined, opts)).files.map((f) => f.path)).toEqual(["ag_a/big.bin", "ag_a/notes/a.md"]);
   });

@@ -16,10 +16,18 @@ let fake: FakeModel;
 
 /** The generated tenant config, its model provider pointed straight at the fake for these host-level tests. */
 const config = (agentId: string, skills?: string[]) =>
-  tenantOpenclawConfig({ agents: [{ id: agentId, name: "Test", model: "echo", skills }], modelProxyUrl: `${fake.url}/v1`, restrictTools: true });
+  tenantOpenclawConfig({
+    agents: [{ id: agentId, name: "Test", model: "echo", skills }],
+    modelProxyUrl: `${fake.url}/v1`,
+    restrictTools: true,
+  });
 
 async function call(method: string, p: string, body?: unknown, secret = SECRET) {
-  const res = await fetch(base + p, { method, headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+  const res = await fetch(base + p, {
+    method,
+    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
   const text = await res.text();
   return { status: res.status, text, json: text ? JSON.parse(text) : undefined };
 }
@@ -40,7 +48,13 @@ const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, "utf8").
 
 beforeAll(async () => {
   fake = await startFakeModel();
-  host = new RuntimeHost({ port: 0, secret: SECRET, dataDir: await mkdtemp(path.join(tmpdir(), "autoclaw-host-")), idleMs: 3_600_000, log: () => undefined });
+  host = new RuntimeHost({
+    port: 0,
+    secret: SECRET,
+    dataDir: await mkdtemp(path.join(tmpdir(), "autoclaw-host-")),
+    idleMs: 3_600_000,
+    log: () => undefined,
+  });
   base = `http://127.0.0.1:${await host.listen()}`;
 }, 30_000);
 afterAll(async () => {
@@ -56,7 +70,11 @@ describe("runtime host with real OpenClaw gateways", () => {
   });
 
   it("starts a tenant's gateway, answers through it, and keeps its tokens out of every answer", async () => {
-    const started = await call("POST", "/tenants/tenant-a/start", { generation: 1, config: config("ag_a1"), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_a" } });
+    const started = await call("POST", "/tenants/tenant-a/start", {
+      generation: 1,
+      config: config("ag_a1"),
+      env: { AUTOCLAW_MODEL_TOKEN: "rt_token_a" },
+    });
     expect(started.status).toBe(200);
     expect(started.json).toMatchObject({ state: "ready", version: "2026.9.6", lastError: null });
     const res = await chat("tenant-a", "ag_a1", "hello from a");
@@ -67,7 +85,9 @@ describe("runtime host with real OpenClaw gateways", () => {
     expect(fake.requests.at(-1)!.authorization).toBe("Bearer rt_token_a");
     const status = await call("GET", "/tenants/tenant-a/status");
     expect(status.text).not.toMatch(/rt_token_a/);
-    const gatewayToken = environOf(status.json.pid).find((e) => e.startsWith("OPENCLAW_GATEWAY_TOKEN="))!.split("=")[1]!;
+    const gatewayToken = environOf(status.json.pid)
+      .find((e) => e.startsWith("OPENCLAW_GATEWAY_TOKEN="))!
+      .split("=")[1]!;
     expect(gatewayToken.length).toBeGreaterThan(20);
     for (const r of [started, status, await call("GET", "/tenants/tenant-a/logs")]) expect(r.text).not.toContain(gatewayToken);
   }, 90_000);
@@ -85,13 +105,21 @@ describe("runtime host with real OpenClaw gateways", () => {
     expect(readFileSync(configB, "utf8")).toContain("rt_token_b");
     expect(statSync(configB).mode & 0o077).toBe(0);
 
-    await call("PUT", "/tenants/tenant-a/files", { files: [{ path: "ag_a1/notes/secret.md", content: Buffer.from("only for a").toString("base64") }] });
-    expect((await call("GET", "/tenants/tenant-a/files")).json.files).toContainEqual(expect.objectContaining({ path: "ag_a1/notes/secret.md", size: 10 }));
-    expect((await call("GET", "/tenants/tenant-b/files")).json.files.map((f: { path: string }) => f.path)).not.toContain("ag_a1/notes/secret.md");
+    await call("PUT", "/tenants/tenant-a/files", {
+      files: [{ path: "ag_a1/notes/secret.md", content: Buffer.from("only for a").toString("base64") }],
+    });
+    expect((await call("GET", "/tenants/tenant-a/files")).json.files).toContainEqual(
+      expect.objectContaining({ path: "ag_a1/notes/secret.md", size: 10 }),
+    );
+    expect((await call("GET", "/tenants/tenant-b/files")).json.files.map((f: { path: string }) => f.path)).not.toContain(
+      "ag_a1/notes/secret.md",
+    );
     expect((await call("GET", "/tenants/tenant-b/file?path=ag_a1/notes/secret.md")).status).toBe(404);
     expect((await call("GET", "/tenants/tenant-b/file?path=../tenant-a/workspace/ag_a1/notes/secret.md")).status).toBe(400);
     expect((await call("PUT", "/tenants/tenant-b/files", { files: [{ path: "../../escape.txt", content: "" }] })).status).toBe(400);
-    expect(Buffer.from((await call("GET", "/tenants/tenant-a/file?path=ag_a1/notes/secret.md")).json.content, "base64").toString()).toBe("only for a");
+    expect(Buffer.from((await call("GET", "/tenants/tenant-a/file?path=ag_a1/notes/secret.md")).json.content, "base64").toString()).toBe(
+      "only for a",
+    );
     // Tenant B's gateway answers only for B's agents.
     expect((await chat("tenant-b", "ag_a1", "cross")).status).not.toBe(200);
   }, 90_000);
@@ -110,7 +138,9 @@ describe("runtime host with real OpenClaw gateways", () => {
     expect(res.listing.workspaceId).toBe("ws_test");
     expect(res.listing.files).toContainEqual(expect.objectContaining({ path: "ag_a1/listed.md", size: 6 }));
     // The marker is not a workspace file, and an agent's folder is the only thing a turn lists.
-    expect((await call("GET", "/tenants/tenant-a/files")).json.files.map((f: { path: string }) => f.path)).not.toContain(".autoclaw/workspace.json");
+    expect((await call("GET", "/tenants/tenant-a/files")).json.files.map((f: { path: string }) => f.path)).not.toContain(
+      ".autoclaw/workspace.json",
+    );
     expect((await chat("tenant-a", "../../tenant-b", "outside")).status).toBe(400);
     // A folder that does not exist is not an empty one.
     expect((await call("GET", "/tenants/tenant-a/files?under=ag_nobody")).json).toMatchObject({ code: "no_workspace" });
@@ -119,7 +149,11 @@ describe("runtime host with real OpenClaw gateways", () => {
   it("shows an agent only its allowed skills, and a config change reaches its next turn", async () => {
     // Skills are the platform's policy: the gateway does not watch skill folders, so the config reload must carry a change.
     const offered = () => [...fake.requests.at(-1)!.messages[0]!.content.matchAll(/<name>([^<]+)<\/name>/g)].map((m) => m[1]);
-    await call("POST", "/tenants/tenant-s/start", { generation: 1, config: config("ag_s1", ["weather"]), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_s" } });
+    await call("POST", "/tenants/tenant-s/start", {
+      generation: 1,
+      config: config("ag_s1", ["weather"]),
+      env: { AUTOCLAW_MODEL_TOKEN: "rt_token_s" },
+    });
     expect((await chat("tenant-s", "ag_s1", "which skills?")).status).toBe(200);
     expect(offered()).toEqual(["weather"]);
     expect((await call("PUT", "/tenants/tenant-s/config", { config: config("ag_s1", ["notion", "taskflow"]) })).status).toBe(200);
@@ -127,7 +161,9 @@ describe("runtime host with real OpenClaw gateways", () => {
     expect((await chat("tenant-s", "ag_s1", "and now?")).status).toBe(200);
     expect(offered().sort()).toEqual(["notion", "taskflow"]);
     // A config OpenClaw refuses is an error, and the gateway keeps the one it runs.
-    const refused = await call("PUT", "/tenants/tenant-s/config", { config: { ...config("ag_s1", ["weather"]), gateway: { mode: "nonsense" } } });
+    const refused = await call("PUT", "/tenants/tenant-s/config", {
+      config: { ...config("ag_s1", ["weather"]), gateway: { mode: "nonsense" } },
+    });
     expect(refused.status).toBe(502);
     expect(refused.json.error).toMatch(/OpenClaw did not apply the config/);
     expect((await chat("tenant-s", "ag_s1", "still the same?")).status).toBe(200);
@@ -144,20 +180,48 @@ describe("runtime host with real OpenClaw gateways", () => {
 
   it("a start on a gateway that is already running gives it the new start's secrets", async () => {
     // A start of a new generation must never leave the old model token in a gateway that keeps running.
-    expect((await call("POST", "/tenants/tenant-k/start", { generation: 1, config: config("ag_k1"), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_k1" } })).status).toBe(200);
+    expect(
+      (
+        await call("POST", "/tenants/tenant-k/start", {
+          generation: 1,
+          config: config("ag_k1"),
+          env: { AUTOCLAW_MODEL_TOKEN: "rt_token_k1" },
+        })
+      ).status,
+    ).toBe(200);
     const pid = (await call("GET", "/tenants/tenant-k/status")).json.pid;
-    expect((await call("POST", "/tenants/tenant-k/start", { generation: 2, config: config("ag_k1"), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_k2" } })).status).toBe(200);
+    expect(
+      (
+        await call("POST", "/tenants/tenant-k/start", {
+          generation: 2,
+          config: config("ag_k1"),
+          env: { AUTOCLAW_MODEL_TOKEN: "rt_token_k2" },
+        })
+      ).status,
+    ).toBe(200);
     expect((await chat("tenant-k", "ag_k1", "which token?")).status).toBe(200);
     expect(fake.requests.at(-1)!.authorization).toBe("Bearer rt_token_k2");
     // The same generation again is the same gateway with the same secrets.
-    expect((await call("POST", "/tenants/tenant-k/start", { generation: 2, config: config("ag_k1"), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_k2" } })).status).toBe(200);
+    expect(
+      (
+        await call("POST", "/tenants/tenant-k/start", {
+          generation: 2,
+          config: config("ag_k1"),
+          env: { AUTOCLAW_MODEL_TOKEN: "rt_token_k2" },
+        })
+      ).status,
+    ).toBe(200);
     expect((await call("GET", "/tenants/tenant-k/status")).json.pid).toBe(pid);
     await call("POST", "/tenants/tenant-k/stop");
   }, 90_000);
 
   it("a turn past its deadline is stopped in the gateway: OpenClaw aborts the agent's model call, and the session takes turns again", async () => {
     // Four tool steps of 8 s each; the deadline falls in the middle of them.
-    const slow = tenantOpenclawConfig({ agents: [{ id: "ag_d1", name: "D", model: "steps-4-8000" }], modelProxyUrl: `${fake.url}/v1`, restrictTools: true });
+    const slow = tenantOpenclawConfig({
+      agents: [{ id: "ag_d1", name: "D", model: "steps-4-8000" }],
+      modelProxyUrl: `${fake.url}/v1`,
+      restrictTools: true,
+    });
     await call("POST", "/tenants/tenant-d/start", { generation: 1, config: slow, env: { AUTOCLAW_MODEL_TOKEN: "rt_token_d" } });
     const t0 = Date.now();
     const res = await chat("tenant-d", "ag_d1", "stall please", "agent:ag_d1:test:1", 20_000);
@@ -176,7 +240,10 @@ describe("runtime host with real OpenClaw gateways", () => {
   it("runs only allowed OpenClaw CLI commands, and validates candidate configs without touching the running one", async () => {
     const validate = await call("POST", "/tenants/tenant-a/cli", { args: ["config", "validate"], config: config("ag_x") });
     expect(validate.json.code).toBe(0);
-    const invalid = await call("POST", "/tenants/tenant-a/cli", { args: ["config", "validate"], config: { gateway: { mode: "nonsense" } } });
+    const invalid = await call("POST", "/tenants/tenant-a/cli", {
+      args: ["config", "validate"],
+      config: { gateway: { mode: "nonsense" } },
+    });
     expect(invalid.json.code).not.toBe(0);
     const skills = await call("POST", "/tenants/tenant-a/cli", { args: ["skills", "list", "--json"] });
     expect(JSON.parse(skills.json.stdout).skills.length).toBeGreaterThan(10);
@@ -221,16 +288,29 @@ describe("the pool of pre-started, warmed-up gateways", () => {
   let pooled: RuntimeHost;
   let pooledBase: string;
   beforeAll(async () => {
-    pooled = new RuntimeHost({ port: 0, secret: SECRET, dataDir: await mkdtemp(path.join(tmpdir(), "autoclaw-pool-")), idleMs: 3_600_000, poolSize: 1, poolRefillDelayMs: 3_600_000, log: () => undefined });
+    pooled = new RuntimeHost({
+      port: 0,
+      secret: SECRET,
+      dataDir: await mkdtemp(path.join(tmpdir(), "autoclaw-pool-")),
+      idleMs: 3_600_000,
+      poolSize: 1,
+      poolRefillDelayMs: 3_600_000,
+      log: () => undefined,
+    });
     pooledBase = `http://127.0.0.1:${await pooled.listen()}`;
-    for (const deadline = Date.now() + 120_000; !pooled.pool.length && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 250));
+    for (const deadline = Date.now() + 120_000; !pooled.pool.length && Date.now() < deadline; )
+      await new Promise((r) => setTimeout(r, 250));
   }, 130_000);
   afterAll(() => pooled?.close(), 60_000);
 
   it("hands a tenant a warm gateway that answers with the tenant's agents, config and token", async () => {
     expect(pooled.pool.length).toBe(1);
     const t0 = Date.now();
-    const started = await fetch(`${pooledBase}/tenants/tenant-p/start`, { method: "POST", headers: { authorization: `Bearer ${SECRET}` }, body: JSON.stringify({ generation: 1, config: config("ag_p1"), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_p" } }) });
+    const started = await fetch(`${pooledBase}/tenants/tenant-p/start`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${SECRET}` },
+      body: JSON.stringify({ generation: 1, config: config("ag_p1"), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_p" } }),
+    });
     expect(await started.json()).toMatchObject({ state: "ready", pooled: true });
     expect(Date.now() - t0).toBeLessThan(15_000); // a plain spawn takes longer than this before it even answers
     expect(pooled.pool.length).toBe(0);
@@ -241,12 +321,20 @@ describe("the pool of pre-started, warmed-up gateways", () => {
   }, 60_000);
 
   it("the warm-up endpoint answers only a pool gateway's own key", async () => {
-    const res = await fetch(`${pooledBase}/warmup/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer guess" }, body: "{}" });
+    const res = await fetch(`${pooledBase}/warmup/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: "Bearer guess" },
+      body: "{}",
+    });
     expect(res.status).toBe(401);
   });
 
   it("a stop moves the claimed slot's conversations and workspace back to the tenant's own folder", async () => {
-    await fetch(`${pooledBase}/tenants/tenant-p/files`, { method: "PUT", headers: { authorization: `Bearer ${SECRET}` }, body: JSON.stringify({ files: [{ path: "ag_p1/notes/kept.md", content: Buffer.from("kept").toString("base64") }] }) });
+    await fetch(`${pooledBase}/tenants/tenant-p/files`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${SECRET}` },
+      body: JSON.stringify({ files: [{ path: "ag_p1/notes/kept.md", content: Buffer.from("kept").toString("base64") }] }),
+    });
     const { dir } = pooled.status("tenant-p");
     await pooled.stop("tenant-p");
     expect(existsSync(dir)).toBe(false);
@@ -264,17 +352,32 @@ describe("a cap on running gateways (RUNTIME_MAX_GATEWAYS)", () => {
     fetch(`${cappedBase}/tenants/${tenant}/start`, {
       method: "POST",
       headers: { authorization: `Bearer ${SECRET}` },
-      body: JSON.stringify({ generation: 1, config: tenantOpenclawConfig({ agents: [{ id: agent, name: "C", model }], modelProxyUrl: `${fake.url}/v1`, restrictTools: true }), env: { AUTOCLAW_MODEL_TOKEN: `rt_${tenant}` } }),
+      body: JSON.stringify({
+        generation: 1,
+        config: tenantOpenclawConfig({ agents: [{ id: agent, name: "C", model }], modelProxyUrl: `${fake.url}/v1`, restrictTools: true }),
+        env: { AUTOCLAW_MODEL_TOKEN: `rt_${tenant}` },
+      }),
     });
   beforeAll(async () => {
-    capped = new RuntimeHost({ port: 0, secret: SECRET, dataDir: await mkdtemp(path.join(tmpdir(), "autoclaw-cap-")), idleMs: 3_600_000, maxGateways: 1, log: () => undefined });
+    capped = new RuntimeHost({
+      port: 0,
+      secret: SECRET,
+      dataDir: await mkdtemp(path.join(tmpdir(), "autoclaw-cap-")),
+      idleMs: 3_600_000,
+      maxGateways: 1,
+      log: () => undefined,
+    });
     cappedBase = `http://127.0.0.1:${await capped.listen()}`;
   });
   afterAll(() => capped?.close(), 60_000);
 
   it("at the cap it stops the least recently used idle gateway (keeping its files) to start another; with none idle it refuses clearly", async () => {
     expect((await start("tenant-c1", "ag_c1")).status).toBe(200);
-    await fetch(`${cappedBase}/tenants/tenant-c1/files`, { method: "PUT", headers: { authorization: `Bearer ${SECRET}` }, body: JSON.stringify({ files: [{ path: "ag_c1/kept.md", content: Buffer.from("kept").toString("base64") }] }) });
+    await fetch(`${cappedBase}/tenants/tenant-c1/files`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${SECRET}` },
+      body: JSON.stringify({ files: [{ path: "ag_c1/kept.md", content: Buffer.from("kept").toString("base64") }] }),
+    });
     expect((await start("tenant-c2", "ag_c2", "slow-8000")).status).toBe(200);
     expect(capped.status("tenant-c1")).toMatchObject({ state: "stopped", pid: null });
     expect(readFileSync(path.join(capped.status("tenant-c1").dir, "workspace", "ag_c1", "kept.md"), "utf8")).toBe("kept");
@@ -283,7 +386,10 @@ describe("a cap on running gateways (RUNTIME_MAX_GATEWAYS)", () => {
     await new Promise((r) => setTimeout(r, 1500));
     const refused = await start("tenant-c3", "ag_c3");
     expect(refused.status).toBe(503);
-    expect(await refused.json()).toMatchObject({ code: "capacity", error: expect.stringMatching(/at capacity: 1 gateways running and none of them idle/) });
+    expect(await refused.json()).toMatchObject({
+      code: "capacity",
+      error: expect.stringMatching(/at capacity: 1 gateways running and none of them idle/),
+    });
     expect((await busy).status).toBe(200);
   }, 120_000);
 });

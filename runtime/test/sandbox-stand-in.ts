@@ -62,12 +62,18 @@ export function sandboxStandIn(opts: StandInOptions = {}) {
         const workspaceId = markerBytes ? ((JSON.parse(new TextDecoder().decode(markerBytes)) as { id?: string }).id ?? null) : null;
         const listed = [...files]
           .filter(([p]) => p.startsWith(`${root}/`) && !p.startsWith(`${WS}/${marker.split("/")[0]}/`))
-          .map(([p, c]) => ({ path: p.slice(WS.length + 1), size: c.length, sha256: c.length <= Number(hashMax) ? createHash("sha256").update(c).digest("hex") : null }))
+          .map(([p, c]) => ({
+            path: p.slice(WS.length + 1),
+            size: c.length,
+            sha256: c.length <= Number(hashMax) ? createHash("sha256").update(c).digest("hex") : null,
+          }))
           .sort((a, b) => (a.path < b.path ? -1 : 1));
         return { exitCode: 0, stdout: JSON.stringify({ workspaceId, files: listed }), stderr: "" };
       }
       // Moving a workspace aside (supersedeWorkspace).
-      const aside = command.match(/^if \[ -d \/data\/tenant\/workspace \]; then mkdir -p \/data\/tenant\/superseded && mv \/data\/tenant\/workspace (\S+); fi/);
+      const aside = command.match(
+        /^if \[ -d \/data\/tenant\/workspace \]; then mkdir -p \/data\/tenant\/superseded && mv \/data\/tenant\/workspace (\S+); fi/,
+      );
       if (aside) {
         for (const [p, c] of [...files]) {
           if (!p.startsWith(`${WS}/`)) continue;
@@ -121,11 +127,19 @@ export function sandboxStandIn(opts: StandInOptions = {}) {
         // The gateway's agent turn, reduced to an echo (the real one runs OpenClaw and the model).
         const body = JSON.parse(String(init.body)) as { messages: { content: string }[] };
         const content = `Echo: ${body.messages.at(-1)!.content}`;
-        return Response.json({ id: "c", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }], usage: { prompt_tokens: 3, completion_tokens: 2 } });
+        return Response.json({
+          id: "c",
+          object: "chat.completion",
+          choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+          usage: { prompt_tokens: 3, completion_tokens: 2 },
+        });
       }
       if (path === "/v1/models") {
         const config = JSON.parse(new TextDecoder().decode(files.get("/data/tenant/state/openclaw.json")!));
-        return Response.json({ object: "list", data: ["openclaw", ...Object.keys(config.agents.entries).map((id) => `openclaw/${id}`)].map((id) => ({ id, object: "model" })) });
+        return Response.json({
+          object: "list",
+          data: ["openclaw", ...Object.keys(config.agents.entries).map((id) => `openclaw/${id}`)].map((id) => ({ id, object: "model" })),
+        });
       }
       return new Response("not found", { status: 404 });
     },

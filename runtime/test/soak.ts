@@ -11,17 +11,31 @@ import { parseArgs } from "node:util";
 import { startFakeModel } from "../../e2e/fakes/openai.ts";
 import { client, filesOnDisk, hostCall, killGateway, killHost, startStack, waitForPool, type Stack } from "./stack.ts";
 
-const { values: args } = parseArgs({ options: { turns: { type: "string", default: "200" }, tenants: { type: "string", default: "5" }, seed: { type: "string", default: "7" }, port: { type: "string", default: "8887" } } });
+const { values: args } = parseArgs({
+  options: {
+    turns: { type: "string", default: "200" },
+    tenants: { type: "string", default: "5" },
+    seed: { type: "string", default: "7" },
+    port: { type: "string", default: "8887" },
+  },
+});
 const TURNS = Number(args.turns);
 const TENANTS = Number(args.tenants);
 const PORT = Number(args.port);
 
 /** A small seeded generator: the same seed gives the same sequence of turns and faults. */
 let state = Number(args.seed) >>> 0 || 1;
-const random = () => ((state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+const random = () => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
 
-const DISRUPTIONS = ["stop (runtime.stop)", "stop twice", "host's own idle stop", "gateway SIGKILL", "runtime host SIGKILL", "the agent deletes a file"] as const;
+const DISRUPTIONS = [
+  "stop (runtime.stop)",
+  "stop twice",
+  "host's own idle stop",
+  "gateway SIGKILL",
+  "runtime host SIGKILL",
+  "the agent deletes a file",
+] as const;
 type Disruption = (typeof DISRUPTIONS)[number];
 const sha = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -87,7 +101,15 @@ async function main() {
   const t0 = Date.now();
   const fake = await startFakeModel();
   const stack = await startStack(PORT, { RUNTIME_POOL_SIZE: "2", RUNTIME_POOL_REFILL_MS: "1000", RUN_RETRY_DELAY_SECONDS: "2" });
-  const figures = { turns: 0, succeeded: 0, failed: [] as string[], stuck: 0, attempts: 0, disruptions: Object.fromEntries(DISRUPTIONS.map((d) => [d, 0])) as Record<Disruption, number>, turnMs: [] as number[] };
+  const figures = {
+    turns: 0,
+    succeeded: 0,
+    failed: [] as string[],
+    stuck: 0,
+    attempts: 0,
+    disruptions: Object.fromEntries(DISRUPTIONS.map((d) => [d, 0])) as Record<Disruption, number>,
+    turnMs: [] as number[],
+  };
   /** The slowest turns, to say where their time went. */
   const slow: { t: Tenant; id: string; ms: number; status: string }[] = [];
   const hostLock = { busy: false };
@@ -98,11 +120,20 @@ async function main() {
       const c = client(stack.api, `http://127.0.0.1:${PORT + 1}`);
       const team = await c.signUpWithTeam(`soak-${i}`);
       await c.call("providerKeys.set", { provider: "custom", apiKey: `sk-soak-${i}-0123456789`, baseUrl: `${fake.url}/v1` });
-      const agent = await c.call<{ id: string }>("agents.create", { templateId: "personal-assistant", name: `Soak ${i}`, model: "custom/writer" });
+      const agent = await c.call<{ id: string }>("agents.create", {
+        templateId: "personal-assistant",
+        name: `Soak ${i}`,
+        model: "custom/writer",
+      });
       tenants.push({ name: `soak-${i}`, c, id: team.id, agentId: agent.id, expected: new Map() });
     }
     const perTenant = Math.ceil(TURNS / TENANTS);
-    const plan = tenants.map(() => Array.from({ length: perTenant }, () => ({ note: `notes/${pick(["a", "b", "c", "d", "e", "f"])}.md`, disruption: random() < 0.15 ? pick(DISRUPTIONS) : undefined })));
+    const plan = tenants.map(() =>
+      Array.from({ length: perTenant }, () => ({
+        note: `notes/${pick(["a", "b", "c", "d", "e", "f"])}.md`,
+        disruption: random() < 0.15 ? pick(DISRUPTIONS) : undefined,
+      })),
+    );
     await Promise.all(
       tenants.map(async (t, ti) => {
         for (const [n, step] of plan[ti]!.entries()) {
@@ -113,8 +144,10 @@ async function main() {
           const { id } = await t.c.call<{ id: string }>("runs.create", { agentId: t.agentId, input: `write ${step.note}: ${content}` });
           const run = await waitRun(t, id);
           figures.turnMs.push(Date.now() - started);
-          if (Date.now() - started > 30_000 || run.status !== "succeeded") slow.push({ t, id, ms: Date.now() - started, status: run.status });
-          if (figures.turnMs.length % 25 === 0) console.log(`  … ${figures.turnMs.length} turns done (${Math.round((Date.now() - t0) / 1000)} s)`);
+          if (Date.now() - started > 30_000 || run.status !== "succeeded")
+            slow.push({ t, id, ms: Date.now() - started, status: run.status });
+          if (figures.turnMs.length % 25 === 0)
+            console.log(`  … ${figures.turnMs.length} turns done (${Math.round((Date.now() - t0) / 1000)} s)`);
           figures.attempts += run.attempts;
           if (run.status === "succeeded") {
             figures.succeeded++;
@@ -123,7 +156,9 @@ async function main() {
           else figures.failed.push(`${t.name} turn ${n}: ${run.status} (${run.error})`);
           if (step.disruption) {
             figures.disruptions[step.disruption]++;
-            await disrupt(stack, t, step.disruption, hostLock).catch((e) => console.error(`${t.name}: ${step.disruption} failed: ${e.message}`));
+            await disrupt(stack, t, step.disruption, hostLock).catch((e) =>
+              console.error(`${t.name}: ${step.disruption} failed: ${e.message}`),
+            );
           }
         }
       }),
@@ -137,7 +172,9 @@ async function main() {
       const last = await waitRun(t, id);
       if (last.status !== "succeeded") lockedOut++;
       else t.expected.set("notes/last.md", "done");
-      const r2 = Object.fromEntries((await t.c.query<{ path: string; sha256: string | null }[]>("agents.files", { id: t.agentId })).map((f) => [f.path, f.sha256]));
+      const r2 = Object.fromEntries(
+        (await t.c.query<{ path: string; sha256: string | null }[]>("agents.files", { id: t.agentId })).map((f) => [f.path, f.sha256]),
+      );
       for (const [note, content] of t.expected) {
         if (content === null && note in r2) extra++;
         if (content !== null && r2[note] !== sha(content)) {
@@ -148,21 +185,34 @@ async function main() {
       // And R2 mirrors the live workspace exactly.
       const status = await hostCall(stack, "GET", `/tenants/${t.id}/status`);
       const disk = filesOnDisk(path.join(status.dir, "workspace", t.agentId));
-      for (const f of new Set([...Object.keys(disk), ...Object.keys(r2)])) if (disk[f] !== r2[f]) console.error(`${t.name}: ${f} differs between the runtime (${disk[f] ?? "none"}) and R2 (${r2[f] ?? "none"})`);
+      for (const f of new Set([...Object.keys(disk), ...Object.keys(r2)]))
+        if (disk[f] !== r2[f])
+          console.error(`${t.name}: ${f} differs between the runtime (${disk[f] ?? "none"}) and R2 (${r2[f] ?? "none"})`);
       for (const persona of ["AGENTS.md", "IDENTITY.md", "SOUL.md"]) if (!(persona in r2)) lost++;
     }
     const sorted = [...figures.turnMs].sort((a, b) => a - b);
     const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
-    console.log(`\nsoak: ${figures.turns} turns across ${TENANTS} tenants in ${Math.round((Date.now() - t0) / 1000)} s (seed ${args.seed})`);
-    console.log(`  succeeded ${figures.succeeded}, failed ${figures.failed.length}, stuck ${figures.stuck}; attempts per turn ${(figures.attempts / figures.turns).toFixed(2)}`);
+    console.log(
+      `\nsoak: ${figures.turns} turns across ${TENANTS} tenants in ${Math.round((Date.now() - t0) / 1000)} s (seed ${args.seed})`,
+    );
+    console.log(
+      `  succeeded ${figures.succeeded}, failed ${figures.failed.length}, stuck ${figures.stuck}; attempts per turn ${(figures.attempts / figures.turns).toFixed(2)}`,
+    );
     console.log(`  turn time p50 ${q(0.5)} ms, p90 ${q(0.9)} ms, max ${sorted.at(-1)} ms`);
-    console.log(`  disruptions: ${Object.entries(figures.disruptions).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+    console.log(
+      `  disruptions: ${Object.entries(figures.disruptions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}`,
+    );
     console.log(`  lost workspace files ${lost}, deleted files still in R2 ${extra}, teams locked out ${lockedOut}`);
     for (const f of figures.failed) console.log(`  failed: ${f}`);
     for (const r of slow.sort((a, b) => b.ms - a.ms).slice(0, 8)) {
-      const events = (await r.t.c.query<{ events: { at: string; kind: string; message: string | null }[] }>("runs.get", { id: r.id })).events;
+      const events = (await r.t.c.query<{ events: { at: string; kind: string; message: string | null }[] }>("runs.get", { id: r.id }))
+        .events;
       const start = new Date(events[0]!.at).getTime();
-      console.log(`  slow: ${r.t.name} ${r.status} in ${Math.round(r.ms / 1000)} s: ${events.map((e) => `+${Math.round((new Date(e.at).getTime() - start) / 1000)}s ${e.kind}${e.message ? ` (${e.message.slice(0, 70)})` : ""}`).join(" → ")}`);
+      console.log(
+        `  slow: ${r.t.name} ${r.status} in ${Math.round(r.ms / 1000)} s: ${events.map((e) => `+${Math.round((new Date(e.at).getTime() - start) / 1000)}s ${e.kind}${e.message ? ` (${e.message.slice(0, 70)})` : ""}`).join(" → ")}`,
+      );
     }
     process.exitCode = lost || extra || lockedOut || figures.stuck || figures.failed.length ? 1 : 0;
   } finally {

@@ -36,7 +36,9 @@ afterAll(async () => {
 type Api = ReturnType<typeof client>;
 async function waitRun(c: Api, id: string) {
   for (const deadline = Date.now() + 90_000; Date.now() < deadline; ) {
-    const run = await c.query<{ status: string; output: string | null; error: string | null; usage: { inputTokens: number } }>("runs.get", { id });
+    const run = await c.query<{ status: string; output: string | null; error: string | null; usage: { inputTokens: number } }>("runs.get", {
+      id,
+    });
     if (["succeeded", "failed", "canceled"].includes(run.status)) return run;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -108,7 +110,10 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
     teamB = await b.signUpWithTeam("tenant-b");
     await b.call("providerKeys.set", { provider: "custom", apiKey: KEY_B, baseUrl: `${fake.url}/v1` });
     agentB = await b.call<{ id: string }>("agents.create", { templateId: "research-analyst", name: "Echo", model: "custom/echo" });
-    const { id } = await b.call<{ id: string }>("runs.create", { agentId: agentB.id, input: `read ../../${teamA.id}/workspace/${agentA.id}/notes/from-agent.md` });
+    const { id } = await b.call<{ id: string }>("runs.create", {
+      agentId: agentB.id,
+      input: `read ../../${teamA.id}/workspace/${agentA.id}/notes/from-agent.md`,
+    });
     const run = await waitRun(b, id);
     expect(run.status).toBe("succeeded");
     expect(run.output).not.toContain("remember the lobster");
@@ -122,8 +127,14 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
   it("concurrent runs of a stopped tenant share one start, and each start mints a new model token", async () => {
     const second = await a.call<{ id: string }>("agents.create", { templateId: "daily-briefing", name: "Second", model: "custom/echo" });
     const proxy = (token: string) =>
-      fetch(`${stack.api}/api/model/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ model: "custom/echo", messages: [{ role: "user", content: "ping" }] }) });
-    const tokenNow = async () => JSON.parse(readFileSync(path.join(await tenantDir(teamA.id), "state", "openclaw.json"), "utf8")).models.providers.autoclaw.apiKey as string;
+      fetch(`${stack.api}/api/model/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "custom/echo", messages: [{ role: "user", content: "ping" }] }),
+      });
+    const tokenNow = async () =>
+      JSON.parse(readFileSync(path.join(await tenantDir(teamA.id), "state", "openclaw.json"), "utf8")).models.providers.autoclaw
+        .apiKey as string;
     const before = await tokenNow();
     expect((await proxy(before)).status).toBe(200);
 
@@ -131,7 +142,9 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
     expect((await proxy(before)).status).toBe(400); // a stopped runtime's token is dead (refused, in words OpenClaw does not cool down on)
     // Two agents, two runs at once, runtime stopped: one start serves both (a second start would
     // rotate the token under the first gateway, and its model calls would be refused).
-    const runs = await Promise.all([agentA.id, second.id].map((agentId) => a.call<{ id: string }>("runs.create", { agentId, input: "together" })));
+    const runs = await Promise.all(
+      [agentA.id, second.id].map((agentId) => a.call<{ id: string }>("runs.create", { agentId, input: "together" })),
+    );
     for (const r of runs) expect((await waitRun(a, r.id)).status).toBe("succeeded");
     const after = await tokenNow();
     expect(after).not.toBe(before);
@@ -151,7 +164,8 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
     const hook = (text: string) => deliver(`${stack.api}/api/webhooks/telegram`, WEBHOOK_SECRET, update(person, text));
     expect((await hook(`/start ${code}`)).status).toBe(200);
     const replies = async (n: number) => {
-      for (const deadline = Date.now() + 90_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) if (telegram.sentTo(person.id).length >= n) return telegram.sentTo(person.id);
+      for (const deadline = Date.now() + 90_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250)))
+        if (telegram.sentTo(person.id).length >= n) return telegram.sentTo(person.id);
       throw new Error(`only ${JSON.stringify(telegram.sentTo(person.id))}`);
     };
     expect((await replies(1))[0]).toContain("Paired with");
@@ -161,7 +175,9 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
     expect((await hook("what is my name?")).status).toBe(200);
     expect((await replies(3))[2]).toContain("what is my name?");
     // The second turn reached the model with the first one in its history: the same OpenClaw session.
-    const second = fake.requests.find((r) => r.authorization === `Bearer ${KEY_B}` && r.messages.at(-1)?.content.includes("what is my name?"));
+    const second = fake.requests.find(
+      (r) => r.authorization === `Bearer ${KEY_B}` && r.messages.at(-1)?.content.includes("what is my name?"),
+    );
     expect(second!.messages.some((m) => m.role === "user" && String(m.content).includes("my name is Zed"))).toBe(true);
     expect(telegram.calls.some((c) => c.method === "sendChatAction" && c.params.chat_id === person.id)).toBe(true);
     const runs = await b.query<{ items: { source: string; agentId: string }[] }>("runs.list", {});
@@ -170,7 +186,11 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
 
   it("the model proxy refuses callers without a current runtime token", async () => {
     const call = (authorization?: string) =>
-      fetch(`${stack.api}/api/model/v1/chat/completions`, { method: "POST", headers: { ...(authorization && { authorization }), "content-type": "application/json" }, body: JSON.stringify({ model: "custom/echo", messages: [] }) });
+      fetch(`${stack.api}/api/model/v1/chat/completions`, {
+        method: "POST",
+        headers: { ...(authorization && { authorization }), "content-type": "application/json" },
+        body: JSON.stringify({ model: "custom/echo", messages: [] }),
+      });
     // A runtime's token that is not current: refused in words OpenClaw does not take for an auth failure (no cooldown).
     const stale = await call("Bearer rt_made-up");
     expect(stale.status).toBe(400);

@@ -21,7 +21,14 @@ export async function startStack(port: number, env: Record<string, string> = {})
   const stateDir = mkdtempSync(path.join(tmpdir(), "autoclaw-stack-"));
   const child: ChildProcess = spawn(process.execPath, [path.join(root, "scripts/dev.ts")], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), SPA_PORT: String(port + 1), RUNTIME_HOST_PORT: String(port + 2), AUTOCLAW_STATE_DIR: stateDir, ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      SPA_PORT: String(port + 1),
+      RUNTIME_HOST_PORT: String(port + 2),
+      AUTOCLAW_STATE_DIR: stateDir,
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
@@ -61,8 +68,15 @@ let signUps = 0;
 export function client(api: string, origin: string) {
   const headers: Record<string, string> = { "content-type": "application/json", origin };
   async function call<T>(proc: string, input?: unknown, kind: "query" | "mutation" = "mutation"): Promise<T> {
-    const url = kind === "query" ? `${api}/trpc/${proc}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}` : `${api}/trpc/${proc}`;
-    const res = await fetch(url, { method: kind === "query" ? "GET" : "POST", headers, ...(kind === "mutation" && { body: JSON.stringify(input ?? {}) }) });
+    const url =
+      kind === "query"
+        ? `${api}/trpc/${proc}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`
+        : `${api}/trpc/${proc}`;
+    const res = await fetch(url, {
+      method: kind === "query" ? "GET" : "POST",
+      headers,
+      ...(kind === "mutation" && { body: JSON.stringify(input ?? {}) }),
+    });
     const body = (await res.json()) as { result?: { data: T }; error?: { message: string } };
     if (!body.result) throw new Error(`${proc}: ${body.error?.message}`);
     return body.result.data;
@@ -78,7 +92,10 @@ export function client(api: string, origin: string) {
         headers: { ...headers, "cf-connecting-ip": `198.51.100.${(signUps++ % 250) + 1}` },
         body: JSON.stringify({ name, email: `${name}-${Date.now()}@example.com`, password: "a long test password" }),
       });
-      headers.cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+      headers.cookie = res.headers
+        .getSetCookie()
+        .map((c) => c.split(";")[0])
+        .join("; ");
       const team = await call<{ id: string }>("tenants.create", { name });
       headers["x-tenant-id"] = team.id;
       return team;
@@ -88,7 +105,8 @@ export function client(api: string, origin: string) {
 
 // ── The runtime host, as a fault injector sees it ──────────────────────────────────────────────────
 
-const hostSecret = () => readFileSync(path.resolve(import.meta.dirname, "..", "..", ".dev.vars"), "utf8").match(/^RUNTIME_HOST_SECRET=(.+)$/m)![1]!;
+const hostSecret = () =>
+  readFileSync(path.resolve(import.meta.dirname, "..", "..", ".dev.vars"), "utf8").match(/^RUNTIME_HOST_SECRET=(.+)$/m)![1]!;
 
 export interface HostTenantStatus {
   state: string;
@@ -104,7 +122,8 @@ export async function hostCall(stack: Stack, method: string, p: string): Promise
   return (await res.json()) as HostTenantStatus;
 }
 
-export const hostPid = async (stack: Stack) => ((await (await fetch(`http://127.0.0.1:${stack.hostPort}/health`)).json()) as { pid: number }).pid;
+export const hostPid = async (stack: Stack) =>
+  ((await (await fetch(`http://127.0.0.1:${stack.hostPort}/health`)).json()) as { pid: number }).pid;
 
 /** SIGKILL of the tenant's gateway (the host restarts it in the same folder). */
 export async function killGateway(stack: Stack, tenantId: string) {
@@ -130,7 +149,10 @@ export function filesOnDisk(dir: string): Record<string, string> {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       if ([".git", "node_modules", ".cache"].includes(e.name)) continue;
       if (e.isDirectory()) walk(path.join(d, e.name), `${rel}${e.name}/`);
-      else if (e.isFile()) out[`${rel}${e.name}`] = createHash("sha256").update(readFileSync(path.join(d, e.name))).digest("hex");
+      else if (e.isFile())
+        out[`${rel}${e.name}`] = createHash("sha256")
+          .update(readFileSync(path.join(d, e.name)))
+          .digest("hex");
     }
   };
   walk(dir, "");

@@ -59,7 +59,16 @@ export const DEVELOPMENT_PLAN: Plan = {
 };
 
 /** Stripe's subscription statuses, as AutoClaw keeps them. */
-export const subscriptionStatus = z.enum(["trialing", "active", "past_due", "canceled", "unpaid", "incomplete", "incomplete_expired", "paused"]);
+export const subscriptionStatus = z.enum([
+  "trialing",
+  "active",
+  "past_due",
+  "canceled",
+  "unpaid",
+  "incomplete",
+  "incomplete_expired",
+  "paused",
+]);
 export type SubscriptionStatus = z.infer<typeof subscriptionStatus>;
 
 export const billingStatus = z.object({
@@ -78,7 +87,14 @@ export const billingStatus = z.object({
 });
 export type BillingStatus = z.infer<typeof billingStatus>;
 
-export const publicPlan = z.object({ id: planId, name: z.string(), priceUsd: z.number(), blurb: z.string(), features: z.array(z.string()), purchasable: z.boolean() });
+export const publicPlan = z.object({
+  id: planId,
+  name: z.string(),
+  priceUsd: z.number(),
+  blurb: z.string(),
+  features: z.array(z.string()),
+  purchasable: z.boolean(),
+});
 export type PublicPlan = z.infer<typeof publicPlan>;
 
 export const checkoutInput = z.object({ plan: planId.exclude(["trial"]) });

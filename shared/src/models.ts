@@ -17,7 +17,10 @@ export const modelId = z
   .string()
   .trim()
   .max(200)
-  .regex(/^(openai|anthropic|google|custom)\/[A-Za-z0-9][A-Za-z0-9._:\-/@]*$/, "Model must look like <provider>/<model>, e.g. openai/gpt-4.1-mini");
+  .regex(
+    /^(openai|anthropic|google|custom)\/[A-Za-z0-9][A-Za-z0-9._:\-/@]*$/,
+    "Model must look like <provider>/<model>, e.g. openai/gpt-4.1-mini",
+  );
 export type ModelId = z.infer<typeof modelId>;
 
 export function providerOf(model: string): Provider {
@@ -31,8 +34,10 @@ export const setProviderKeyInput = z
     baseUrl: z.url("Enter the server's base URL, e.g. http://127.0.0.1:11434/v1").optional(),
   })
   .superRefine((v, ctx) => {
-    if (v.provider === "custom" && !v.baseUrl) ctx.addIssue({ code: "custom", path: ["baseUrl"], message: "A custom provider needs its base URL" });
-    if (v.provider !== "custom" && v.baseUrl) ctx.addIssue({ code: "custom", path: ["baseUrl"], message: "Only a custom provider takes a base URL" });
+    if (v.provider === "custom" && !v.baseUrl)
+      ctx.addIssue({ code: "custom", path: ["baseUrl"], message: "A custom provider needs its base URL" });
+    if (v.provider !== "custom" && v.baseUrl)
+      ctx.addIssue({ code: "custom", path: ["baseUrl"], message: "Only a custom provider takes a base URL" });
   });
 export type SetProviderKeyInput = z.infer<typeof setProviderKeyInput>;
 

@@ -26,7 +26,9 @@ export const session = sqliteTable(
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
     ipAddress: text("ip_address"),
     userAgent: text("user_agent"),
-    userId: text("user_id").notNull().references(() => user.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
   },
   (t) => [index("session_user_idx").on(t.userId)],
 );
@@ -37,7 +39,9 @@ export const account = sqliteTable(
     id: text("id").primaryKey(),
     accountId: text("account_id").notNull(),
     providerId: text("provider_id").notNull(),
-    userId: text("user_id").notNull().references(() => user.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
     accessToken: text("access_token"),
     refreshToken: text("refresh_token"),
     idToken: text("id_token"),
@@ -83,8 +87,12 @@ export const tenants = sqliteTable("tenants", {
 export const tenantMembers = sqliteTable(
   "tenant_members",
   {
-    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
-    userId: text("user_id").notNull().references(() => user.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
     role: text("role", { enum: ["owner", "admin", "member"] }).notNull(),
     createdAt: createdAt(),
   },
@@ -96,7 +104,9 @@ export const apiKeys = sqliteTable(
   "api_keys",
   {
     id: text("id").primaryKey(),
-    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     prefix: text("prefix").notNull(),
     keyHash: text("key_hash").notNull(),
@@ -114,7 +124,9 @@ export const apiKeys = sqliteTable(
 export const providerKeys = sqliteTable(
   "provider_keys",
   {
-    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     provider: text("provider", { enum: ["openai", "anthropic", "google", "custom"] }).notNull(),
     ciphertext: text("ciphertext").notNull(),
     last4: text("last4").notNull(),
@@ -129,7 +141,9 @@ export const agents = sqliteTable(
   "agents",
   {
     id: text("id").primaryKey(),
-    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     templateId: text("template_id").notNull(),
     model: text("model").notNull(),
@@ -145,8 +159,12 @@ export const runs = sqliteTable(
   "runs",
   {
     id: text("id").primaryKey(),
-    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
-    agentId: text("agent_id").notNull().references(() => agents.id),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id),
     status: text("status", { enum: ["queued", "running", "succeeded", "failed", "canceled"] }).notNull(),
     source: text("source", { enum: ["dashboard", "api", "telegram", "webchat"] }).notNull(),
     input: text("input").notNull(),
@@ -182,7 +200,9 @@ export const runEvents = sqliteTable(
   "run_events",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    runId: text("run_id").notNull().references(() => runs.id, { onDelete: "cascade" }),
+    runId: text("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
     at: integer("at", { mode: "timestamp_ms" }).notNull(),
     kind: text("kind").notNull(),
     message: text("message"),
@@ -194,8 +214,12 @@ export const runEvents = sqliteTable(
 export const runArtifacts = sqliteTable(
   "run_artifacts",
   {
-    runId: text("run_id").notNull().references(() => runs.id, { onDelete: "cascade" }),
-    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    runId: text("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     contentType: text("content_type").notNull(),
     size: integer("size").notNull(),
@@ -211,7 +235,9 @@ export const runArtifacts = sqliteTable(
 export const tenantOpenclawRuntime = sqliteTable(
   "tenant_openclaw_runtime",
   {
-    tenantId: text("tenant_id").primaryKey().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .primaryKey()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     state: text("state", { enum: ["stopped", "starting", "ready", "error"] }).notNull(),
     version: text("version").notNull(),
     /** Bumped on every start; the token and gateway secrets of older generations stop working. */
@@ -242,7 +268,9 @@ export const workspaceVersions = sqliteTable(
   "workspace_versions",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     agentId: text("agent_id").notNull(),
     /** Below the agent's folder. */
     path: text("path").notNull(),
@@ -255,7 +283,10 @@ export const workspaceVersions = sqliteTable(
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
   },
-  (t) => [index("workspace_versions_file_idx").on(t.tenantId, t.agentId, t.path, t.createdAt), index("workspace_versions_expiry_idx").on(t.expiresAt)],
+  (t) => [
+    index("workspace_versions_file_idx").on(t.tenantId, t.agentId, t.path, t.createdAt),
+    index("workspace_versions_expiry_idx").on(t.expiresAt),
+  ],
 );
 
 /**
@@ -266,7 +297,9 @@ export const modelUsage = sqliteTable(
   "model_usage",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     /** The agent whose call it was (from its provider's header; null for calls without one). */
     agentId: text("agent_id"),
     model: text("model").notNull(),
@@ -283,7 +316,9 @@ export const modelUsage = sqliteTable(
 
 /** Per tenant: which agent answers paired users who have not picked one. */
 export const telegramSettings = sqliteTable("telegram_settings", {
-  tenantId: text("tenant_id").primaryKey().references(() => tenants.id, { onDelete: "cascade" }),
+  tenantId: text("tenant_id")
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: "cascade" }),
   defaultAgentId: text("default_agent_id").references(() => agents.id, { onDelete: "set null" }),
 });
 
@@ -292,7 +327,9 @@ export const telegramPairingCodes = sqliteTable(
   "telegram_pairing_codes",
   {
     id: text("id").primaryKey(),
-    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     codeHash: text("code_hash").notNull().unique(),
     createdBy: text("created_by").notNull(),
     createdAt: createdAt(),
@@ -308,7 +345,9 @@ export const telegramPairings = sqliteTable(
   "telegram_pairings",
   {
     telegramUserId: integer("telegram_user_id").primaryKey(),
-    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     chatId: integer("chat_id").notNull(),
     name: text("name").notNull(),
     username: text("username"),
@@ -336,7 +375,9 @@ export const telegramPairAttempts = sqliteTable("telegram_pair_attempts", {
 
 /** Where a Telegram run's reply goes; `sentAt` makes sending it happen once. */
 export const telegramReplies = sqliteTable("telegram_replies", {
-  runId: text("run_id").primaryKey().references(() => runs.id, { onDelete: "cascade" }),
+  runId: text("run_id")
+    .primaryKey()
+    .references(() => runs.id, { onDelete: "cascade" }),
   chatId: integer("chat_id").notNull(),
   claimedAt: integer("claimed_at", { mode: "timestamp_ms" }),
   sentAt: integer("sent_at", { mode: "timestamp_ms" }),
@@ -346,9 +387,13 @@ export const telegramReplies = sqliteTable("telegram_replies", {
 
 /** A tenant's plan and subscription as Stripe last told us. No row: the free trial from the tenant's creation. */
 export const tenantBilling = sqliteTable("tenant_billing", {
-  tenantId: text("tenant_id").primaryKey().references(() => tenants.id, { onDelete: "cascade" }),
+  tenantId: text("tenant_id")
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: "cascade" }),
   plan: text("plan", { enum: ["trial", "pro", "team"] }).notNull(),
-  status: text("status", { enum: ["trialing", "active", "past_due", "canceled", "unpaid", "incomplete", "incomplete_expired", "paused"] }).notNull(),
+  status: text("status", {
+    enum: ["trialing", "active", "past_due", "canceled", "unpaid", "incomplete", "incomplete_expired", "paused"],
+  }).notNull(),
   stripeCustomerId: text("stripe_customer_id").unique(),
   stripeSubscriptionId: text("stripe_subscription_id"),
   currentPeriodEnd: integer("current_period_end", { mode: "timestamp_ms" }),

@@ -18,7 +18,11 @@ export const toAgent = (r: Row): Agent => ({
   updatedAt: r.updatedAt.toISOString(),
 });
 
-export async function createAgent(deps: { db: Db; bucket: R2Bucket; settings: Settings }, tenantId: string, input: CreateAgentInput): Promise<Agent> {
+export async function createAgent(
+  deps: { db: Db; bucket: R2Bucket; settings: Settings },
+  tenantId: string,
+  input: CreateAgentInput,
+): Promise<Agent> {
   const { db, bucket } = deps;
   const template = findTemplate(input.templateId);
   if (!template) throw new DomainError("BAD_REQUEST", `Unknown template "${input.templateId}"`);
@@ -39,7 +43,10 @@ export async function createAgent(deps: { db: Db; bucket: R2Bucket; settings: Se
 }
 
 export async function listAgents(db: Db, tenantId: string): Promise<Agent[]> {
-  const rows = await db.query.agents.findMany({ where: and(eq(agents.tenantId, tenantId), isNull(agents.deletedAt)), orderBy: asc(agents.createdAt) });
+  const rows = await db.query.agents.findMany({
+    where: and(eq(agents.tenantId, tenantId), isNull(agents.deletedAt)),
+    orderBy: asc(agents.createdAt),
+  });
   return rows.map(toAgent);
 }
 
@@ -54,7 +61,11 @@ export async function updateAgent(db: Db, tenantId: string, input: UpdateAgentIn
   await getAgentRow(db, tenantId, input.id);
   const [row] = await db
     .update(agents)
-    .set({ ...(input.name !== undefined && { name: input.name }), ...(input.model !== undefined && { model: input.model }), updatedAt: new Date() })
+    .set({
+      ...(input.name !== undefined && { name: input.name }),
+      ...(input.model !== undefined && { model: input.model }),
+      updatedAt: new Date(),
+    })
     .where(and(eq(agents.id, input.id), eq(agents.tenantId, tenantId)))
     .returning();
   return toAgent(row!);
@@ -63,7 +74,10 @@ export async function updateAgent(db: Db, tenantId: string, input: UpdateAgentIn
 /** Deleting keeps the agent's run history readable; its workspace files and manifest go (its kept versions expire on their own). */
 export async function removeAgent(db: Db, bucket: R2Bucket, tenantId: string, id: string): Promise<void> {
   await getAgentRow(db, tenantId, id);
-  await db.update(agents).set({ deletedAt: new Date(), updatedAt: new Date() }).where(and(eq(agents.id, id), eq(agents.tenantId, tenantId)));
+  await db
+    .update(agents)
+    .set({ deletedAt: new Date(), updatedAt: new Date() })
+    .where(and(eq(agents.id, id), eq(agents.tenantId, tenantId)));
   for (let more = true; more; ) {
     const page = await bucket.list({ prefix: agentWorkspace(tenantId, id) });
     if (page.objects.length) await bucket.delete(page.objects.map((o) => o.key));

@@ -3,7 +3,16 @@
 // Stripe keys (the local default) billing is off: every tenant is on the "development" plan.
 import { and, count, eq, gte, isNull, ne } from "drizzle-orm";
 import Stripe from "stripe";
-import { DEVELOPMENT_PLAN, PLANS, planId, TRIAL_DAYS, type BillingStatus, type PlanId, type PublicPlan, type SubscriptionStatus } from "@autoclaw/shared";
+import {
+  DEVELOPMENT_PLAN,
+  PLANS,
+  planId,
+  TRIAL_DAYS,
+  type BillingStatus,
+  type PlanId,
+  type PublicPlan,
+  type SubscriptionStatus,
+} from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { agents, runs, stripeEvents, telegramPairings, tenantBilling, tenants } from "../db/schema";
@@ -37,7 +46,11 @@ function stripe(s: Settings): Stripe {
     c = new Stripe(s.STRIPE_SECRET_KEY!, {
       httpClient: Stripe.createFetchHttpClient(),
       maxNetworkRetries: 2,
-      ...(base && { host: base.hostname, port: Number(base.port || (base.protocol === "https:" ? 443 : 80)), protocol: base.protocol === "https:" ? "https" : "http" }),
+      ...(base && {
+        host: base.hostname,
+        port: Number(base.port || (base.protocol === "https:" ? 443 : 80)),
+        protocol: base.protocol === "https:" ? "https" : "http",
+      }),
     });
     clients.set(s, c);
   }
@@ -49,13 +62,21 @@ async function callStripe<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof Stripe.errors.StripeError) throw new DomainError("PRECONDITION_FAILED", `Stripe could not do that right now: ${e.message}`);
+    if (e instanceof Stripe.errors.StripeError)
+      throw new DomainError("PRECONDITION_FAILED", `Stripe could not do that right now: ${e.message}`);
     throw e;
   }
 }
 
 export function publicPlans(deps: BillingDeps): PublicPlan[] {
-  return Object.values(PLANS).map((p) => ({ id: p.id as PlanId, name: p.name, priceUsd: p.priceUsd, blurb: p.blurb, features: p.features, purchasable: p.id !== "trial" && !!deps.prices[p.id as PlanId] && billingEnabled(deps.settings) }));
+  return Object.values(PLANS).map((p) => ({
+    id: p.id as PlanId,
+    name: p.name,
+    priceUsd: p.priceUsd,
+    blurb: p.blurb,
+    features: p.features,
+    purchasable: p.id !== "trial" && !!deps.prices[p.id as PlanId] && billingEnabled(deps.settings),
+  }));
 }
 
 // ── The tenant's standing ───────────────────────────────────────────────────────────────────────────
@@ -73,21 +94,39 @@ interface Standing {
 }
 
 async function standing(deps: BillingDeps, tenantId: string, now: Date): Promise<Standing> {
-  if (!billingEnabled(deps.settings)) return { plan: "development", status: "active", currentPeriodEnd: null, canRun: true, reason: null, hasCustomer: false };
+  if (!billingEnabled(deps.settings))
+    return { plan: "development", status: "active", currentPeriodEnd: null, canRun: true, reason: null, hasCustomer: false };
   const row = await deps.db.query.tenantBilling.findFirst({ where: eq(tenantBilling.tenantId, tenantId) });
   if (!row) {
     // Every new team starts on the free trial, counted from the team's creation.
     const tenant = await deps.db.query.tenants.findFirst({ where: eq(tenants.id, tenantId), columns: { createdAt: true } });
     const end = new Date((tenant?.createdAt ?? now).getTime() + TRIAL_DAYS * DAY);
     const over = now >= end;
-    return { plan: "trial", status: "trialing", currentPeriodEnd: end, canRun: !over, reason: over ? `The free trial ended on ${end.toDateString()}. Choose a plan on the Pricing page to keep running agents.` : null, hasCustomer: false };
+    return {
+      plan: "trial",
+      status: "trialing",
+      currentPeriodEnd: end,
+      canRun: !over,
+      reason: over ? `The free trial ended on ${end.toDateString()}. Choose a plan on the Pricing page to keep running agents.` : null,
+      hasCustomer: false,
+    };
   }
   const graceEnd = row.pastDueSince ? new Date(row.pastDueSince.getTime() + deps.settings.BILLING_GRACE_DAYS * DAY) : null;
   let reason: string | null = null;
-  if (row.status === "past_due" && graceEnd && now >= graceEnd) reason = `Payment for this team's subscription failed and the ${deps.settings.BILLING_GRACE_DAYS}-day grace period is over. Update the payment method under Billing → Manage billing.`;
-  else if (row.status === "canceled") reason = "This team's subscription is canceled. Choose a plan on the Pricing page to run agents again.";
-  else if (!["active", "trialing", "past_due"].includes(row.status)) reason = `This team's subscription is ${row.status.replace("_", " ")}. Finish or fix it under Billing → Manage billing.`;
-  return { plan: row.plan, status: row.status, currentPeriodEnd: row.currentPeriodEnd, canRun: !reason, reason, hasCustomer: !!row.stripeCustomerId };
+  if (row.status === "past_due" && graceEnd && now >= graceEnd)
+    reason = `Payment for this team's subscription failed and the ${deps.settings.BILLING_GRACE_DAYS}-day grace period is over. Update the payment method under Billing → Manage billing.`;
+  else if (row.status === "canceled")
+    reason = "This team's subscription is canceled. Choose a plan on the Pricing page to run agents again.";
+  else if (!["active", "trialing", "past_due"].includes(row.status))
+    reason = `This team's subscription is ${row.status.replace("_", " ")}. Finish or fix it under Billing → Manage billing.`;
+  return {
+    plan: row.plan,
+    status: row.status,
+    currentPeriodEnd: row.currentPeriodEnd,
+    canRun: !reason,
+    reason,
+    hasCustomer: !!row.stripeCustomerId,
+  };
 }
 
 const limitsOf = (plan: BillingStatus["plan"]) => (plan === "development" ? DEVELOPMENT_PLAN.limits : PLANS[plan].limits);
@@ -95,8 +134,14 @@ const planName = (plan: BillingStatus["plan"]) => (plan === "development" ? DEVE
 
 async function usage(db: Db, tenantId: string, now: Date) {
   const [[a], [r]] = await db.batch([
-    db.select({ n: count() }).from(agents).where(and(eq(agents.tenantId, tenantId), isNull(agents.deletedAt))),
-    db.select({ n: count() }).from(runs).where(and(eq(runs.tenantId, tenantId), gte(runs.createdAt, monthStart(now)))),
+    db
+      .select({ n: count() })
+      .from(agents)
+      .where(and(eq(agents.tenantId, tenantId), isNull(agents.deletedAt))),
+    db
+      .select({ n: count() })
+      .from(runs)
+      .where(and(eq(runs.tenantId, tenantId), gte(runs.createdAt, monthStart(now)))),
   ]);
   return { agents: a?.n ?? 0, runsThisMonth: r?.n ?? 0 };
 }
@@ -124,7 +169,11 @@ export async function assertCanRun(deps: Pick<BillingDeps, "db" | "settings">, t
   if (!st.canRun) throw new DomainError("FORBIDDEN", st.reason!);
   const { runsThisMonth } = await usage(deps.db, tenantId, now);
   const limit = limitsOf(st.plan).runsPerMonth;
-  if (runsThisMonth >= limit) throw new DomainError("FORBIDDEN", `This team has used the ${limit.toLocaleString("en")} runs of its ${planName(st.plan)} plan this month. Upgrade on the Pricing page, or wait for the 1st.`);
+  if (runsThisMonth >= limit)
+    throw new DomainError(
+      "FORBIDDEN",
+      `This team has used the ${limit.toLocaleString("en")} runs of its ${planName(st.plan)} plan this month. Upgrade on the Pricing page, or wait for the 1st.`,
+    );
 }
 
 /** Runtime starts need the same standing as runs (no limit of their own). */
@@ -139,11 +188,20 @@ export async function assertCanAddAgent(deps: Pick<BillingDeps, "db" | "settings
   const st = await standing({ ...deps, prices: {} }, tenantId, now);
   const { agents: n } = await usage(deps.db, tenantId, now);
   const limit = limitsOf(st.plan).agents;
-  if (n >= limit) throw new DomainError("FORBIDDEN", `The ${planName(st.plan)} plan includes ${limit} agents. Remove one or upgrade on the Pricing page.`);
+  if (n >= limit)
+    throw new DomainError(
+      "FORBIDDEN",
+      `The ${planName(st.plan)} plan includes ${limit} agents. Remove one or upgrade on the Pricing page.`,
+    );
 }
 
 /** Why this Telegram account cannot take a seat in the team (null: it can). Already paired there: it keeps its seat. */
-export async function telegramSeatRefusal(deps: Pick<BillingDeps, "db" | "settings">, tenantId: string, telegramUserId: number, now = new Date()): Promise<string | null> {
+export async function telegramSeatRefusal(
+  deps: Pick<BillingDeps, "db" | "settings">,
+  tenantId: string,
+  telegramUserId: number,
+  now = new Date(),
+): Promise<string | null> {
   if (!billingEnabled(deps.settings)) return null;
   const st = await standing({ ...deps, prices: {} }, tenantId, now);
   const [taken] = await deps.db
@@ -151,19 +209,31 @@ export async function telegramSeatRefusal(deps: Pick<BillingDeps, "db" | "settin
     .from(telegramPairings)
     .where(and(eq(telegramPairings.tenantId, tenantId), ne(telegramPairings.telegramUserId, telegramUserId)));
   const seats = limitsOf(st.plan).telegramSeats;
-  return (taken?.n ?? 0) >= seats ? `All ${seats} Telegram seats of the team's ${planName(st.plan)} plan are taken: an admin can unpair someone in AutoClaw → Telegram, or upgrade on the Pricing page.` : null;
+  return (taken?.n ?? 0) >= seats
+    ? `All ${seats} Telegram seats of the team's ${planName(st.plan)} plan are taken: an admin can unpair someone in AutoClaw → Telegram, or upgrade on the Pricing page.`
+    : null;
 }
 
 // ── Checkout and portal ─────────────────────────────────────────────────────────────────────────────
 
 function assertBilling(s: Settings) {
-  if (!billingEnabled(s)) throw new DomainError("PRECONDITION_FAILED", "Billing is off on this AutoClaw (development plan): there is nothing to buy");
+  if (!billingEnabled(s))
+    throw new DomainError("PRECONDITION_FAILED", "Billing is off on this AutoClaw (development plan): there is nothing to buy");
 }
 
-export async function createCheckout(deps: BillingDeps, tenantId: string, plan: Exclude<PlanId, "trial">, email: string | undefined): Promise<{ url: string }> {
+export async function createCheckout(
+  deps: BillingDeps,
+  tenantId: string,
+  plan: Exclude<PlanId, "trial">,
+  email: string | undefined,
+): Promise<{ url: string }> {
   assertBilling(deps.settings);
   const price = deps.prices[plan];
-  if (!price) throw new DomainError("PRECONDITION_FAILED", `The ${PLANS[plan].name} plan has no Stripe price on this AutoClaw (STRIPE_PRICE_${plan.toUpperCase()})`);
+  if (!price)
+    throw new DomainError(
+      "PRECONDITION_FAILED",
+      `The ${PLANS[plan].name} plan has no Stripe price on this AutoClaw (STRIPE_PRICE_${plan.toUpperCase()})`,
+    );
   const row = await deps.db.query.tenantBilling.findFirst({ where: eq(tenantBilling.tenantId, tenantId) });
   const app = deps.settings.APP_URL.replace(/\/$/, "");
   const session = await callStripe(() =>
@@ -185,8 +255,14 @@ export async function createCheckout(deps: BillingDeps, tenantId: string, plan: 
 export async function createPortal(deps: BillingDeps, tenantId: string): Promise<{ url: string }> {
   assertBilling(deps.settings);
   const row = await deps.db.query.tenantBilling.findFirst({ where: eq(tenantBilling.tenantId, tenantId) });
-  if (!row?.stripeCustomerId) throw new DomainError("PRECONDITION_FAILED", "This team has no Stripe subscription yet: choose a plan on the Pricing page first");
-  const session = await callStripe(() => stripe(deps.settings).billingPortal.sessions.create({ customer: row.stripeCustomerId!, return_url: `${deps.settings.APP_URL.replace(/\/$/, "")}/billing` }));
+  if (!row?.stripeCustomerId)
+    throw new DomainError("PRECONDITION_FAILED", "This team has no Stripe subscription yet: choose a plan on the Pricing page first");
+  const session = await callStripe(() =>
+    stripe(deps.settings).billingPortal.sessions.create({
+      customer: row.stripeCustomerId!,
+      return_url: `${deps.settings.APP_URL.replace(/\/$/, "")}/billing`,
+    }),
+  );
   return { url: session.url };
 }
 
@@ -207,7 +283,9 @@ async function tenantOf(db: Db, metadataTenant: string | undefined | null, custo
     const t = await db.query.tenants.findFirst({ where: eq(tenants.id, metadataTenant), columns: { id: true } });
     if (t) return t.id;
   }
-  if (customer) return (await db.query.tenantBilling.findFirst({ where: eq(tenantBilling.stripeCustomerId, customer), columns: { tenantId: true } }))?.tenantId;
+  if (customer)
+    return (await db.query.tenantBilling.findFirst({ where: eq(tenantBilling.stripeCustomerId, customer), columns: { tenantId: true } }))
+      ?.tenantId;
   return undefined;
 }
 
@@ -216,7 +294,13 @@ async function tenantOf(db: Db, metadataTenant: string | undefined | null, custo
  * otherwise it came inside an event and is applied only if that event is not older than the last
  * one applied, so out-of-order delivery never rolls the subscription back.
  */
-async function applySubscription(deps: BillingDeps, tenantId: string, sub: Stripe.Subscription, eventAt: Date, fresh: boolean): Promise<"applied" | "stale"> {
+async function applySubscription(
+  deps: BillingDeps,
+  tenantId: string,
+  sub: Stripe.Subscription,
+  eventAt: Date,
+  fresh: boolean,
+): Promise<"applied" | "stale"> {
   const row = await deps.db.query.tenantBilling.findFirst({ where: eq(tenantBilling.tenantId, tenantId) });
   if (!fresh && row?.stripeEventAt && eventAt < row.stripeEventAt) return "stale";
   const status = sub.status as SubscriptionStatus;
@@ -233,7 +317,10 @@ async function applySubscription(deps: BillingDeps, tenantId: string, sub: Strip
     stripeEventAt: row?.stripeEventAt && row.stripeEventAt > eventAt ? row.stripeEventAt : eventAt,
     updatedAt: now,
   };
-  await deps.db.insert(tenantBilling).values({ tenantId, ...values }).onConflictDoUpdate({ target: tenantBilling.tenantId, set: values });
+  await deps.db
+    .insert(tenantBilling)
+    .values({ tenantId, ...values })
+    .onConflictDoUpdate({ target: tenantBilling.tenantId, set: values });
   return "applied";
 }
 
@@ -244,7 +331,11 @@ async function applyEvent(deps: BillingDeps, event: Stripe.Event): Promise<strin
     case "checkout.session.completed": {
       const session = event.data.object;
       const subId = idOf(session.subscription as string | Stripe.Subscription | null);
-      const tenantId = await tenantOf(deps.db, session.client_reference_id ?? session.metadata?.tenantId, idOf(session.customer as string | Stripe.Customer | null));
+      const tenantId = await tenantOf(
+        deps.db,
+        session.client_reference_id ?? session.metadata?.tenantId,
+        idOf(session.customer as string | Stripe.Customer | null),
+      );
       if (!tenantId || !subId) return "ignored: no tenant or subscription";
       return applySubscription(deps, tenantId, await api.subscriptions.retrieve(subId), at, true);
     }
@@ -260,7 +351,11 @@ async function applyEvent(deps: BillingDeps, event: Stripe.Event): Promise<strin
     case "invoice.payment_failed": {
       const invoice = event.data.object as Stripe.Invoice & { subscription?: string | { id: string } | null };
       const subId = idOf(invoice.subscription) ?? idOf(invoice.parent?.subscription_details?.subscription as string | undefined);
-      const tenantId = await tenantOf(deps.db, invoice.parent?.subscription_details?.metadata?.tenantId, idOf(invoice.customer as string | Stripe.Customer | null));
+      const tenantId = await tenantOf(
+        deps.db,
+        invoice.parent?.subscription_details?.metadata?.tenantId,
+        idOf(invoice.customer as string | Stripe.Customer | null),
+      );
       if (!tenantId || !subId) return "ignored: no tenant or subscription";
       // The invoice says little about the subscription: ask Stripe for its state now.
       return applySubscription(deps, tenantId, await api.subscriptions.retrieve(subId), at, true);
@@ -271,16 +366,30 @@ async function applyEvent(deps: BillingDeps, event: Stripe.Event): Promise<strin
 }
 
 /** POST /api/webhooks/stripe: verified on the raw body, recorded by event id, applied in order. */
-export async function handleStripeWebhook(deps: BillingDeps, rawBody: string, signature: string | null): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function handleStripeWebhook(
+  deps: BillingDeps,
+  rawBody: string,
+  signature: string | null,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   if (!billingEnabled(deps.settings)) return { status: 404, body: { error: "Billing is not configured on this AutoClaw" } };
   if (!signature) return { status: 400, body: { error: "Missing Stripe-Signature" } };
   let event: Stripe.Event;
   try {
-    event = await stripe(deps.settings).webhooks.constructEventAsync(rawBody, signature, deps.settings.STRIPE_WEBHOOK_SECRET!, undefined, Stripe.createSubtleCryptoProvider());
+    event = await stripe(deps.settings).webhooks.constructEventAsync(
+      rawBody,
+      signature,
+      deps.settings.STRIPE_WEBHOOK_SECRET!,
+      undefined,
+      Stripe.createSubtleCryptoProvider(),
+    );
   } catch {
     return { status: 400, body: { error: "Invalid signature" } };
   }
-  const [fresh] = await deps.db.insert(stripeEvents).values({ id: event.id, type: event.type, receivedAt: new Date() }).onConflictDoNothing().returning({ id: stripeEvents.id });
+  const [fresh] = await deps.db
+    .insert(stripeEvents)
+    .values({ id: event.id, type: event.type, receivedAt: new Date() })
+    .onConflictDoNothing()
+    .returning({ id: stripeEvents.id });
   if (!fresh) return { status: 200, body: { received: true, duplicate: true } };
   try {
     return { status: 200, body: { received: true, outcome: await applyEvent(deps, event) } };
@@ -291,4 +400,3 @@ export async function handleStripeWebhook(deps: BillingDeps, rawBody: string, si
     return { status: 500, body: { error: "Could not apply the event; Stripe will retry" } };
   }
 }
-

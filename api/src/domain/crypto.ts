@@ -58,21 +58,32 @@ function aesKey(keyB64: string): Promise<CryptoKey> {
  */
 export async function encryptSecret(keyB64: string, plaintext: string, context: string): Promise<string> {
   const iv = randomBytes(12);
-  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(context) }, await aesKey(keyB64), encoder.encode(plaintext));
+  const ct = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv, additionalData: encoder.encode(context) },
+    await aesKey(keyB64),
+    encoder.encode(plaintext),
+  );
   return `v1.${toBase64(iv)}.${toBase64(new Uint8Array(ct))}`;
 }
 
 export async function decryptSecret(keyB64: string, sealed: string, context: string): Promise<string> {
   const [version, iv, ct] = sealed.split(".");
   if (version !== "v1" || !iv || !ct) throw new Error("Unknown secret format");
-  const pt = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromBase64(iv), additionalData: encoder.encode(context) }, await aesKey(keyB64), fromBase64(ct));
+  const pt = await crypto.subtle.decrypt(
+    { name: "AES-GCM", iv: fromBase64(iv), additionalData: encoder.encode(context) },
+    await aesKey(keyB64),
+    fromBase64(ct),
+  );
   return decoder.decode(pt);
 }
 
 // ── HMAC for short-lived signed URLs ────────────────────────────────────────────────────────────────
 
 async function hmacKey(secret: string, purpose: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", encoder.encode(`${purpose}:${secret}`), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+  return crypto.subtle.importKey("raw", encoder.encode(`${purpose}:${secret}`), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
 }
 
 export async function hmacSign(secret: string, purpose: string, message: string): Promise<string> {

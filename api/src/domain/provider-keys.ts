@@ -9,7 +9,12 @@ import { DomainError } from "./errors";
 const context = (tenantId: string, provider: Provider) => `provider-key:${tenantId}:${provider}`;
 
 type Row = typeof providerKeys.$inferSelect;
-const summary = (r: Row): ProviderKeySummary => ({ provider: r.provider, last4: r.last4, baseUrl: r.baseUrl, updatedAt: r.updatedAt.toISOString() });
+const summary = (r: Row): ProviderKeySummary => ({
+  provider: r.provider,
+  last4: r.last4,
+  baseUrl: r.baseUrl,
+  updatedAt: r.updatedAt.toISOString(),
+});
 
 /** Loopback, link-local, private ranges and local names: reachable only inside our own network. */
 export function isPrivateHost(hostname: string): boolean {
@@ -19,7 +24,15 @@ export function isPrivateHost(hostname: string): boolean {
   const m = h.match(/^(\d+)\.(\d+)\.(\d+)\.(\d+)$/);
   if (!m) return false;
   const [a, b] = [Number(m[1]), Number(m[2])];
-  return a === 127 || a === 10 || a === 0 || (a === 169 && b === 254) || (a === 192 && b === 168) || (a === 172 && b >= 16 && b <= 31) || (a === 100 && b >= 64 && b <= 127);
+  return (
+    a === 127 ||
+    a === 10 ||
+    a === 0 ||
+    (a === 169 && b === 254) ||
+    (a === 192 && b === 168) ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 100 && b >= 64 && b <= 127)
+  );
 }
 
 /** A custom provider's base URL must be public https unless the operator allows private URLs. */
@@ -39,7 +52,10 @@ export async function setProviderKey(db: Db, s: Settings, tenantId: string, inpu
   const [row] = await db
     .insert(providerKeys)
     .values(values)
-    .onConflictDoUpdate({ target: [providerKeys.tenantId, providerKeys.provider], set: { ciphertext, last4: values.last4, baseUrl, updatedAt: values.updatedAt } })
+    .onConflictDoUpdate({
+      target: [providerKeys.tenantId, providerKeys.provider],
+      set: { ciphertext, last4: values.last4, baseUrl, updatedAt: values.updatedAt },
+    })
     .returning();
   return summary(row!);
 }
@@ -58,13 +74,23 @@ export async function removeProviderKey(db: Db, tenantId: string, provider: Prov
 }
 
 export async function hasProviderKey(db: Db, tenantId: string, provider: Provider): Promise<boolean> {
-  const row = await db.query.providerKeys.findFirst({ where: and(eq(providerKeys.tenantId, tenantId), eq(providerKeys.provider, provider)), columns: { provider: true } });
+  const row = await db.query.providerKeys.findFirst({
+    where: and(eq(providerKeys.tenantId, tenantId), eq(providerKeys.provider, provider)),
+    columns: { provider: true },
+  });
   return !!row;
 }
 
 /** The decrypted key for one provider, for the model module only; never returned to a client. */
-export async function providerCredentials(db: Db, s: Settings, tenantId: string, provider: Provider): Promise<{ apiKey: string; baseUrl: string | null } | undefined> {
-  const row = await db.query.providerKeys.findFirst({ where: and(eq(providerKeys.tenantId, tenantId), eq(providerKeys.provider, provider)) });
+export async function providerCredentials(
+  db: Db,
+  s: Settings,
+  tenantId: string,
+  provider: Provider,
+): Promise<{ apiKey: string; baseUrl: string | null } | undefined> {
+  const row = await db.query.providerKeys.findFirst({
+    where: and(eq(providerKeys.tenantId, tenantId), eq(providerKeys.provider, provider)),
+  });
   if (!row) return undefined;
   return { apiKey: await decryptSecret(s.ENCRYPTION_KEY, row.ciphertext, context(tenantId, provider)), baseUrl: row.baseUrl };
 }

@@ -12,7 +12,8 @@ export const manifestKey = (tenantId: string, agentId: string) => `tenant/${tena
 export const stateKey = (tenantId: string) => `tenant/${tenantId}/openclaw/state/agents.tgz`;
 
 /** A previous version of a workspace file (`path` below the agent's folder), kept for VERSION_RETENTION_DAYS. */
-export const versionKey = (tenantId: string, agentId: string, path: string, at: number, sha256: string) => `tenant/${tenantId}/openclaw/versions/${agentId}/${path}/${at}-${sha256.slice(0, 12)}`;
+export const versionKey = (tenantId: string, agentId: string, path: string, at: number, sha256: string) =>
+  `tenant/${tenantId}/openclaw/versions/${agentId}/${path}/${at}-${sha256.slice(0, 12)}`;
 
 /** A run's files (output.md, artifacts). */
 export const runFileKey = (tenantId: string, runId: string, name: string) => `tenant/${tenantId}/runs/${runId}/${name}`;

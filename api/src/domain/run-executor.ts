@@ -19,7 +19,15 @@ import { DomainError } from "./errors";
 import { runFileKey } from "./r2-keys";
 import { addEvent, eventIf, MAX_ATTEMPTS, retryDelaySeconds, type RunDeps, type RunRow } from "./run-records";
 import { lastFailedModelCall } from "./usage";
-import { ensureRuntimeReady, markRuntimeGone, readinessReads, runsStaleSecrets, type Readiness, type RuntimeDeps, type RuntimeRow } from "./runtime";
+import {
+  ensureRuntimeReady,
+  markRuntimeGone,
+  readinessReads,
+  runsStaleSecrets,
+  type Readiness,
+  type RuntimeDeps,
+  type RuntimeRow,
+} from "./runtime";
 import { mirrorWorkspace, WorkspaceNotLiveError, type WorkspaceManifest } from "./workspace";
 
 /** What became of one execution: finished (or nothing to do), to be retried after a pause, or held by a live executor. */
@@ -51,14 +59,30 @@ async function claimRun(deps: RunDeps, runId: string): Promise<{ run?: RunRow; r
   const claim = [
     db
       .update(runs)
-      .set({ status: "running", attempts: sql`${runs.attempts} + 1`, startedAt: sql`coalesce(${runs.startedAt}, ${now.getTime()})`, leaseExpiresAt: new Date(now.getTime() + leaseMs(s)), updatedAt: now })
+      .set({
+        status: "running",
+        attempts: sql`${runs.attempts} + 1`,
+        startedAt: sql`coalesce(${runs.startedAt}, ${now.getTime()})`,
+        leaseExpiresAt: new Date(now.getTime() + leaseMs(s)),
+        updatedAt: now,
+      })
       .where(and(eq(runs.id, runId), or(eq(runs.status, "queued"), and(eq(runs.status, "running"), lt(runs.leaseExpiresAt, now)))))
       .returning(),
     // Recorded only when the update above claimed it (it set updated_at to exactly `now`).
-    eventIf(db, runId, now, "started", sql`case when ${runs.attempts} > 1 then 'attempt ' || ${runs.attempts} end`, and(eq(runs.status, "running"), eq(runs.updatedAt, now))),
+    eventIf(
+      db,
+      runId,
+      now,
+      "started",
+      sql`case when ${runs.attempts} > 1 then 'attempt ' || ${runs.attempts} end`,
+      and(eq(runs.status, "running"), eq(runs.updatedAt, now)),
+    ),
   ] as const;
   if (!deps.runtime) return { run: (await db.batch(claim))[0][0] };
-  const [claimed, , ...readiness] = await db.batch([...claim, ...readinessReads(db, sql`(select ${runs.tenantId} from ${runs} where ${runs.id} = ${runId})`)]);
+  const [claimed, , ...readiness] = await db.batch([
+    ...claim,
+    ...readinessReads(db, sql`(select ${runs.tenantId} from ${runs} where ${runs.id} = ${runId})`),
+  ]);
   return { run: claimed[0], readiness };
 }
 
@@ -72,7 +96,10 @@ async function finishRun(
   const now = new Date();
   const message = status === "failed" ? (patch.error ?? null) : null;
   // One round trip: the events are written only if this update is the one that finished the run.
-  const events: BatchItem<"sqlite">[] = [...(opts.warnings ?? []).map((w) => eventIf(db, run.id, now, "warning", w, held(run))), eventIf(db, run.id, now, status, message, held(run))];
+  const events: BatchItem<"sqlite">[] = [
+    ...(opts.warnings ?? []).map((w) => eventIf(db, run.id, now, "warning", w, held(run))),
+    eventIf(db, run.id, now, status, message, held(run)),
+  ];
   await db.batch([
     ...(events as [BatchItem<"sqlite">]), // never empty: the status event is always there
     ...(opts.also ?? []),
@@ -94,18 +121,23 @@ export async function executeRun(deps: RunDeps, runId: string, session: SessionC
   }
   if (run.attempts > MAX_ATTEMPTS) {
     // Taken over from an executor that went away on its last attempt.
-    await finishRun(db, run, "failed", { error: `Gave up after ${run.attempts - 1} attempts. Last error: ${run.error ?? "the run's executor stopped"}` });
+    await finishRun(db, run, "failed", {
+      error: `Gave up after ${run.attempts - 1} attempts. Last error: ${run.error ?? "the run's executor stopped"}`,
+    });
     await deps.notify?.finished(run);
     return { kind: "done" };
   }
   // The lease is renewed while the run works, so only a run whose executor is gone ever lapses.
-  const heartbeat = setInterval(() => {
-    void db
-      .update(runs)
-      .set({ leaseExpiresAt: new Date(Date.now() + leaseMs(s)) })
-      .where(held(run))
-      .catch((e) => console.error(`run ${runId}: renewing the lease failed:`, e instanceof Error ? e.message : e));
-  }, Math.max(1000, leaseMs(s) / 3));
+  const heartbeat = setInterval(
+    () => {
+      void db
+        .update(runs)
+        .set({ leaseExpiresAt: new Date(Date.now() + leaseMs(s)) })
+        .where(held(run))
+        .catch((e) => console.error(`run ${runId}: renewing the lease failed:`, e instanceof Error ? e.message : e));
+    },
+    Math.max(1000, leaseMs(s) / 3),
+  );
   const stopWorking = deps.notify?.working(run);
   try {
     return await runClaimed(deps, run, session, readiness);
@@ -134,14 +166,21 @@ async function runClaimed(deps: RunDeps, run: RunRow, session: SessionCache, rea
         () => true,
         (e) => (console.error(`run ${run.id}: storing output.md failed:`, e instanceof Error ? e.message : e), false),
       ),
-      finishRun(db, run, "succeeded", { output: result.text, inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens, agentMs: result.agentMs }, { also: [artifact.record], warnings: result.warnings }),
+      finishRun(
+        db,
+        run,
+        "succeeded",
+        { output: result.text, inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens, agentMs: result.agentMs },
+        { also: [artifact.record], warnings: result.warnings },
+      ),
     ]);
     if (!stored) await artifact.forget();
     await deps.notify?.finished(run);
     return { kind: "done" };
   } catch (e) {
     const permanent = e instanceof DomainError || (e instanceof ModelError && e.kind === "provider");
-    if (!(e instanceof DomainError || e instanceof ModelError)) console.error(`run ${run.id} failed unexpectedly:`, e instanceof Error ? `${e.name}: ${e.message}` : e);
+    if (!(e instanceof DomainError || e instanceof ModelError))
+      console.error(`run ${run.id} failed unexpectedly:`, e instanceof Error ? `${e.name}: ${e.message}` : e);
     const reason = e instanceof DomainError || e instanceof ModelError ? e.message : "Internal error while running the agent";
     // Attempts are counted here, not by queue deliveries: a run's first attempt may not come from the queue.
     if (!permanent && run.attempts < MAX_ATTEMPTS) {
@@ -180,7 +219,18 @@ async function turnInRuntime(
 ): Promise<TurnOutput> {
   let live: RuntimeRow;
   try {
-    live = await ensureRuntimeReady(rt, run.tenantId, () => addEvent(rt.db, run.id, "starting runtime", "The team's OpenClaw runtime is starting (a few seconds with a warm gateway free, up to a minute without)"), secondTry ? undefined : readiness);
+    live = await ensureRuntimeReady(
+      rt,
+      run.tenantId,
+      () =>
+        addEvent(
+          rt.db,
+          run.id,
+          "starting runtime",
+          "The team's OpenClaw runtime is starting (a few seconds with a warm gateway free, up to a minute without)",
+        ),
+      secondTry ? undefined : readiness,
+    );
   } catch (e) {
     // A runtime that will not start is retried like a model outage, then fails with the reason.
     throw new ModelError("transient", e instanceof Error ? e.message : String(e));
@@ -188,12 +238,22 @@ async function turnInRuntime(
   let res;
   const turnStarted = Date.now();
   try {
-    res = await rt.driver.turn(run.tenantId, { agentId: run.agentId, sessionKey: sessionKey(run), channel: run.source, input: run.input, deadlineMs: turnDeadlineMs(rt.settings) });
+    res = await rt.driver.turn(run.tenantId, {
+      agentId: run.agentId,
+      sessionKey: sessionKey(run),
+      channel: run.source,
+      input: run.input,
+      deadlineMs: turnDeadlineMs(rt.settings),
+    });
   } catch (e) {
     // No gateway there (stopped while idle, host or container restarted): start it, once, in this attempt.
     // One that did not answer is started only if the driver says it is gone: a crashed gateway the host
     // is already restarting, with the same secrets, needs no new start.
-    if (!secondTry && e instanceof RuntimeError && (e.code === "not_running" || (e.code === "unreachable" && (await gatewayGone(rt, run.tenantId))))) {
+    if (
+      !secondTry &&
+      e instanceof RuntimeError &&
+      (e.code === "not_running" || (e.code === "unreachable" && (await gatewayGone(rt, run.tenantId))))
+    ) {
       return restartAndRetry(rt, run, session, live, e.message);
     }
     // A turn past its deadline was stopped in the gateway; busy and capacity pass. All are retried later.
@@ -209,18 +269,33 @@ async function turnInRuntime(
     }
     // A gateway whose model calls the proxy refuses, or that fails its turns holding other secrets
     // than D1, is locked out: heal that with one restart before blaming the model.
-    if (!secondTry && (res.body.includes(RUNTIME_TOKEN_REFUSED) || (res.status >= 500 && (await runsStaleSecrets(rt, run.tenantId, live))))) {
+    if (
+      !secondTry &&
+      (res.body.includes(RUNTIME_TOKEN_REFUSED) || (res.status >= 500 && (await runsStaleSecrets(rt, run.tenantId, live))))
+    ) {
       return restartAndRetry(rt, run, session, live, "the gateway held other secrets than the platform");
     }
     // Why the model call failed is what the proxy recorded (OpenClaw is only told "refused" or "failed").
     const upstream = await lastFailedModelCall(rt.db, run.tenantId, run.agentId, new Date(turnStarted - 1000));
     if (upstream) throw upstreamError(upstream.status, upstream.error ?? "no reason given");
     // Otherwise OpenClaw's own answer: its refusal of the request stands, its trouble is tried again.
-    throw new ModelError(isTransientStatus(res.status) ? "transient" : "provider", `The runtime answered ${res.status}: ${detail}`.slice(0, 500), res.status);
+    throw new ModelError(
+      isTransientStatus(res.status) ? "transient" : "provider",
+      `The runtime answered ${res.status}: ${detail}`.slice(0, 500),
+      res.status,
+    );
   }
-  const data = JSON.parse(res.body) as { choices?: { message?: { content?: string } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
+  const data = JSON.parse(res.body) as {
+    choices?: { message?: { content?: string } }[];
+    usage?: { prompt_tokens?: number; completion_tokens?: number };
+  };
   const warnings = await saveTurnFiles(rt, run, session, live, res.listing);
-  return { text: data.choices?.[0]?.message?.content ?? "", usage: { inputTokens: data.usage?.prompt_tokens ?? 0, outputTokens: data.usage?.completion_tokens ?? 0 }, agentMs: res.agentMs, warnings };
+  return {
+    text: data.choices?.[0]?.message?.content ?? "",
+    usage: { inputTokens: data.usage?.prompt_tokens ?? 0, outputTokens: data.usage?.completion_tokens ?? 0 },
+    agentMs: res.agentMs,
+    warnings,
+  };
 }
 
 /**
@@ -229,11 +304,22 @@ async function turnInRuntime(
  * next mirror (after the next turn, or at the stop) saves them. Only a workspace that is no longer
  * the live one makes the turn run again, since what it wrote is not where the agent will look.
  */
-async function saveTurnFiles(rt: RuntimeDeps, run: RunRow, session: SessionCache, live: RuntimeRow, listing?: WorkspaceListing): Promise<string[]> {
+async function saveTurnFiles(
+  rt: RuntimeDeps,
+  run: RunRow,
+  session: SessionCache,
+  live: RuntimeRow,
+  listing?: WorkspaceListing,
+): Promise<string[]> {
   const startedAt = live.startedAt?.getTime() ?? 0;
   const known = session.manifest?.startedAt === startedAt ? session.manifest.manifest : undefined;
   try {
-    const saved = await mirrorWorkspace(rt, run.tenantId, run.agentId, { workspaceId: live.workspaceId ?? "", listing, known, runId: run.id });
+    const saved = await mirrorWorkspace(rt, run.tenantId, run.agentId, {
+      workspaceId: live.workspaceId ?? "",
+      listing,
+      known,
+      runId: run.id,
+    });
     session.manifest = { startedAt, manifest: saved.manifest };
     return saved.warnings;
   } catch (e) {
@@ -241,7 +327,9 @@ async function saveTurnFiles(rt: RuntimeDeps, run: RunRow, session: SessionCache
       throw new ModelError("transient", `The runtime's workspace changed during the turn (${e.message}); running the turn again`);
     }
     session.manifest = undefined;
-    return [`The agent's files could not be saved after this turn (${e instanceof Error ? e.message : String(e)}); they stay in its runtime and are saved after its next turn.`];
+    return [
+      `The agent's files could not be saved after this turn (${e instanceof Error ? e.message : String(e)}); they stay in its runtime and are saved after its next turn.`,
+    ];
   }
 }
 
@@ -257,7 +345,8 @@ async function restartAndRetry(rt: RuntimeDeps, run: RunRow, session: SessionCac
 }
 
 /** Dashboard and API runs each get their own OpenClaw session; a conversation (one Telegram user) keeps one. */
-const sessionKey = (run: RunRow) => (run.conversation ? `agent:${run.agentId}:${run.conversation}` : `agent:${run.agentId}:${run.source}:${run.id}`);
+const sessionKey = (run: RunRow) =>
+  run.conversation ? `agent:${run.agentId}:${run.conversation}` : `agent:${run.agentId}:${run.source}:${run.id}`;
 
 /** A run's file: its R2 write, the (unexecuted) statement that records it for the final batch, and the undo of that record. */
 function artifactFor(deps: RunDeps, run: RunRow, name: string, body: string, contentType: string) {
@@ -292,7 +381,13 @@ export async function handleDeadLetter(deps: Pick<RunDeps, "db" | "notify">, run
   const [row] = await db
     .update(runs)
     // Worded as runClaimed words a run that used up its attempts.
-    .set({ status: "failed", error: sql`'Gave up after ' || ${runs.attempts} || ' attempts. Last error: ' || coalesce(${runs.error}, 'unknown')`, finishedAt: now, updatedAt: now, leaseExpiresAt: null })
+    .set({
+      status: "failed",
+      error: sql`'Gave up after ' || ${runs.attempts} || ' attempts. Last error: ' || coalesce(${runs.error}, 'unknown')`,
+      finishedAt: now,
+      updatedAt: now,
+      leaseExpiresAt: null,
+    })
     .where(and(eq(runs.id, runId), eq(runs.status, "queued"), sql`${runs.attempts} >= ${MAX_ATTEMPTS}`))
     .returning({ error: runs.error, source: runs.source });
   if (row) {
@@ -312,7 +407,10 @@ const STALE_QUEUED_MS = 10 * 60_000;
 const UNDELIVERABLE_MS = 24 * 3_600_000;
 const EXECUTOR_GONE = "the run's executor stopped (its lease lapsed)";
 
-export async function reapRuns(deps: Pick<RunDeps, "db" | "queue" | "notify">, now = new Date()): Promise<{ failed: number; retried: number; resent: number }> {
+export async function reapRuns(
+  deps: Pick<RunDeps, "db" | "queue" | "notify">,
+  now = new Date(),
+): Promise<{ failed: number; retried: number; resent: number }> {
   const { db } = deps;
   const lapsed = and(eq(runs.status, "running"), lt(runs.leaseExpiresAt, now));
   // An executor that went away (an AgentSession evicted or crashed mid-turn): its connection to the

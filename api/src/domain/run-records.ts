@@ -58,7 +58,13 @@ export async function addEvent(db: Db, runId: string, kind: string, message: str
 export function eventIf(db: Db, runId: string, at: Date, kind: string, message: SQL | string | null, where: SQL | undefined) {
   return db.insert(runEvents).select(
     db
-      .select({ id: sql<number>`null`.as("id"), runId: runs.id, at: sql<number>`${at.getTime()}`.as("at"), kind: sql<string>`${kind}`.as("kind"), message: sql<string | null>`${message}`.as("message") })
+      .select({
+        id: sql<number>`null`.as("id"),
+        runId: runs.id,
+        at: sql<number>`${at.getTime()}`.as("at"),
+        kind: sql<string>`${kind}`.as("kind"),
+        message: sql<string | null>`${message}`.as("message"),
+      })
       .from(runs)
       .where(and(eq(runs.id, runId), where)),
   );

@@ -13,7 +13,6 @@ import { hmacSign, hmacVerify, newId } from "./crypto";
 import { DomainError, notFound } from "./errors";
 import { addEvent, eventIf, retryDelaySeconds, type RunDeps } from "./run-records";
 
-
 type Row = typeof runs.$inferSelect;
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -41,7 +40,13 @@ export interface CreateRunOptions {
   also?: (runId: string) => BatchItem<"sqlite">[];
 }
 
-export async function createRun(deps: RunDeps, tenantId: string, input: CreateRunInput, source: RunSource, opts: CreateRunOptions = {}): Promise<{ id: string; status: RunStatus }> {
+export async function createRun(
+  deps: RunDeps,
+  tenantId: string,
+  input: CreateRunInput,
+  source: RunSource,
+  opts: CreateRunOptions = {},
+): Promise<{ id: string; status: RunStatus }> {
   const { db } = deps;
   if (input.idempotencyKey) {
     const existing = await findByIdempotencyKey(db, tenantId, input.idempotencyKey);
@@ -57,7 +62,19 @@ export async function createRun(deps: RunDeps, tenantId: string, input: CreateRu
   const [inserted] = await db.batch([
     db
       .insert(runs)
-      .values({ id, tenantId, agentId: agent.id, status: "queued", source, input: input.input, model: agent.model, idempotencyKey: input.idempotencyKey, conversation: opts.conversation, createdAt: now, updatedAt: now })
+      .values({
+        id,
+        tenantId,
+        agentId: agent.id,
+        status: "queued",
+        source,
+        input: input.input,
+        model: agent.model,
+        idempotencyKey: input.idempotencyKey,
+        conversation: opts.conversation,
+        createdAt: now,
+        updatedAt: now,
+      })
       .onConflictDoNothing()
       .returning({ id: runs.id }),
     eventIf(db, id, now, "queued", `from ${source}`, undefined),
@@ -75,13 +92,18 @@ export async function createRun(deps: RunDeps, tenantId: string, input: CreateRu
   const message = { runId: id, tenantId, agentId: agent.id };
   await Promise.all([
     deps.queue.send(message, deps.dispatch ? { delaySeconds: Math.max(1, retryDelaySeconds(deps.settings, 1)) } : undefined),
-    deps.dispatch?.(message).catch((e) => console.error(`run ${id}: hand-over failed, the queue will deliver it:`, e instanceof Error ? e.message : e)),
+    deps
+      .dispatch?.(message)
+      .catch((e) => console.error(`run ${id}: hand-over failed, the queue will deliver it:`, e instanceof Error ? e.message : e)),
   ]);
   return { id, status: "queued" };
 }
 
 async function findByIdempotencyKey(db: Db, tenantId: string, key: string): Promise<Row | undefined> {
-  const [row] = await db.select().from(runs).where(and(eq(runs.tenantId, tenantId), eq(runs.idempotencyKey, key)));
+  const [row] = await db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.tenantId, tenantId), eq(runs.idempotencyKey, key)));
   return row;
 }
 
@@ -110,7 +132,12 @@ export async function getRun(deps: Pick<RunDeps, "db" | "settings">, tenantId: s
     model: row.model,
     events: events.map((e) => ({ at: e.at.toISOString(), kind: e.kind, message: e.message })),
     artifacts: await Promise.all(
-      artifacts.map(async (a) => ({ name: a.name, contentType: a.contentType, size: a.size, url: await signArtifactUrl(deps.settings, tenantId, id, a.name) })),
+      artifacts.map(async (a) => ({
+        name: a.name,
+        contentType: a.contentType,
+        size: a.size,
+        url: await signArtifactUrl(deps.settings, tenantId, id, a.name),
+      })),
     ),
   };
 }
@@ -147,7 +174,11 @@ export async function listRuns(db: Db, tenantId: string, input: ListRunsQuery) {
 }
 
 /** Only a run that has not started can be cancelled; its queue message then finds nothing to do. */
-export async function cancelRun(deps: Pick<RunDeps, "db" | "notify">, tenantId: string, id: string): Promise<{ id: string; status: RunStatus }> {
+export async function cancelRun(
+  deps: Pick<RunDeps, "db" | "notify">,
+  tenantId: string,
+  id: string,
+): Promise<{ id: string; status: RunStatus }> {
   const { db } = deps;
   const now = new Date();
   const [row] = await db
@@ -176,12 +207,20 @@ export async function signArtifactUrl(s: Settings, tenantId: string, runId: stri
 }
 
 /** The artifact a signed URL names, or undefined when the signature is wrong or expired. */
-export async function openSignedArtifact(db: Db, s: Settings, bucket: R2Bucket, runId: string, name: string, exp: string | null, sig: string | null) {
+export async function openSignedArtifact(
+  db: Db,
+  s: Settings,
+  bucket: R2Bucket,
+  runId: string,
+  name: string,
+  exp: string | null,
+  sig: string | null,
+) {
   if (!exp || !sig || !/^\d+$/.test(exp) || Number(exp) < Date.now()) return undefined;
   const artifact = await db.query.runArtifacts.findFirst({ where: and(eq(runArtifacts.runId, runId), eq(runArtifacts.name, name)) });
   if (!artifact) return undefined;
-  if (!(await hmacVerify(s.BETTER_AUTH_SECRET, "artifact", artifactMessage(artifact.tenantId, runId, name, Number(exp)), sig))) return undefined;
+  if (!(await hmacVerify(s.BETTER_AUTH_SECRET, "artifact", artifactMessage(artifact.tenantId, runId, name, Number(exp)), sig)))
+    return undefined;
   const object = await bucket.get(artifact.r2Key);
   return object ? { artifact, object } : undefined;
 }
-

@@ -41,14 +41,17 @@ const PROBE_RETRIES_MS = [250, 1000];
 export type RuntimeRow = typeof tenantOpenclawRuntime.$inferSelect;
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 const toStatus = (r: RuntimeRow | undefined): RuntimeStatus =>
-  r ? { state: r.state, version: r.version, startedAt: iso(r.startedAt), lastActiveAt: iso(r.lastActiveAt), lastError: r.lastError } : { state: "stopped", version: OPENCLAW_VERSION, startedAt: null, lastActiveAt: null, lastError: null };
+  r
+    ? { state: r.state, version: r.version, startedAt: iso(r.startedAt), lastActiveAt: iso(r.lastActiveAt), lastError: r.lastError }
+    : { state: "stopped", version: OPENCLAW_VERSION, startedAt: null, lastActiveAt: null, lastError: null };
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 async function row(db: Db, tenantId: string) {
   const [r] = await db.select().from(tenantOpenclawRuntime).where(eq(tenantOpenclawRuntime.tenantId, tenantId));
   return r;
 }
-const atGeneration = (tenantId: string, generation: number) => and(eq(tenantOpenclawRuntime.tenantId, tenantId), eq(tenantOpenclawRuntime.generation, generation));
+const atGeneration = (tenantId: string, generation: number) =>
+  and(eq(tenantOpenclawRuntime.tenantId, tenantId), eq(tenantOpenclawRuntime.generation, generation));
 
 /** The driver's view, asked again when a probe fails; undefined if it never answered (no evidence either way). */
 async function probe(driver: RuntimeDriver, tenantId: string): Promise<DriverStatus | undefined> {
@@ -74,8 +77,15 @@ export async function runtimeStatus(deps: RuntimeDeps, tenantId: string): Promis
   const live = await probe(deps.driver, tenantId);
   if (!live || live.state === "starting") return toStatus(r); // a crashed gateway being restarted keeps its generation
   if (live.state === "ready" && live.generation === r.generation) return toStatus(r);
-  const reason = live.state === "ready" ? `The gateway runs start ${live.generation}'s secrets, not start ${r.generation}'s` : (live.lastError ?? r.lastError ?? "The gateway stopped");
-  if (live.state === "error") await deps.db.update(tenantOpenclawRuntime).set({ state: "error", lastError: reason, modelTokenHash: null, updatedAt: new Date() }).where(and(atGeneration(tenantId, r.generation), eq(tenantOpenclawRuntime.state, "ready")));
+  const reason =
+    live.state === "ready"
+      ? `The gateway runs start ${live.generation}'s secrets, not start ${r.generation}'s`
+      : (live.lastError ?? r.lastError ?? "The gateway stopped");
+  if (live.state === "error")
+    await deps.db
+      .update(tenantOpenclawRuntime)
+      .set({ state: "error", lastError: reason, modelTokenHash: null, updatedAt: new Date() })
+      .where(and(atGeneration(tenantId, r.generation), eq(tenantOpenclawRuntime.state, "ready")));
   else await markRuntimeGone(deps.db, tenantId, r.generation, reason);
   return toStatus(await row(deps.db, tenantId));
 }
@@ -98,7 +108,11 @@ async function configFor(deps: RuntimeDeps, tenantId: string, agents?: Agent[]) 
 export function readinessReads(db: Db, tenant: string | SQL) {
   return [
     db.select().from(tenantOpenclawRuntime).where(eq(tenantOpenclawRuntime.tenantId, tenant)),
-    db.select().from(agentsTable).where(and(eq(agentsTable.tenantId, tenant), isNull(agentsTable.deletedAt))).orderBy(asc(agentsTable.createdAt)),
+    db
+      .select()
+      .from(agentsTable)
+      .where(and(eq(agentsTable.tenantId, tenant), isNull(agentsTable.deletedAt)))
+      .orderBy(asc(agentsTable.createdAt)),
   ] as const;
 }
 export type Readiness = [RuntimeRow[], (typeof agentsTable.$inferSelect)[]];
@@ -108,7 +122,12 @@ export type Readiness = [RuntimeRow[], (typeof agentsTable.$inferSelect)[]];
  * row (its generation and live workspace id). Concurrent callers coalesce: one claims the start in
  * D1, the others wait for its outcome.
  */
-export async function ensureRuntimeReady(deps: RuntimeDeps, tenantId: string, onStarting?: () => Promise<void>, read?: Readiness): Promise<RuntimeRow> {
+export async function ensureRuntimeReady(
+  deps: RuntimeDeps,
+  tenantId: string,
+  onStarting?: () => Promise<void>,
+  read?: Readiness,
+): Promise<RuntimeRow> {
   const { db } = deps;
   // The hot path costs no D1 round trip of its own when the run's claim brought the reads along.
   // D1 is trusted here; a gateway that vanished anyway is caught by the caller (markRuntimeGone).
@@ -120,14 +139,27 @@ export async function ensureRuntimeReady(deps: RuntimeDeps, tenantId: string, on
   }
   await onStarting?.();
   const now = new Date();
-  await db.insert(tenantOpenclawRuntime).values({ tenantId, state: "stopped", version: OPENCLAW_VERSION, updatedAt: now }).onConflictDoNothing();
+  await db
+    .insert(tenantOpenclawRuntime)
+    .values({ tenantId, state: "stopped", version: OPENCLAW_VERSION, updatedAt: now })
+    .onConflictDoNothing();
   const [claimed] = await db
     .update(tenantOpenclawRuntime)
-    .set({ state: "starting", generation: sql`${tenantOpenclawRuntime.generation} + 1`, startingUntil: new Date(now.getTime() + START_LEASE_MS), lastError: null, updatedAt: now })
+    .set({
+      state: "starting",
+      generation: sql`${tenantOpenclawRuntime.generation} + 1`,
+      startingUntil: new Date(now.getTime() + START_LEASE_MS),
+      lastError: null,
+      updatedAt: now,
+    })
     .where(
       and(
         eq(tenantOpenclawRuntime.tenantId, tenantId),
-        or(inArray(tenantOpenclawRuntime.state, ["stopped", "error", "ready"]), lt(tenantOpenclawRuntime.startingUntil, now), isNull(tenantOpenclawRuntime.startingUntil)),
+        or(
+          inArray(tenantOpenclawRuntime.state, ["stopped", "error", "ready"]),
+          lt(tenantOpenclawRuntime.startingUntil, now),
+          isNull(tenantOpenclawRuntime.startingUntil),
+        ),
       ),
     )
     .returning();
@@ -180,13 +212,20 @@ async function startClaimed(deps: RuntimeDeps, tenantId: string, claimed: Runtim
  * has no folder for are filled from R2. Anything else found there is moved aside, never mirrored,
  * and the workspace is restored from R2 under a new marker.
  */
-async function prepareWorkspace(deps: RuntimeDeps, tenantId: string, liveId: string | null, saved: Promise<{ path: string; content: Uint8Array }[]>): Promise<string> {
+async function prepareWorkspace(
+  deps: RuntimeDeps,
+  tenantId: string,
+  liveId: string | null,
+  saved: Promise<{ path: string; content: Uint8Array }[]>,
+): Promise<string> {
   const found = await listLiveCandidate(deps.driver, tenantId);
   if (liveId && found?.workspaceId === liveId) {
     const onDisk = agentsIn(found);
     for (const agent of await listAgents(deps.db, tenantId)) {
       if (!onDisk.has(agent.id)) continue;
-      await mirrorWorkspace(deps, tenantId, agent.id, { workspaceId: liveId, listing: found }).catch((e) => console.error(`tenant ${tenantId}: mirroring ${agent.id} at the start failed:`, messageOf(e)));
+      await mirrorWorkspace(deps, tenantId, agent.id, { workspaceId: liveId, listing: found }).catch((e) =>
+        console.error(`tenant ${tenantId}: mirroring ${agent.id} at the start failed:`, messageOf(e)),
+      );
     }
     const missing = (await saved).filter((f) => !onDisk.has(f.path.split("/")[0]!));
     if (missing.length) await deps.driver.writeFiles(tenantId, missing);
@@ -244,7 +283,9 @@ export async function stopRuntime(deps: RuntimeDeps, tenantId: string): Promise<
       const onDisk = agentsIn(found);
       for (const agent of await listAgents(deps.db, tenantId)) {
         if (!onDisk.has(agent.id)) continue;
-        await mirrorWorkspace(deps, tenantId, agent.id, { workspaceId: r.workspaceId, listing: found }).catch((e) => problems.push(`${agent.name}'s files: ${messageOf(e)}`));
+        await mirrorWorkspace(deps, tenantId, agent.id, { workspaceId: r.workspaceId, listing: found }).catch((e) =>
+          problems.push(`${agent.name}'s files: ${messageOf(e)}`),
+        );
       }
     }
   }
@@ -260,7 +301,14 @@ export async function stopRuntime(deps: RuntimeDeps, tenantId: string): Promise<
   const lastError = problems.length ? `Not everything could be saved at the stop (${problems.join("; ")})`.slice(0, 500) : undefined;
   await deps.db
     .update(tenantOpenclawRuntime)
-    .set({ state: "stopped", modelTokenHash: null, configHash: null, startingUntil: null, updatedAt: new Date(), ...(lastError && { lastError }) })
+    .set({
+      state: "stopped",
+      modelTokenHash: null,
+      configHash: null,
+      startingUntil: null,
+      updatedAt: new Date(),
+      ...(lastError && { lastError }),
+    })
     .where(eq(tenantOpenclawRuntime.tenantId, tenantId));
   return runtimeStatus(deps, tenantId);
 }
@@ -275,7 +323,12 @@ export async function stopIdleRuntimes(deps: RuntimeDeps, now = new Date()): Pro
   const idle = await deps.db
     .select({ tenantId: tenantOpenclawRuntime.tenantId })
     .from(tenantOpenclawRuntime)
-    .where(and(eq(tenantOpenclawRuntime.state, "ready"), lt(sql`coalesce(${tenantOpenclawRuntime.lastActiveAt}, ${tenantOpenclawRuntime.startedAt})`, idleSince.getTime())));
+    .where(
+      and(
+        eq(tenantOpenclawRuntime.state, "ready"),
+        lt(sql`coalesce(${tenantOpenclawRuntime.lastActiveAt}, ${tenantOpenclawRuntime.startedAt})`, idleSince.getTime()),
+      ),
+    );
   for (const { tenantId } of idle) await stopRuntime(deps, tenantId);
   return idle.length;
 }
@@ -303,7 +356,10 @@ export async function refreshRuntimeConfig(deps: RuntimeDeps, tenantId: string, 
   }
   // Resolves once OpenClaw has reloaded it, so the next turn may name a new agent.
   await deps.driver.applyConfig(tenantId, config);
-  await deps.db.update(tenantOpenclawRuntime).set({ configHash: hash, lastActiveAt: new Date() }).where(eq(tenantOpenclawRuntime.tenantId, tenantId));
+  await deps.db
+    .update(tenantOpenclawRuntime)
+    .set({ configHash: hash, lastActiveAt: new Date() })
+    .where(eq(tenantOpenclawRuntime.tenantId, tenantId));
 }
 
 // ── Tokens ──────────────────────────────────────────────────────────────────────────────────────────
@@ -311,7 +367,10 @@ export async function refreshRuntimeConfig(deps: RuntimeDeps, tenantId: string, 
 /** The tenant a model-proxy token belongs to (only the running generation's token matches). */
 export async function tenantForModelToken(db: Db, token: string): Promise<string | undefined> {
   if (!token.startsWith("rt_")) return undefined;
-  const [r] = await db.select({ tenantId: tenantOpenclawRuntime.tenantId }).from(tenantOpenclawRuntime).where(eq(tenantOpenclawRuntime.modelTokenHash, await sha256(token)));
+  const [r] = await db
+    .select({ tenantId: tenantOpenclawRuntime.tenantId })
+    .from(tenantOpenclawRuntime)
+    .where(eq(tenantOpenclawRuntime.modelTokenHash, await sha256(token)));
   return r?.tenantId;
 }
 

@@ -3,10 +3,28 @@
 // wiring (webhook, commands) is in webhooks/telegram.ts; this file has no HTTP.
 import { and, asc, count, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Api } from "grammy";
-import { MAX_PENDING_PAIRING_CODES, PAIRING_CODE_ALPHABET, PAIRING_CODE_LENGTH, PAIRING_CODE_TTL_MS, type PairingCode, type TelegramPairing, type TelegramStatus } from "@autoclaw/shared";
+import {
+  MAX_PENDING_PAIRING_CODES,
+  PAIRING_CODE_ALPHABET,
+  PAIRING_CODE_LENGTH,
+  PAIRING_CODE_TTL_MS,
+  type PairingCode,
+  type TelegramPairing,
+  type TelegramStatus,
+} from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
-import { agents, runs, telegramPairAttempts, telegramPairingCodes, telegramPairings, telegramReplies, telegramSettings, telegramUpdates, tenants } from "../db/schema";
+import {
+  agents,
+  runs,
+  telegramPairAttempts,
+  telegramPairingCodes,
+  telegramPairings,
+  telegramReplies,
+  telegramSettings,
+  telegramUpdates,
+  tenants,
+} from "../db/schema";
 import { getAgentRow } from "./agents";
 import { newId, randomBytes, sha256 } from "./crypto";
 import { DomainError, notFound } from "./errors";
@@ -30,7 +48,14 @@ export interface TelegramConfig {
 
 export function telegramConfig(s: Settings): TelegramConfig {
   const missing = (["TELEGRAM_BOT_TOKEN", "TELEGRAM_BOT_USERNAME", "TELEGRAM_WEBHOOK_SECRET"] as const).filter((k) => !s[k]);
-  return { enabled: missing.length === 0, token: s.TELEGRAM_BOT_TOKEN, username: s.TELEGRAM_BOT_USERNAME, secret: s.TELEGRAM_WEBHOOK_SECRET, apiRoot: s.TELEGRAM_API_ROOT, missing };
+  return {
+    enabled: missing.length === 0,
+    token: s.TELEGRAM_BOT_TOKEN,
+    username: s.TELEGRAM_BOT_USERNAME,
+    secret: s.TELEGRAM_WEBHOOK_SECRET,
+    apiRoot: s.TELEGRAM_API_ROOT,
+    missing,
+  };
 }
 
 export interface TelegramDeps extends RunDeps {
@@ -53,7 +78,8 @@ function newCode(): string {
   const limit = 256 - (256 % PAIRING_CODE_ALPHABET.length);
   let code = "";
   while (code.length < PAIRING_CODE_LENGTH) {
-    for (const b of randomBytes(16)) if (b < limit && code.length < PAIRING_CODE_LENGTH) code += PAIRING_CODE_ALPHABET[b % PAIRING_CODE_ALPHABET.length];
+    for (const b of randomBytes(16))
+      if (b < limit && code.length < PAIRING_CODE_LENGTH) code += PAIRING_CODE_ALPHABET[b % PAIRING_CODE_ALPHABET.length];
   }
   return code;
 }
@@ -65,11 +91,16 @@ export async function createPairingCode(db: Db, s: Settings, tenantId: string, u
     .from(telegramPairingCodes)
     .where(and(eq(telegramPairingCodes.tenantId, tenantId), isNull(telegramPairingCodes.usedAt), gt(telegramPairingCodes.expiresAt, now)));
   if ((pending?.n ?? 0) >= MAX_PENDING_PAIRING_CODES) {
-    throw new DomainError("PRECONDITION_FAILED", `At most ${MAX_PENDING_PAIRING_CODES} pairing codes can be pending: use one, or wait for one to expire`);
+    throw new DomainError(
+      "PRECONDITION_FAILED",
+      `At most ${MAX_PENDING_PAIRING_CODES} pairing codes can be pending: use one, or wait for one to expire`,
+    );
   }
   const code = newCode();
   const expiresAt = new Date(now.getTime() + PAIRING_CODE_TTL_MS);
-  await db.insert(telegramPairingCodes).values({ id: newId("tpc"), tenantId, codeHash: await hashCode(code), createdBy: userId, createdAt: now, expiresAt });
+  await db
+    .insert(telegramPairingCodes)
+    .values({ id: newId("tpc"), tenantId, codeHash: await hashCode(code), createdBy: userId, createdAt: now, expiresAt });
   return { code, link: `https://t.me/${cfg.username}?start=${code}`, expiresAt: expiresAt.toISOString() };
 }
 
@@ -92,8 +123,17 @@ export async function telegramStatus(db: Db, s: Settings, tenantId: string, now 
 }
 
 export async function listPairings(db: Db, tenantId: string): Promise<TelegramPairing[]> {
-  const rows = await db.query.telegramPairings.findMany({ where: eq(telegramPairings.tenantId, tenantId), orderBy: asc(telegramPairings.pairedAt) });
-  return rows.map((r) => ({ telegramUserId: r.telegramUserId, name: r.name, username: r.username, pairedAt: r.pairedAt.toISOString(), agentId: r.agentId }));
+  const rows = await db.query.telegramPairings.findMany({
+    where: eq(telegramPairings.tenantId, tenantId),
+    orderBy: asc(telegramPairings.pairedAt),
+  });
+  return rows.map((r) => ({
+    telegramUserId: r.telegramUserId,
+    name: r.name,
+    username: r.username,
+    pairedAt: r.pairedAt.toISOString(),
+    agentId: r.agentId,
+  }));
 }
 
 export async function unpair(db: Db, tenantId: string, telegramUserId: number): Promise<void> {
@@ -106,7 +146,10 @@ export async function unpair(db: Db, tenantId: string, telegramUserId: number): 
 
 export async function setDefaultAgent(db: Db, tenantId: string, agentId: string | null): Promise<void> {
   if (agentId) await getAgentRow(db, tenantId, agentId); // another tenant's agent is not found
-  await db.insert(telegramSettings).values({ tenantId, defaultAgentId: agentId }).onConflictDoUpdate({ target: telegramSettings.tenantId, set: { defaultAgentId: agentId } });
+  await db
+    .insert(telegramSettings)
+    .values({ tenantId, defaultAgentId: agentId })
+    .onConflictDoUpdate({ target: telegramSettings.tenantId, set: { defaultAgentId: agentId } });
 }
 
 // ── Bot side ────────────────────────────────────────────────────────────────────────────────────────
@@ -116,9 +159,16 @@ export async function setDefaultAgent(db: Db, tenantId: string, agentId: string 
  * it). An update recorded but not marked handled (its handling failed) is handled again.
  */
 export async function beginUpdate(db: Db, update: { update_id: number }, now = new Date()): Promise<boolean> {
-  const inserted = await db.insert(telegramUpdates).values({ updateId: update.update_id, receivedAt: now }).onConflictDoNothing().returning({ id: telegramUpdates.updateId });
+  const inserted = await db
+    .insert(telegramUpdates)
+    .values({ updateId: update.update_id, receivedAt: now })
+    .onConflictDoNothing()
+    .returning({ id: telegramUpdates.updateId });
   if (inserted.length) return true;
-  const row = await db.query.telegramUpdates.findFirst({ where: eq(telegramUpdates.updateId, update.update_id), columns: { handledAt: true } });
+  const row = await db.query.telegramUpdates.findFirst({
+    where: eq(telegramUpdates.updateId, update.update_id),
+    columns: { handledAt: true },
+  });
   return !row?.handledAt;
 }
 
@@ -156,15 +206,24 @@ export async function redeemPairingCode(
     .values({ telegramUserId: person.id, windowStart: now, failures: 1 })
     .onConflictDoUpdate({
       target: telegramPairAttempts.telegramUserId,
-      set: { failures: sql`case when ${fresh} then 1 else ${telegramPairAttempts.failures} + 1 end`, windowStart: sql`case when ${fresh} then ${now.getTime()} else ${telegramPairAttempts.windowStart} end` },
+      set: {
+        failures: sql`case when ${fresh} then 1 else ${telegramPairAttempts.failures} + 1 end`,
+        windowStart: sql`case when ${fresh} then ${now.getTime()} else ${telegramPairAttempts.windowStart} end`,
+      },
     })
     .returning();
   if (attempt!.failures > PAIR_ATTEMPTS) {
-    return { ok: false, reason: "rate-limited", retryInMinutes: Math.max(1, Math.ceil((attempt!.windowStart.getTime() + PAIR_WINDOW_MS - now.getTime()) / 60_000)) };
+    return {
+      ok: false,
+      reason: "rate-limited",
+      retryInMinutes: Math.max(1, Math.ceil((attempt!.windowStart.getTime() + PAIR_WINDOW_MS - now.getTime()) / 60_000)),
+    };
   }
   const attemptsLeft = PAIR_ATTEMPTS - attempt!.failures;
   const code = rawCode.trim().toUpperCase();
-  const row = /^[A-Z0-9]{4,16}$/.test(code) ? await db.query.telegramPairingCodes.findFirst({ where: eq(telegramPairingCodes.codeHash, await hashCode(code)) }) : undefined;
+  const row = /^[A-Z0-9]{4,16}$/.test(code)
+    ? await db.query.telegramPairingCodes.findFirst({ where: eq(telegramPairingCodes.codeHash, await hashCode(code)) })
+    : undefined;
   const failure = !row ? "unknown" : row.usedAt ? "used" : row.expiresAt <= now ? "expired" : undefined;
   if (failure || !row) return { ok: false, reason: failure ?? "unknown", attemptsLeft };
   // No seat: refused before the code is spent, so it works once a seat is free.
@@ -178,14 +237,28 @@ export async function redeemPairingCode(
     .returning({ tenantId: telegramPairingCodes.tenantId });
   if (!claimed) return { ok: false, reason: "used", attemptsLeft };
   const previous = await db.query.telegramPairings.findFirst({ where: eq(telegramPairings.telegramUserId, person.id) });
-  const values = { tenantId: claimed.tenantId, chatId: person.chatId, name: person.name, username: person.username ?? null, agentId: null, pairedAt: now };
+  const values = {
+    tenantId: claimed.tenantId,
+    chatId: person.chatId,
+    name: person.name,
+    username: person.username ?? null,
+    agentId: null,
+    pairedAt: now,
+  };
   await db.batch([
-    db.insert(telegramPairings).values({ telegramUserId: person.id, ...values }).onConflictDoUpdate({ target: telegramPairings.telegramUserId, set: values }),
+    db
+      .insert(telegramPairings)
+      .values({ telegramUserId: person.id, ...values })
+      .onConflictDoUpdate({ target: telegramPairings.telegramUserId, set: values }),
     db.delete(telegramPairAttempts).where(eq(telegramPairAttempts.telegramUserId, person.id)),
   ]);
   const names = await db.query.tenants.findMany({ where: or(eq(tenants.id, claimed.tenantId), eq(tenants.id, previous?.tenantId ?? "")) });
   const nameOf = (id?: string) => names.find((t) => t.id === id)?.name;
-  return { ok: true, tenantName: nameOf(claimed.tenantId) ?? "your team", ...(previous && previous.tenantId !== claimed.tenantId && { movedFrom: nameOf(previous.tenantId) }) };
+  return {
+    ok: true,
+    tenantName: nameOf(claimed.tenantId) ?? "your team",
+    ...(previous && previous.tenantId !== claimed.tenantId && { movedFrom: nameOf(previous.tenantId) }),
+  };
 }
 
 export interface Conversation {
@@ -199,16 +272,28 @@ export interface Conversation {
 /** Who a Telegram user is to AutoClaw: undefined when not paired. */
 export async function conversationOf(db: Db, telegramUserId: number): Promise<Conversation | undefined> {
   // Every message asks this: one D1 round trip, the team found by a subquery on the pairing.
-  const team = db.select({ id: telegramPairings.tenantId }).from(telegramPairings).where(eq(telegramPairings.telegramUserId, telegramUserId));
+  const team = db
+    .select({ id: telegramPairings.tenantId })
+    .from(telegramPairings)
+    .where(eq(telegramPairings.telegramUserId, telegramUserId));
   const [[pairing], [tenant], [settingsRow], list] = await db.batch([
     db.select().from(telegramPairings).where(eq(telegramPairings.telegramUserId, telegramUserId)),
     db.select({ name: tenants.name }).from(tenants).where(inArray(tenants.id, team)),
     db.select({ defaultAgentId: telegramSettings.defaultAgentId }).from(telegramSettings).where(inArray(telegramSettings.tenantId, team)),
-    db.select().from(agents).where(and(inArray(agents.tenantId, team), isNull(agents.deletedAt))).orderBy(asc(agents.createdAt)),
+    db
+      .select()
+      .from(agents)
+      .where(and(inArray(agents.tenantId, team), isNull(agents.deletedAt)))
+      .orderBy(asc(agents.createdAt)),
   ]);
   if (!pairing) return undefined;
   const pick = (id?: string | null) => (id ? list.find((a) => a.id === id) : undefined);
-  return { pairing, tenantName: tenant?.name ?? "your team", agent: pick(pairing.agentId) ?? pick(settingsRow?.defaultAgentId) ?? list[0], agents: list };
+  return {
+    pairing,
+    tenantName: tenant?.name ?? "your team",
+    agent: pick(pairing.agentId) ?? pick(settingsRow?.defaultAgentId) ?? list[0],
+    agents: list,
+  };
 }
 
 export async function chooseAgent(db: Db, telegramUserId: number, agentId: string | null) {
@@ -266,11 +351,18 @@ export async function sendRunReply(deps: TelegramDeps, runId: string, now = new 
   const [claimed] = await db
     .update(telegramReplies)
     .set({ claimedAt: now })
-    .where(and(eq(telegramReplies.runId, runId), isNull(telegramReplies.sentAt), or(isNull(telegramReplies.claimedAt), lt(telegramReplies.claimedAt, new Date(now.getTime() - 5 * 60_000)))))
+    .where(
+      and(
+        eq(telegramReplies.runId, runId),
+        isNull(telegramReplies.sentAt),
+        or(isNull(telegramReplies.claimedAt), lt(telegramReplies.claimedAt, new Date(now.getTime() - 5 * 60_000))),
+      ),
+    )
     .returning();
   if (!claimed) return "skipped";
   try {
-    for (const part of splitMessage(text)) await deps.api.sendMessage(claimed.chatId, part, { link_preview_options: { is_disabled: true } });
+    for (const part of splitMessage(text))
+      await deps.api.sendMessage(claimed.chatId, part, { link_preview_options: { is_disabled: true } });
   } catch (e) {
     await db.update(telegramReplies).set({ claimedAt: null }).where(eq(telegramReplies.runId, runId));
     console.error(`telegram reply for run ${runId} failed, will retry:`, e instanceof Error ? e.message : e);
@@ -286,7 +378,13 @@ export async function sendPendingReplies(deps: TelegramDeps, now = new Date()): 
     .select({ runId: telegramReplies.runId })
     .from(telegramReplies)
     .innerJoin(runs, eq(runs.id, telegramReplies.runId))
-    .where(and(isNull(telegramReplies.sentAt), or(eq(runs.status, "succeeded"), eq(runs.status, "failed"), eq(runs.status, "canceled")), lt(runs.finishedAt, new Date(now.getTime() - 30_000))))
+    .where(
+      and(
+        isNull(telegramReplies.sentAt),
+        or(eq(runs.status, "succeeded"), eq(runs.status, "failed"), eq(runs.status, "canceled")),
+        lt(runs.finishedAt, new Date(now.getTime() - 30_000)),
+      ),
+    )
     .limit(50);
   let sent = 0;
   for (const p of pending) if ((await sendRunReply(deps, p.runId, now)) === "sent") sent++;
@@ -297,12 +395,16 @@ export async function sendPendingReplies(deps: TelegramDeps, now = new Date()): 
 export function keepTyping(deps: TelegramDeps, runId: string): () => void {
   let stopped = false;
   let timer: ReturnType<typeof setInterval> | undefined;
-  void deps.db.select({ chatId: telegramReplies.chatId }).from(telegramReplies).where(eq(telegramReplies.runId, runId)).then(([r]) => {
-    if (!r || stopped) return;
-    const ping = () => void deps.api.sendChatAction(r.chatId, "typing").catch(() => undefined);
-    ping();
-    timer = setInterval(ping, 4_500);
-  });
+  void deps.db
+    .select({ chatId: telegramReplies.chatId })
+    .from(telegramReplies)
+    .where(eq(telegramReplies.runId, runId))
+    .then(([r]) => {
+      if (!r || stopped) return;
+      const ping = () => void deps.api.sendChatAction(r.chatId, "typing").catch(() => undefined);
+      ping();
+      timer = setInterval(ping, 4_500);
+    });
   return () => {
     stopped = true;
     clearInterval(timer);

@@ -10,18 +10,42 @@ export async function usageSummary(db: Db, tenantId: string, range: { from?: str
   const to = range.to ? new Date(range.to) : new Date();
   const from = range.from ? new Date(range.from) : new Date(to.getTime() - DEFAULT_WINDOW_MS);
   const where = and(eq(runs.tenantId, tenantId), gte(runs.createdAt, from), lte(runs.createdAt, to));
-  const sums = { runs: sql<number>`count(*)`, inputTokens: sql<number>`coalesce(sum(${runs.inputTokens}), 0)`, outputTokens: sql<number>`coalesce(sum(${runs.outputTokens}), 0)` };
+  const sums = {
+    runs: sql<number>`count(*)`,
+    inputTokens: sql<number>`coalesce(sum(${runs.inputTokens}), 0)`,
+    outputTokens: sql<number>`coalesce(sum(${runs.outputTokens}), 0)`,
+  };
   const day = sql<string>`strftime('%Y-%m-%d', ${runs.createdAt} / 1000, 'unixepoch')`;
   const [total, perDay, perAgent] = await Promise.all([
     db.select(sums).from(runs).where(where),
-    db.select({ day, ...sums }).from(runs).where(where).groupBy(day).orderBy(day),
-    db.select({ agentId: runs.agentId, ...sums }).from(runs).where(where).groupBy(runs.agentId),
+    db
+      .select({ day, ...sums })
+      .from(runs)
+      .where(where)
+      .groupBy(day)
+      .orderBy(day),
+    db
+      .select({ agentId: runs.agentId, ...sums })
+      .from(runs)
+      .where(where)
+      .groupBy(runs.agentId),
   ]);
-  return { from: from.toISOString(), to: to.toISOString(), total: total[0] ?? { runs: 0, inputTokens: 0, outputTokens: 0 }, perDay, perAgent };
+  return {
+    from: from.toISOString(),
+    to: to.toISOString(),
+    total: total[0] ?? { runs: 0, inputTokens: 0, outputTokens: 0 },
+    perDay,
+    perAgent,
+  };
 }
 
 /** The agent's latest model call since `since` that failed, as the model proxy recorded it (upstream status and reason). */
-export async function lastFailedModelCall(db: Db, tenantId: string, agentId: string, since: Date): Promise<{ status: number; error: string | null } | undefined> {
+export async function lastFailedModelCall(
+  db: Db,
+  tenantId: string,
+  agentId: string,
+  since: Date,
+): Promise<{ status: number; error: string | null } | undefined> {
   const [call] = await db
     .select({ status: modelUsage.status, error: modelUsage.error })
     .from(modelUsage)

@@ -35,10 +35,17 @@ async function readManifest(bucket: R2Bucket, tenantId: string, agentId: string)
 }
 
 /** The marker a start writes once the runtime's workspace is complete (see WORKSPACE_MARKER). */
-export const markerFile = (workspaceId: string) => ({ path: WORKSPACE_MARKER, content: new TextEncoder().encode(JSON.stringify({ id: workspaceId })) });
+export const markerFile = (workspaceId: string) => ({
+  path: WORKSPACE_MARKER,
+  content: new TextEncoder().encode(JSON.stringify({ id: workspaceId })),
+});
 
 /** The workspace files R2 holds for the tenant (or for some of its agents). */
-export async function savedWorkspace(bucket: R2Bucket, tenantId: string, agentIds?: string[]): Promise<{ path: string; content: Uint8Array }[]> {
+export async function savedWorkspace(
+  bucket: R2Bucket,
+  tenantId: string,
+  agentIds?: string[],
+): Promise<{ path: string; content: Uint8Array }[]> {
   const prefixes = agentIds ? agentIds.map((a) => agentWorkspace(tenantId, a)) : [workspaceRoot(tenantId)];
   const files: { path: string; content: Uint8Array }[] = [];
   for (const prefix of prefixes) {
@@ -78,12 +85,18 @@ export async function mirrorWorkspace(
   opts: { workspaceId: string; listing?: WorkspaceListing; known?: WorkspaceManifest; runId?: string },
 ): Promise<MirrorResult> {
   const listing = opts.listing ?? (await deps.driver.listFiles(tenantId, agentId));
-  if (listing.workspaceId !== opts.workspaceId) throw new WorkspaceNotLiveError(`the runtime's workspace is not the live one (marker ${listing.workspaceId ?? "missing"})`);
+  if (listing.workspaceId !== opts.workspaceId)
+    throw new WorkspaceNotLiveError(`the runtime's workspace is not the live one (marker ${listing.workspaceId ?? "missing"})`);
   const before = opts.known ?? (await readManifest(deps.bucket, tenantId, agentId));
   const files = listing.files.filter((f) => f.path.startsWith(`${agentId}/`));
   // An empty folder is far likelier a broken disk or mount than an agent deleting everything: keep R2 as it is, and say so.
   if (files.length === 0 && Object.keys(before).length > 0) {
-    return { manifest: before, warnings: [`The agent's folder is empty in its runtime; nothing was deleted: the ${Object.keys(before).length} files saved before are kept.`] };
+    return {
+      manifest: before,
+      warnings: [
+        `The agent's folder is empty in its runtime; nothing was deleted: the ${Object.keys(before).length} files saved before are kept.`,
+      ],
+    };
   }
   const rel = (p: string) => p.slice(agentId.length + 1);
   const { keep, refused } = filesToKeep(agentId, files);
@@ -104,7 +117,18 @@ export async function mirrorWorkspace(
     const hash = before[path] ?? (await sha256(bytes));
     const key = versionKey(tenantId, agentId, rel(path), now, hash);
     await deps.bucket.put(key, bytes, { customMetadata: { sha256: hash, reason } });
-    versions.push({ tenantId, agentId, path: rel(path), sha256: hash, size: bytes.byteLength, r2Key: key, reason, runId: opts.runId ?? null, createdAt: new Date(now), expiresAt: new Date(now + VERSION_RETENTION_DAYS * 86_400_000) });
+    versions.push({
+      tenantId,
+      agentId,
+      path: rel(path),
+      sha256: hash,
+      size: bytes.byteLength,
+      r2Key: key,
+      reason,
+      runId: opts.runId ?? null,
+      createdAt: new Date(now),
+      expiresAt: new Date(now + VERSION_RETENTION_DAYS * 86_400_000),
+    });
   };
   for (const f of changed) {
     let content: Uint8Array<ArrayBuffer>;
@@ -123,7 +147,8 @@ export async function mirrorWorkspace(
   if (deleted.length) {
     await deps.bucket.delete(deleted.map((p) => workspaceRoot(tenantId) + p));
     for (const p of deleted) delete manifest[p];
-    if (deleted.length > MANY_DELETIONS) warnings.push(`The agent deleted ${deleted.length} files; their previous versions are kept for ${VERSION_RETENTION_DAYS} days.`);
+    if (deleted.length > MANY_DELETIONS)
+      warnings.push(`The agent deleted ${deleted.length} files; their previous versions are kept for ${VERSION_RETENTION_DAYS} days.`);
   }
   // D1 binds at most 100 values per statement: nine rows of eleven columns each, in one batch.
   const inserts = chunks(versions, 9).map((rows) => deps.db.insert(workspaceVersions).values(rows));
@@ -142,16 +167,29 @@ export async function listLiveCandidate(driver: RuntimeDriver, tenantId: string)
   }
 }
 
-const chunks = <T>(items: T[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+const chunks = <T>(items: T[], size: number) =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 /** Deletes versions past their retention (object and row), a bounded amount per call (the cron runs every minute). */
 export async function pruneWorkspaceVersions(deps: Pick<WorkspaceDeps, "db" | "bucket">, now = new Date(), rounds = 10): Promise<number> {
   let pruned = 0;
   for (let i = 0; i < rounds; i++) {
-    const expired = await deps.db.select({ id: workspaceVersions.id, r2Key: workspaceVersions.r2Key }).from(workspaceVersions).where(lt(workspaceVersions.expiresAt, now)).limit(90);
+    const expired = await deps.db
+      .select({ id: workspaceVersions.id, r2Key: workspaceVersions.r2Key })
+      .from(workspaceVersions)
+      .where(lt(workspaceVersions.expiresAt, now))
+      .limit(90);
     if (!expired.length) break;
     await deps.bucket.delete(expired.map((v) => v.r2Key));
-    await deps.db.delete(workspaceVersions).where(and(inArray(workspaceVersions.id, expired.map((v) => v.id)), lt(workspaceVersions.expiresAt, now)));
+    await deps.db.delete(workspaceVersions).where(
+      and(
+        inArray(
+          workspaceVersions.id,
+          expired.map((v) => v.id),
+        ),
+        lt(workspaceVersions.expiresAt, now),
+      ),
+    );
     pruned += expired.length;
   }
   return pruned;
@@ -160,7 +198,11 @@ export async function pruneWorkspaceVersions(deps: Pick<WorkspaceDeps, "db" | "b
 // ── Reading what R2 keeps (agents.files, agents.fileVersions) ──────────────────────────────────────
 
 /** An agent's files as R2 keeps them, with how many previous versions each has. */
-export async function listAgentFiles(deps: Pick<WorkspaceDeps, "db" | "bucket">, tenantId: string, agentId: string): Promise<WorkspaceFileSummary[]> {
+export async function listAgentFiles(
+  deps: Pick<WorkspaceDeps, "db" | "bucket">,
+  tenantId: string,
+  agentId: string,
+): Promise<WorkspaceFileSummary[]> {
   const prefix = agentWorkspace(tenantId, agentId);
   const objects: R2Object[] = [];
   let cursor: string | undefined;
@@ -177,7 +219,13 @@ export async function listAgentFiles(deps: Pick<WorkspaceDeps, "db" | "bucket">,
   const versions = new Map(counts.map((c) => [c.path, c.n]));
   return objects.map((o) => {
     const path = o.key.slice(prefix.length);
-    return { path, size: o.size, sha256: o.customMetadata?.sha256 ?? null, updatedAt: o.uploaded.toISOString(), versions: versions.get(path) ?? 0 };
+    return {
+      path,
+      size: o.size,
+      sha256: o.customMetadata?.sha256 ?? null,
+      updatedAt: o.uploaded.toISOString(),
+      versions: versions.get(path) ?? 0,
+    };
   });
 }
 
@@ -186,8 +234,22 @@ export async function listFileVersions(db: Db, tenantId: string, agentId: string
   const rows = await db
     .select()
     .from(workspaceVersions)
-    .where(and(eq(workspaceVersions.tenantId, tenantId), eq(workspaceVersions.agentId, agentId), path ? eq(workspaceVersions.path, path) : undefined))
+    .where(
+      and(
+        eq(workspaceVersions.tenantId, tenantId),
+        eq(workspaceVersions.agentId, agentId),
+        path ? eq(workspaceVersions.path, path) : undefined,
+      ),
+    )
     .orderBy(desc(workspaceVersions.createdAt), desc(workspaceVersions.id))
     .limit(200);
-  return rows.map((v) => ({ path: v.path, reason: v.reason, size: v.size, sha256: v.sha256, runId: v.runId, at: v.createdAt.toISOString(), expiresAt: v.expiresAt.toISOString() }));
+  return rows.map((v) => ({
+    path: v.path,
+    reason: v.reason,
+    size: v.size,
+    sha256: v.sha256,
+    runId: v.runId,
+    at: v.createdAt.toISOString(),
+    expiresAt: v.expiresAt.toISOString(),
+  }));
 }

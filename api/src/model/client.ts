@@ -80,7 +80,12 @@ export async function chatCompletion(upstream: Upstream, opts: ChatOptions): Pro
   const signal = AbortSignal.timeout(opts.timeoutMs);
   let res: Response;
   try {
-    res = await fetch(upstream.url, { method: "POST", headers: { "content-type": "application/json", ...upstream.headers }, body: JSON.stringify(body), signal });
+    res = await fetch(upstream.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...upstream.headers },
+      body: JSON.stringify(body),
+      signal,
+    });
   } catch (e) {
     throw networkError(e, opts.timeoutMs, upstream.secret);
   }
@@ -103,7 +108,8 @@ export async function chatCompletion(upstream: Upstream, opts: ChatOptions): Pro
 export const isTransientStatus = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
 
 /** A provider's refusal (fail the run now) or trouble (try again), worded the same wherever it is seen. */
-export const upstreamError = (status: number, reason: string) => new ModelError(isTransientStatus(status) ? "transient" : "provider", `Model provider answered ${status}: ${reason}`, status);
+export const upstreamError = (status: number, reason: string) =>
+  new ModelError(isTransientStatus(status) ? "transient" : "provider", `Model provider answered ${status}: ${reason}`, status);
 
 function networkError(e: unknown, timeoutMs: number, secret: string): ModelError {
   if (e instanceof DOMException && (e.name === "TimeoutError" || e.name === "AbortError")) {

@@ -18,18 +18,31 @@ import { RUNTIME_TOKEN_REFUSED } from "../runtime/runtime";
 import { errorText, isTransientStatus, redact } from "./client";
 import { resolveUpstream } from "./upstream";
 
-const json = (body: unknown, status: number) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const json = (body: unknown, status: number) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 const openaiError = (message: string, status: number, type = "invalid_request_error") => json({ error: { message, type } }, status);
 /** Worded so that OpenClaw's error classifier sees neither an auth, a billing nor a rate-limit failure. */
 const refused = () => openaiError("The model provider refused this call; the run says why (autoclaw_upstream_refused)", 400);
-const failed = () => openaiError("The model call failed upstream and may be tried again; the run says why (autoclaw_upstream_failed)", 502, "api_error");
+const failed = () =>
+  openaiError("The model call failed upstream and may be tried again; the run says why (autoclaw_upstream_failed)", 502, "api_error");
 
-export async function handleModelProxy(req: Request, path: string, db: Db, s: Settings, waitUntil: (p: Promise<unknown>) => void): Promise<Response> {
-  const token = req.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? "";
+export async function handleModelProxy(
+  req: Request,
+  path: string,
+  db: Db,
+  s: Settings,
+  waitUntil: (p: Promise<unknown>) => void,
+): Promise<Response> {
+  const token =
+    req.headers
+      .get("authorization")
+      ?.match(/^Bearer\s+(.+)$/i)?.[1]
+      ?.trim() ?? "";
   const tenantId = await tenantForModelToken(db, token);
   if (!tenantId) {
     // A runtime's token that is not the current one: the platform heals that (a restart), not OpenClaw.
-    if (token.startsWith("rt_")) return openaiError(`This runtime's credentials are not current; the platform restarts it (${RUNTIME_TOKEN_REFUSED})`, 400);
+    if (token.startsWith("rt_"))
+      return openaiError(`This runtime's credentials are not current; the platform restarts it (${RUNTIME_TOKEN_REFUSED})`, 400);
     return openaiError("Invalid or expired runtime token", 401, "authentication_error");
   }
 
@@ -53,13 +66,18 @@ export async function handleModelProxy(req: Request, path: string, db: Db, s: Se
   try {
     upstream = await resolveUpstream(db, s, tenantId, model);
   } catch (e) {
-    const reason = e instanceof DomainError ? e.message : e instanceof Error && e.name === "ZodError" ? `Unknown model "${model}"` : undefined;
+    const reason =
+      e instanceof DomainError ? e.message : e instanceof Error && e.name === "ZodError" ? `Unknown model "${model}"` : undefined;
     if (!reason) throw e;
     await record(400, 0, 0, reason);
     return refused();
   }
   const stream = body.stream === true;
-  const forwarded = { ...body, model: upstream.model, ...(stream && { stream_options: { ...(body.stream_options as object), include_usage: true } }) };
+  const forwarded = {
+    ...body,
+    model: upstream.model,
+    ...(stream && { stream_options: { ...(body.stream_options as object), include_usage: true } }),
+  };
   let res: Response;
   try {
     res = await fetch(upstream.url, {
@@ -70,7 +88,14 @@ export async function handleModelProxy(req: Request, path: string, db: Db, s: Se
     });
   } catch (e) {
     const timedOut = e instanceof DOMException && e.name === "TimeoutError";
-    await record(timedOut ? 504 : 502, 0, 0, timedOut ? `Model provider did not answer within ${Math.round(s.MODEL_TIMEOUT_MS / 1000)} s` : `Could not reach the model provider: ${redact(e instanceof Error ? e.message : String(e), upstream.secret)}`);
+    await record(
+      timedOut ? 504 : 502,
+      0,
+      0,
+      timedOut
+        ? `Model provider did not answer within ${Math.round(s.MODEL_TIMEOUT_MS / 1000)} s`
+        : `Could not reach the model provider: ${redact(e instanceof Error ? e.message : String(e), upstream.secret)}`,
+    );
     return failed();
   }
 
@@ -107,5 +132,8 @@ export async function handleModelProxy(req: Request, path: string, db: Db, s: Se
       waitUntil(record(200, usage.in, usage.out));
     },
   });
-  return new Response(res.body.pipeThrough(meter), { status: 200, headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
+  return new Response(res.body.pipeThrough(meter), {
+    status: 200,
+    headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+  });
 }

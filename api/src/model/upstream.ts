@@ -17,12 +17,22 @@ export interface Upstream {
 }
 
 /** AI Gateway's unified endpoint names providers by its own slugs. */
-const GATEWAY_PROVIDER: Record<Exclude<Provider, "custom">, string> = { openai: "openai", anthropic: "anthropic", google: "google-ai-studio" };
+const GATEWAY_PROVIDER: Record<Exclude<Provider, "custom">, string> = {
+  openai: "openai",
+  anthropic: "anthropic",
+  google: "google-ai-studio",
+};
 
 const noKey = (model: string, provider: Provider) =>
-  new DomainError("PRECONDITION_FAILED", `This agent uses ${model}, but the team has no ${PROVIDER_LABELS[provider]} key. Add one in Settings → Model keys.`);
+  new DomainError(
+    "PRECONDITION_FAILED",
+    `This agent uses ${model}, but the team has no ${PROVIDER_LABELS[provider]} key. Add one in Settings → Model keys.`,
+  );
 const noGateway = (provider: Provider) =>
-  new DomainError("PRECONDITION_FAILED", `${PROVIDER_LABELS[provider]} models go through AI Gateway, which this AutoClaw has not configured (AI_GATEWAY_URL). Use a custom provider instead.`);
+  new DomainError(
+    "PRECONDITION_FAILED",
+    `${PROVIDER_LABELS[provider]} models go through AI Gateway, which this AutoClaw has not configured (AI_GATEWAY_URL). Use a custom provider instead.`,
+  );
 
 /** Can the team reach this model at all? Throws the same reasons resolveUpstream would, without decrypting. */
 export async function assertModelReachable(db: Db, s: Settings, tenantId: string, model: string): Promise<void> {
@@ -32,16 +42,35 @@ export async function assertModelReachable(db: Db, s: Settings, tenantId: string
 }
 
 /** The upstream for a model, or a DomainError saying in plain words why the team cannot reach it. */
-export async function resolveUpstream(db: Db, s: Settings, tenantId: string, model: string, meta: Record<string, string> = {}): Promise<Upstream> {
+export async function resolveUpstream(
+  db: Db,
+  s: Settings,
+  tenantId: string,
+  model: string,
+  meta: Record<string, string> = {},
+): Promise<Upstream> {
   const provider = providerOf(model);
   const name = model.slice(provider.length + 1);
   const creds = await providerCredentials(db, s, tenantId, provider);
   if (!creds) throw noKey(model, provider);
   if (provider === "custom") {
-    return { url: `${creds.baseUrl}/chat/completions`, model: name, headers: { authorization: `Bearer ${creds.apiKey}` }, secret: creds.apiKey };
+    return {
+      url: `${creds.baseUrl}/chat/completions`,
+      model: name,
+      headers: { authorization: `Bearer ${creds.apiKey}` },
+      secret: creds.apiKey,
+    };
   }
   if (!s.AI_GATEWAY_URL) throw noGateway(provider);
-  const headers: Record<string, string> = { authorization: `Bearer ${creds.apiKey}`, "cf-aig-metadata": JSON.stringify({ tenant: tenantId, ...meta }) };
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${creds.apiKey}`,
+    "cf-aig-metadata": JSON.stringify({ tenant: tenantId, ...meta }),
+  };
   if (s.AI_GATEWAY_TOKEN) headers["cf-aig-authorization"] = `Bearer ${s.AI_GATEWAY_TOKEN}`;
-  return { url: `${s.AI_GATEWAY_URL.replace(/\/+$/, "")}/chat/completions`, model: `${GATEWAY_PROVIDER[provider]}/${name}`, headers, secret: creds.apiKey };
+  return {
+    url: `${s.AI_GATEWAY_URL.replace(/\/+$/, "")}/chat/completions`,
+    model: `${GATEWAY_PROVIDER[provider]}/${name}`,
+    headers,
+    secret: creds.apiKey,
+  };
 }

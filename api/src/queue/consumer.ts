@@ -27,7 +27,10 @@ export async function consumeRunQueue(batch: MessageBatch<RunMessage>, env: AppE
         if (deadLetters && (await handleDeadLetter(runDeps(env), runId)) !== "redeliver") return msg.ack();
         // Messages carry their route; the reaper's re-sends of old runs may carry only the id.
         const { tenantId, agentId } = parsed.data;
-        const [run] = tenantId && agentId ? [{ tenantId, agentId }] : await db.select({ tenantId: runs.tenantId, agentId: runs.agentId }).from(runs).where(eq(runs.id, runId));
+        const [run] =
+          tenantId && agentId
+            ? [{ tenantId, agentId }]
+            : await db.select({ tenantId: runs.tenantId, agentId: runs.agentId }).from(runs).where(eq(runs.id, runId));
         if (run) await agentSession(env, run.tenantId, run.agentId).enqueue(runId);
         msg.ack();
       } catch (e) {

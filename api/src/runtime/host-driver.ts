@@ -1,6 +1,16 @@
 // The `host` driver: HTTP to the local runtime host (runtime/src/host.ts) with its shared secret.
 import type { TenantOpenclawConfig } from "./openclaw-config";
-import { fromBase64, RuntimeError, toBase64, type CliResult, type DriverStatus, type HostError, type RuntimeDriver, type StartSpec, type TurnResult } from "./runtime";
+import {
+  fromBase64,
+  RuntimeError,
+  toBase64,
+  type CliResult,
+  type DriverStatus,
+  type HostError,
+  type RuntimeDriver,
+  type StartSpec,
+  type TurnResult,
+} from "./runtime";
 import type { WorkspaceListing } from "./workspace";
 
 /** How much longer than a turn's deadline the Worker waits for the host to report it (the host stops it first). */
@@ -26,7 +36,12 @@ export function hostDriver(baseUrl: string, secret: string, fetcher: typeof fetc
     return data;
   }
   const t = (id: string) => `/tenants/${encodeURIComponent(id)}`;
-  const status = (s: DriverStatus): DriverStatus => ({ state: s.state, lastError: s.lastError, generation: s.generation ?? null, tokenHash: s.tokenHash ?? null });
+  const status = (s: DriverStatus): DriverStatus => ({
+    state: s.state,
+    lastError: s.lastError,
+    generation: s.generation ?? null,
+    tokenHash: s.tokenHash ?? null,
+  });
 
   return {
     kind: "host",
@@ -34,12 +49,20 @@ export function hostDriver(baseUrl: string, secret: string, fetcher: typeof fetc
     stop: async (id) => void (await call("POST", `${t(id)}/stop`)),
     status: async (id) => status(await call("GET", `${t(id)}/status`)),
     applyConfig: async (id, config: TenantOpenclawConfig) => void (await call("PUT", `${t(id)}/config`, { config })),
-    writeFiles: async (id, files) => void (await call("PUT", `${t(id)}/files`, { files: files.map((f) => ({ path: f.path, content: toBase64(f.content) })) })),
+    writeFiles: async (id, files) =>
+      void (await call("PUT", `${t(id)}/files`, { files: files.map((f) => ({ path: f.path, content: toBase64(f.content) })) })),
     listFiles: (id, under) => call<WorkspaceListing>("GET", `${t(id)}/files${under ? `?under=${encodeURIComponent(under)}` : ""}`),
-    readFile: async (id, path) => fromBase64((await call<{ content: string }>("GET", `${t(id)}/file?path=${encodeURIComponent(path)}`)).content),
+    readFile: async (id, path) =>
+      fromBase64((await call<{ content: string }>("GET", `${t(id)}/file?path=${encodeURIComponent(path)}`)).content),
     supersedeWorkspace: async (id) => void (await call("POST", `${t(id)}/workspace/supersede`)),
     // The host stops the turn in the gateway at the deadline; hanging up (our own deadline, or the caller's signal) stops it too.
-    turn: (id, turn, signal) => call<TurnResult>("POST", `${t(id)}/turn`, turn, AbortSignal.any([AbortSignal.timeout(turn.deadlineMs + TURN_GRACE_MS), ...(signal ? [signal] : [])])),
+    turn: (id, turn, signal) =>
+      call<TurnResult>(
+        "POST",
+        `${t(id)}/turn`,
+        turn,
+        AbortSignal.any([AbortSignal.timeout(turn.deadlineMs + TURN_GRACE_MS), ...(signal ? [signal] : [])]),
+      ),
     cli: (id, args) => call<CliResult>("POST", `${t(id)}/cli`, { args }),
     gatewayFetch: async (id, path, init) => {
       const headers = new Headers(init.headers);

@@ -68,7 +68,10 @@ export function tenantOpenclawConfig(input: TenantConfigInput) {
       ownership: "explicit",
       defaults: { heartbeat: { every: "0m" }, skipBootstrap: true, model: { primary: `${PROXY_PROVIDER}/${first}`, fallbacks: [] } },
       entries: Object.fromEntries(
-        input.agents.map((a) => [a.id, { name: a.name, model: { primary: `${agentProvider(a.id)}/${a.model}`, fallbacks: [] }, ...(a.skills && { skills: a.skills }) }]),
+        input.agents.map((a) => [
+          a.id,
+          { name: a.name, model: { primary: `${agentProvider(a.id)}/${a.model}`, fallbacks: [] }, ...(a.skills && { skills: a.skills }) },
+        ]),
       ),
     },
     models: {
@@ -76,7 +79,9 @@ export function tenantOpenclawConfig(input: TenantConfigInput) {
       catalogRefresh: { enabled: false },
       providers: {
         [PROXY_PROVIDER]: proxyProvider(input, models),
-        ...Object.fromEntries(input.agents.map((a) => [agentProvider(a.id), { ...proxyProvider(input, [a.model]), headers: { [AGENT_HEADER]: a.id } }])),
+        ...Object.fromEntries(
+          input.agents.map((a) => [agentProvider(a.id), { ...proxyProvider(input, [a.model]), headers: { [AGENT_HEADER]: a.id } }]),
+        ),
       },
     },
     tools: {
@@ -84,7 +89,10 @@ export function tenantOpenclawConfig(input: TenantConfigInput) {
       elevated: { enabled: false },
       sessions: { visibility: "agent" },
       agentToAgent: { enabled: false },
-      ...(input.restrictTools && { deny: ["group:automation", "group:runtime", "sessions_spawn", "sessions_send"], exec: { security: "deny" } }),
+      ...(input.restrictTools && {
+        deny: ["group:automation", "group:runtime", "sessions_spawn", "sessions_send"],
+        exec: { security: "deny" },
+      }),
     },
     // The skills watcher re-scans every skill folder after turns (~0.15 s of a warm turn, ~0.5 s when
     // the gateway switches agents). Skills are the platform's policy, set through this config, whose

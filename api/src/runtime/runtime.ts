@@ -133,7 +133,12 @@ export class RuntimeError extends Error {
 export const RUNTIME_TOKEN_REFUSED = "autoclaw_runtime_token_refused";
 
 /** CLI commands the Worker may run in a tenant's runtime (both drivers); nothing that installs, execs or edits. */
-export const ALLOWED_CLI = [/^skills list --json( --agent [a-z0-9_-]{1,64})?$/, /^skills info [a-z0-9-]{1,64} --json( --agent [a-z0-9_-]{1,64})?$/, /^config validate$/, /^--version$/];
+export const ALLOWED_CLI = [
+  /^skills list --json( --agent [a-z0-9_-]{1,64})?$/,
+  /^skills info [a-z0-9-]{1,64} --json( --agent [a-z0-9_-]{1,64})?$/,
+  /^config validate$/,
+  /^--version$/,
+];
 
 /** The runtime host's answer to `POST /tenants/:id/turn` (errors are `{ error, code }` with their status). */
 export type HostTurnAnswer = TurnResult;

@@ -30,10 +30,16 @@ const RELOAD_WAIT_MS = 1500;
 
 /** What the driver needs of a Sandbox stub; the real one comes from getSandbox, tests pass a stand-in. */
 export interface SandboxLike {
-  startProcess(command: string, options?: { processId?: string; env?: Record<string, string> }): Promise<{ waitForPort(port: number, options?: { path?: string; status?: number; timeout?: number }): Promise<void> }>;
+  startProcess(
+    command: string,
+    options?: { processId?: string; env?: Record<string, string> },
+  ): Promise<{ waitForPort(port: number, options?: { path?: string; status?: number; timeout?: number }): Promise<void> }>;
   getProcess(id: string): Promise<{ status: string } | null>;
   killProcess(id: string, signal?: string): Promise<void>;
-  exec(command: string, options?: { env?: Record<string, string>; timeout?: number }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  exec(
+    command: string,
+    options?: { env?: Record<string, string>; timeout?: number },
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   writeFile(path: string, content: string, options?: { encoding?: string }): Promise<unknown>;
   readFile(path: string, options?: { encoding?: string }): Promise<{ content: string }>;
   mkdir(path: string, options?: { recursive?: boolean }): Promise<unknown>;
@@ -44,7 +50,9 @@ export interface SandboxLike {
 /** SHA-256 hex, as D1 keeps the model token. */
 async function tokenHashOf(token: string | undefined): Promise<string | null> {
   if (!token) return null;
-  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)))]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
 }
 
 const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
@@ -55,12 +63,16 @@ function containerConfig(config: TenantOpenclawConfig) {
   const c = structuredClone(config) as any;
   c.gateway = { ...c.gateway, port: GATEWAY_PORT, bind: "loopback" };
   c.agents.defaults = { ...c.agents.defaults, workspace: P.workspace };
-  for (const [id, entry] of Object.entries(c.agents.entries as Record<string, Record<string, unknown>>)) entry.workspace = `${P.workspace}/${id}`;
+  for (const [id, entry] of Object.entries(c.agents.entries as Record<string, Record<string, unknown>>))
+    entry.workspace = `${P.workspace}/${id}`;
   c.logging = { ...c.logging, file: P.log };
   return c;
 }
 
-export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewayToken: (tenantId: string) => Promise<string>): RuntimeDriver {
+export function sandboxDriver(
+  stubFor: (tenantId: string) => SandboxLike,
+  gatewayToken: (tenantId: string) => Promise<string>,
+): RuntimeDriver {
   const baseEnv = { HOME: P.home, TMPDIR: P.tmp, OPENCLAW_STATE_DIR: P.state, OPENCLAW_CONFIG_PATH: P.config, NODE_ENV: "production" };
   // Remembered per isolate only to resolve `${ENV}` for CLI calls; the process holds its own copy.
   const envs = new Map<string, Record<string, string>>();
@@ -73,8 +85,19 @@ export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewa
       (f) => JSON.parse(f.content) as { generation: number; tokenHash: string | null },
       () => undefined,
     );
-    const res = await sb.containerFetch(`http://localhost:${GATEWAY_PORT}/readyz`, { headers: { authorization: `Bearer ${await gatewayToken(tenantId)}` } }, GATEWAY_PORT).catch(() => null);
-    return { state: res?.ok ? "ready" : "starting", lastError: null, generation: given?.generation ?? null, tokenHash: given?.tokenHash ?? null };
+    const res = await sb
+      .containerFetch(
+        `http://localhost:${GATEWAY_PORT}/readyz`,
+        { headers: { authorization: `Bearer ${await gatewayToken(tenantId)}` } },
+        GATEWAY_PORT,
+      )
+      .catch(() => null);
+    return {
+      state: res?.ok ? "ready" : "starting",
+      lastError: null,
+      generation: given?.generation ?? null,
+      tokenHash: given?.tokenHash ?? null,
+    };
   }
 
   async function stopGateway(sb: SandboxLike) {
@@ -88,7 +111,9 @@ export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewa
 
   async function listFiles(sb: SandboxLike, under?: string): Promise<WorkspaceListing> {
     if (under !== undefined && !/^[a-z0-9_-]{1,64}$/.test(under)) throw new RuntimeError("bad workspace folder", 400, "refused");
-    const r = await sb.exec(`node ${LISTING_SCRIPT} ${P.workspace} ${under ?? ""} --marker ${WORKSPACE_MARKER} --hash-max ${WORKSPACE_LIMITS.fileBytes}`);
+    const r = await sb.exec(
+      `node ${LISTING_SCRIPT} ${P.workspace} ${under ?? ""} --marker ${WORKSPACE_MARKER} --hash-max ${WORKSPACE_LIMITS.fileBytes}`,
+    );
     // Exit 2: the folder does not exist (a fresh container) — not an empty workspace.
     if (r.exitCode === 2) throw new RuntimeError(`No workspace in the container: ${r.stderr.trim().slice(0, 200)}`, 404, "no_workspace");
     if (r.exitCode !== 0) throw new RuntimeError(`The workspace could not be listed: ${r.stderr.trim().slice(0, 200)}`);
@@ -104,7 +129,11 @@ export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewa
         throw new RuntimeError(`start ${spec.generation} is older than the running one (${current.generation})`, 409, "superseded");
       }
       // The same start already under way (another isolate began it): wait for it.
-      for (const deadline = Date.now() + READY_TIMEOUT_MS; current.state === "starting" && current.generation === spec.generation && Date.now() < deadline; await sleep(500)) {
+      for (
+        const deadline = Date.now() + READY_TIMEOUT_MS;
+        current.state === "starting" && current.generation === spec.generation && Date.now() < deadline;
+        await sleep(500)
+      ) {
         current = await gatewayStatus(sb, tenantId);
       }
       if (current.state === "ready" && current.generation === spec.generation) return current;
@@ -112,7 +141,10 @@ export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewa
       if (current.state !== "stopped") await stopGateway(sb);
       for (const dir of [P.state, P.workspace, P.tmp, P.home, `${ROOT}/logs`]) await sb.mkdir(dir, { recursive: true });
       await sb.writeFile(P.config, JSON.stringify(containerConfig(spec.config)));
-      await sb.writeFile(P.generation, JSON.stringify({ generation: spec.generation, tokenHash: await tokenHashOf(spec.env[MODEL_TOKEN_ENV]) }));
+      await sb.writeFile(
+        P.generation,
+        JSON.stringify({ generation: spec.generation, tokenHash: await tokenHashOf(spec.env[MODEL_TOKEN_ENV]) }),
+      );
       const env = { ...baseEnv, ...spec.env, OPENCLAW_GATEWAY_TOKEN: await gatewayToken(tenantId) };
       envs.set(tenantId, spec.env);
       const proc = await sb.startProcess("start-gateway", { processId: PROCESS_ID, env: { ...env, GATEWAY_PORT: String(GATEWAY_PORT) } });
@@ -150,7 +182,8 @@ export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewa
     async writeFiles(tenantId, files) {
       const sb = stubFor(tenantId);
       for (const f of files) {
-        if (f.path.split("/").includes("..") || f.path.startsWith("/")) throw new RuntimeError("path escapes the workspace", 400, "refused");
+        if (f.path.split("/").includes("..") || f.path.startsWith("/"))
+          throw new RuntimeError("path escapes the workspace", 400, "refused");
         const full = `${P.workspace}/${f.path}`;
         await sb.mkdir(full.slice(0, full.lastIndexOf("/")), { recursive: true });
         await sb.writeFile(full, toBase64(f.content), { encoding: "base64" });
@@ -179,7 +212,12 @@ export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewa
           `http://localhost:${GATEWAY_PORT}/v1/chat/completions`,
           {
             method: "POST",
-            headers: { authorization: `Bearer ${await gatewayToken(tenantId)}`, "content-type": "application/json", "x-openclaw-session-key": turn.sessionKey, "x-openclaw-message-channel": turn.channel },
+            headers: {
+              authorization: `Bearer ${await gatewayToken(tenantId)}`,
+              "content-type": "application/json",
+              "x-openclaw-session-key": turn.sessionKey,
+              "x-openclaw-message-channel": turn.channel,
+            },
             body: JSON.stringify({ model: `openclaw/${turn.agentId}`, messages: [{ role: "user", content: turn.input }] }),
             signal: stop,
           },
@@ -190,12 +228,14 @@ export function sandboxDriver(stubFor: (tenantId: string) => SandboxLike, gatewa
         const listing = res.ok ? await listFiles(sb, turn.agentId).catch(() => undefined) : undefined;
         return { status: res.status, body, agentMs, ...(listing && { listing }) };
       } catch (e) {
-        if (deadline.aborted) throw new RuntimeError(`The turn took longer than ${Math.round(turn.deadlineMs / 1000)} s and was stopped`, 504, "timeout");
+        if (deadline.aborted)
+          throw new RuntimeError(`The turn took longer than ${Math.round(turn.deadlineMs / 1000)} s and was stopped`, 504, "timeout");
         throw new RuntimeError(`The gateway did not answer: ${e instanceof Error ? e.message : e}`, 502, "unreachable");
       }
     },
     async cli(tenantId, args) {
-      if (!ALLOWED_CLI.some((re) => re.test(args.join(" ")))) throw new RuntimeError(`command not allowed: ${args.join(" ")}`, 403, "refused");
+      if (!ALLOWED_CLI.some((re) => re.test(args.join(" "))))
+        throw new RuntimeError(`command not allowed: ${args.join(" ")}`, 403, "refused");
       const env = { ...baseEnv, ...(envs.get(tenantId) ?? {}), OPENCLAW_GATEWAY_TOKEN: await gatewayToken(tenantId) };
       const r = await stubFor(tenantId).exec(`openclaw ${args.map(shellQuote).join(" ")}`, { env, timeout: 60_000 });
       return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };

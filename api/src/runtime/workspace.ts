@@ -51,7 +51,8 @@ export function refusedName(path: string): string | undefined {
   const segments = path.split("/");
   if (segments.some((s) => s === "" || s === "." || s === "..")) return "its path has an empty, . or .. segment";
   if (utf8.encode(path).byteLength > WORKSPACE_LIMITS.pathBytes) return `its path is longer than ${WORKSPACE_LIMITS.pathBytes} bytes`;
-  if (segments.some((s) => utf8.encode(s).byteLength > WORKSPACE_LIMITS.segmentBytes)) return `a part of its path is longer than ${WORKSPACE_LIMITS.segmentBytes} bytes`;
+  if (segments.some((s) => utf8.encode(s).byteLength > WORKSPACE_LIMITS.segmentBytes))
+    return `a part of its path is longer than ${WORKSPACE_LIMITS.segmentBytes} bytes`;
   return undefined;
 }
 
@@ -61,7 +62,10 @@ const mib = (bytes: number) => `${Math.round(bytes / MiB)} MiB`;
  * Splits one agent's listing into the files R2 keeps and those it refuses (with the reason), in path
  * order so the same files are kept every time the budget runs out.
  */
-export function filesToKeep(agentId: string, files: WorkspaceFile[]): { keep: WorkspaceFile[]; refused: { path: string; reason: string }[] } {
+export function filesToKeep(
+  agentId: string,
+  files: WorkspaceFile[],
+): { keep: WorkspaceFile[]; refused: { path: string; reason: string }[] } {
   const keep: WorkspaceFile[] = [];
   const refused: { path: string; reason: string }[] = [];
   let bytes = 0;

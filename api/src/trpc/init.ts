@@ -12,9 +12,7 @@ import { hasRole, listTenantsOfUser, membershipRole } from "../domain/tenants";
 // ── 1. Context ──────────────────────────────────────────────────────────────────────────────────────
 // Who is calling: a signed-in user (better-auth session cookie) or an integrator (tenant API key).
 
-export type Principal =
-  | { kind: "user"; userId: string; email: string; name: string }
-  | { kind: "apiKey"; keyId: string; tenantId: string };
+export type Principal = { kind: "user"; userId: string; email: string; name: string } | { kind: "apiKey"; keyId: string; tenantId: string };
 
 export interface Context {
   env: AppEnv;
@@ -27,7 +25,10 @@ export interface Context {
 }
 
 export async function createContext(base: Omit<Context, "principal">): Promise<Context> {
-  const bearer = base.req.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+  const bearer = base.req.headers
+    .get("authorization")
+    ?.match(/^Bearer\s+(.+)$/i)?.[1]
+    ?.trim();
   if (bearer) {
     const key = await authenticateApiKey(base.db, bearer);
     // A presented but bad key is an error, never a silent fall-back to the cookie.
@@ -106,7 +107,8 @@ export const tenantProcedure = publicProcedure.use(async ({ ctx, next }) => {
   } else {
     const mine = await listTenantsOfUser(ctx.db, p.userId);
     if (mine.length === 0) throw new TRPCError({ code: "NOT_FOUND", message: "You are not in a team yet: create one first" });
-    if (mine.length > 1) throw new TRPCError({ code: "BAD_REQUEST", message: `You are in several teams: choose one with the ${TENANT_HEADER} header` });
+    if (mine.length > 1)
+      throw new TRPCError({ code: "BAD_REQUEST", message: `You are in several teams: choose one with the ${TENANT_HEADER} header` });
     tenantId = mine[0]!.id;
     role = mine[0]!.role;
   }

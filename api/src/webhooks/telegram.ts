@@ -10,7 +10,19 @@ import { telegramChat, type AppEnv } from "../env";
 import { DomainError } from "../domain/errors";
 import { runtimeStatus } from "../domain/runtime";
 import { billingStatus, telegramSeatRefusal } from "../domain/billing";
-import { beginUpdate, chooseAgent, conversationOf, markUpdateHandled, PAIR_WINDOW_MS, redeemPairingCode, startTelegramRun, telegramConfig, unpairSelf, type Conversation, type TelegramPerson } from "../domain/telegram";
+import {
+  beginUpdate,
+  chooseAgent,
+  conversationOf,
+  markUpdateHandled,
+  PAIR_WINDOW_MS,
+  redeemPairingCode,
+  startTelegramRun,
+  telegramConfig,
+  unpairSelf,
+  type Conversation,
+  type TelegramPerson,
+} from "../domain/telegram";
 import { timingSafeEqualText } from "../domain/crypto";
 
 const HELP = [
@@ -35,7 +47,12 @@ const updateShape = z.object({ update_id: z.number().int().nonnegative() }).pass
 function person(ctx: Context): TelegramPerson | undefined {
   const from = ctx.from;
   if (!from || !ctx.chat) return undefined;
-  return { id: from.id, chatId: ctx.chat.id, name: [from.first_name, from.last_name].filter(Boolean).join(" ") || "Telegram user", username: from.username };
+  return {
+    id: from.id,
+    chatId: ctx.chat.id,
+    name: [from.first_name, from.last_name].filter(Boolean).join(" ") || "Telegram user",
+    username: from.username,
+  };
 }
 
 function agentList(conv: Conversation): string {
@@ -44,27 +61,38 @@ function agentList(conv: Conversation): string {
 }
 
 /** The bot's identity from the settings: no getMe round trip before the first update. */
-const botInfo = (token: string, username: string) => ({ id: Number(token.split(":")[0]), is_bot: true, first_name: "AutoClaw", username }) as UserFromGetMe;
+const botInfo = (token: string, username: string) =>
+  ({ id: Number(token.split(":")[0]), is_bot: true, first_name: "AutoClaw", username }) as UserFromGetMe;
 
 function createBot(svc: Services, token: string, username: string, apiRoot?: string): Bot {
   const bot = new Bot(token, { botInfo: botInfo(token, username), ...(apiRoot && { client: { apiRoot } }) });
   const { db } = svc;
 
-  bot.chatType(["group", "supergroup"]).on("message", (ctx) => ctx.reply("I only talk in direct messages: open a chat with me to reach your team's agents."));
+  bot
+    .chatType(["group", "supergroup"])
+    .on("message", (ctx) => ctx.reply("I only talk in direct messages: open a chat with me to reach your team's agents."));
 
   const dm = bot.chatType("private");
   const pair = async (ctx: Context, code: string) => {
     const who = person(ctx)!;
     if (!code) {
       const conv = await conversationOf(db, who.id);
-      return ctx.reply(conv ? `You are paired with ${conv.tenantName}. Write to talk to ${conv.agent?.name ?? "your agent"}.\n\n${HELP}` : UNPAIRED);
+      return ctx.reply(
+        conv ? `You are paired with ${conv.tenantName}. Write to talk to ${conv.agent?.name ?? "your agent"}.\n\n${HELP}` : UNPAIRED,
+      );
     }
     const r = await redeemPairingCode(db, who, code, (tenantId) => telegramSeatRefusal(svc, tenantId, who.id));
-    if (r.ok) return ctx.reply(`Paired with ${r.tenantName}${r.movedFrom ? ` (no longer with ${r.movedFrom})` : ""}. Write anything to talk to your team's agent.\n\n${HELP}`);
+    if (r.ok)
+      return ctx.reply(
+        `Paired with ${r.tenantName}${r.movedFrom ? ` (no longer with ${r.movedFrom})` : ""}. Write anything to talk to your team's agent.\n\n${HELP}`,
+      );
     if (r.reason === "no-seat") return ctx.reply(r.message);
-    if (r.reason === "rate-limited") return ctx.reply(`Too many wrong codes. Try again in ${r.retryInMinutes} minute${r.retryInMinutes === 1 ? "" : "s"}.`);
+    if (r.reason === "rate-limited")
+      return ctx.reply(`Too many wrong codes. Try again in ${r.retryInMinutes} minute${r.retryInMinutes === 1 ? "" : "s"}.`);
     const why = { unknown: "That code is not valid", expired: "That code has expired", used: "That code was already used" }[r.reason];
-    return ctx.reply(`${why}. Create a new one in AutoClaw → Telegram (codes work once, for an hour). ${r.attemptsLeft} more attempt${r.attemptsLeft === 1 ? "" : "s"} allowed in the next ${PAIR_WINDOW_MS / 60_000} minutes.`);
+    return ctx.reply(
+      `${why}. Create a new one in AutoClaw → Telegram (codes work once, for an hour). ${r.attemptsLeft} more attempt${r.attemptsLeft === 1 ? "" : "s"} allowed in the next ${PAIR_WINDOW_MS / 60_000} minutes.`,
+    );
   };
   dm.command("start", (ctx) => pair(ctx, ctx.match));
   dm.command("pair", (ctx) => pair(ctx, ctx.match));
@@ -81,10 +109,15 @@ function createBot(svc: Services, token: string, username: string, apiRoot?: str
   paired.command("help", (ctx) => ctx.reply(HELP));
   paired.command("status", async (ctx) => {
     const conv = convOf(ctx);
-    const runtime = svc.settings.TENANT_RUNTIME === "direct" ? "none (direct mode)" : (await runtimeStatus(svc.runtime(), conv.pairing.tenantId)).state;
+    const runtime =
+      svc.settings.TENANT_RUNTIME === "direct" ? "none (direct mode)" : (await runtimeStatus(svc.runtime(), conv.pairing.tenantId)).state;
     const bill = await billingStatus(svc, conv.pairing.tenantId, 0);
-    const plan = bill.billingEnabled ? `${bill.planName} (${bill.status.replace("_", " ")})${bill.reason ? ` — ${bill.reason}` : ""}` : "Development (billing is off on this AutoClaw)";
-    return ctx.reply([`Team: ${conv.tenantName}`, `Agent: ${conv.agent?.name ?? "none yet"}`, `Runtime: ${runtime}`, `Plan: ${plan}`].join("\n"));
+    const plan = bill.billingEnabled
+      ? `${bill.planName} (${bill.status.replace("_", " ")})${bill.reason ? ` — ${bill.reason}` : ""}`
+      : "Development (billing is off on this AutoClaw)";
+    return ctx.reply(
+      [`Team: ${conv.tenantName}`, `Agent: ${conv.agent?.name ?? "none yet"}`, `Runtime: ${runtime}`, `Plan: ${plan}`].join("\n"),
+    );
   });
   paired.command("skills", (ctx) => {
     const agent = convOf(ctx).agent;
@@ -150,7 +183,8 @@ export async function telegramWebhook(req: Request, env: AppEnv, svc: Services):
   if (!cfg.enabled) return Response.json({ error: "Telegram is not configured on this AutoClaw" }, { status: 404 });
   if (req.method !== "POST") return Response.json({ error: "Use POST" }, { status: 405 });
   // Checked here too (constant time) so a forged request never reaches parsing or storage.
-  if (!timingSafeEqualText(req.headers.get("x-telegram-bot-api-secret-token") ?? "", cfg.secret!)) return Response.json({ error: "Wrong secret token" }, { status: 401 });
+  if (!timingSafeEqualText(req.headers.get("x-telegram-bot-api-secret-token") ?? "", cfg.secret!))
+    return Response.json({ error: "Wrong secret token" }, { status: 401 });
   let update: unknown;
   try {
     update = updateShape.parse(await req.clone().json());

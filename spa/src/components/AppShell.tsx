@@ -73,10 +73,15 @@ function NavItem({ to, label, icon }: { to: string; label: string; icon: string 
     <NavLink
       to={to}
       className={({ isActive }) =>
-        clsx("flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium", isActive ? "bg-brand-50 text-brand-700" : "text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900")
+        clsx(
+          "flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium",
+          isActive ? "bg-brand-50 text-brand-700" : "text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900",
+        )
       }
     >
-      <span className="w-4 text-center" aria-hidden>{icon}</span>
+      <span className="w-4 text-center" aria-hidden>
+        {icon}
+      </span>
       {label}
     </NavLink>
   );
@@ -136,7 +141,10 @@ function TeamSwitcher() {
                   toast.success(`Switched to ${t.name}`);
                 }
               }}
-              className={clsx("flex w-full items-center gap-2 rounded-md px-2 py-1.5 text-left text-sm hover:bg-zinc-100", t.id === current.id && "font-medium")}
+              className={clsx(
+                "flex w-full items-center gap-2 rounded-md px-2 py-1.5 text-left text-sm hover:bg-zinc-100",
+                t.id === current.id && "font-medium",
+              )}
             >
               <TeamAvatar name={t.name} small />
               <span className="flex-1 truncate">{t.name}</span>
@@ -162,7 +170,12 @@ function TeamSwitcher() {
 
 export function TeamAvatar({ name, small }: { name: string; small?: boolean }) {
   return (
-    <span className={clsx("flex shrink-0 items-center justify-center rounded-md bg-zinc-900 font-semibold text-white", small ? "h-5 w-5 text-[10px]" : "h-8 w-8 text-xs")}>
+    <span
+      className={clsx(
+        "flex shrink-0 items-center justify-center rounded-md bg-zinc-900 font-semibold text-white",
+        small ? "h-5 w-5 text-[10px]" : "h-8 w-8 text-xs",
+      )}
+    >
       {name.trim().slice(0, 2).toUpperCase()}
     </span>
   );
@@ -174,7 +187,9 @@ function UserMenu({ user }: { user: SessionUser }) {
   const [busy, setBusy] = useState(false);
   return (
     <div className="flex items-center gap-3 border-t border-zinc-200 px-4 py-3">
-      <span className="flex h-8 w-8 items-center justify-center rounded-full bg-brand-100 text-xs font-semibold text-brand-700">{user.name.slice(0, 1).toUpperCase()}</span>
+      <span className="flex h-8 w-8 items-center justify-center rounded-full bg-brand-100 text-xs font-semibold text-brand-700">
+        {user.name.slice(0, 1).toUpperCase()}
+      </span>
       <span className="min-w-0 flex-1">
         <span className="block truncate text-sm font-medium">{user.name}</span>
         <span className="block truncate text-xs text-zinc-500">{user.email}</span>

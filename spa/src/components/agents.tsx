@@ -1,7 +1,19 @@
 import { Field, Input } from "./ui";
 
 /** Name and model inputs, shared by "create from template" and "edit agent". */
-export function AgentFields({ name, model, errors, modelHint, autoFocus }: { name: string; model: string; errors: Record<string, string>; modelHint: string; autoFocus?: boolean }) {
+export function AgentFields({
+  name,
+  model,
+  errors,
+  modelHint,
+  autoFocus,
+}: {
+  name: string;
+  model: string;
+  errors: Record<string, string>;
+  modelHint: string;
+  autoFocus?: boolean;
+}) {
   return (
     <>
       <Field label="Name" error={errors.name}>

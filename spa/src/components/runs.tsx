@@ -60,7 +60,9 @@ export function RunsTable({ runs, agentNames }: { runs: RunSummary[]; agentNames
             </td>
             {agentNames && <td className="truncate px-5 py-3 text-zinc-600">{agentNames.get(r.agentId) ?? "Deleted agent"}</td>}
             <td className="px-5 py-3 text-zinc-600">{r.source}</td>
-            <td className="px-5 py-3 text-right text-zinc-600 tabular-nums">{(r.usage.inputTokens + r.usage.outputTokens).toLocaleString()}</td>
+            <td className="px-5 py-3 text-right text-zinc-600 tabular-nums">
+              {(r.usage.inputTokens + r.usage.outputTokens).toLocaleString()}
+            </td>
             <td className="px-5 py-3 text-right text-zinc-500">{relativeTime(r.createdAt)}</td>
           </tr>
         ))}

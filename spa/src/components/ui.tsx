@@ -1,5 +1,13 @@
 import clsx from "clsx";
-import { useEffect, useRef, type ButtonHTMLAttributes, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from "react";
+import {
+  useEffect,
+  useRef,
+  type ButtonHTMLAttributes,
+  type InputHTMLAttributes,
+  type ReactNode,
+  type SelectHTMLAttributes,
+  type TextareaHTMLAttributes,
+} from "react";
 
 export function Button({
   variant = "primary",
@@ -33,7 +41,11 @@ export function Field({ label, error, hint, children }: { label: string; error?:
     <label className="block">
       <span className="mb-1.5 block text-sm font-medium text-zinc-700">{label}</span>
       {children}
-      {error ? <span className="mt-1 block text-sm text-red-600">{error}</span> : hint && <span className="mt-1 block text-xs text-zinc-500">{hint}</span>}
+      {error ? (
+        <span className="mt-1 block text-sm text-red-600">{error}</span>
+      ) : (
+        hint && <span className="mt-1 block text-xs text-zinc-500">{hint}</span>
+      )}
     </label>
   );
 }
@@ -52,7 +64,19 @@ export function Input({ className, invalid, ...rest }: InputHTMLAttributes<HTMLI
   );
 }
 
-export function Card({ title, description, actions, children, className }: { title?: ReactNode; description?: ReactNode; actions?: ReactNode; children?: ReactNode; className?: string }) {
+export function Card({
+  title,
+  description,
+  actions,
+  children,
+  className,
+}: {
+  title?: ReactNode;
+  description?: ReactNode;
+  actions?: ReactNode;
+  children?: ReactNode;
+  className?: string;
+}) {
   return (
     <section className={clsx("rounded-xl border border-zinc-200 bg-white shadow-sm", className)}>
       {(title || actions) && (
@@ -81,7 +105,17 @@ export function PageHeader({ title, description, actions }: { title: string; des
   );
 }
 
-export function EmptyState({ icon, title, children, action }: { icon: ReactNode; title: string; children?: ReactNode; action?: ReactNode }) {
+export function EmptyState({
+  icon,
+  title,
+  children,
+  action,
+}: {
+  icon: ReactNode;
+  title: string;
+  children?: ReactNode;
+  action?: ReactNode;
+}) {
   return (
     <div className="flex flex-col items-center px-6 py-10 text-center">
       <div className="mb-3 flex h-11 w-11 items-center justify-center rounded-full bg-brand-50 text-xl">{icon}</div>
@@ -183,7 +217,13 @@ export function Logo({ className, markOnly }: { className?: string; markOnly?: b
     <span className={clsx("inline-flex items-center gap-2 font-semibold tracking-tight", className)}>
       <svg viewBox="0 0 32 32" className="h-7 w-7" aria-hidden>
         <rect width="32" height="32" rx="8" className="fill-brand-600" />
-        <path d="M9 22c0-6 3-11 8-12.5M23 22c0-5-2-8.5-5-10M12.5 12.5 9 8.5M19.5 12 23 8" stroke="white" strokeWidth="2.6" strokeLinecap="round" fill="none" />
+        <path
+          d="M9 22c0-6 3-11 8-12.5M23 22c0-5-2-8.5-5-10M12.5 12.5 9 8.5M19.5 12 23 8"
+          stroke="white"
+          strokeWidth="2.6"
+          strokeLinecap="round"
+          fill="none"
+        />
         <circle cx="16" cy="21.5" r="2.2" fill="white" />
       </svg>
       {!markOnly && <span>AutoClaw</span>}
@@ -195,7 +235,10 @@ export function Select({ className, ...rest }: SelectHTMLAttributes<HTMLSelectEl
   return (
     <select
       {...rest}
-      className={clsx("block w-full rounded-lg border border-zinc-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-brand-500 focus:ring-2 focus:ring-brand-100 focus:outline-none", className)}
+      className={clsx(
+        "block w-full rounded-lg border border-zinc-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-brand-500 focus:ring-2 focus:ring-brand-100 focus:outline-none",
+        className,
+      )}
     />
   );
 }
@@ -260,7 +303,23 @@ export function Table({ columns, testId, children }: { columns: string[]; testId
 }
 
 /** "Are you sure?" for something destructive: the explanation as children, Cancel and the danger button. */
-export function ConfirmDialog({ open, onClose, title, confirmLabel, busy, onConfirm, children }: { open: boolean; onClose: () => void; title: string; confirmLabel: string; busy: boolean; onConfirm: () => void; children: ReactNode }) {
+export function ConfirmDialog({
+  open,
+  onClose,
+  title,
+  confirmLabel,
+  busy,
+  onConfirm,
+  children,
+}: {
+  open: boolean;
+  onClose: () => void;
+  title: string;
+  confirmLabel: string;
+  busy: boolean;
+  onConfirm: () => void;
+  children: ReactNode;
+}) {
   return (
     <Dialog open={open} onClose={onClose} title={title}>
       <p className="text-sm text-zinc-600">{children}</p>

@@ -24,6 +24,8 @@ export function useSwitchTeam() {
   const trpc = useTRPC();
   return (id: string) => {
     setTenantId(id);
-    void qc.resetQueries({ predicate: (q) => q.queryKey[0] !== "session" && JSON.stringify(q.queryKey) !== JSON.stringify(trpc.tenants.list.queryKey()) });
+    void qc.resetQueries({
+      predicate: (q) => q.queryKey[0] !== "session" && JSON.stringify(q.queryKey) !== JSON.stringify(trpc.tenants.list.queryKey()),
+    });
   };
 }

@@ -15,11 +15,8 @@ export function setTenantId(id: string | null) {
 }
 
 export function useTenantId(): string | null {
-  return useSyncExternalStore(
-    (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-    getTenantId,
-  );
+  return useSyncExternalStore((l) => {
+    listeners.add(l);
+    return () => listeners.delete(l);
+  }, getTenantId);
 }

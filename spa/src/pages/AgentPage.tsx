@@ -5,7 +5,21 @@ import { toast } from "sonner";
 import { createRunInput, updateAgentInput, type Agent } from "@autoclaw/shared";
 import { pollWhileActive, RunsTable } from "../components/runs";
 import { AgentFields } from "../components/agents";
-import { Button, Card, Dialog, DialogActions, EmptyState, ErrorState, Field, formatBytes, Loading, PageHeader, relativeTime, Table, Textarea } from "../components/ui";
+import {
+  Button,
+  Card,
+  Dialog,
+  DialogActions,
+  EmptyState,
+  ErrorState,
+  Field,
+  formatBytes,
+  Loading,
+  PageHeader,
+  relativeTime,
+  Table,
+  Textarea,
+} from "../components/ui";
 import { fieldErrors } from "../lib/forms";
 import { errorMessage, useTRPC } from "../lib/trpc";
 
@@ -73,7 +87,11 @@ function AgentFiles({ agentId }: { agentId: string }) {
   const trpc = useTRPC();
   const files = useQuery(trpc.agents.files.queryOptions({ id: agentId }));
   return (
-    <Card title="Files" description="The agent's workspace, saved after every turn. Previous versions of changed or deleted files are kept for 30 days." className="mt-6">
+    <Card
+      title="Files"
+      description="The agent's workspace, saved after every turn. Previous versions of changed or deleted files are kept for 30 days."
+      className="mt-6"
+    >
       {files.isPending ? (
         <Loading />
       ) : files.isError ? (
@@ -160,7 +178,12 @@ function EditAgentDialog({ agent, open, onClose }: { agent: Agent; open: boolean
   return (
     <Dialog open={open} onClose={onClose} title="Edit agent">
       <form onSubmit={onSubmit} noValidate className="space-y-4" key={agent.updatedAt}>
-        <AgentFields name={agent.name} model={agent.model} errors={errors} modelHint="<provider>/<model>, e.g. openai/gpt-4.1-mini or custom/llama3.2" />
+        <AgentFields
+          name={agent.name}
+          model={agent.model}
+          errors={errors}
+          modelHint="<provider>/<model>, e.g. openai/gpt-4.1-mini or custom/llama3.2"
+        />
         <DialogActions onCancel={onClose} submitLabel="Save" busy={update.isPending} />
       </form>
     </Dialog>
@@ -184,7 +207,8 @@ function DeleteAgentDialog({ agent, open, onClose }: { agent: Agent; open: boole
   return (
     <Dialog open={open} onClose={onClose} title="Delete agent?">
       <p className="text-sm text-zinc-600">
-        <span className="font-medium text-zinc-900">{agent.name}</span> stops answering and its workspace files are removed. Its past runs stay in the run history.
+        <span className="font-medium text-zinc-900">{agent.name}</span> stops answering and its workspace files are removed. Its past runs
+        stay in the run history.
       </p>
       <div className="mt-6 flex justify-end gap-2">
         <Button variant="secondary" onClick={onClose}>

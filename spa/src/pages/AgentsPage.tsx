@@ -17,7 +17,10 @@ export function AgentsPage() {
 
   return (
     <>
-      <PageHeader title="Agents" description="Each agent is an OpenClaw agent with its own persona, model and skills, running in your team's runtime." />
+      <PageHeader
+        title="Agents"
+        description="Each agent is an OpenClaw agent with its own persona, model and skills, running in your team's runtime."
+      />
 
       <Card title="Your agents" className="mb-8">
         {agents.isPending ? (
@@ -33,7 +36,9 @@ export function AgentsPage() {
             {agents.data.map((a) => (
               <li key={a.id}>
                 <Link to={`/agents/${a.id}`} className="flex items-center gap-4 px-5 py-3 hover:bg-zinc-50">
-                  <span className="flex h-9 w-9 items-center justify-center rounded-lg bg-brand-50 font-semibold text-brand-700">{a.name.slice(0, 1).toUpperCase()}</span>
+                  <span className="flex h-9 w-9 items-center justify-center rounded-lg bg-brand-50 font-semibold text-brand-700">
+                    {a.name.slice(0, 1).toUpperCase()}
+                  </span>
                   <span className="min-w-0 flex-1">
                     <span className="block truncate text-sm font-medium">{a.name}</span>
                     <span className="block text-xs text-zinc-500">{names.get(a.templateId) ?? a.templateId}</span>
@@ -111,7 +116,13 @@ function CreateAgentDialog({ template, onClose }: { template: TemplateSummary | 
     <Dialog open={!!template} onClose={onClose} title={template ? `New ${template.name.toLowerCase()}` : ""}>
       {template && (
         <form onSubmit={onSubmit} noValidate className="space-y-4" key={template.id}>
-          <AgentFields name={template.name} model={template.defaultModel} errors={errors} modelHint="<provider>/<model>. Your team needs a key for that provider." autoFocus />
+          <AgentFields
+            name={template.name}
+            model={template.defaultModel}
+            errors={errors}
+            modelHint="<provider>/<model>. Your team needs a key for that provider."
+            autoFocus
+          />
           <DialogActions onCancel={onClose} submitLabel="Create agent" busy={create.isPending} />
         </form>
       )}

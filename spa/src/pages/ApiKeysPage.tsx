@@ -2,7 +2,22 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { toast } from "sonner";
 import { createApiKeyInput, type ApiKeySummary, type CreatedApiKey } from "@autoclaw/shared";
-import { Button, Card, ConfirmDialog, Dialog, DialogActions, EmptyState, ErrorState, Field, Input, Loading, PageHeader, Table, formatDate, relativeTime } from "../components/ui";
+import {
+  Button,
+  Card,
+  ConfirmDialog,
+  Dialog,
+  DialogActions,
+  EmptyState,
+  ErrorState,
+  Field,
+  Input,
+  Loading,
+  PageHeader,
+  Table,
+  formatDate,
+  relativeTime,
+} from "../components/ui";
 import { useTeams } from "../lib/teams";
 import { errorMessage, useTRPC } from "../lib/trpc";
 
@@ -31,7 +46,12 @@ export function ApiKeysPage() {
     <>
       <PageHeader
         title="API keys"
-        description={<>Keys let your own services call the AutoClaw API as <span className="font-medium text-zinc-700">{current?.name}</span>. Send one as <code className="rounded bg-zinc-100 px-1 py-0.5 text-xs">Authorization: Bearer ak_…</code></>}
+        description={
+          <>
+            Keys let your own services call the AutoClaw API as <span className="font-medium text-zinc-700">{current?.name}</span>. Send one
+            as <code className="rounded bg-zinc-100 px-1 py-0.5 text-xs">Authorization: Bearer ak_…</code>
+          </>
+        }
         actions={canManage && <Button onClick={() => setCreating(true)}>New API key</Button>}
       />
       <Card>
@@ -40,26 +60,36 @@ export function ApiKeysPage() {
         ) : keys.isError ? (
           <ErrorState message={errorMessage(keys.error)} onRetry={() => keys.refetch()} />
         ) : keys.data.length === 0 ? (
-          <EmptyState icon="⌘" title="No API keys yet" action={canManage && <Button variant="secondary" onClick={() => setCreating(true)}>Create your first key</Button>}>
+          <EmptyState
+            icon="⌘"
+            title="No API keys yet"
+            action={
+              canManage && (
+                <Button variant="secondary" onClick={() => setCreating(true)}>
+                  Create your first key
+                </Button>
+              )
+            }
+          >
             Create a key to start runs and read results from your own code. Each key is shown once.
           </EmptyState>
         ) : (
           <Table columns={["Name", "Key", "Created", "Last used", ""]} testId="api-keys">
-              {keys.data.map((k) => (
-                <tr key={k.id}>
-                  <td className="px-5 py-3 font-medium">{k.name}</td>
-                  <td className="px-5 py-3 font-mono text-xs text-zinc-600">{k.prefix}…</td>
-                  <td className="px-5 py-3 text-zinc-600">{formatDate(k.createdAt)}</td>
-                  <td className="px-5 py-3 text-zinc-600">{relativeTime(k.lastUsedAt)}</td>
-                  <td className="px-5 py-3 text-right">
-                    {canManage && (
-                      <Button variant="danger" className="px-2.5 py-1 text-xs" onClick={() => setRevoking(k)}>
-                        Revoke
-                      </Button>
-                    )}
-                  </td>
-                </tr>
-              ))}
+            {keys.data.map((k) => (
+              <tr key={k.id}>
+                <td className="px-5 py-3 font-medium">{k.name}</td>
+                <td className="px-5 py-3 font-mono text-xs text-zinc-600">{k.prefix}…</td>
+                <td className="px-5 py-3 text-zinc-600">{formatDate(k.createdAt)}</td>
+                <td className="px-5 py-3 text-zinc-600">{relativeTime(k.lastUsedAt)}</td>
+                <td className="px-5 py-3 text-right">
+                  {canManage && (
+                    <Button variant="danger" className="px-2.5 py-1 text-xs" onClick={() => setRevoking(k)}>
+                      Revoke
+                    </Button>
+                  )}
+                </td>
+              </tr>
+            ))}
           </Table>
         )}
       </Card>
@@ -77,8 +107,16 @@ export function ApiKeysPage() {
         {created && <ShowKeyOnce created={created} onDone={() => setCreated(null)} />}
       </Dialog>
 
-      <ConfirmDialog open={!!revoking} onClose={() => setRevoking(null)} title="Revoke API key?" confirmLabel="Revoke key" busy={revoke.isPending} onConfirm={() => revoking && revoke.mutate({ id: revoking.id })}>
-        Anything using <span className="font-medium text-zinc-900">{revoking?.name}</span> (<code className="text-xs">{revoking?.prefix}…</code>) stops working immediately. This cannot be undone.
+      <ConfirmDialog
+        open={!!revoking}
+        onClose={() => setRevoking(null)}
+        title="Revoke API key?"
+        confirmLabel="Revoke key"
+        busy={revoke.isPending}
+        onConfirm={() => revoking && revoke.mutate({ id: revoking.id })}
+      >
+        Anything using <span className="font-medium text-zinc-900">{revoking?.name}</span> (
+        <code className="text-xs">{revoking?.prefix}…</code>) stops working immediately. This cannot be undone.
       </ConfirmDialog>
     </>
   );
@@ -125,7 +163,8 @@ function ShowKeyOnce({ created, onDone }: { created: CreatedApiKey; onDone: () =
   return (
     <div className="space-y-4">
       <p className="text-sm text-zinc-600">
-        This is the only time <span className="font-medium text-zinc-900">{created.name}</span> is shown. Store it somewhere safe, like your secrets manager.
+        This is the only time <span className="font-medium text-zinc-900">{created.name}</span> is shown. Store it somewhere safe, like your
+        secrets manager.
       </p>
       <div className="flex items-center gap-2 rounded-lg border border-zinc-200 bg-zinc-50 p-2">
         <code data-testid="new-api-key" className="flex-1 overflow-x-auto px-1 font-mono text-xs break-all text-zinc-800 select-all">

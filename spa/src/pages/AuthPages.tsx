@@ -9,7 +9,17 @@ import { fieldErrors } from "../lib/forms";
 
 type Errors = Partial<Record<string, string>>;
 
-function AuthLayout({ title, subtitle, children, footer }: { title: string; subtitle: string; children: React.ReactNode; footer: React.ReactNode }) {
+function AuthLayout({
+  title,
+  subtitle,
+  children,
+  footer,
+}: {
+  title: string;
+  subtitle: string;
+  children: React.ReactNode;
+  footer: React.ReactNode;
+}) {
   return (
     <div className="flex min-h-screen">
       <aside className="hidden w-[44%] flex-col justify-between bg-zinc-900 p-12 text-zinc-100 lg:flex">
@@ -66,7 +76,18 @@ export function SignupPage() {
   }
 
   return (
-    <AuthLayout title="Create your account" subtitle="Start with a team and your first agent in minutes." footer={<>Already have an account? <Link className="font-medium text-brand-700 hover:underline" to="/login">Sign in</Link></>}>
+    <AuthLayout
+      title="Create your account"
+      subtitle="Start with a team and your first agent in minutes."
+      footer={
+        <>
+          Already have an account?{" "}
+          <Link className="font-medium text-brand-700 hover:underline" to="/login">
+            Sign in
+          </Link>
+        </>
+      }
+    >
       <form onSubmit={onSubmit} noValidate className="space-y-4">
         <Field label="Name" error={errors.name}>
           <Input name="name" autoComplete="name" invalid={!!errors.name} autoFocus />
@@ -112,7 +133,18 @@ export function LoginPage() {
   }
 
   return (
-    <AuthLayout title="Welcome back" subtitle="Sign in to manage your team's agents." footer={<>New to AutoClaw? <Link className="font-medium text-brand-700 hover:underline" to="/signup">Create an account</Link></>}>
+    <AuthLayout
+      title="Welcome back"
+      subtitle="Sign in to manage your team's agents."
+      footer={
+        <>
+          New to AutoClaw?{" "}
+          <Link className="font-medium text-brand-700 hover:underline" to="/signup">
+            Create an account
+          </Link>
+        </>
+      }
+    >
       <form onSubmit={onSubmit} noValidate className="space-y-4">
         <Field label="Email" error={errors.email}>
           <Input name="email" type="email" autoComplete="email" invalid={!!errors.email} autoFocus />

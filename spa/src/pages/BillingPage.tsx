@@ -46,7 +46,12 @@ export function BillingPage() {
   const navigate = useNavigate();
   // Right after Checkout the webhook may still be on its way: look again shortly.
   const status = useQuery({ ...trpc.billing.status.queryOptions(), refetchInterval: params.get("checkout") === "success" ? 2000 : false });
-  const portal = useMutation(trpc.billing.portal.mutationOptions({ onSuccess: ({ url }) => window.location.assign(url), onError: (e) => toast.error(errorMessage(e)) }));
+  const portal = useMutation(
+    trpc.billing.portal.mutationOptions({
+      onSuccess: ({ url }) => window.location.assign(url),
+      onError: (e) => toast.error(errorMessage(e)),
+    }),
+  );
 
   if (status.isPending) return <Loading />;
   if (status.isError) return <ErrorState message={errorMessage(status.error)} onRetry={() => status.refetch()} />;
@@ -56,7 +61,11 @@ export function BillingPage() {
     <>
       <PageHeader
         title="Billing"
-        description={s.billingEnabled ? "Your team's plan, subscription and usage this month." : "Billing is off on this AutoClaw: every team is on the Development plan, without limits."}
+        description={
+          s.billingEnabled
+            ? "Your team's plan, subscription and usage this month."
+            : "Billing is off on this AutoClaw: every team is on the Development plan, without limits."
+        }
         actions={
           s.billingEnabled &&
           canManage && (
@@ -73,7 +82,9 @@ export function BillingPage() {
           )
         }
       />
-      {params.get("checkout") === "success" && s.plan === "trial" && <p className="mb-4 text-sm text-zinc-600">Payment received; waiting for Stripe to confirm the subscription…</p>}
+      {params.get("checkout") === "success" && s.plan === "trial" && (
+        <p className="mb-4 text-sm text-zinc-600">Payment received; waiting for Stripe to confirm the subscription…</p>
+      )}
       {!s.canRun && s.reason && (
         <p className="mb-6 rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800" role="alert">
           {s.reason}

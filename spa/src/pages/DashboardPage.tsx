@@ -14,7 +14,10 @@ export function DashboardPage() {
   const keys = useQuery(trpc.apiKeys.list.queryOptions());
   const agents = useQuery(trpc.agents.list.queryOptions());
   const usage = useQuery(trpc.usage.summary.queryOptions({}));
-  const recent = useQuery({ ...trpc.runs.list.queryOptions({ limit: 5 }), refetchInterval: (q) => pollWhileActive(q.state.data?.items.map((r) => r.status)) });
+  const recent = useQuery({
+    ...trpc.runs.list.queryOptions({ limit: 5 }),
+    refetchInterval: (q) => pollWhileActive(q.state.data?.items.map((r) => r.status)),
+  });
 
   if (team.isPending) return <Loading />;
   if (team.isError) return <ErrorState message={errorMessage(team.error)} onRetry={() => team.refetch()} />;
@@ -38,12 +41,24 @@ export function DashboardPage() {
         <Stat label="Members" value={t.members.length} />
         <Stat label="API keys" value={keys.data?.length ?? "…"} />
         <Stat label="Agents" value={agents.data?.length ?? "…"} />
-        <Stat label="Runs (30 days)" value={usage.data?.total.runs ?? "…"} hint={usage.data && `${(usage.data.total.inputTokens + usage.data.total.outputTokens).toLocaleString()} tokens`} />
+        <Stat
+          label="Runs (30 days)"
+          value={usage.data?.total.runs ?? "…"}
+          hint={usage.data && `${(usage.data.total.inputTokens + usage.data.total.outputTokens).toLocaleString()} tokens`}
+        />
       </div>
 
       <div className="grid gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
-          <Card title="Agents" description="OpenClaw agents created from templates, running on your own model keys." actions={<Link to="/agents" className="text-sm font-medium text-brand-700 hover:underline">All agents</Link>}>
+          <Card
+            title="Agents"
+            description="OpenClaw agents created from templates, running on your own model keys."
+            actions={
+              <Link to="/agents" className="text-sm font-medium text-brand-700 hover:underline">
+                All agents
+              </Link>
+            }
+          >
             {agents.data?.length ? (
               <ul className="divide-y divide-zinc-100">
                 {agents.data.slice(0, 5).map((a) => (
@@ -56,7 +71,15 @@ export function DashboardPage() {
                 ))}
               </ul>
             ) : (
-              <EmptyState icon="✦" title="No agents yet" action={<Link to="/agents" className="text-sm font-medium text-brand-700 hover:underline">Browse templates →</Link>}>
+              <EmptyState
+                icon="✦"
+                title="No agents yet"
+                action={
+                  <Link to="/agents" className="text-sm font-medium text-brand-700 hover:underline">
+                    Browse templates →
+                  </Link>
+                }
+              >
                 Create an agent from a template. Add a model key first in Settings → Model keys.
               </EmptyState>
             )}
@@ -67,7 +90,14 @@ export function DashboardPage() {
                 Pair your members' Telegram accounts with the shared AutoClaw bot to talk to agents in chat.
               </EmptyState>
             </Card>
-            <Card title="Recent runs" actions={<Link to="/runs" className="text-sm font-medium text-brand-700 hover:underline">All</Link>}>
+            <Card
+              title="Recent runs"
+              actions={
+                <Link to="/runs" className="text-sm font-medium text-brand-700 hover:underline">
+                  All
+                </Link>
+              }
+            >
               {recent.data?.items.length ? (
                 <ul className="divide-y divide-zinc-100">
                   {recent.data.items.map((r) => (
@@ -139,7 +169,9 @@ function Members({ team }: { team: TenantOverview }) {
       <ul className="divide-y divide-zinc-100" data-testid="members">
         {team.members.map((m) => (
           <li key={m.userId} className="flex items-center gap-3 px-5 py-3">
-            <span className="flex h-8 w-8 shrink-0 items-center justify-center rounded-full bg-zinc-100 text-xs font-semibold text-zinc-600">{m.name.slice(0, 1).toUpperCase()}</span>
+            <span className="flex h-8 w-8 shrink-0 items-center justify-center rounded-full bg-zinc-100 text-xs font-semibold text-zinc-600">
+              {m.name.slice(0, 1).toUpperCase()}
+            </span>
             <span className="min-w-0 flex-1">
               <span className="block truncate text-sm font-medium">{m.name}</span>
               <span className="block truncate text-xs text-zinc-500">{m.email}</span>
@@ -171,7 +203,10 @@ function Members({ team }: { team: TenantOverview }) {
       )}
       {!canManage && (
         <p className="border-t border-zinc-100 px-5 py-3 text-xs text-zinc-500">
-          Ask an owner or admin to add people. <Link to="/settings/api-keys" className="text-brand-700 hover:underline">API keys</Link>
+          Ask an owner or admin to add people.{" "}
+          <Link to="/settings/api-keys" className="text-brand-700 hover:underline">
+            API keys
+          </Link>
         </p>
       )}
     </Card>

@@ -65,7 +65,12 @@ export function ModelKeysPage() {
                         {key ? "Replace" : "Add key"}
                       </Button>
                       {key && (
-                        <Button variant="danger" className="px-2.5 py-1 text-xs" loading={remove.isPending && remove.variables?.provider === p} onClick={() => remove.mutate({ provider: p })}>
+                        <Button
+                          variant="danger"
+                          className="px-2.5 py-1 text-xs"
+                          loading={remove.isPending && remove.variables?.provider === p}
+                          onClick={() => remove.mutate({ provider: p })}
+                        >
                           Remove
                         </Button>
                       )}

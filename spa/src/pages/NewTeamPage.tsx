@@ -42,7 +42,9 @@ export function NewTeamPage() {
           <form onSubmit={onSubmit} noValidate className="space-y-5 p-6">
             <div>
               <h1 className="text-xl font-semibold tracking-tight">{teams.length ? "Create another team" : "Create your team"}</h1>
-              <p className="mt-1 text-sm text-zinc-500">A team has its own agents, keys, Telegram pairings, billing and its own OpenClaw runtime. You will be its owner.</p>
+              <p className="mt-1 text-sm text-zinc-500">
+                A team has its own agents, keys, Telegram pairings, billing and its own OpenClaw runtime. You will be its owner.
+              </p>
             </div>
             <Field label="Team name" error={error}>
               <Input name="name" placeholder="e.g. Acme Support" autoFocus invalid={!!error} />

@@ -47,11 +47,19 @@ export function PricingPage() {
       </header>
       <main className="mx-auto max-w-5xl px-6 pt-6 pb-16">
         <h1 className="text-center text-3xl font-semibold tracking-tight text-zinc-900">Plans</h1>
-        <p className="mt-2 text-center text-zinc-600">Every plan runs your agents in your team's own OpenClaw runtime, with your own model key.</p>
-        {params.get("checkout") === "canceled" && <p className="mt-4 text-center text-sm text-amber-700">Checkout was cancelled; nothing changed.</p>}
+        <p className="mt-2 text-center text-zinc-600">
+          Every plan runs your agents in your team's own OpenClaw runtime, with your own model key.
+        </p>
+        {params.get("checkout") === "canceled" && (
+          <p className="mt-4 text-center text-sm text-amber-700">Checkout was cancelled; nothing changed.</p>
+        )}
         {billingOff && (
-          <p className="mx-auto mt-6 max-w-xl rounded-lg border border-zinc-200 bg-white px-4 py-3 text-center text-sm text-zinc-600" data-testid="billing-off">
-            Billing is off on this AutoClaw: every team is on the <span className="font-medium text-zinc-900">Development</span> plan, without limits.
+          <p
+            className="mx-auto mt-6 max-w-xl rounded-lg border border-zinc-200 bg-white px-4 py-3 text-center text-sm text-zinc-600"
+            data-testid="billing-off"
+          >
+            Billing is off on this AutoClaw: every team is on the <span className="font-medium text-zinc-900">Development</span> plan,
+            without limits.
           </p>
         )}
         {plans.isPending ? (
@@ -63,7 +71,11 @@ export function PricingPage() {
             {plans.data.map((p) => {
               const current = status.data?.plan === p.id && status.data.status !== "canceled";
               return (
-                <section key={p.id} className={`flex flex-col rounded-xl border bg-white p-6 shadow-sm ${p.id === "pro" ? "border-brand-500" : "border-zinc-200"}`} aria-label={p.name}>
+                <section
+                  key={p.id}
+                  className={`flex flex-col rounded-xl border bg-white p-6 shadow-sm ${p.id === "pro" ? "border-brand-500" : "border-zinc-200"}`}
+                  aria-label={p.name}
+                >
                   <h2 className="text-lg font-semibold text-zinc-900">{p.name}</h2>
                   <p className="mt-1 text-sm text-zinc-600">{p.blurb}</p>
                   <p className="mt-4 text-3xl font-semibold text-zinc-900">
@@ -82,7 +94,13 @@ export function PricingPage() {
                     loading={checkout.isPending && checkout.variables?.plan === p.id}
                     onClick={() => choose(p)}
                   >
-                    {current ? "Your plan" : p.id === "trial" ? (signedIn ? "Go to the dashboard" : "Start free trial") : `Choose ${p.name}`}
+                    {current
+                      ? "Your plan"
+                      : p.id === "trial"
+                        ? signedIn
+                          ? "Go to the dashboard"
+                          : "Start free trial"
+                        : `Choose ${p.name}`}
                   </Button>
                 </section>
               );

@@ -9,7 +9,10 @@ export function RunPage() {
   const { id = "" } = useParams();
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const run = useQuery({ ...trpc.runs.get.queryOptions({ id }), refetchInterval: (q) => (q.state.data && isActive(q.state.data.status) ? 800 : false) });
+  const run = useQuery({
+    ...trpc.runs.get.queryOptions({ id }),
+    refetchInterval: (q) => (q.state.data && isActive(q.state.data.status) ? 800 : false),
+  });
   const agents = useQuery(trpc.agents.list.queryOptions());
   const cancel = useMutation(
     trpc.runs.cancel.mutationOptions({
@@ -49,7 +52,15 @@ export function RunPage() {
       </div>
 
       <div className="mb-6 grid gap-4 sm:grid-cols-4">
-        <Fact label="Agent">{agent ? <Link className="text-brand-700 hover:underline" to={`/agents/${agent.id}`}>{agent.name}</Link> : "Deleted agent"}</Fact>
+        <Fact label="Agent">
+          {agent ? (
+            <Link className="text-brand-700 hover:underline" to={`/agents/${agent.id}`}>
+              {agent.name}
+            </Link>
+          ) : (
+            "Deleted agent"
+          )}
+        </Fact>
         <Fact label="Model">{<code className="text-xs">{r.model}</code>}</Fact>
         <Fact label="Tokens (in / out)">{`${r.usage.inputTokens.toLocaleString()} / ${r.usage.outputTokens.toLocaleString()}`}</Fact>
         <Fact label="Duration">{duration(r, true)}</Fact>
@@ -66,7 +77,11 @@ export function RunPage() {
             </Alert>
           )}
           {warnings.length > 0 && (
-            <Alert tone="amber" title={warnings.length === 1 ? "One thing to know about this run" : `${warnings.length} things to know about this run`} testId="run-warnings">
+            <Alert
+              tone="amber"
+              title={warnings.length === 1 ? "One thing to know about this run" : `${warnings.length} things to know about this run`}
+              testId="run-warnings"
+            >
               <ul className="list-disc space-y-1 pl-5">
                 {warnings.map((w, i) => (
                   <li key={i} className="break-words">
@@ -82,7 +97,9 @@ export function RunPage() {
                 {r.output}
               </pre>
             ) : (
-              <p className="px-5 py-6 text-sm text-zinc-500">{isActive(r.status) ? (r.error ? `Retrying after: ${r.error}` : "Working on it…") : "No output."}</p>
+              <p className="px-5 py-6 text-sm text-zinc-500">
+                {isActive(r.status) ? (r.error ? `Retrying after: ${r.error}` : "Working on it…") : "No output."}
+              </p>
             )}
           </Card>
         </div>
@@ -93,7 +110,8 @@ export function RunPage() {
                 <li key={i} className="flex gap-3 text-sm">
                   <span className="mt-1.5 h-2 w-2 shrink-0 rounded-full bg-zinc-300" />
                   <span className="min-w-0">
-                    <span className="font-medium capitalize">{e.kind}</span> <span className="text-xs text-zinc-400">{formatDate(e.at)}</span>
+                    <span className="font-medium capitalize">{e.kind}</span>{" "}
+                    <span className="text-xs text-zinc-400">{formatDate(e.at)}</span>
                     {e.message && <span className="block text-xs break-words text-zinc-500">{e.message}</span>}
                   </span>
                 </li>
@@ -108,7 +126,8 @@ export function RunPage() {
                 {r.artifacts.map((a) => (
                   <li key={a.name} className="flex items-center justify-between px-5 py-3 text-sm">
                     <span>
-                      <span className="font-medium">{a.name}</span> <span className="text-xs text-zinc-400">{a.size.toLocaleString()} bytes</span>
+                      <span className="font-medium">{a.name}</span>{" "}
+                      <span className="text-xs text-zinc-400">{a.size.toLocaleString()} bytes</span>
                     </span>
                     <a href={a.url} download={a.name} className="font-medium text-brand-700 hover:underline">
                       Download

@@ -12,14 +12,32 @@ export function RuntimePage() {
   const qc = useQueryClient();
   const { current } = useTeams();
   const canManage = current?.role !== "member";
-  const status = useQuery({ ...trpc.runtime.status.queryOptions(), refetchInterval: (q) => (q.state.data?.state === "starting" ? 1000 : 10_000) });
-  const logs = useQuery({ ...trpc.runtime.logs.queryOptions({ lines: 80 }), refetchInterval: status.data?.state === "starting" ? 1500 : 10_000 });
+  const status = useQuery({
+    ...trpc.runtime.status.queryOptions(),
+    refetchInterval: (q) => (q.state.data?.state === "starting" ? 1000 : 10_000),
+  });
+  const logs = useQuery({
+    ...trpc.runtime.logs.queryOptions({ lines: 80 }),
+    refetchInterval: status.data?.state === "starting" ? 1500 : 10_000,
+  });
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: trpc.runtime.status.queryKey() });
     void qc.invalidateQueries({ queryKey: trpc.runtime.logs.queryKey() });
   };
-  const start = useMutation(trpc.runtime.start.mutationOptions({ onSuccess: () => toast.success("Runtime is ready"), onError: (e) => toast.error(errorMessage(e)), onSettled: refresh }));
-  const stop = useMutation(trpc.runtime.stop.mutationOptions({ onSuccess: () => toast.success("Runtime stopped"), onError: (e) => toast.error(errorMessage(e)), onSettled: refresh }));
+  const start = useMutation(
+    trpc.runtime.start.mutationOptions({
+      onSuccess: () => toast.success("Runtime is ready"),
+      onError: (e) => toast.error(errorMessage(e)),
+      onSettled: refresh,
+    }),
+  );
+  const stop = useMutation(
+    trpc.runtime.stop.mutationOptions({
+      onSuccess: () => toast.success("Runtime stopped"),
+      onError: (e) => toast.error(errorMessage(e)),
+      onSettled: refresh,
+    }),
+  );
   const restart = useMutation({
     mutationFn: async () => {
       await stop.mutateAsync();
@@ -77,7 +95,10 @@ export function RuntimePage() {
       )}
       <Card title="Gateway log" description="The most recent lines from your runtime.">
         {logs.data?.lines.length ? (
-          <pre data-testid="runtime-logs" className="max-h-96 overflow-auto bg-zinc-950 px-5 py-4 font-mono text-xs leading-relaxed text-zinc-200">
+          <pre
+            data-testid="runtime-logs"
+            className="max-h-96 overflow-auto bg-zinc-950 px-5 py-4 font-mono text-xs leading-relaxed text-zinc-200"
+          >
             {logs.data.lines.join("\n")}
           </pre>
         ) : (

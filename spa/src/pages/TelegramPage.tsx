@@ -3,7 +3,20 @@ import { useEffect, useMemo, useState } from "react";
 import { toast } from "sonner";
 import { renderSVG } from "uqr";
 import type { PairingCode, TelegramPairing } from "@autoclaw/shared";
-import { Button, Card, ConfirmDialog, Dialog, EmptyState, ErrorState, Fact, Loading, PageHeader, Select, Table, formatDate } from "../components/ui";
+import {
+  Button,
+  Card,
+  ConfirmDialog,
+  Dialog,
+  EmptyState,
+  ErrorState,
+  Fact,
+  Loading,
+  PageHeader,
+  Select,
+  Table,
+  formatDate,
+} from "../components/ui";
 import { useTeams } from "../lib/teams";
 import { errorMessage, useTRPC } from "../lib/trpc";
 
@@ -28,7 +41,13 @@ export function TelegramPage() {
     if (paired !== undefined) void qc.invalidateQueries({ queryKey: trpc.telegram.status.queryKey() });
   }, [paired, qc, trpc]);
 
-  const create = useMutation(trpc.telegram.createPairingCode.mutationOptions({ onSuccess: (c) => setCode(c), onError: (e) => toast.error(errorMessage(e)), onSettled: refresh }));
+  const create = useMutation(
+    trpc.telegram.createPairingCode.mutationOptions({
+      onSuccess: (c) => setCode(c),
+      onError: (e) => toast.error(errorMessage(e)),
+      onSettled: refresh,
+    }),
+  );
   const unpair = useMutation(
     trpc.telegram.unpair.mutationOptions({
       onSuccess: (left) => {
@@ -60,13 +79,15 @@ export function TelegramPage() {
         <Card>
           <EmptyState icon="✈" title="Telegram is off on this AutoClaw">
             <span data-testid="telegram-off">
-              The operator turns it on by setting {s.missingSettings.map((m, i) => (
+              The operator turns it on by setting{" "}
+              {s.missingSettings.map((m, i) => (
                 <span key={m}>
                   {i > 0 && (i === s.missingSettings.length - 1 ? " and " : ", ")}
                   <code className="rounded bg-zinc-100 px-1 py-0.5 text-xs">{m}</code>
                 </span>
               ))}{" "}
-              (see the README), then pointing the bot's webhook at <code className="rounded bg-zinc-100 px-1 py-0.5 text-xs">/api/webhooks/telegram</code>.
+              (see the README), then pointing the bot's webhook at{" "}
+              <code className="rounded bg-zinc-100 px-1 py-0.5 text-xs">/api/webhooks/telegram</code>.
             </span>
           </EmptyState>
         </Card>
@@ -83,7 +104,8 @@ export function TelegramPage() {
         title="Telegram"
         description={
           <>
-            Pair your team's Telegram accounts with <span className="font-medium text-zinc-700">@{s.botUsername}</span>; each person then talks to an agent in their own conversation.
+            Pair your team's Telegram accounts with <span className="font-medium text-zinc-700">@{s.botUsername}</span>; each person then
+            talks to an agent in their own conversation.
           </>
         }
         actions={
@@ -114,7 +136,11 @@ export function TelegramPage() {
             defaultName
           )}
         </Fact>
-        <Fact label="Pending codes">{s.pendingCodes.length ? `${s.pendingCodes.length} (the next expires in ${minutesUntil(s.pendingCodes[0]!.expiresAt)} min)` : "None"}</Fact>
+        <Fact label="Pending codes">
+          {s.pendingCodes.length
+            ? `${s.pendingCodes.length} (the next expires in ${minutesUntil(s.pendingCodes[0]!.expiresAt)} min)`
+            : "None"}
+        </Fact>
       </div>
 
       <Card title="Paired Telegram accounts">
@@ -123,26 +149,34 @@ export function TelegramPage() {
         ) : pairings.isError ? (
           <ErrorState message={errorMessage(pairings.error)} onRetry={() => pairings.refetch()} />
         ) : pairings.data.length === 0 ? (
-          <EmptyState icon="✈" title="Nobody is paired yet" action={<Button variant="secondary" onClick={() => create.mutate()}>Pair Telegram</Button>}>
+          <EmptyState
+            icon="✈"
+            title="Nobody is paired yet"
+            action={
+              <Button variant="secondary" onClick={() => create.mutate()}>
+                Pair Telegram
+              </Button>
+            }
+          >
             "Pair Telegram" gives you a one-time code and link. Open it on the phone with your Telegram account.
           </EmptyState>
         ) : (
           <Table columns={["Name", "Username", "Paired", "Talks to", ""]} testId="telegram-pairings">
-              {pairings.data.map((p) => (
-                <tr key={p.telegramUserId}>
-                  <td className="px-5 py-3 font-medium">{p.name}</td>
-                  <td className="px-5 py-3 text-zinc-600">{p.username ? `@${p.username}` : "—"}</td>
-                  <td className="px-5 py-3 text-zinc-600">{formatDate(p.pairedAt)}</td>
-                  <td className="px-5 py-3 text-zinc-600">{agentName(p.agentId) ?? defaultName}</td>
-                  <td className="px-5 py-3 text-right">
-                    {canManage && (
-                      <Button variant="danger" className="px-2.5 py-1 text-xs" onClick={() => setUnpairing(p)}>
-                        Unpair
-                      </Button>
-                    )}
-                  </td>
-                </tr>
-              ))}
+            {pairings.data.map((p) => (
+              <tr key={p.telegramUserId}>
+                <td className="px-5 py-3 font-medium">{p.name}</td>
+                <td className="px-5 py-3 text-zinc-600">{p.username ? `@${p.username}` : "—"}</td>
+                <td className="px-5 py-3 text-zinc-600">{formatDate(p.pairedAt)}</td>
+                <td className="px-5 py-3 text-zinc-600">{agentName(p.agentId) ?? defaultName}</td>
+                <td className="px-5 py-3 text-right">
+                  {canManage && (
+                    <Button variant="danger" className="px-2.5 py-1 text-xs" onClick={() => setUnpairing(p)}>
+                      Unpair
+                    </Button>
+                  )}
+                </td>
+              </tr>
+            ))}
           </Table>
         )}
       </Card>
@@ -159,7 +193,8 @@ export function TelegramPage() {
         busy={unpair.isPending}
         onConfirm={() => unpairing && unpair.mutate({ telegramUserId: unpairing.telegramUserId })}
       >
-        <span className="font-medium text-zinc-900">{unpairing?.name}</span> will no longer reach your team's agents from Telegram. They can pair again with a new code.
+        <span className="font-medium text-zinc-900">{unpairing?.name}</span> will no longer reach your team's agents from Telegram. They can
+        pair again with a new code.
       </ConfirmDialog>
     </>
   );
@@ -171,12 +206,26 @@ function ShowCode({ code, bot, onDone }: { code: PairingCode; bot: string; onDon
     <div className="space-y-4 text-sm text-zinc-600">
       <p>Scan or open the link on the phone with your Telegram account, then press Start. Or send this to @{bot}:</p>
       <div className="flex items-center gap-5">
-        <div className="h-36 w-36 shrink-0 rounded-lg border border-zinc-200 p-1" role="img" aria-label="QR code of the pairing link" dangerouslySetInnerHTML={{ __html: qr }} />
+        <div
+          className="h-36 w-36 shrink-0 rounded-lg border border-zinc-200 p-1"
+          role="img"
+          aria-label="QR code of the pairing link"
+          dangerouslySetInnerHTML={{ __html: qr }}
+        />
         <div className="space-y-2">
-          <code className="block rounded-lg bg-zinc-100 px-3 py-2 font-mono text-lg tracking-widest text-zinc-900" data-testid="pairing-code">
+          <code
+            className="block rounded-lg bg-zinc-100 px-3 py-2 font-mono text-lg tracking-widest text-zinc-900"
+            data-testid="pairing-code"
+          >
             /start {code.code}
           </code>
-          <a className="block break-all text-brand-700 hover:underline" href={code.link} target="_blank" rel="noreferrer" data-testid="pairing-link">
+          <a
+            className="block break-all text-brand-700 hover:underline"
+            href={code.link}
+            target="_blank"
+            rel="noreferrer"
+            data-testid="pairing-link"
+          >
             {code.link}
           </a>
           <p className="text-xs text-zinc-500">Works once, until {formatDate(code.expiresAt)}.</p>

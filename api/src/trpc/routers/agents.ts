@@ -1,5 +1,16 @@
 import { z } from "zod";
-import { agent, agentIdInput, createAgentInput, fileVersion, fileVersionsInput, templateSummary, TEMPLATES, toTemplateSummary, updateAgentInput, workspaceFile } from "@autoclaw/shared";
+import {
+  agent,
+  agentIdInput,
+  createAgentInput,
+  fileVersion,
+  fileVersionsInput,
+  templateSummary,
+  TEMPLATES,
+  toTemplateSummary,
+  updateAgentInput,
+  workspaceFile,
+} from "@autoclaw/shared";
 import { createAgent, getAgentRow, listAgents, removeAgent, toAgent, updateAgent } from "../../domain/agents";
 import { listAgentFiles, listFileVersions } from "../../domain/workspace";
 import { publicProcedure, router, tenantProcedure } from "../init";
@@ -9,13 +20,19 @@ export const templatesRouter = router({
 });
 
 export const agentsRouter = router({
-  create: tenantProcedure.input(createAgentInput).output(agent).mutation(({ ctx, input }) => createAgent({ db: ctx.db, bucket: ctx.env.ARTIFACTS, settings: ctx.settings }, ctx.tenant.id, input)),
+  create: tenantProcedure
+    .input(createAgentInput)
+    .output(agent)
+    .mutation(({ ctx, input }) => createAgent({ db: ctx.db, bucket: ctx.env.ARTIFACTS, settings: ctx.settings }, ctx.tenant.id, input)),
   list: tenantProcedure.output(z.array(agent)).query(({ ctx }) => listAgents(ctx.db, ctx.tenant.id)),
   get: tenantProcedure
     .input(agentIdInput)
     .output(agent)
     .query(async ({ ctx, input }) => toAgent(await getAgentRow(ctx.db, ctx.tenant.id, input.id))),
-  update: tenantProcedure.input(updateAgentInput).output(agent).mutation(({ ctx, input }) => updateAgent(ctx.db, ctx.tenant.id, input)),
+  update: tenantProcedure
+    .input(updateAgentInput)
+    .output(agent)
+    .mutation(({ ctx, input }) => updateAgent(ctx.db, ctx.tenant.id, input)),
   remove: tenantProcedure
     .input(agentIdInput)
     .output(z.object({ id: z.string() }))

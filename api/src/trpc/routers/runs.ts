@@ -10,9 +10,18 @@ export const runsRouter = router({
     .output(createdRun)
     .mutation(({ ctx, input }) => createRun(runDeps(ctx.env), ctx.tenant.id, input, ctx.principal.kind === "apiKey" ? "api" : "dashboard")),
 
-  get: tenantProcedure.input(runIdInput).output(run).query(({ ctx, input }) => getRun(ctx, ctx.tenant.id, input.id)),
+  get: tenantProcedure
+    .input(runIdInput)
+    .output(run)
+    .query(({ ctx, input }) => getRun(ctx, ctx.tenant.id, input.id)),
 
-  list: tenantProcedure.input(listRunsInput).output(runPage).query(({ ctx, input }) => listRuns(ctx.db, ctx.tenant.id, input)),
+  list: tenantProcedure
+    .input(listRunsInput)
+    .output(runPage)
+    .query(({ ctx, input }) => listRuns(ctx.db, ctx.tenant.id, input)),
 
-  cancel: tenantProcedure.input(runIdInput).output(createdRun).mutation(({ ctx, input }) => cancelRun(runDeps(ctx.env), ctx.tenant.id, input.id)),
+  cancel: tenantProcedure
+    .input(runIdInput)
+    .output(createdRun)
+    .mutation(({ ctx, input }) => cancelRun(runDeps(ctx.env), ctx.tenant.id, input.id)),
 });

@@ -8,7 +8,8 @@ import { router, tenantAdminProcedure, tenantProcedure } from "../init";
 
 function runtimeOf(env: AppEnv) {
   const svc = services(env);
-  if (svc.settings.TENANT_RUNTIME === "direct") throw new DomainError("PRECONDITION_FAILED", "This AutoClaw runs without tenant runtimes (TENANT_RUNTIME=direct)");
+  if (svc.settings.TENANT_RUNTIME === "direct")
+    throw new DomainError("PRECONDITION_FAILED", "This AutoClaw runs without tenant runtimes (TENANT_RUNTIME=direct)");
   return svc.runtime();
 }
 
@@ -28,5 +29,9 @@ export const runtimeRouter = router({
   logs: tenantProcedure
     .input(runtimeLogsInput)
     .output(runtimeLogs)
-    .query(async ({ ctx, input }) => ({ lines: await runtimeOf(ctx.env).driver.logs(ctx.tenant.id, input.lines).catch(() => []) })),
+    .query(async ({ ctx, input }) => ({
+      lines: await runtimeOf(ctx.env)
+        .driver.logs(ctx.tenant.id, input.lines)
+        .catch(() => []),
+    })),
 });

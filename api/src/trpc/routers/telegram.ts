@@ -10,7 +10,14 @@ export const telegramRouter = router({
   /** A one-time code (shown once) and its t.me deep link; any member may pair their own Telegram. */
   createPairingCode: tenantProcedure
     .output(pairingCode)
-    .mutation(({ ctx }) => createPairingCode(ctx.db, ctx.settings, ctx.tenant.id, ctx.principal.kind === "user" ? ctx.principal.userId : `apikey:${ctx.principal.keyId}`)),
+    .mutation(({ ctx }) =>
+      createPairingCode(
+        ctx.db,
+        ctx.settings,
+        ctx.tenant.id,
+        ctx.principal.kind === "user" ? ctx.principal.userId : `apikey:${ctx.principal.keyId}`,
+      ),
+    ),
 
   pairings: tenantProcedure.output(z.array(telegramPairing)).query(({ ctx }) => listPairings(ctx.db, ctx.tenant.id)),
 

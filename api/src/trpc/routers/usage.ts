@@ -3,5 +3,8 @@ import { usageSummary as summarise } from "../../domain/usage";
 import { router, tenantProcedure } from "../init";
 
 export const usageRouter = router({
-  summary: tenantProcedure.input(usageSummaryInput).output(usageSummary).query(({ ctx, input }) => summarise(ctx.db, ctx.tenant.id, input)),
+  summary: tenantProcedure
+    .input(usageSummaryInput)
+    .output(usageSummary)
+    .query(({ ctx, input }) => summarise(ctx.db, ctx.tenant.id, input)),
 });
