@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ConfigError, parseSettings, SETTING_NAMES, STRIPE_PRICE_PREFIX } from "../api/src/config.ts";
+import { ConfigError, parseSettings, SETTING_NAMES } from "../api/src/config.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
@@ -60,7 +60,7 @@ function workerVars(): Record<string, string> {
     ...localSecrets(),
   };
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && ((SETTING_NAMES as string[]).includes(k) || k.startsWith(STRIPE_PRICE_PREFIX))) vars[k] = v;
+    if (v !== undefined && (SETTING_NAMES as string[]).includes(k)) vars[k] = v;
   }
   try {
     parseSettings({ NODE_ENV: "production", ...vars });

@@ -68,9 +68,12 @@ export const settingsSchema = z.object({
   ),
   /** Another Bot API server (a local fake in tests); default https://api.telegram.org. */
   TELEGRAM_API_ROOT: optionalUrl,
-  /** Billing is on when both are set; price ids come from STRIPE_PRICE_<PLAN> (PRO, TEAM). */
+  /** Billing is on when both are set. */
   STRIPE_SECRET_KEY: optionalText,
   STRIPE_WEBHOOK_SECRET: optionalText,
+  /** The Stripe price id of each purchasable plan (a plan without one is not for sale). */
+  STRIPE_PRICE_PRO: optionalText,
+  STRIPE_PRICE_TEAM: optionalText,
   /** Another Stripe API server (a local fake in tests). */
   STRIPE_API_BASE: optionalUrl,
   /** How long a past_due team may still run agents. */
@@ -80,8 +83,6 @@ export type Settings = z.infer<typeof settingsSchema>;
 
 /** Every setting name, for the run command's "environment overrides" pass-through. */
 export const SETTING_NAMES = Object.keys(settingsSchema.shape) as (keyof Settings)[];
-/** Stripe price ids are open-ended (`STRIPE_PRICE_<PLAN>`), so they are matched by prefix. */
-export const STRIPE_PRICE_PREFIX = "STRIPE_PRICE_";
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -90,6 +91,18 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
     this.problems = problems;
   }
+}
+
+const parsed = new WeakMap<object, Settings>();
+
+/** The parsed settings of one env object (parsed on first use, then cached for the isolate). */
+export function settings(env: Record<string, unknown>): Settings {
+  let s = parsed.get(env);
+  if (!s) {
+    s = parseSettings(env);
+    parsed.set(env, s);
+  }
+  return s;
 }
 
 export function parseSettings(source: Record<string, unknown>): Settings {

@@ -1,39 +1,29 @@
-// Bindings and settings, typed once. Everything else takes `AppEnv` and calls `settings(env)`.
-import { parseSettings, type Settings } from "./config";
-import type { AgentSession } from "./durable-objects/agent-session";
-import type { TelegramChat } from "./durable-objects/telegram-chat";
-import type { RunMessage } from "./domain/run-records";
+// The Worker's bindings (wrangler.toml), typed once, and the RPC surface of its Durable Objects.
+// Types only: settings are parsed in config.ts, stubs are made in durable-objects/stubs.ts, and the
+// services built from all of this in services.ts. Nothing here imports a Durable Object class, so no
+// import cycle runs through the bindings.
+import type { Sandbox } from "@cloudflare/sandbox";
+import type { RunMessage } from "@autoclaw/shared";
+import type { Update } from "grammy/types";
+
+/** What an agent's AgentSession answers over RPC (the class implements it). */
+export interface AgentSessionRpc extends Rpc.DurableObjectBranded {
+  enqueue(runId: string): Promise<void>;
+}
+
+/** What a chat's TelegramChat answers over RPC (the class implements it). */
+export interface TelegramChatRpc extends Rpc.DurableObjectBranded {
+  accept(update: Update): Promise<void>;
+}
 
 export interface Bindings {
   DB: D1Database;
   ARTIFACTS: R2Bucket;
   RUN_QUEUE: Queue<RunMessage>;
-  AGENT_SESSION: DurableObjectNamespace<AgentSession>;
-  TELEGRAM_CHAT: DurableObjectNamespace<TelegramChat>;
-  Sandbox: DurableObjectNamespace;
+  AGENT_SESSION: DurableObjectNamespace<AgentSessionRpc>;
+  TELEGRAM_CHAT: DurableObjectNamespace<TelegramChatRpc>;
+  Sandbox: DurableObjectNamespace<Sandbox>;
 }
 
-/** What the Worker receives: bindings plus string vars/secrets, validated by `settings()`. */
+/** What the Worker receives: bindings plus string vars/secrets, validated by `settings()` (config.ts). */
 export type AppEnv = Bindings & Record<string, unknown>;
-
-const parsed = new WeakMap<object, Settings>();
-
-/** The parsed settings for this env object (parsed on first use, then cached for the isolate). */
-export function settings(env: AppEnv): Settings {
-  let s = parsed.get(env);
-  if (!s) {
-    s = parseSettings(env);
-    parsed.set(env, s);
-  }
-  return s;
-}
-
-/** The Telegram webhook's inbox for one chat. */
-export function telegramChat(env: AppEnv, chatId: number) {
-  return env.TELEGRAM_CHAT.get(env.TELEGRAM_CHAT.idFromName(`chat:${chatId}`));
-}
-
-/** The Durable Object that serialises one agent's turns. */
-export function agentSession(env: AppEnv, tenantId: string, agentId: string) {
-  return env.AGENT_SESSION.get(env.AGENT_SESSION.idFromName(`tenant:${tenantId}:agent:${agentId}`));
-}

@@ -1,22 +1,22 @@
 // The Worker: one fetch entry that routes tRPC, accounts, artifact downloads and webhooks;
-// the RUN_QUEUE consumer; the reaper cron; and the backbone's Durable Object classes.
-// Per request we build the db and auth from the bindings (STYLE.md).
+// the RUN_QUEUE consumer; the reaper cron; and the backbone's Durable Object classes. Each entry
+// takes the isolate's services from the composition root (services.ts) and hands them down.
+import type { RunMessage } from "@autoclaw/shared";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { ConfigError } from "./config";
-import { runDeps, services } from "./deps";
-import { openSignedArtifact } from "./domain/runs";
 import { reapRuns } from "./domain/run-executor";
-import type { RunMessage } from "./domain/run-records";
-import { pruneWorkspaceVersions } from "./domain/workspace";
-import type { AppEnv } from "./env";
+import { openSignedArtifact } from "./domain/runs";
 import { stopIdleRuntimes } from "./domain/runtime";
 import { pruneTelegramUpdates, sendPendingReplies } from "./domain/telegram";
-import { handleStripeWebhook } from "./domain/billing";
+import { pruneWorkspaceVersions } from "./domain/workspace";
+import type { AppEnv } from "./env";
 import { handleModelProxy } from "./model/proxy";
-import { telegramWebhook } from "./webhooks/telegram";
 import { consumeRunQueue } from "./queue/consumer";
+import { services } from "./services";
 import { createContext } from "./trpc/init";
 import { appRouter } from "./trpc/router";
+import { stripeWebhook } from "./webhooks/stripe";
+import { telegramWebhook } from "./webhooks/telegram";
 
 export { AgentSession } from "./durable-objects/agent-session";
 export { TelegramChat } from "./durable-objects/telegram-chat";
@@ -76,19 +76,14 @@ export default {
 
     if (url.pathname === "/api/webhooks/telegram") return telegramWebhook(req, env, svc);
 
-    // Stripe: verified on the raw body, so it is read as text before anything parses it.
-    if (url.pathname === "/api/webhooks/stripe") {
-      if (req.method !== "POST") return json({ error: "Use POST" }, 405);
-      const result = await handleStripeWebhook(svc, await req.text(), req.headers.get("stripe-signature"));
-      return json(result.body, result.status);
-    }
+    if (url.pathname === "/api/webhooks/stripe") return stripeWebhook(req, svc);
 
     if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
       return fetchRequestHandler({
         endpoint: "/trpc",
         req,
         router: appRouter,
-        createContext: () => createContext({ env, settings: s, db, auth: svc.auth, req }),
+        createContext: () => createContext(svc, req),
         onError({ error, path }) {
           if (error.code === "INTERNAL_SERVER_ERROR") console.error(`trpc ${path ?? "?"} failed:`, error.cause ?? error);
         },
@@ -99,26 +94,25 @@ export default {
   },
 
   async queue(batch: MessageBatch<RunMessage>, env: AppEnv): Promise<void> {
-    await consumeRunQueue(batch, env);
+    await consumeRunQueue(batch, services(env));
   },
 
   async scheduled(_controller: ScheduledController, env: AppEnv): Promise<void> {
-    const deps = runDeps(env);
-    const reaped = await reapRuns(deps);
+    const svc = services(env);
+    const reaped = await reapRuns(svc);
     if (reaped.failed || reaped.retried || reaped.resent)
       console.log(
         `reaper: ${reaped.retried} runs whose executor stopped run again, ${reaped.failed} failed, ${reaped.resent} stale queued runs re-sent`,
       );
-    const pruned = await pruneWorkspaceVersions(deps);
+    const pruned = await pruneWorkspaceVersions(svc);
     if (pruned) console.log(`reaper: deleted ${pruned} workspace file versions past their retention`);
-    const telegram = services(env).telegram;
-    if (telegram) {
-      const sent = await sendPendingReplies(telegram);
+    if (svc.telegram) {
+      const sent = await sendPendingReplies(svc.telegram);
       if (sent) console.log(`reaper: sent ${sent} pending Telegram replies`);
-      await pruneTelegramUpdates(deps.db);
+      await pruneTelegramUpdates(svc.db);
     }
-    if (deps.runtime) {
-      const stopped = await stopIdleRuntimes(deps.runtime());
+    if (svc.runtime) {
+      const stopped = await stopIdleRuntimes(svc.runtime);
       if (stopped) console.log(`reaper: stopped ${stopped} idle runtimes`);
     }
   },

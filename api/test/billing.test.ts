@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { parseSettings } from "../src/config";
 import { createDb } from "../src/db/client";
-import { telegramSeatRefusal } from "../src/domain/billing";
+import { entitlementRefusal } from "../src/domain/entitlements";
 import { createPairingCode, redeemPairingCode } from "../src/domain/telegram";
 import type { AppRouter } from "../src/trpc/router";
 import { signStripePayload, stripeEvent } from "../../e2e/fakes/stripe";
@@ -269,7 +269,7 @@ describe("billing on", () => {
     }
     const { code } = await createPairingCode(db, settings, team.id, "user");
     const third = { id: base + 3, chatId: base + 3, name: "Third" };
-    const refused = await redeemPairingCode(db, third, code, (t) => telegramSeatRefusal(deps, t, third.id));
+    const refused = await redeemPairingCode(db, third, code, (t) => entitlementRefusal(deps, t, { kind: "telegramSeat", telegramUserId: third.id }));
     expect(refused).toEqual({
       ok: false,
       reason: "no-seat",
@@ -278,6 +278,6 @@ describe("billing on", () => {
     await env.DB.prepare("delete from telegram_pairings where telegram_user_id = ?")
       .bind(base + 1)
       .run(); // an admin unpairs someone
-    expect(await redeemPairingCode(db, third, code, (t) => telegramSeatRefusal(deps, t, third.id))).toMatchObject({ ok: true });
+    expect(await redeemPairingCode(db, third, code, (t) => entitlementRefusal(deps, t, { kind: "telegramSeat", telegramUserId: third.id }))).toMatchObject({ ok: true });
   });
 });

@@ -9,8 +9,8 @@ import { createDb } from "../src/db/client";
 import { executeRun, reapRuns } from "../src/domain/run-executor";
 import type { RunDeps } from "../src/domain/run-records";
 import { ensureRuntimeReady, runtimeStatus, stopIdleRuntimes, tenantForModelToken, type RuntimeDeps } from "../src/domain/runtime";
-import { IDLE_STOP_MS } from "../src/runtime/runtime";
-import { sandboxDriver } from "../src/runtime/sandbox-driver";
+import { IDLE_STOP_MS } from "../src/drivers/driver";
+import { sandboxDriver } from "../src/drivers/sandbox-driver";
 import { agentOnFakeModel, signUpWithTeam, unique } from "./helpers";
 
 const settings = (patch: Partial<Settings> = {}): Settings => ({ ...parseSettings(env as unknown as Record<string, unknown>), ...patch });
@@ -25,7 +25,7 @@ function sandboxRuntime(standIn = sandboxStandIn(), patch: Partial<Settings> = {
       async () => "gw-token",
     ),
   };
-  const runs: RunDeps = { db: rt.db, settings: rt.settings, queue: env.RUN_QUEUE, bucket: env.ARTIFACTS, runtime: () => rt };
+  const runs: RunDeps = { db: rt.db, settings: rt.settings, queue: env.RUN_QUEUE, bucket: env.ARTIFACTS, runtime: rt };
   return { standIn, rt, runs };
 }
 

@@ -7,8 +7,8 @@ import { sandboxStandIn } from "../../runtime/test/sandbox-stand-in";
 import { parseSettings } from "../src/config";
 import { createDb } from "../src/db/client";
 import { ensureRuntimeReady, runtimeStatus, stopIdleRuntimes, type RuntimeDeps } from "../src/domain/runtime";
-import { IDLE_STOP_MS } from "../src/runtime/runtime";
-import { sandboxDriver } from "../src/runtime/sandbox-driver";
+import { IDLE_STOP_MS } from "../src/drivers/driver";
+import { sandboxDriver } from "../src/drivers/sandbox-driver";
 import { signUpWithTeam } from "./helpers";
 
 const SESSIONS = "/data/tenant/state/agents/ag_talk/agent/openclaw-agent.sqlite";

@@ -10,8 +10,8 @@ import { executeRun } from "../src/domain/run-executor";
 import type { RunDeps } from "../src/domain/run-records";
 import type { RuntimeDeps } from "../src/domain/runtime";
 import { pruneWorkspaceVersions } from "../src/domain/workspace";
-import { sandboxDriver } from "../src/runtime/sandbox-driver";
-import { VERSION_RETENTION_DAYS, WORKSPACE_LIMITS } from "../src/runtime/workspace";
+import { sandboxDriver } from "../src/drivers/sandbox-driver";
+import { VERSION_RETENTION_DAYS, WORKSPACE_LIMITS } from "@autoclaw/runtime-protocol";
 import { agentOnFakeModel, signUpWithTeam, unique } from "./helpers";
 
 const enc = new TextEncoder();
@@ -29,7 +29,7 @@ async function setup(label: string) {
       async () => "gw-token",
     ),
   };
-  const deps: RunDeps = { db: rt.db, settings: rt.settings, queue: env.RUN_QUEUE, bucket: env.ARTIFACTS, runtime: () => rt };
+  const deps: RunDeps = { db: rt.db, settings: rt.settings, queue: env.RUN_QUEUE, bucket: env.ARTIFACTS, runtime: rt };
   const folder = `/data/tenant/workspace/${agent.id}`;
   /** One turn of the agent; `agentDoes` is what the agent does to its folder during it. */
   const turn = async (input: string, agentDoes: (files: Map<string, Uint8Array>) => void = () => undefined) => {

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import path from "node:path";
+import { gatewayEnvironment } from "@autoclaw/runtime-protocol";
 import { RotatingLog, tailLines } from "./logs.ts";
 
 export const OPENCLAW = path.join(import.meta.dirname, "..", "node_modules", "openclaw", "openclaw.mjs");
@@ -44,16 +45,10 @@ export function gatewayEnv(
   vars: Record<string, string> = {},
   configPath = p.config,
 ): Record<string, string> {
-  return {
-    PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
-    HOME: p.home,
-    TMPDIR: p.tmp,
-    OPENCLAW_STATE_DIR: p.state,
-    OPENCLAW_CONFIG_PATH: configPath,
-    OPENCLAW_GATEWAY_TOKEN: token,
-    NODE_ENV: "production",
-    ...vars,
-  };
+  return gatewayEnvironment(
+    { ...p, config: configPath },
+    { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, OPENCLAW_GATEWAY_TOKEN: token, ...vars },
+  );
 }
 
 export function makeDirs(p: GatewayPaths, compileCache: string) {

@@ -21,9 +21,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { availableParallelism, totalmem } from "node:os";
 import path from "node:path";
-import { PROXY_PROVIDER, tenantOpenclawConfig } from "../../api/src/runtime/openclaw-config.ts";
-import { ALLOWED_CLI, type HostError, type RuntimeErrorCode, type TurnRequest, type TurnResult } from "../../api/src/runtime/runtime.ts";
-import { WORKSPACE_LIMITS, WORKSPACE_MARKER, type WorkspaceListing } from "../../api/src/runtime/workspace.ts";
+import { placeConfig, PROXY_PROVIDER, tenantOpenclawConfig, type TenantOpenclawConfig } from "@autoclaw/runtime-protocol";
+import { ALLOWED_CLI, type HostError, type RuntimeErrorCode, type TurnRequest, type TurnResult } from "@autoclaw/runtime-protocol";
+import { WORKSPACE_LIMITS, WORKSPACE_MARKER, type WorkspaceListing } from "@autoclaw/runtime-protocol";
 import {
   exited,
   freePort,
@@ -406,15 +406,10 @@ export class RuntimeHost {
 
   /** The generated config with this host's paths and port filled in. */
   private renderConfig(p: GatewayPaths, spec: Pick<StartSpec, "config" | "env">, port: number, warmupWorkspace?: string): string {
-    const config = resolveRefs(spec.config, spec.env) as any;
-    config.gateway = { ...config.gateway, port, bind: "loopback" };
-    config.agents ??= {};
-    config.agents.defaults = { ...config.agents.defaults, workspace: p.workspace };
-    // One workspace per agent, inside the tenant's workspace (the Worker syncs it with R2).
-    for (const [agentId, entry] of Object.entries((config.agents.entries ?? {}) as Record<string, Record<string, unknown>>))
-      entry.workspace = path.join(p.workspace, agentId);
-    if (warmupWorkspace) config.agents.entries[WARMUP_AGENT].workspace = warmupWorkspace;
-    config.logging = { ...config.logging, file: p.openclawLog };
+    // The config arrives as JSON from the Worker, which generated it with tenantOpenclawConfig.
+    const resolved = resolveRefs(spec.config, spec.env) as TenantOpenclawConfig;
+    const config = placeConfig(resolved, { port, workspace: p.workspace, logFile: p.openclawLog });
+    if (warmupWorkspace) config.agents.entries[WARMUP_AGENT] = { ...config.agents.entries[WARMUP_AGENT]!, workspace: warmupWorkspace };
     return JSON.stringify(config, null, 2);
   }
 

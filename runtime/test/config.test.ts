@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SKILL_PACKS, skillsForTemplate, TEMPLATES } from "@autoclaw/shared";
-import { OPENCLAW_VERSION as PINNED, tenantOpenclawConfig } from "../../api/src/runtime/openclaw-config";
-import { LISTING_SCRIPT } from "../../api/src/runtime/sandbox-driver";
+import { OPENCLAW_VERSION as PINNED, tenantOpenclawConfig } from "@autoclaw/runtime-protocol";
+import { LISTING_SCRIPT } from "../../api/src/drivers/sandbox-driver";
 import { OPENCLAW_VERSION, RuntimeHost } from "../src/host";
 
 let host: RuntimeHost;

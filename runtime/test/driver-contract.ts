@@ -2,8 +2,9 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeModel, type FakeModel } from "../../e2e/fakes/openai";
-import { tenantOpenclawConfig } from "../../api/src/runtime/openclaw-config";
-import { RuntimeError, type RuntimeDriver, type StartSpec } from "../../api/src/runtime/runtime";
+import { tenantOpenclawConfig } from "@autoclaw/runtime-protocol";
+import type { StartSpec } from "@autoclaw/runtime-protocol";
+import { RuntimeError, type RuntimeDriver } from "../../api/src/drivers/driver";
 
 export interface ContractSetup {
   driver: RuntimeDriver;

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeModel, type FakeModel } from "../../e2e/fakes/openai";
-import { tenantOpenclawConfig } from "../../api/src/runtime/openclaw-config";
+import { tenantOpenclawConfig } from "@autoclaw/runtime-protocol";
 import { OPENCLAW_VERSION, RuntimeHost } from "../src/host";
 
 const SECRET = "host-secret-" + "x".repeat(32);

@@ -2,7 +2,7 @@
 // which this machine does not have; this keeps an in-memory container (files, one gateway process)
 // and records every call, so the sandbox driver can be held to the same contract as the host driver.
 import { createHash } from "node:crypto";
-import type { SandboxLike } from "../../api/src/runtime/sandbox-driver";
+import type { SandboxLike } from "../../api/src/drivers/sandbox-driver";
 
 export interface RecordedCall {
   method: string;

@@ -1,14 +1,17 @@
 import { z } from "zod";
 
 /** Plans a team can choose on /pricing. `development` is what every team is on when billing is off. */
-export const planId = z.enum(["trial", "pro", "team"]);
+export const PLAN_IDS = ["trial", "pro", "team"] as const;
+export const planId = z.enum(PLAN_IDS);
 export type PlanId = z.infer<typeof planId>;
 
-export interface PlanLimits {
-  agents: number;
-  runsPerMonth: number;
-  telegramSeats: number;
-}
+/** What a plan allows; null is "no limit" (the development plan, when billing is off). */
+export const planLimits = z.object({
+  agents: z.number().int().nullable(),
+  runsPerMonth: z.number().int().nullable(),
+  telegramSeats: z.number().int().nullable(),
+});
+export type PlanLimits = z.infer<typeof planLimits>;
 
 export interface Plan {
   id: PlanId | "development";
@@ -54,26 +57,18 @@ export const DEVELOPMENT_PLAN: Plan = {
   name: "Development",
   priceUsd: 0,
   blurb: "Billing is off on this AutoClaw: no limits, nothing to pay.",
-  limits: { agents: Number.MAX_SAFE_INTEGER, runsPerMonth: Number.MAX_SAFE_INTEGER, telegramSeats: Number.MAX_SAFE_INTEGER },
+  limits: { agents: null, runsPerMonth: null, telegramSeats: null },
   features: ["Everything, without limits"],
 };
 
 /** Stripe's subscription statuses, as AutoClaw keeps them. */
-export const subscriptionStatus = z.enum([
-  "trialing",
-  "active",
-  "past_due",
-  "canceled",
-  "unpaid",
-  "incomplete",
-  "incomplete_expired",
-  "paused",
-]);
+export const SUBSCRIPTION_STATUSES = ["trialing", "active", "past_due", "canceled", "unpaid", "incomplete", "incomplete_expired", "paused"] as const;
+export const subscriptionStatus = z.enum(SUBSCRIPTION_STATUSES);
 export type SubscriptionStatus = z.infer<typeof subscriptionStatus>;
 
 export const billingStatus = z.object({
   billingEnabled: z.boolean(),
-  plan: z.enum(["development", "trial", "pro", "team"]),
+  plan: z.enum(["development", ...PLAN_IDS]),
   planName: z.string(),
   status: subscriptionStatus,
   /** Renewal (or, trialing, the trial's end). */
@@ -83,7 +78,7 @@ export const billingStatus = z.object({
   reason: z.string().nullable(),
   hasCustomer: z.boolean(),
   usage: z.object({ agents: z.number().int(), runsThisMonth: z.number().int(), telegramSeats: z.number().int() }),
-  limits: z.object({ agents: z.number().int(), runsPerMonth: z.number().int(), telegramSeats: z.number().int() }),
+  limits: planLimits,
 });
 export type BillingStatus = z.infer<typeof billingStatus>;
 

@@ -5,10 +5,18 @@ export const runStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof runStatus>;
 export const FINAL_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "canceled"];
 
-export const runSource = z.enum(["dashboard", "api", "telegram", "webchat"]);
+export const RUN_SOURCES = ["dashboard", "api", "telegram", "webchat"] as const;
+export const runSource = z.enum(RUN_SOURCES);
 export type RunSource = z.infer<typeof runSource>;
 
 export const RUN_INPUT_MAX = 32_000;
+
+/**
+ * What RUN_QUEUE carries: the run's id, and where to route it (its agent's AgentSession) so the
+ * consumer need not look it up. Everything else is read from D1 when the run executes.
+ */
+export const runMessage = z.object({ runId: z.string().min(1), tenantId: z.string().min(1).optional(), agentId: z.string().min(1).optional() });
+export type RunMessage = z.infer<typeof runMessage>;
 
 export const createRunInput = z.object({
   agentId: z.string().min(1).max(64),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 
-export const runtimeState = z.enum(["stopped", "starting", "ready", "error"]);
+export const RUNTIME_STATES = ["stopped", "starting", "ready", "error"] as const;
+export const runtimeState = z.enum(RUNTIME_STATES);
 export type RuntimeState = z.infer<typeof runtimeState>;
 
 export const runtimeStatus = z.object({
@@ -10,7 +11,7 @@ export const runtimeStatus = z.object({
   lastActiveAt: z.iso.datetime().nullable(),
   lastError: z.string().nullable(),
 });
-export type RuntimeStatusOutput = z.infer<typeof runtimeStatus>;
+export type RuntimeStatus = z.infer<typeof runtimeStatus>;
 
 export const runtimeLogsInput = z.object({ lines: z.number().int().min(1).max(500).default(100) }).default({ lines: 100 });
 export const runtimeLogs = z.object({ lines: z.array(z.string()) });

@@ -1,7 +1,8 @@
 import { z } from "zod";
 
 /** A member's role in a team. Owners and admins manage keys and members; members use agents. */
-export const tenantRole = z.enum(["owner", "admin", "member"]);
+export const TENANT_ROLES = ["owner", "admin", "member"] as const;
+export const tenantRole = z.enum(TENANT_ROLES);
 export type TenantRole = z.infer<typeof tenantRole>;
 
 export const tenantName = z.string().trim().min(1, "Team name is required").max(80, "Team name is at most 80 characters");

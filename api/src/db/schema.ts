@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { FILE_VERSION_REASONS } from "@autoclaw/shared";
+import { FILE_VERSION_REASONS, PLAN_IDS, PROVIDERS, RUN_SOURCES, RUN_STATUSES, RUNTIME_STATES, SUBSCRIPTION_STATUSES, TENANT_ROLES } from "@autoclaw/shared";
 
 const createdAt = () => integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
 
@@ -93,7 +93,7 @@ export const tenantMembers = sqliteTable(
     userId: text("user_id")
       .notNull()
       .references(() => user.id, { onDelete: "cascade" }),
-    role: text("role", { enum: ["owner", "admin", "member"] }).notNull(),
+    role: text("role", { enum: TENANT_ROLES }).notNull(),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.userId] }), index("tenant_members_user_idx").on(t.userId)],
@@ -127,7 +127,7 @@ export const providerKeys = sqliteTable(
     tenantId: text("tenant_id")
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
-    provider: text("provider", { enum: ["openai", "anthropic", "google", "custom"] }).notNull(),
+    provider: text("provider", { enum: PROVIDERS }).notNull(),
     ciphertext: text("ciphertext").notNull(),
     last4: text("last4").notNull(),
     baseUrl: text("base_url"),
@@ -165,8 +165,8 @@ export const runs = sqliteTable(
     agentId: text("agent_id")
       .notNull()
       .references(() => agents.id),
-    status: text("status", { enum: ["queued", "running", "succeeded", "failed", "canceled"] }).notNull(),
-    source: text("source", { enum: ["dashboard", "api", "telegram", "webchat"] }).notNull(),
+    status: text("status", { enum: RUN_STATUSES }).notNull(),
+    source: text("source", { enum: RUN_SOURCES }).notNull(),
     input: text("input").notNull(),
     output: text("output"),
     error: text("error"),
@@ -238,7 +238,7 @@ export const tenantOpenclawRuntime = sqliteTable(
     tenantId: text("tenant_id")
       .primaryKey()
       .references(() => tenants.id, { onDelete: "cascade" }),
-    state: text("state", { enum: ["stopped", "starting", "ready", "error"] }).notNull(),
+    state: text("state", { enum: RUNTIME_STATES }).notNull(),
     version: text("version").notNull(),
     /** Bumped on every start; the token and gateway secrets of older generations stop working. */
     generation: integer("generation").notNull().default(0),
@@ -390,9 +390,9 @@ export const tenantBilling = sqliteTable("tenant_billing", {
   tenantId: text("tenant_id")
     .primaryKey()
     .references(() => tenants.id, { onDelete: "cascade" }),
-  plan: text("plan", { enum: ["trial", "pro", "team"] }).notNull(),
+  plan: text("plan", { enum: PLAN_IDS }).notNull(),
   status: text("status", {
-    enum: ["trialing", "active", "past_due", "canceled", "unpaid", "incomplete", "incomplete_expired", "paused"],
+    enum: SUBSCRIPTION_STATUSES,
   }).notNull(),
   stripeCustomerId: text("stripe_customer_id").unique(),
   stripeSubscriptionId: text("stripe_subscription_id"),

@@ -2,7 +2,7 @@ import { and, asc, eq, isNull } from "drizzle-orm";
 import { findTemplate, type Agent, type CreateAgentInput, type UpdateAgentInput } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
-import { assertCanAddAgent } from "./billing";
+import { assertEntitled } from "./entitlements";
 import { agents } from "../db/schema";
 import { newLowercaseId } from "./crypto";
 import { agentWorkspace, manifestKey } from "./r2-keys";
@@ -26,7 +26,7 @@ export async function createAgent(
   const { db, bucket } = deps;
   const template = findTemplate(input.templateId);
   if (!template) throw new DomainError("BAD_REQUEST", `Unknown template "${input.templateId}"`);
-  await assertCanAddAgent(deps, tenantId);
+  await assertEntitled(deps, tenantId, { kind: "agent" });
   // OpenClaw folds agent ids to lowercase; the runtime uses this id as its agent id.
   const id = newLowercaseId("ag");
   // Workspace files first: an agent row never exists without its persona.

@@ -1,41 +1,25 @@
-// Plans, Stripe Checkout and the customer portal, the signed webhook that keeps each tenant's
-// subscription current, and the gate in front of runs, runtime starts and new agents. With no
-// Stripe keys (the local default) billing is off: every tenant is on the "development" plan.
-import { and, count, eq, gte, isNull, ne } from "drizzle-orm";
+// Stripe: the plans for sale, Checkout and the customer portal, and the signed webhook's events that
+// keep each tenant's subscription current. What a subscription entitles a team to is entitlements.ts.
+import { eq } from "drizzle-orm";
 import Stripe from "stripe";
-import {
-  DEVELOPMENT_PLAN,
-  PLANS,
-  planId,
-  TRIAL_DAYS,
-  type BillingStatus,
-  type PlanId,
-  type PublicPlan,
-  type SubscriptionStatus,
-} from "@autoclaw/shared";
+import { PLANS, planId, type PlanId, type PublicPlan, type SubscriptionStatus } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
-import { agents, runs, stripeEvents, telegramPairings, tenantBilling, tenants } from "../db/schema";
+import { stripeEvents, tenantBilling, tenants } from "../db/schema";
 import { DomainError } from "./errors";
+import { billingEnabled } from "./entitlements";
+import type { Principal } from "./principals";
 
 export interface BillingDeps {
   db: Db;
   settings: Settings;
-  /** Stripe price id per plan, from STRIPE_PRICE_<PLAN>. */
-  prices: Partial<Record<PlanId, string>>;
 }
 
-export const billingEnabled = (s: Settings) => !!(s.STRIPE_SECRET_KEY && s.STRIPE_WEBHOOK_SECRET);
-
-/** STRIPE_PRICE_PRO, STRIPE_PRICE_TEAM, … from the Worker's environment. */
-export function pricesFrom(env: Record<string, unknown>): Partial<Record<PlanId, string>> {
-  const out: Partial<Record<PlanId, string>> = {};
-  for (const id of planId.options) {
-    const v = env[`STRIPE_PRICE_${id.toUpperCase()}`];
-    if (typeof v === "string" && v) out[id] = v;
-  }
-  return out;
-}
+/** The Stripe price id of each purchasable plan, from the settings (STRIPE_PRICE_PRO, STRIPE_PRICE_TEAM). */
+const pricesFrom = (s: Settings): Partial<Record<PlanId, string>> => ({
+  ...(s.STRIPE_PRICE_PRO && { pro: s.STRIPE_PRICE_PRO }),
+  ...(s.STRIPE_PRICE_TEAM && { team: s.STRIPE_PRICE_TEAM }),
+});
 
 const clients = new WeakMap<Settings, Stripe>();
 /** The stripe SDK over fetch (Workers have no node:https), pointed at STRIPE_API_BASE when set. */
@@ -75,143 +59,8 @@ export function publicPlans(deps: BillingDeps): PublicPlan[] {
     priceUsd: p.priceUsd,
     blurb: p.blurb,
     features: p.features,
-    purchasable: p.id !== "trial" && !!deps.prices[p.id as PlanId] && billingEnabled(deps.settings),
+    purchasable: p.id !== "trial" && !!pricesFrom(deps.settings)[p.id as PlanId] && billingEnabled(deps.settings),
   }));
-}
-
-// ── The tenant's standing ───────────────────────────────────────────────────────────────────────────
-
-const DAY = 24 * 3_600_000;
-const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-
-interface Standing {
-  plan: BillingStatus["plan"];
-  status: SubscriptionStatus;
-  currentPeriodEnd: Date | null;
-  canRun: boolean;
-  reason: string | null;
-  hasCustomer: boolean;
-}
-
-async function standing(deps: BillingDeps, tenantId: string, now: Date): Promise<Standing> {
-  if (!billingEnabled(deps.settings))
-    return { plan: "development", status: "active", currentPeriodEnd: null, canRun: true, reason: null, hasCustomer: false };
-  const row = await deps.db.query.tenantBilling.findFirst({ where: eq(tenantBilling.tenantId, tenantId) });
-  if (!row) {
-    // Every new team starts on the free trial, counted from the team's creation.
-    const tenant = await deps.db.query.tenants.findFirst({ where: eq(tenants.id, tenantId), columns: { createdAt: true } });
-    const end = new Date((tenant?.createdAt ?? now).getTime() + TRIAL_DAYS * DAY);
-    const over = now >= end;
-    return {
-      plan: "trial",
-      status: "trialing",
-      currentPeriodEnd: end,
-      canRun: !over,
-      reason: over ? `The free trial ended on ${end.toDateString()}. Choose a plan on the Pricing page to keep running agents.` : null,
-      hasCustomer: false,
-    };
-  }
-  const graceEnd = row.pastDueSince ? new Date(row.pastDueSince.getTime() + deps.settings.BILLING_GRACE_DAYS * DAY) : null;
-  let reason: string | null = null;
-  if (row.status === "past_due" && graceEnd && now >= graceEnd)
-    reason = `Payment for this team's subscription failed and the ${deps.settings.BILLING_GRACE_DAYS}-day grace period is over. Update the payment method under Billing → Manage billing.`;
-  else if (row.status === "canceled")
-    reason = "This team's subscription is canceled. Choose a plan on the Pricing page to run agents again.";
-  else if (!["active", "trialing", "past_due"].includes(row.status))
-    reason = `This team's subscription is ${row.status.replace("_", " ")}. Finish or fix it under Billing → Manage billing.`;
-  return {
-    plan: row.plan,
-    status: row.status,
-    currentPeriodEnd: row.currentPeriodEnd,
-    canRun: !reason,
-    reason,
-    hasCustomer: !!row.stripeCustomerId,
-  };
-}
-
-const limitsOf = (plan: BillingStatus["plan"]) => (plan === "development" ? DEVELOPMENT_PLAN.limits : PLANS[plan].limits);
-const planName = (plan: BillingStatus["plan"]) => (plan === "development" ? DEVELOPMENT_PLAN.name : PLANS[plan].name);
-
-async function usage(db: Db, tenantId: string, now: Date) {
-  const [[a], [r]] = await db.batch([
-    db
-      .select({ n: count() })
-      .from(agents)
-      .where(and(eq(agents.tenantId, tenantId), isNull(agents.deletedAt))),
-    db
-      .select({ n: count() })
-      .from(runs)
-      .where(and(eq(runs.tenantId, tenantId), gte(runs.createdAt, monthStart(now)))),
-  ]);
-  return { agents: a?.n ?? 0, runsThisMonth: r?.n ?? 0 };
-}
-
-export async function billingStatus(deps: BillingDeps, tenantId: string, telegramSeats: number, now = new Date()): Promise<BillingStatus> {
-  const [st, used] = await Promise.all([standing(deps, tenantId, now), usage(deps.db, tenantId, now)]);
-  return {
-    billingEnabled: billingEnabled(deps.settings),
-    plan: st.plan,
-    planName: planName(st.plan),
-    status: st.status,
-    currentPeriodEnd: st.currentPeriodEnd?.toISOString() ?? null,
-    canRun: st.canRun,
-    reason: st.reason,
-    hasCustomer: st.hasCustomer,
-    usage: { ...used, telegramSeats },
-    limits: limitsOf(st.plan),
-  };
-}
-
-/** Runs (dashboard, API, Telegram) need a trialing or active subscription and room in the month's runs. */
-export async function assertCanRun(deps: Pick<BillingDeps, "db" | "settings">, tenantId: string, now = new Date()): Promise<void> {
-  if (!billingEnabled(deps.settings)) return;
-  const st = await standing({ ...deps, prices: {} }, tenantId, now);
-  if (!st.canRun) throw new DomainError("FORBIDDEN", st.reason!);
-  const { runsThisMonth } = await usage(deps.db, tenantId, now);
-  const limit = limitsOf(st.plan).runsPerMonth;
-  if (runsThisMonth >= limit)
-    throw new DomainError(
-      "FORBIDDEN",
-      `This team has used the ${limit.toLocaleString("en")} runs of its ${planName(st.plan)} plan this month. Upgrade on the Pricing page, or wait for the 1st.`,
-    );
-}
-
-/** Runtime starts need the same standing as runs (no limit of their own). */
-export async function assertCanStartRuntime(deps: Pick<BillingDeps, "db" | "settings">, tenantId: string, now = new Date()): Promise<void> {
-  if (!billingEnabled(deps.settings)) return;
-  const st = await standing({ ...deps, prices: {} }, tenantId, now);
-  if (!st.canRun) throw new DomainError("FORBIDDEN", st.reason!);
-}
-
-export async function assertCanAddAgent(deps: Pick<BillingDeps, "db" | "settings">, tenantId: string, now = new Date()): Promise<void> {
-  if (!billingEnabled(deps.settings)) return;
-  const st = await standing({ ...deps, prices: {} }, tenantId, now);
-  const { agents: n } = await usage(deps.db, tenantId, now);
-  const limit = limitsOf(st.plan).agents;
-  if (n >= limit)
-    throw new DomainError(
-      "FORBIDDEN",
-      `The ${planName(st.plan)} plan includes ${limit} agents. Remove one or upgrade on the Pricing page.`,
-    );
-}
-
-/** Why this Telegram account cannot take a seat in the team (null: it can). Already paired there: it keeps its seat. */
-export async function telegramSeatRefusal(
-  deps: Pick<BillingDeps, "db" | "settings">,
-  tenantId: string,
-  telegramUserId: number,
-  now = new Date(),
-): Promise<string | null> {
-  if (!billingEnabled(deps.settings)) return null;
-  const st = await standing({ ...deps, prices: {} }, tenantId, now);
-  const [taken] = await deps.db
-    .select({ n: count() })
-    .from(telegramPairings)
-    .where(and(eq(telegramPairings.tenantId, tenantId), ne(telegramPairings.telegramUserId, telegramUserId)));
-  const seats = limitsOf(st.plan).telegramSeats;
-  return (taken?.n ?? 0) >= seats
-    ? `All ${seats} Telegram seats of the team's ${planName(st.plan)} plan are taken: an admin can unpair someone in AutoClaw → Telegram, or upgrade on the Pricing page.`
-    : null;
 }
 
 // ── Checkout and portal ─────────────────────────────────────────────────────────────────────────────
@@ -225,10 +74,11 @@ export async function createCheckout(
   deps: BillingDeps,
   tenantId: string,
   plan: Exclude<PlanId, "trial">,
-  email: string | undefined,
+  by: Principal,
 ): Promise<{ url: string }> {
+  const email = by.kind === "user" ? by.email : undefined;
   assertBilling(deps.settings);
-  const price = deps.prices[plan];
+  const price = pricesFrom(deps.settings)[plan];
   if (!price)
     throw new DomainError(
       "PRECONDITION_FAILED",
@@ -272,7 +122,7 @@ const idOf = (x: string | { id: string } | null | undefined) => (typeof x === "s
 
 function planOfSubscription(deps: BillingDeps, sub: Stripe.Subscription): PlanId | undefined {
   const price = sub.items?.data?.[0]?.price?.id;
-  const byPrice = (Object.entries(deps.prices) as [PlanId, string][]).find(([, p]) => p === price)?.[0];
+  const byPrice = (Object.entries(pricesFrom(deps.settings)) as [PlanId, string][]).find(([, p]) => p === price)?.[0];
   const byMeta = planId.safeParse(sub.metadata?.plan);
   return byPrice ?? (byMeta.success ? byMeta.data : undefined);
 }
@@ -365,8 +215,8 @@ async function applyEvent(deps: BillingDeps, event: Stripe.Event): Promise<strin
   }
 }
 
-/** POST /api/webhooks/stripe: verified on the raw body, recorded by event id, applied in order. */
-export async function handleStripeWebhook(
+/** One webhook delivery: its signature checked first, then recorded by event id and applied in order. */
+export async function handleStripeEvent(
   deps: BillingDeps,
   rawBody: string,
   signature: string | null,

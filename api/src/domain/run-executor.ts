@@ -12,8 +12,9 @@ import type { Db } from "../db/client";
 import { runArtifacts, runs } from "../db/schema";
 import { chatCompletion, isTransientStatus, ModelError, upstreamError } from "../model/client";
 import { resolveUpstream } from "../model/upstream";
-import { RUNTIME_TOKEN_REFUSED, RuntimeError } from "../runtime/runtime";
-import type { WorkspaceListing } from "../runtime/workspace";
+import { RUNTIME_TOKEN_REFUSED } from "@autoclaw/runtime-protocol";
+import { RuntimeError } from "../drivers/driver";
+import type { WorkspaceListing } from "@autoclaw/runtime-protocol";
 import { agentInstructions } from "./agents";
 import { DomainError } from "./errors";
 import { runFileKey } from "./r2-keys";
@@ -157,7 +158,7 @@ interface TurnOutput {
 async function runClaimed(deps: RunDeps, run: RunRow, session: SessionCache, readiness?: Readiness): Promise<RunOutcome> {
   const { db } = deps;
   try {
-    const result = deps.runtime ? await turnInRuntime(deps.runtime(), run, session, readiness) : await directTurn(deps, run, session);
+    const result = deps.runtime ? await turnInRuntime(deps.runtime, run, session, readiness) : await directTurn(deps, run, session);
     // The output is in the run's own row; its file copy is written alongside the final batch (a
     // download needs a signed link first, so it never races it). Should the write fail, its record goes.
     const artifact = artifactFor(deps, run, "output.md", result.text, "text/markdown; charset=utf-8");

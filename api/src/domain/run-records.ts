@@ -1,7 +1,7 @@
 // What the run lifecycle (runs.ts) and the run executor (run-executor.ts) share: their dependencies,
 // the queue message, the notifier, the retry policy, and the run's timeline in D1.
 import { and, eq, sql, type SQL } from "drizzle-orm";
-import type { RunSource } from "@autoclaw/shared";
+import type { RunMessage, RunSource } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { runEvents, runs } from "../db/schema";
@@ -12,8 +12,8 @@ export interface RunDeps {
   settings: Settings;
   queue: Queue<RunMessage>;
   bucket: R2Bucket;
-  /** The tenant runtimes (absent when TENANT_RUNTIME=direct). */
-  runtime?: () => RuntimeDeps;
+  /** The tenant runtimes; undefined when there are none (TENANT_RUNTIME=direct: the Worker calls the model itself). */
+  runtime: RuntimeDeps | undefined;
   /** Told when a run starts working and when it ends (Telegram: typing indicator, the reply). */
   notify?: RunNotifier;
   /** Hands a run to its AgentSession's inbox at once, without waiting for the queue (see createRun). */
@@ -27,17 +27,14 @@ export interface RunNotifier {
   finished(run: { id: string; source: RunSource }): Promise<void>;
 }
 
-/**
- * What RUN_QUEUE carries: the run's id, and where to route it (its agent's AgentSession) so the
- * consumer need not look it up. Everything else is read from D1 when the run executes.
- */
-export interface RunMessage {
-  runId: string;
-  tenantId?: string;
-  agentId?: string;
-}
-
 export type RunRow = typeof runs.$inferSelect;
+
+/** Where a queued run goes: messages carry their route; the reaper's re-sends of old runs may carry only the id. */
+export async function routeOfRun(db: Db, m: RunMessage): Promise<Required<RunMessage> | undefined> {
+  if (m.tenantId && m.agentId) return { runId: m.runId, tenantId: m.tenantId, agentId: m.agentId };
+  const [run] = await db.select({ tenantId: runs.tenantId, agentId: runs.agentId }).from(runs).where(eq(runs.id, m.runId));
+  return run && { runId: m.runId, ...run };
+}
 
 /** Attempts before a transient failure fails the run: 1 + RUN_QUEUE's max_retries (wrangler.toml). */
 export const MAX_ATTEMPTS = 6;

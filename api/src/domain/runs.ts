@@ -8,7 +8,7 @@ import type { Db } from "../db/client";
 import { runArtifacts, runEvents, runs } from "../db/schema";
 import { assertModelReachable } from "../model/upstream";
 import { getAgentRow } from "./agents";
-import { assertCanRun } from "./billing";
+import { assertEntitled } from "./entitlements";
 import { hmacSign, hmacVerify, newId } from "./crypto";
 import { DomainError, notFound } from "./errors";
 import { addEvent, eventIf, retryDelaySeconds, type RunDeps } from "./run-records";
@@ -52,7 +52,7 @@ export async function createRun(
     const existing = await findByIdempotencyKey(db, tenantId, input.idempotencyKey);
     if (existing) return sameRequestOrConflict(existing, input);
   }
-  await assertCanRun(deps, tenantId);
+  await assertEntitled(deps, tenantId, { kind: "run" });
   const agent = await getAgentRow(db, tenantId, input.agentId);
   // Refuse now, with a reason the user can act on, rather than fail later in the queue.
   await assertModelReachable(db, deps.settings, tenantId, agent.model);

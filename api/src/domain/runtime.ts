@@ -6,14 +6,16 @@
 // gateway runs with that generation's secrets (starting one, or giving a running one the new ones);
 // every later write is conditional on the generation, so a start that was overtaken changes nothing.
 import { and, asc, eq, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
-import { skillsForTemplate, type Agent } from "@autoclaw/shared";
+import { skillsForTemplate, type Agent, type RuntimeStatus } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { agents as agentsTable, tenantOpenclawRuntime } from "../db/schema";
-import { MODEL_TOKEN_ENV, OPENCLAW_VERSION, tenantOpenclawConfig } from "../runtime/openclaw-config";
-import { IDLE_STOP_MS, type DriverStatus, type RuntimeDriver, type RuntimeState } from "../runtime/runtime";
+import { MODEL_TOKEN_ENV, OPENCLAW_VERSION, tenantOpenclawConfig } from "@autoclaw/runtime-protocol";
+import type { DriverStatus } from "@autoclaw/runtime-protocol";
+import { IDLE_STOP_MS, type RuntimeDriver } from "../drivers/driver";
 import { listAgents, toAgent } from "./agents";
 import { base64url, hmacSign, newId, randomBytes, sha256 } from "./crypto";
+import { assertEntitled } from "./entitlements";
 import { DomainError } from "./errors";
 import { stateKey } from "./r2-keys";
 import { agentsIn, listLiveCandidate, markerFile, mirrorWorkspace, savedWorkspace } from "./workspace";
@@ -23,14 +25,6 @@ export interface RuntimeDeps {
   settings: Settings;
   bucket: R2Bucket;
   driver: RuntimeDriver;
-}
-
-export interface RuntimeStatus {
-  state: RuntimeState;
-  version: string;
-  startedAt: string | null;
-  lastActiveAt: string | null;
-  lastError: string | null;
 }
 
 /** A start may take this long before another caller may take it over. */
@@ -378,4 +372,34 @@ export async function tenantForModelToken(db: Db, token: string): Promise<string
 export async function sandboxGatewayToken(db: Db, s: Settings, tenantId: string): Promise<string> {
   const r = await row(db, tenantId);
   return hmacSign(s.BETTER_AUTH_SECRET, "openclaw-gateway", `${tenantId}:${r?.generation ?? 0}`);
+}
+
+/** The team's runtimes, or the refusal a user reads when this AutoClaw runs without any. */
+export function requireRuntime(deps: { runtime: RuntimeDeps | undefined }): RuntimeDeps {
+  if (!deps.runtime) throw new DomainError("PRECONDITION_FAILED", "This AutoClaw runs without tenant runtimes (TENANT_RUNTIME=direct)");
+  return deps.runtime;
+}
+
+/** An admin's Start: the plan must allow it; answers with the status once the gateway is ready. */
+export async function startRuntime(deps: RuntimeDeps, tenantId: string): Promise<RuntimeStatus> {
+  await assertEntitled(deps, tenantId, { kind: "runtimeStart" });
+  await ensureRuntimeReady(deps, tenantId);
+  return runtimeStatus(deps, tenantId);
+}
+
+/** Stop (the workspace saved to R2), then start again with fresh secrets. */
+export async function restartRuntime(deps: RuntimeDeps, tenantId: string): Promise<RuntimeStatus> {
+  await assertEntitled(deps, tenantId, { kind: "runtimeStart" });
+  await stopRuntime(deps, tenantId);
+  return startRuntime(deps, tenantId);
+}
+
+/** Recent gateway log lines; none when the runtime cannot be reached (it may be stopped). */
+export async function runtimeLogLines(deps: RuntimeDeps, tenantId: string, lines: number): Promise<{ lines: string[] }> {
+  return { lines: await deps.driver.logs(tenantId, lines).catch(() => []) };
+}
+
+/** The runtime's state in one word, for a chat user ("none" when this AutoClaw runs without runtimes). */
+export async function runtimeStateWord(runtime: RuntimeDeps | undefined, tenantId: string): Promise<string> {
+  return runtime ? (await runtimeStatus(runtime, tenantId)).state : "none (direct mode)";
 }

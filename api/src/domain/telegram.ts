@@ -26,6 +26,8 @@ import {
   tenants,
 } from "../db/schema";
 import { getAgentRow } from "./agents";
+import { billingStatus } from "./entitlements";
+import { runtimeStateWord } from "./runtime";
 import { newId, randomBytes, sha256 } from "./crypto";
 import { DomainError, notFound } from "./errors";
 import type { RunDeps } from "./run-records";
@@ -294,6 +296,22 @@ export async function conversationOf(db: Db, telegramUserId: number): Promise<Co
     agent: pick(pairing.agentId) ?? pick(settingsRow?.defaultAgentId) ?? list[0],
     agents: list,
   };
+}
+
+/** `/agent <n|name>`: the agent by its number in the list (1-based) or its name, any case. */
+export function agentNamed(conv: Conversation, arg: string): (typeof agents.$inferSelect) | undefined {
+  const byNumber = /^\d+$/.test(arg) ? conv.agents[Number(arg) - 1] : undefined;
+  return byNumber ?? conv.agents.find((a) => a.name.toLowerCase() === arg.toLowerCase());
+}
+
+/** `/status`: the person's team, agent, runtime and plan, one line each. */
+export async function statusText(deps: RunDeps, conv: Conversation): Promise<string> {
+  const tenantId = conv.pairing.tenantId;
+  const [runtime, bill] = await Promise.all([runtimeStateWord(deps.runtime, tenantId), billingStatus(deps, tenantId)]);
+  const plan = bill.billingEnabled
+    ? `${bill.planName} (${bill.status.replace("_", " ")})${bill.reason ? ` — ${bill.reason}` : ""}`
+    : "Development (billing is off on this AutoClaw)";
+  return [`Team: ${conv.tenantName}`, `Agent: ${conv.agent?.name ?? "none yet"}`, `Runtime: ${runtime}`, `Plan: ${plan}`].join("\n");
 }
 
 export async function chooseAgent(db: Db, telegramUserId: number, agentId: string | null) {

@@ -4,6 +4,7 @@ import type { Db } from "../db/client";
 import { tenantMembers, tenants, user } from "../db/schema";
 import { newId } from "./crypto";
 import { DomainError, notFound } from "./errors";
+import type { Principal } from "./principals";
 
 const RANK: Record<TenantRole, number> = { member: 0, admin: 1, owner: 2 };
 
@@ -28,6 +29,13 @@ export async function listTenantsOfUser(db: Db, userId: string): Promise<TenantW
     .innerJoin(tenants, eq(tenants.id, tenantMembers.tenantId))
     .where(eq(tenantMembers.userId, userId))
     .orderBy(asc(tenants.createdAt));
+}
+
+/** A person's teams; an API key sees the one team it belongs to, in which it acts as an admin. */
+export async function tenantsOf(db: Db, p: Principal): Promise<TenantWithRole[]> {
+  if (p.kind === "user") return listTenantsOfUser(db, p.userId);
+  const t = await getTenant(db, p.tenantId);
+  return [{ id: t.id, name: t.name, role: "admin" }];
 }
 
 export async function getTenant(db: Db, tenantId: string): Promise<Tenant & { createdAt: Date }> {

@@ -7,8 +7,8 @@ import { and, count, desc, eq, inArray, lt } from "drizzle-orm";
 import type { FileVersion, WorkspaceFileSummary } from "@autoclaw/shared";
 import type { Db } from "../db/client";
 import { workspaceVersions } from "../db/schema";
-import { RuntimeError, type RuntimeDriver } from "../runtime/runtime";
-import { filesToKeep, VERSION_RETENTION_DAYS, WORKSPACE_MARKER, type WorkspaceListing } from "../runtime/workspace";
+import { RuntimeError, type RuntimeDriver } from "../drivers/driver";
+import { filesToKeep, VERSION_RETENTION_DAYS, WORKSPACE_MARKER, type WorkspaceListing } from "@autoclaw/runtime-protocol";
 import { sha256 } from "./crypto";
 import { agentWorkspace, manifestKey, versionKey, workspaceRoot } from "./r2-keys";
 

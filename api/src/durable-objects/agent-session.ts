@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
-import { runDeps } from "../deps";
 import { agentInstructions } from "../domain/agents";
 import { executeRun, type SessionCache } from "../domain/run-executor";
-import type { AppEnv } from "../env";
+import type { AgentSessionRpc, AppEnv } from "../env";
+import { services, type Services } from "../services";
 
 /** An inbox entry: which run, and not before when (a retry's backoff, or a live executor's lease). */
 interface Pending {
@@ -23,12 +23,13 @@ const entryKey = (enqueuedAt: number, runId: string) => `q:${String(enqueuedAt).
  * (`enqueue`) returns at once — the queue consumer never waits on a turn — and an object that is
  * evicted or restarted picks its inbox up again from its alarm. Retries wait here for their backoff.
  */
-export class AgentSession extends DurableObject<AppEnv> {
+export class AgentSession extends DurableObject<AppEnv> implements AgentSessionRpc {
+  readonly #svc: Services;
   #draining?: Promise<void>;
   /** The agent's persona files, read from R2 once per instance (they are fixed when the agent is made). */
   #persona?: Promise<string>;
   readonly #loadPersona = (tenantId: string, agentId: string) => {
-    this.#persona ??= agentInstructions(this.env.ARTIFACTS, tenantId, agentId).catch((e) => {
+    this.#persona ??= agentInstructions(this.#svc.bucket, tenantId, agentId).catch((e) => {
       this.#persona = undefined;
       throw e;
     });
@@ -37,6 +38,11 @@ export class AgentSession extends DurableObject<AppEnv> {
 
   /** What this agent's turns reuse: its persona, and its workspace manifest as last written to R2. */
   readonly #session: SessionCache = { persona: this.#loadPersona };
+
+  constructor(ctx: DurableObjectState, env: AppEnv) {
+    super(ctx, env);
+    this.#svc = services(env);
+  }
 
   /** Puts a run in the inbox (once, however often it is handed over) and starts working if idle. */
   async enqueue(runId: string): Promise<void> {
@@ -85,7 +91,7 @@ export class AgentSession extends DurableObject<AppEnv> {
         return void (await this.ctx.storage.setAlarm(wake));
       }
       const [key, pending] = due;
-      const outcome = await executeRun(runDeps(this.env), pending.runId, this.#session);
+      const outcome = await executeRun(this.#svc, pending.runId, this.#session);
       if (outcome.kind === "retry" || outcome.kind === "busy") {
         kv.put(key, { ...pending, notBefore: outcome.kind === "retry" ? Date.now() + outcome.delayMs : outcome.untilMs });
       } else {

@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Update } from "grammy/types";
-import { services } from "../deps";
-import type { AppEnv } from "../env";
-import { handleTelegramUpdate } from "../webhooks/telegram";
+import { handleTelegramUpdate } from "../bot/telegram";
+import type { AppEnv, TelegramChatRpc } from "../env";
+import { services, type Services } from "../services";
 
 const key = (updateId: number) => `update:${String(updateId).padStart(16, "0")}`;
 const MAX_FAILURES = 5;
@@ -14,7 +14,14 @@ const MAX_FAILURES = 5;
  * applied before the question that follows it); an update that fails stays and the alarm retries it
  * (5 tries, then it is logged and dropped).
  */
-export class TelegramChat extends DurableObject<AppEnv> {
+export class TelegramChat extends DurableObject<AppEnv> implements TelegramChatRpc {
+  readonly #svc: Services;
+
+  constructor(ctx: DurableObjectState, env: AppEnv) {
+    super(ctx, env);
+    this.#svc = services(env);
+  }
+
   async accept(update: Update): Promise<void> {
     // Synchronous storage (SQLite in this object): durable once this call returns (output gate).
     this.ctx.storage.kv.put(key(update.update_id), update);
@@ -26,7 +33,7 @@ export class TelegramChat extends DurableObject<AppEnv> {
     for (let pending = await this.#pending(); pending.size; pending = await this.#pending()) {
       for (const [k, update] of pending) {
         try {
-          await handleTelegramUpdate(services(this.env), update);
+          await handleTelegramUpdate(this.#svc, update);
         } catch (e) {
           // Retried with the alarm's backoff; an update that keeps failing must not block the chat forever.
           const failures = (this.ctx.storage.kv.get<number>(`failures:${k}`) ?? 0) + 1;

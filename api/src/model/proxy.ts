@@ -13,8 +13,8 @@ import { modelUsage } from "../db/schema";
 import type { Settings } from "../config";
 import { DomainError } from "../domain/errors";
 import { tenantForModelToken } from "../domain/runtime";
-import { AGENT_HEADER } from "../runtime/openclaw-config";
-import { RUNTIME_TOKEN_REFUSED } from "../runtime/runtime";
+import { AGENT_HEADER } from "@autoclaw/runtime-protocol";
+import { RUNTIME_TOKEN_REFUSED } from "@autoclaw/runtime-protocol";
 import { errorText, isTransientStatus, redact } from "./client";
 import { resolveUpstream } from "./upstream";
 

@@ -1,47 +1,36 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
 import { TENANT_HEADER, type InputIssue, type TenantRole } from "@autoclaw/shared";
-import type { Auth } from "../auth";
-import type { Db } from "../db/client";
-import type { AppEnv } from "../env";
-import type { Settings } from "../config";
 import { authenticateApiKey } from "../domain/api-keys";
 import { DomainError } from "../domain/errors";
+import type { Principal } from "../domain/principals";
 import { hasRole, listTenantsOfUser, membershipRole } from "../domain/tenants";
+import type { Services } from "../services";
 
 // ── 1. Context ──────────────────────────────────────────────────────────────────────────────────────
 // Who is calling: a signed-in user (better-auth session cookie) or an integrator (tenant API key).
 
-export type Principal = { kind: "user"; userId: string; email: string; name: string } | { kind: "apiKey"; keyId: string; tenantId: string };
-
 export interface Context {
-  env: AppEnv;
-  settings: Settings;
-  db: Db;
-  /** better-auth, built on first use (API-key calls never need it). */
-  auth: () => Auth;
+  /** The isolate's services (the composition root builds them once; procedures never import it). */
+  svc: Services;
   req: Request;
   principal: Principal | null;
 }
 
-export async function createContext(base: Omit<Context, "principal">): Promise<Context> {
-  const bearer = base.req.headers
-    .get("authorization")
-    ?.match(/^Bearer\s+(.+)$/i)?.[1]
-    ?.trim();
+export async function createContext(svc: Services, req: Request): Promise<Context> {
+  const bearer = req.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
   if (bearer) {
-    const key = await authenticateApiKey(base.db, bearer);
+    const key = await authenticateApiKey(svc.db, bearer);
     // A presented but bad key is an error, never a silent fall-back to the cookie.
     if (!key) throw new TRPCError({ code: "UNAUTHORIZED", message: "Invalid or revoked API key" });
-    return { ...base, principal: { kind: "apiKey", ...key } };
+    return { svc, req, principal: { kind: "apiKey", ...key } };
   }
-  const session = await base.auth().api.getSession({ headers: base.req.headers });
+  const session = await svc.auth().api.getSession({ headers: req.headers });
   const principal: Principal | null = session
     ? { kind: "user", userId: session.user.id, email: session.user.email, name: session.user.name }
     : null;
-  return { ...base, principal };
+  return { svc, req, principal };
 }
-
 // ── 2. Initialisation ───────────────────────────────────────────────────────────────────────────────
 // Errors: zod issues become `data.issues` (path + message); stacks and internal messages never leave.
 
@@ -62,7 +51,6 @@ const t = initTRPC.context<Context>().create({
 });
 
 export const router = t.router;
-export const createCallerFactory = t.createCallerFactory;
 
 /** Turns the domain's refusals into tRPC errors of the same meaning. */
 const domainErrors = t.middleware(async ({ next }) => {
@@ -84,14 +72,19 @@ export const userProcedure = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, user: ctx.principal } });
 });
 
+/** A signed-in person or an API key. */
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.principal) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in or send an API key" });
+  return next({ ctx: { ...ctx, principal: ctx.principal } });
+});
+
 /**
  * Acts inside one team. The team comes from the API key, or from `x-tenant-id` checked against the
  * caller's memberships (a user with exactly one team may omit it). Not a member → NOT_FOUND.
  * API keys act with admin rights in their own team.
  */
-export const tenantProcedure = publicProcedure.use(async ({ ctx, next }) => {
+export const tenantProcedure = authedProcedure.use(async ({ ctx, next }) => {
   const p = ctx.principal;
-  if (!p) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in or send an API key" });
   const requested = ctx.req.headers.get(TENANT_HEADER)?.trim() || undefined;
   let tenantId: string;
   let role: TenantRole;
@@ -100,12 +93,12 @@ export const tenantProcedure = publicProcedure.use(async ({ ctx, next }) => {
     tenantId = p.tenantId;
     role = "admin";
   } else if (requested) {
-    const r = await membershipRole(ctx.db, requested, p.userId);
+    const r = await membershipRole(ctx.svc.db, requested, p.userId);
     if (!r) throw new TRPCError({ code: "NOT_FOUND", message: "Team not found" });
     tenantId = requested;
     role = r;
   } else {
-    const mine = await listTenantsOfUser(ctx.db, p.userId);
+    const mine = await listTenantsOfUser(ctx.svc.db, p.userId);
     if (mine.length === 0) throw new TRPCError({ code: "NOT_FOUND", message: "You are not in a team yet: create one first" });
     if (mine.length > 1)
       throw new TRPCError({ code: "BAD_REQUEST", message: `You are in several teams: choose one with the ${TENANT_HEADER} header` });

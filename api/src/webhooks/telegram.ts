@@ -1,176 +1,18 @@
-// The one shared bot, with grammy. The webhook only accepts updates (see telegramWebhook); the full
-// bot then answers commands and turns a paired user's message into a run (through RUN_QUEUE) whose
-// reply is sent when the run ends. Rules live in domain/telegram.ts; this file is wiring.
-import { Bot, webhookCallback, type Context } from "grammy";
-import type { Update, UserFromGetMe } from "grammy/types";
+// POST /api/webhooks/telegram: the shared bot's ingress. It only accepts; the bot (bot/telegram.ts)
+// handles each update later in its chat's TelegramChat.
+import { Bot, webhookCallback } from "grammy";
 import { z } from "zod";
-import { skillsForTemplate } from "@autoclaw/shared";
-import type { Services } from "../deps";
-import { telegramChat, type AppEnv } from "../env";
-import { DomainError } from "../domain/errors";
-import { runtimeStatus } from "../domain/runtime";
-import { billingStatus, telegramSeatRefusal } from "../domain/billing";
-import {
-  beginUpdate,
-  chooseAgent,
-  conversationOf,
-  markUpdateHandled,
-  PAIR_WINDOW_MS,
-  redeemPairingCode,
-  startTelegramRun,
-  telegramConfig,
-  unpairSelf,
-  type Conversation,
-  type TelegramPerson,
-} from "../domain/telegram";
+import { botInfo } from "../bot/telegram";
 import { timingSafeEqualText } from "../domain/crypto";
-
-const HELP = [
-  "Commands:",
-  "/help — this list",
-  "/status — your team, agent, runtime and plan",
-  "/agent — list your team's agents; /agent <number> switches who answers you",
-  "/skills — what your agent can use",
-  "/unpair — disconnect this Telegram account from your team",
-  "",
-  "Anything else you write goes to your agent.",
-].join("\n");
-
-const UNPAIRED = [
-  "Hi! I am AutoClaw's bot. To talk to your team's agents here, pair this Telegram account first:",
-  "open AutoClaw → Telegram → Pair Telegram, then tap the link or send me /pair <code>.",
-].join("\n");
+import { telegramConfig } from "../domain/telegram";
+import { telegramChat } from "../durable-objects/stubs";
+import type { AppEnv } from "../env";
+import type { Services } from "../services";
 
 /** Just enough of an Update to refuse garbage with a 400 before grammy sees it. */
 const updateShape = z.object({ update_id: z.number().int().nonnegative() }).passthrough();
 
-function person(ctx: Context): TelegramPerson | undefined {
-  const from = ctx.from;
-  if (!from || !ctx.chat) return undefined;
-  return {
-    id: from.id,
-    chatId: ctx.chat.id,
-    name: [from.first_name, from.last_name].filter(Boolean).join(" ") || "Telegram user",
-    username: from.username,
-  };
-}
-
-function agentList(conv: Conversation): string {
-  if (!conv.agents.length) return "Your team has no agents yet: create one in AutoClaw.";
-  return conv.agents.map((a, i) => `${i + 1}. ${a.name}${a.id === conv.agent?.id ? "  ← answers you" : ""}`).join("\n");
-}
-
-/** The bot's identity from the settings: no getMe round trip before the first update. */
-const botInfo = (token: string, username: string) =>
-  ({ id: Number(token.split(":")[0]), is_bot: true, first_name: "AutoClaw", username }) as UserFromGetMe;
-
-function createBot(svc: Services, token: string, username: string, apiRoot?: string): Bot {
-  const bot = new Bot(token, { botInfo: botInfo(token, username), ...(apiRoot && { client: { apiRoot } }) });
-  const { db } = svc;
-
-  bot
-    .chatType(["group", "supergroup"])
-    .on("message", (ctx) => ctx.reply("I only talk in direct messages: open a chat with me to reach your team's agents."));
-
-  const dm = bot.chatType("private");
-  const pair = async (ctx: Context, code: string) => {
-    const who = person(ctx)!;
-    if (!code) {
-      const conv = await conversationOf(db, who.id);
-      return ctx.reply(
-        conv ? `You are paired with ${conv.tenantName}. Write to talk to ${conv.agent?.name ?? "your agent"}.\n\n${HELP}` : UNPAIRED,
-      );
-    }
-    const r = await redeemPairingCode(db, who, code, (tenantId) => telegramSeatRefusal(svc, tenantId, who.id));
-    if (r.ok)
-      return ctx.reply(
-        `Paired with ${r.tenantName}${r.movedFrom ? ` (no longer with ${r.movedFrom})` : ""}. Write anything to talk to your team's agent.\n\n${HELP}`,
-      );
-    if (r.reason === "no-seat") return ctx.reply(r.message);
-    if (r.reason === "rate-limited")
-      return ctx.reply(`Too many wrong codes. Try again in ${r.retryInMinutes} minute${r.retryInMinutes === 1 ? "" : "s"}.`);
-    const why = { unknown: "That code is not valid", expired: "That code has expired", used: "That code was already used" }[r.reason];
-    return ctx.reply(
-      `${why}. Create a new one in AutoClaw → Telegram (codes work once, for an hour). ${r.attemptsLeft} more attempt${r.attemptsLeft === 1 ? "" : "s"} allowed in the next ${PAIR_WINDOW_MS / 60_000} minutes.`,
-    );
-  };
-  dm.command("start", (ctx) => pair(ctx, ctx.match));
-  dm.command("pair", (ctx) => pair(ctx, ctx.match));
-
-  // Everything below needs a paired user.
-  const paired = dm.filter(async (ctx) => {
-    const conv = await conversationOf(db, ctx.from.id);
-    if (!conv) await ctx.reply(UNPAIRED);
-    else (ctx as Context & { conv?: Conversation }).conv = conv;
-    return !!conv;
-  });
-  const convOf = (ctx: Context) => (ctx as Context & { conv: Conversation }).conv;
-
-  paired.command("help", (ctx) => ctx.reply(HELP));
-  paired.command("status", async (ctx) => {
-    const conv = convOf(ctx);
-    const runtime =
-      svc.settings.TENANT_RUNTIME === "direct" ? "none (direct mode)" : (await runtimeStatus(svc.runtime(), conv.pairing.tenantId)).state;
-    const bill = await billingStatus(svc, conv.pairing.tenantId, 0);
-    const plan = bill.billingEnabled
-      ? `${bill.planName} (${bill.status.replace("_", " ")})${bill.reason ? ` — ${bill.reason}` : ""}`
-      : "Development (billing is off on this AutoClaw)";
-    return ctx.reply(
-      [`Team: ${conv.tenantName}`, `Agent: ${conv.agent?.name ?? "none yet"}`, `Runtime: ${runtime}`, `Plan: ${plan}`].join("\n"),
-    );
-  });
-  paired.command("skills", (ctx) => {
-    const agent = convOf(ctx).agent;
-    if (!agent) return ctx.reply("Your team has no agents yet: create one in AutoClaw.");
-    const skills = skillsForTemplate(agent.templateId) ?? [];
-    return ctx.reply(skills.length ? `${agent.name} can use: ${skills.join(", ")}` : `${agent.name} uses OpenClaw's default skills.`);
-  });
-  paired.command("agent", async (ctx) => {
-    const conv = convOf(ctx);
-    const arg = ctx.match.trim();
-    if (!arg) return ctx.reply(`${agentList(conv)}\n\nSend /agent <number> to switch.`);
-    const byNumber = /^\d+$/.test(arg) ? conv.agents[Number(arg) - 1] : undefined;
-    const chosen = byNumber ?? conv.agents.find((a) => a.name.toLowerCase() === arg.toLowerCase());
-    if (!chosen) return ctx.reply(`No agent "${arg}".\n\n${agentList(conv)}`);
-    await chooseAgent(db, conv.pairing.telegramUserId, chosen.id);
-    return ctx.reply(`${chosen.name} answers you now.`);
-  });
-  paired.command("unpair", async (ctx) => {
-    const conv = convOf(ctx);
-    await unpairSelf(db, conv.pairing.telegramUserId);
-    return ctx.reply(`Unpaired from ${conv.tenantName}. Pair again any time with a new code.`);
-  });
-  paired.on("message:text", async (ctx) => {
-    if (ctx.message.text.startsWith("/")) return ctx.reply(`I do not know that command.\n\n${HELP}`);
-    try {
-      // Keyed by the update: a retried consumer batch finds the same run instead of making another.
-      await startTelegramRun(svc, convOf(ctx), ctx.message.text, `telegram:${ctx.update.update_id}`);
-    } catch (e) {
-      if (!(e instanceof DomainError)) throw e;
-      return ctx.reply(e.message);
-    }
-  });
-  paired.on("message", (ctx) => ctx.reply("I can only read text messages for now."));
-  return bot;
-}
-
-const bots = new WeakMap<Services, Bot>();
 const ingress = new WeakMap<Services, (req: Request) => Promise<Response>>();
-function fullBot(svc: Services): Bot {
-  let bot = bots.get(svc);
-  if (!bot) {
-    const cfg = telegramConfig(svc.settings);
-    bots.set(svc, (bot = createBot(svc, cfg.token!, cfg.username!, cfg.apiRoot)));
-  }
-  return bot;
-}
-
-/** Handles one update with the full bot (called by its chat's TelegramChat, one at a time). */
-export async function handleTelegramUpdate(svc: Services, update: Update): Promise<void> {
-  if (!telegramConfig(svc.settings).enabled || !(await beginUpdate(svc.db, update))) return;
-  await fullBot(svc).handleUpdate(update);
-  await markUpdateHandled(svc.db, update.update_id);
-}
 
 /**
  * POST /api/webhooks/telegram. Telegram waits for this answer before it sends more, so it only

@@ -25,7 +25,7 @@ export const signUp = (input: SignUpInput) => post("/sign-up/email", input);
 export const signIn = (input: SignInInput) => post("/sign-in/email", input);
 export const signOut = () => post("/sign-out", {});
 
-export const SESSION_KEY = ["session"] as const;
+const SESSION_KEY = ["session"] as const;
 
 export function useSession() {
   return useQuery({

@@ -17,19 +17,18 @@ const TONE: Record<SubscriptionStatus, "green" | "brand" | "amber" | "red" | "zi
   paused: "zinc",
 };
 
-const unlimited = (n: number) => n >= Number.MAX_SAFE_INTEGER;
-
-function Meter({ label, used, limit }: { label: string; used: number; limit: number }) {
-  const pct = unlimited(limit) ? 0 : Math.min(100, Math.round((used / Math.max(1, limit)) * 100));
+/** `limit` null: the plan sets no limit. */
+function Meter({ label, used, limit }: { label: string; used: number; limit: number | null }) {
+  const pct = limit === null ? 0 : Math.min(100, Math.round((used / Math.max(1, limit)) * 100));
   return (
     <div>
       <div className="flex justify-between text-sm">
         <span className="text-zinc-600">{label}</span>
         <span className="font-medium text-zinc-900">
-          {used.toLocaleString("en")} {unlimited(limit) ? "(no limit)" : `of ${limit.toLocaleString("en")}`}
+          {used.toLocaleString("en")} {limit === null ? "(no limit)" : `of ${limit.toLocaleString("en")}`}
         </span>
       </div>
-      {!unlimited(limit) && (
+      {limit !== null && (
         <div className="mt-1.5 h-2 rounded-full bg-zinc-100">
           <div className={`h-2 rounded-full ${pct >= 90 ? "bg-red-500" : "bg-brand-500"}`} style={{ width: `${pct}%` }} />
         </div>

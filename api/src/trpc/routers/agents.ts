@@ -23,21 +23,21 @@ export const agentsRouter = router({
   create: tenantProcedure
     .input(createAgentInput)
     .output(agent)
-    .mutation(({ ctx, input }) => createAgent({ db: ctx.db, bucket: ctx.env.ARTIFACTS, settings: ctx.settings }, ctx.tenant.id, input)),
-  list: tenantProcedure.output(z.array(agent)).query(({ ctx }) => listAgents(ctx.db, ctx.tenant.id)),
+    .mutation(({ ctx, input }) => createAgent(ctx.svc, ctx.tenant.id, input)),
+  list: tenantProcedure.output(z.array(agent)).query(({ ctx }) => listAgents(ctx.svc.db, ctx.tenant.id)),
   get: tenantProcedure
     .input(agentIdInput)
     .output(agent)
-    .query(async ({ ctx, input }) => toAgent(await getAgentRow(ctx.db, ctx.tenant.id, input.id))),
+    .query(async ({ ctx, input }) => toAgent(await getAgentRow(ctx.svc.db, ctx.tenant.id, input.id))),
   update: tenantProcedure
     .input(updateAgentInput)
     .output(agent)
-    .mutation(({ ctx, input }) => updateAgent(ctx.db, ctx.tenant.id, input)),
+    .mutation(({ ctx, input }) => updateAgent(ctx.svc.db, ctx.tenant.id, input)),
   remove: tenantProcedure
     .input(agentIdInput)
     .output(z.object({ id: z.string() }))
     .mutation(async ({ ctx, input }) => {
-      await removeAgent(ctx.db, ctx.env.ARTIFACTS, ctx.tenant.id, input.id);
+      await removeAgent(ctx.svc.db, ctx.svc.bucket, ctx.tenant.id, input.id);
       return { id: input.id };
     }),
   /** The agent's workspace as R2 keeps it (updated after every turn). */
@@ -45,15 +45,15 @@ export const agentsRouter = router({
     .input(agentIdInput)
     .output(z.array(workspaceFile))
     .query(async ({ ctx, input }) => {
-      await getAgentRow(ctx.db, ctx.tenant.id, input.id);
-      return listAgentFiles({ db: ctx.db, bucket: ctx.env.ARTIFACTS }, ctx.tenant.id, input.id);
+      await getAgentRow(ctx.svc.db, ctx.tenant.id, input.id);
+      return listAgentFiles(ctx.svc, ctx.tenant.id, input.id);
     }),
   /** Previous contents of files the agent overwrote or deleted, kept for 30 days. */
   fileVersions: tenantProcedure
     .input(fileVersionsInput)
     .output(z.array(fileVersion))
     .query(async ({ ctx, input }) => {
-      await getAgentRow(ctx.db, ctx.tenant.id, input.agentId);
-      return listFileVersions(ctx.db, ctx.tenant.id, input.agentId, input.path);
+      await getAgentRow(ctx.svc.db, ctx.tenant.id, input.agentId);
+      return listFileVersions(ctx.svc.db, ctx.tenant.id, input.agentId, input.path);
     }),
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { apiKeySummary, createApiKeyInput, createdApiKey, revokeApiKeyInput } from "@autoclaw/shared";
 import { createApiKey, listApiKeys, revokeApiKey } from "../../domain/api-keys";
+import { userIdOf } from "../../domain/principals";
 import { router, tenantAdminProcedure, tenantProcedure } from "../init";
 
 export const apiKeysRouter = router({
@@ -8,17 +9,17 @@ export const apiKeysRouter = router({
     .input(createApiKeyInput)
     .output(createdApiKey)
     .mutation(({ ctx, input }) =>
-      createApiKey(ctx.db, ctx.tenant.id, input.name, ctx.principal.kind === "user" ? ctx.principal.userId : null),
+      createApiKey(ctx.svc.db, ctx.tenant.id, input.name, userIdOf(ctx.principal)),
     ),
 
-  list: tenantProcedure.output(z.array(apiKeySummary)).query(({ ctx }) => listApiKeys(ctx.db, ctx.tenant.id)),
+  list: tenantProcedure.output(z.array(apiKeySummary)).query(({ ctx }) => listApiKeys(ctx.svc.db, ctx.tenant.id)),
 
   /** Revokes at once; answers with the keys that remain. */
   revoke: tenantAdminProcedure
     .input(revokeApiKeyInput)
     .output(z.array(apiKeySummary))
     .mutation(async ({ ctx, input }) => {
-      await revokeApiKey(ctx.db, ctx.tenant.id, input.id);
-      return listApiKeys(ctx.db, ctx.tenant.id);
+      await revokeApiKey(ctx.svc.db, ctx.tenant.id, input.id);
+      return listApiKeys(ctx.svc.db, ctx.tenant.id);
     }),
 });

@@ -8,15 +8,15 @@ export const providerKeysRouter = router({
   set: tenantAdminProcedure
     .input(setProviderKeyInput)
     .output(providerKeySummary)
-    .mutation(({ ctx, input }) => setProviderKey(ctx.db, ctx.settings, ctx.tenant.id, input)),
+    .mutation(({ ctx, input }) => setProviderKey(ctx.svc.db, ctx.svc.settings, ctx.tenant.id, input)),
 
-  list: tenantProcedure.output(z.array(providerKeySummary)).query(({ ctx }) => listProviderKeys(ctx.db, ctx.tenant.id)),
+  list: tenantProcedure.output(z.array(providerKeySummary)).query(({ ctx }) => listProviderKeys(ctx.svc.db, ctx.tenant.id)),
 
   remove: tenantAdminProcedure
     .input(removeProviderKeyInput)
     .output(z.array(providerKeySummary))
     .mutation(async ({ ctx, input }) => {
-      await removeProviderKey(ctx.db, ctx.tenant.id, input.provider);
-      return listProviderKeys(ctx.db, ctx.tenant.id);
+      await removeProviderKey(ctx.svc.db, ctx.tenant.id, input.provider);
+      return listProviderKeys(ctx.svc.db, ctx.tenant.id);
     }),
 });

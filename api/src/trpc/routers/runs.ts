@@ -1,6 +1,6 @@
 import { createdRun, createRunInput, listRunsInput, run, runIdInput, runPage } from "@autoclaw/shared";
+import { runSourceOf } from "../../domain/principals";
 import { cancelRun, createRun, getRun, listRuns } from "../../domain/runs";
-import { runDeps } from "../../deps";
 import { router, tenantProcedure } from "../init";
 
 export const runsRouter = router({
@@ -8,20 +8,11 @@ export const runsRouter = router({
   create: tenantProcedure
     .input(createRunInput)
     .output(createdRun)
-    .mutation(({ ctx, input }) => createRun(runDeps(ctx.env), ctx.tenant.id, input, ctx.principal.kind === "apiKey" ? "api" : "dashboard")),
+    .mutation(({ ctx, input }) => createRun(ctx.svc, ctx.tenant.id, input, runSourceOf(ctx.principal))),
 
-  get: tenantProcedure
-    .input(runIdInput)
-    .output(run)
-    .query(({ ctx, input }) => getRun(ctx, ctx.tenant.id, input.id)),
+  get: tenantProcedure.input(runIdInput).output(run).query(({ ctx, input }) => getRun(ctx.svc, ctx.tenant.id, input.id)),
 
-  list: tenantProcedure
-    .input(listRunsInput)
-    .output(runPage)
-    .query(({ ctx, input }) => listRuns(ctx.db, ctx.tenant.id, input)),
+  list: tenantProcedure.input(listRunsInput).output(runPage).query(({ ctx, input }) => listRuns(ctx.svc.db, ctx.tenant.id, input)),
 
-  cancel: tenantProcedure
-    .input(runIdInput)
-    .output(createdRun)
-    .mutation(({ ctx, input }) => cancelRun(runDeps(ctx.env), ctx.tenant.id, input.id)),
+  cancel: tenantProcedure.input(runIdInput).output(createdRun).mutation(({ ctx, input }) => cancelRun(ctx.svc, ctx.tenant.id, input.id)),
 });

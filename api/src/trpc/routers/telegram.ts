@@ -1,32 +1,33 @@
 import { z } from "zod";
 import { pairingCode, setTelegramAgentInput, telegramPairing, telegramStatus, unpairInput } from "@autoclaw/shared";
 import { createPairingCode, listPairings, setDefaultAgent, telegramStatus as status, unpair } from "../../domain/telegram";
+import { actorOf } from "../../domain/principals";
 import { router, tenantAdminProcedure, tenantProcedure } from "../init";
 
 export const telegramRouter = router({
   /** Whether the shared bot is on, the team's default agent and its pending codes. */
-  status: tenantProcedure.output(telegramStatus).query(({ ctx }) => status(ctx.db, ctx.settings, ctx.tenant.id)),
+  status: tenantProcedure.output(telegramStatus).query(({ ctx }) => status(ctx.svc.db, ctx.svc.settings, ctx.tenant.id)),
 
   /** A one-time code (shown once) and its t.me deep link; any member may pair their own Telegram. */
   createPairingCode: tenantProcedure
     .output(pairingCode)
     .mutation(({ ctx }) =>
       createPairingCode(
-        ctx.db,
-        ctx.settings,
+        ctx.svc.db,
+        ctx.svc.settings,
         ctx.tenant.id,
-        ctx.principal.kind === "user" ? ctx.principal.userId : `apikey:${ctx.principal.keyId}`,
+        actorOf(ctx.principal),
       ),
     ),
 
-  pairings: tenantProcedure.output(z.array(telegramPairing)).query(({ ctx }) => listPairings(ctx.db, ctx.tenant.id)),
+  pairings: tenantProcedure.output(z.array(telegramPairing)).query(({ ctx }) => listPairings(ctx.svc.db, ctx.tenant.id)),
 
   unpair: tenantAdminProcedure
     .input(unpairInput)
     .output(z.array(telegramPairing))
     .mutation(async ({ ctx, input }) => {
-      await unpair(ctx.db, ctx.tenant.id, input.telegramUserId);
-      return listPairings(ctx.db, ctx.tenant.id);
+      await unpair(ctx.svc.db, ctx.tenant.id, input.telegramUserId);
+      return listPairings(ctx.svc.db, ctx.tenant.id);
     }),
 
   /** Which agent answers paired users who have not picked one with /agent. */
@@ -34,7 +35,7 @@ export const telegramRouter = router({
     .input(setTelegramAgentInput)
     .output(telegramStatus)
     .mutation(async ({ ctx, input }) => {
-      await setDefaultAgent(ctx.db, ctx.tenant.id, input.agentId);
-      return status(ctx.db, ctx.settings, ctx.tenant.id);
+      await setDefaultAgent(ctx.svc.db, ctx.tenant.id, input.agentId);
+      return status(ctx.svc.db, ctx.svc.settings, ctx.tenant.id);
     }),
 });

@@ -6,5 +6,5 @@ export const usageRouter = router({
   summary: tenantProcedure
     .input(usageSummaryInput)
     .output(usageSummary)
-    .query(({ ctx, input }) => summarise(ctx.db, ctx.tenant.id, input)),
+    .query(({ ctx, input }) => summarise(ctx.svc.db, ctx.tenant.id, input)),
 });

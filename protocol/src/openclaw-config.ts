@@ -104,3 +104,45 @@ export function tenantOpenclawConfig(input: TenantConfigInput) {
   };
 }
 export type TenantOpenclawConfig = ReturnType<typeof tenantOpenclawConfig>;
+
+/** Where a runtime keeps one tenant's gateway: the parts of the config the generator leaves to it. */
+export interface ConfigPlacement {
+  port: number;
+  /** The tenant's workspace; each agent works in `<workspace>/<agentId>`. */
+  workspace: string;
+  logFile: string;
+}
+
+/** The generated config with a runtime's port and paths filled in (the host and the container alike). */
+export function placeConfig(config: TenantOpenclawConfig, at: ConfigPlacement) {
+  const workspace = at.workspace.replace(/\/$/, "");
+  const entries = Object.fromEntries(Object.entries(config.agents.entries).map(([id, entry]) => [id, { ...entry, workspace: `${workspace}/${id}` }]));
+  return {
+    ...config,
+    gateway: { ...config.gateway, port: at.port, bind: "loopback" },
+    agents: { ...config.agents, defaults: { ...config.agents.defaults, workspace }, entries },
+    logging: { ...config.logging, file: at.logFile },
+  };
+}
+
+/** A gateway's folders, as its environment names them. */
+export interface GatewayDirs {
+  home: string;
+  tmp: string;
+  state: string;
+  config: string;
+}
+
+/**
+ * A gateway's environment, built from nothing: never the runtime's own environment, so no platform
+ * secret can reach a tenant's process. Only its folders, production mode, and what the caller adds
+ * (the gateway token, the model token the config's `${ENV}` references name, PATH on the host).
+ */
+export const gatewayEnvironment = (d: GatewayDirs, vars: Record<string, string> = {}): Record<string, string> => ({
+  HOME: d.home,
+  TMPDIR: d.tmp,
+  OPENCLAW_STATE_DIR: d.state,
+  OPENCLAW_CONFIG_PATH: d.config,
+  NODE_ENV: "production",
+  ...vars,
+});

@@ -1,9 +1,10 @@
 // The `sandbox` driver (production): one @cloudflare/sandbox container per tenant (`tenant:<id>`),
 // image from runtime/Dockerfile with the pinned openclaw. The gateway runs as a background process
 // and is reached with containerFetch on its port; the container is the isolation boundary.
-import { MODEL_TOKEN_ENV, OPENCLAW_VERSION, type TenantOpenclawConfig } from "./openclaw-config";
-import { ALLOWED_CLI, fromBase64, RuntimeError, toBase64, type DriverStatus, type RuntimeDriver } from "./runtime";
-import { WORKSPACE_LIMITS, WORKSPACE_MARKER, type WorkspaceListing } from "./workspace";
+import { gatewayEnvironment, MODEL_TOKEN_ENV, OPENCLAW_VERSION, placeConfig, type TenantOpenclawConfig } from "@autoclaw/runtime-protocol";
+import { ALLOWED_CLI, fromBase64, toBase64, type DriverStatus } from "@autoclaw/runtime-protocol";
+import { RuntimeError, type RuntimeDriver } from "./driver";
+import { WORKSPACE_LIMITS, WORKSPACE_MARKER, type WorkspaceListing } from "@autoclaw/runtime-protocol";
 
 const ROOT = "/data/tenant";
 const P = {
@@ -59,21 +60,13 @@ const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Paths filled in for the container layout (the generated config leaves them to the driver). */
-function containerConfig(config: TenantOpenclawConfig) {
-  const c = structuredClone(config) as any;
-  c.gateway = { ...c.gateway, port: GATEWAY_PORT, bind: "loopback" };
-  c.agents.defaults = { ...c.agents.defaults, workspace: P.workspace };
-  for (const [id, entry] of Object.entries(c.agents.entries as Record<string, Record<string, unknown>>))
-    entry.workspace = `${P.workspace}/${id}`;
-  c.logging = { ...c.logging, file: P.log };
-  return c;
-}
+const containerConfig = (config: TenantOpenclawConfig) => placeConfig(config, { port: GATEWAY_PORT, workspace: P.workspace, logFile: P.log });
 
 export function sandboxDriver(
   stubFor: (tenantId: string) => SandboxLike,
   gatewayToken: (tenantId: string) => Promise<string>,
 ): RuntimeDriver {
-  const baseEnv = { HOME: P.home, TMPDIR: P.tmp, OPENCLAW_STATE_DIR: P.state, OPENCLAW_CONFIG_PATH: P.config, NODE_ENV: "production" };
+  const baseEnv = gatewayEnvironment(P);
   // Remembered per isolate only to resolve `${ENV}` for CLI calls; the process holds its own copy.
   const envs = new Map<string, Record<string, string>>();
 

@@ -1,5 +1,5 @@
-import { getSandbox } from "@cloudflare/sandbox";
-import { IDLE_STOP_MS } from "./runtime";
+import { getSandbox, type Sandbox } from "@cloudflare/sandbox";
+import { IDLE_STOP_MS } from "./driver";
 import type { SandboxLike } from "./sandbox-driver";
 
 /**
@@ -7,7 +7,7 @@ import type { SandboxLike } from "./sandbox-driver";
  * A container sleeps (and loses its disk) only well after the platform's own idle stop, which saves
  * the workspace and OpenClaw's conversations first.
  */
-export function sandboxStubs(ns: DurableObjectNamespace): (tenantId: string) => SandboxLike {
+export function sandboxStubs(ns: DurableObjectNamespace<Sandbox>): (tenantId: string) => SandboxLike {
   const sleepAfter = `${Math.round((2 * IDLE_STOP_MS) / 60_000)}m`;
-  return (tenantId) => getSandbox(ns as never, `tenant:${tenantId}`, { sleepAfter }) as unknown as SandboxLike;
+  return (tenantId) => getSandbox(ns, `tenant:${tenantId}`, { sleepAfter });
 }

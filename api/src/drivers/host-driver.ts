@@ -1,17 +1,16 @@
 // The `host` driver: HTTP to the local runtime host (runtime/src/host.ts) with its shared secret.
-import type { TenantOpenclawConfig } from "./openclaw-config";
 import {
   fromBase64,
-  RuntimeError,
   toBase64,
   type CliResult,
   type DriverStatus,
   type HostError,
-  type RuntimeDriver,
   type StartSpec,
+  type TenantOpenclawConfig,
   type TurnResult,
-} from "./runtime";
-import type { WorkspaceListing } from "./workspace";
+  type WorkspaceListing,
+} from "@autoclaw/runtime-protocol";
+import { RuntimeError, type RuntimeDriver } from "./driver";
 
 /** How much longer than a turn's deadline the Worker waits for the host to report it (the host stops it first). */
 const TURN_GRACE_MS = 5_000;

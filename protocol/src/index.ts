@@ -1,0 +1,3 @@
+export * from "./host-api.ts";
+export * from "./openclaw-config.ts";
+export * from "./workspace.ts";
