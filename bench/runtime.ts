@@ -12,7 +12,7 @@ import { execSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { startFakeModel } from "../e2e/fakes/openai.ts";
+import { startFakeModel } from "../fakes/openai.ts";
 import { client, startStack, waitForPool } from "../runtime/test/stack.ts";
 
 const { values } = parseArgs({

@@ -9,8 +9,8 @@
 // the same round trips into wrangler dev that do nothing, alone and with --concurrency in flight.
 //   pnpm bench:telegram [--updates 500] [--concurrency 32] [--gap 100]
 import { parseArgs } from "node:util";
-import { startFakeModel } from "../e2e/fakes/openai.ts";
-import { deliver, startFakeTelegram, update } from "../e2e/fakes/telegram.ts";
+import { startFakeModel } from "../fakes/openai.ts";
+import { deliver, startFakeTelegram, update } from "../fakes/telegram.ts";
 import { client, startStack } from "../runtime/test/stack.ts";
 
 const { values } = parseArgs({

@@ -40,14 +40,14 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: `node ${path.join(root, "e2e/fakes/telegram.ts")} ${TELEGRAM.port}`,
+      command: `node ${path.join(root, "fakes/telegram.ts")} ${TELEGRAM.port}`,
       cwd: root,
       url: `http://127.0.0.1:${TELEGRAM.port}/__calls`,
       reuseExistingServer: false,
       stdout: "ignore",
     },
     {
-      command: `node ${path.join(root, "e2e/fakes/stripe.ts")} ${STRIPE.port} ${API_URL}/api/webhooks/stripe ${STRIPE.webhookSecret}`,
+      command: `node ${path.join(root, "fakes/stripe.ts")} ${STRIPE.port} ${API_URL}/api/webhooks/stripe ${STRIPE.webhookSecret}`,
       cwd: root,
       url: `http://127.0.0.1:${STRIPE.port}/__requests`,
       reuseExistingServer: false,

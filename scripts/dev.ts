@@ -97,7 +97,7 @@ function start(
       buf += d.toString();
       const lines = buf.split("\n");
       buf = lines.pop()!;
-      for (const line of lines) if (line.trim()) process.stdout.write(prefix + line + "\n");
+      for (const line of lines) if (line.trim()) process.stdout.write(`${prefix + line}\n`);
     });
   }
   child.on("exit", (code, signal) => {
@@ -161,9 +161,9 @@ async function main() {
   const vars = workerVars();
   writeFileSync(
     envFile,
-    Object.entries(vars)
+    `${Object.entries(vars)
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-      .join("\n") + "\n",
+      .join("\n")}\n`,
     { mode: 0o600 },
   );
 

@@ -12,7 +12,7 @@ import { pruneWorkspaceVersions } from "./domain/workspace";
 import type { AppEnv } from "./env";
 import { handleModelProxy } from "./model/proxy";
 import { consumeRunQueue } from "./queue/consumer";
-import { services } from "./services";
+import { type Services, services } from "./services";
 import { createContext } from "./trpc/init";
 import { appRouter } from "./trpc/router";
 import { stripeWebhook } from "./webhooks/stripe";
@@ -37,7 +37,7 @@ const json = (body: unknown, status = 200) =>
 export default {
   async fetch(req: Request, env: AppEnv, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(req.url);
-    let svc;
+    let svc: Services;
     try {
       svc = services(env);
     } catch (e) {
@@ -68,7 +68,7 @@ export default {
         headers: {
           "content-type": found.artifact.contentType,
           "content-length": String(found.artifact.size),
-          "content-disposition": `attachment; filename="${found.artifact.name.replace(/[^\w.\-]/g, "_")}"`,
+          "content-disposition": `attachment; filename="${found.artifact.name.replace(/[^\w.-]/g, "_")}"`,
           "cache-control": "private, no-store",
         },
       });

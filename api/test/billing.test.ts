@@ -10,7 +10,7 @@ import { createDb } from "../src/db/client";
 import { entitlementRefusal } from "../src/domain/entitlements";
 import { createPairingCode, redeemPairingCode } from "../src/domain/telegram";
 import type { AppRouter } from "../src/trpc/router";
-import { signStripePayload, stripeEvent } from "../../e2e/fakes/stripe";
+import { signStripePayload, stripeEvent } from "../../fakes/stripe";
 import { agentOnFakeModel, client, expectTrpcError, headersFor, ORIGIN, signUp, signUpWithTeam, unique, type Caller } from "./helpers";
 
 const SECRET = "whsec_test_autoclaw_0123456789";
@@ -269,7 +269,9 @@ describe("billing on", () => {
     }
     const { code } = await createPairingCode(db, settings, team.id, "user");
     const third = { id: base + 3, chatId: base + 3, name: "Third" };
-    const refused = await redeemPairingCode(db, third, code, (t) => entitlementRefusal(deps, t, { kind: "telegramSeat", telegramUserId: third.id }));
+    const refused = await redeemPairingCode(db, third, code, (t) =>
+      entitlementRefusal(deps, t, { kind: "telegramSeat", telegramUserId: third.id }),
+    );
     expect(refused).toEqual({
       ok: false,
       reason: "no-seat",
@@ -278,6 +280,8 @@ describe("billing on", () => {
     await env.DB.prepare("delete from telegram_pairings where telegram_user_id = ?")
       .bind(base + 1)
       .run(); // an admin unpairs someone
-    expect(await redeemPairingCode(db, third, code, (t) => entitlementRefusal(deps, t, { kind: "telegramSeat", telegramUserId: third.id }))).toMatchObject({ ok: true });
+    expect(
+      await redeemPairingCode(db, third, code, (t) => entitlementRefusal(deps, t, { kind: "telegramSeat", telegramUserId: third.id })),
+    ).toMatchObject({ ok: true });
   });
 });

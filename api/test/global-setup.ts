@@ -1,7 +1,7 @@
 import type { TestProject } from "vitest/node";
-import { startFakeModel } from "../../e2e/fakes/openai";
-import { startFakeTelegram } from "../../e2e/fakes/telegram";
-import { startFakeStripe } from "../../e2e/fakes/stripe";
+import { startFakeModel } from "../../fakes/openai";
+import { startFakeTelegram } from "../../fakes/telegram";
+import { startFakeStripe } from "../../fakes/stripe";
 
 declare module "vitest" {
   export interface ProvidedContext {

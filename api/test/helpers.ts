@@ -1,7 +1,7 @@
 // Test tooling: calls go through the real Worker fetch handler (SELF) as a browser or integrator would.
 import { SELF } from "cloudflare:test";
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from "@trpc/client";
-import type { RecordedRequest } from "../../e2e/fakes/openai";
+import type { RecordedRequest } from "../../fakes/openai";
 import type { AppRouter } from "../src/trpc/router";
 
 export const ORIGIN = "http://127.0.0.1:5173";
@@ -86,7 +86,7 @@ export async function expectTrpcError(p: Promise<unknown>, code: string): Promis
     await p;
   } catch (e) {
     if (e instanceof TRPCClientError && e.data?.code === code) return e as TRPCClientError<AppRouter>;
-    throw new Error(`expected ${code}, got ${e instanceof TRPCClientError ? e.data?.code + ": " + e.message : String(e)}`);
+    throw new Error(`expected ${code}, got ${e instanceof TRPCClientError ? `${e.data?.code}: ${e.message}` : String(e)}`);
   }
   throw new Error(`expected ${code}, but the call succeeded`);
 }

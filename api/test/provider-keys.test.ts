@@ -57,7 +57,7 @@ describe("BYOK provider keys", () => {
     outputs.push(
       (await rawCall("providerKeys.set", { provider: "custom", apiKey: BYOK_KEY }, { cookie: user.cookie, tenantId: team.id })).body,
     );
-    const everything = JSON.stringify(outputs) + "\n" + logged.join("\n");
+    const everything = `${JSON.stringify(outputs)}\n${logged.join("\n")}`;
     expect(everything).toContain("Incorrect API key provided"); // the failure really happened
     for (const fragment of [BYOK_KEY, BYOK_KEY.slice(0, 5), BYOK_KEY.slice(-6)]) expect(everything).not.toContain(fragment);
   });
@@ -120,7 +120,7 @@ describe("agents and templates", () => {
     const prefix = `tenant/${team.id}/openclaw/workspace/${agent.id}/`;
     const files = (await env.ARTIFACTS.list({ prefix })).objects.map((o) => o.key.slice(prefix.length)).sort();
     expect(files).toEqual(["AGENTS.md", "IDENTITY.md", "SOUL.md"]);
-    expect(await (await env.ARTIFACTS.get(prefix + "AGENTS.md"))!.text()).toContain("daily briefing");
+    expect(await (await env.ARTIFACTS.get(`${prefix}AGENTS.md`))!.text()).toContain("daily briefing");
 
     expect(await api.agents.update.mutate({ id: agent.id, name: "Evening brief", model: "custom/llama3.2" })).toMatchObject({
       name: "Evening brief",

@@ -1,11 +1,11 @@
 // The shared Telegram bot, end to end in workerd: real Update JSON posted to the webhook, grammy
-// handling it, D1, the queue and the run pipeline; the Bot API is the local fake (e2e/fakes/telegram).
+// handling it, D1, the queue and the run pipeline; the Bot API is the local fake (fakes/telegram).
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { PAIRING_CODE_ALPHABET } from "@autoclaw/shared";
 import { parseSettings } from "../src/config";
 import { splitMessage, telegramConfig } from "../src/domain/telegram";
-import { update, type BotCall, type Person } from "../../e2e/fakes/telegram";
+import { update, type BotCall, type Person } from "../../fakes/telegram";
 import { agentOnFakeModel, expectTrpcError, ORIGIN, signUpWithTeam, waitForRun, type Api } from "./helpers";
 
 const WEBHOOK = `${ORIGIN}/api/webhooks/telegram`;
@@ -311,7 +311,7 @@ describe("settings and formatting", () => {
 
   it("splits at paragraph, line or word breaks, never above the limit", () => {
     const text = ["a".repeat(30), "b".repeat(30), "c".repeat(30)].join("\n\n");
-    expect(splitMessage(text, 70)).toEqual(["a".repeat(30) + "\n\n" + "b".repeat(30), "c".repeat(30)]);
+    expect(splitMessage(text, 70)).toEqual([`${"a".repeat(30)}\n\n${"b".repeat(30)}`, "c".repeat(30)]);
     expect(splitMessage("x".repeat(250), 100)).toEqual(["x".repeat(100), "x".repeat(100), "x".repeat(50)]);
     expect(splitMessage("  ")).toEqual(["(The agent gave an empty answer.)"]);
   });

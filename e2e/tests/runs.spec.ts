@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
-import { startFakeModel, type FakeModel } from "../fakes/openai";
+import { startFakeModel, type FakeModel } from "../../fakes/openai";
 import { signUpAndCreateTeam, snap } from "./helpers";
 
 let fake: FakeModel;

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { deliver, update, type BotCall } from "../fakes/telegram";
+import { deliver, update, type BotCall } from "../../fakes/telegram";
 import { API_URL, TELEGRAM } from "../settings";
 import { signUpAndCreateTeam, snap } from "./helpers";
 

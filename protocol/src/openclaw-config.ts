@@ -32,7 +32,7 @@ export interface TenantConfigInput {
   agents: RuntimeAgent[];
   /** The Worker's OpenAI-compatible model proxy as the runtime reaches it, ending in /v1. */
   modelProxyUrl: string;
-  /** Local host driver: no container boundary, so no shell/process tools (OPENCLAW.md "Security"). */
+  /** Local host driver: no container boundary, so no shell/process tools (docs/openclaw.md "Security"). */
   restrictTools: boolean;
 }
 
@@ -116,7 +116,9 @@ export interface ConfigPlacement {
 /** The generated config with a runtime's port and paths filled in (the host and the container alike). */
 export function placeConfig(config: TenantOpenclawConfig, at: ConfigPlacement) {
   const workspace = at.workspace.replace(/\/$/, "");
-  const entries = Object.fromEntries(Object.entries(config.agents.entries).map(([id, entry]) => [id, { ...entry, workspace: `${workspace}/${id}` }]));
+  const entries = Object.fromEntries(
+    Object.entries(config.agents.entries).map(([id, entry]) => [id, { ...entry, workspace: `${workspace}/${id}` }]),
+  );
   return {
     ...config,
     gateway: { ...config.gateway, port: at.port, bind: "loopback" },

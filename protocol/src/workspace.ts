@@ -46,6 +46,7 @@ const utf8 = new TextEncoder();
 /** Why a path cannot be kept in R2, or undefined when it can. */
 export function refusedName(path: string): string | undefined {
   if (path.includes("\uFFFD")) return "its name is not valid UTF-8";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(path)) return "its name contains control characters";
   if (path.includes("\\")) return "its name contains a backslash";
   const segments = path.split("/");

@@ -4,38 +4,32 @@
 // operations it needs over HTTP on loopback, guarded by a shared secret. Production runs the same
 // gateway in a Sandbox container instead (runtime/Dockerfile).
 //
-// Cold starts: an OpenClaw gateway needs ~10–20 s to be ready and its first turn pays several more
-// seconds of lazy set-up. The host therefore keeps a small pool of gateways that are already running
-// and have answered one warm-up turn (against the host's own tiny completion endpoint, never a real
-// model). A tenant's start claims one: its config is written over the pool config (agents and models
-// hot-reload) and the host waits for the gateway's reload outcome and its agents.
+// This file is the tenant lifecycle (start, claim, rekey, stop, crash restarts, capacity, idle stops,
+// turns). Beside it: the gateway process (gateway.ts), the warm pool (pool.ts), config reloads
+// (config-reload.ts), workspace files (workspace-files.ts) and the HTTP routes (http.ts).
 //
 // Nothing of a tenant's is deleted here: a stop moves a claimed slot's workspace, conversations and
 // logs back to the tenant's own folder; a workspace the Worker finds stale is moved aside; a host
 // that crashed stops its orphaned gateways and moves their slots home when it comes back.
 import type { ChildProcess } from "node:child_process";
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { cp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { availableParallelism, totalmem } from "node:os";
 import path from "node:path";
-import { placeConfig, PROXY_PROVIDER, tenantOpenclawConfig, type TenantOpenclawConfig } from "@autoclaw/runtime-protocol";
-import { ALLOWED_CLI, type HostError, type RuntimeErrorCode, type TurnRequest, type TurnResult } from "@autoclaw/runtime-protocol";
-import { WORKSPACE_LIMITS, WORKSPACE_MARKER, type WorkspaceListing } from "@autoclaw/runtime-protocol";
+import { ALLOWED_CLI, type StartSpec, type TenantOpenclawConfig, type TurnRequest, type TurnResult } from "@autoclaw/runtime-protocol";
+import { reloadConfig, renderConfig, writeTenantConfig } from "./config-reload.ts";
 import {
-  exited,
   freePort,
   gatewayEnv,
   gatewayPaths,
   killOrphan,
   makeDirs,
   OPENCLAW_VERSION,
-  reloadOutcome,
   runOpenclaw,
   signalGroup,
-  sleep,
   spawnGateway,
   StartGate,
   stopGateway,
@@ -43,8 +37,11 @@ import {
   type CliResult,
   type GatewayPaths,
 } from "./gateway.ts";
+import { type HostApi, hostHandler } from "./http.ts";
 import { tailLines } from "./logs.ts";
-import { listWorkspace, NoWorkspaceError } from "./workspace-listing.ts";
+import { type PoolSlot, WarmPool } from "./pool.ts";
+import { AGENT_ID, HostHttpError, TENANT_ID, type Tenant } from "./tenant.ts";
+import { listWorkspaceFiles, moveHome, moveOver, readWorkspaceFile, supersedeWorkspace, writeWorkspaceFiles } from "./workspace-files.ts";
 
 export { OPENCLAW_VERSION };
 
@@ -71,112 +68,18 @@ export interface HostOptions {
   log?: (line: string) => void;
 }
 
-/** ~1.25 GB per gateway (OPENCLAW.md), with a fifth of the machine left for everything else. */
+/** ~1.25 GB per gateway (docs/openclaw.md), with a fifth of the machine left for everything else. */
 export const defaultMaxGateways = () => Math.max(1, Math.floor((totalmem() * 0.8) / (1.25 * 2 ** 30)));
 
-type State = "stopped" | "starting" | "ready" | "error";
-
-interface StartSpec {
-  generation: number;
-  config: Record<string, unknown>;
-  env: Record<string, string>;
-}
-
-interface Tenant {
-  id: string;
-  /** The tenant's own directory on this host (kept across starts). */
-  home: string;
-  /** Where its gateway lives: `home`, or a claimed pool slot's directory. */
-  dir: string;
-  pooled: boolean;
-  state: State;
-  child?: ChildProcess;
-  port?: number;
-  token?: string;
-  startedAt?: number;
-  lastActivityAt?: number;
-  lastError?: string;
-  restarts: number;
-  stopping: boolean;
-  starting?: Promise<void>;
-  /** What the gateway runs with (the newest start's spec), to restart a crashed gateway the same way. */
-  spec?: StartSpec;
-  cleanupTimer?: NodeJS.Timeout;
-  /** Turns under way, by OpenClaw session key. */
-  turns: Map<string, AbortController>;
-  /** SHA-256 of the model token in the config the gateway was last given (what it presents to the proxy). */
-  tokenHash?: string;
-  /** Workspace hashes, reused while a file is unchanged. */
-  hashes: Map<string, { key: string; sha256: string }>;
-}
-
-/** A pre-started gateway nobody has claimed yet. */
-interface PoolSlot {
-  dir: string;
-  child: ChildProcess;
-  port: number;
-  token: string;
-}
-
-class HostHttpError extends Error {
-  readonly status: number;
-  readonly code?: RuntimeErrorCode;
-  constructor(status: number, message: string, code?: RuntimeErrorCode) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const AGENT_ID = /^[a-z0-9_-]{1,64}$/;
-const WARMUP_AGENT = "pool-warmup";
 /** Who claimed a pool slot: a host that crashed moves the slot's files to that tenant when it comes back. */
 const OWNER_FILE = "owner";
-/** How long a config change may take to show its reload outcome in the gateway's output. */
-const RELOAD_TIMEOUT_MS = 15_000;
-/** Superseded workspaces kept per tenant (the oldest beyond this go). */
-const SUPERSEDED_KEPT = 3;
 /** The sessions pruning OpenClaw's own per-turn maintenance would do (the config sets it to "warn"). */
 const SESSION_CLEANUP = ["sessions", "cleanup", "--all-agents", "--enforce"];
 
-function json(res: ServerResponse, status: number, body: unknown) {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
-}
-
-async function body(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
-/** `${NAME}` references resolved from the start's variables (a pooled gateway's environment was fixed before its tenant was known). */
-function resolveRefs(config: unknown, vars: Record<string, string>): unknown {
-  return JSON.parse(
-    JSON.stringify(config).replace(/\$\{([A-Z0-9_]+)\}/g, (ref, name: string) =>
-      name in vars ? JSON.stringify(vars[name]).slice(1, -1) : ref,
-    ),
-  );
-}
-
-/** Moves a folder over another (which goes: the moved one is its newer copy). */
-async function moveOver(from: string, to: string) {
-  if (!existsSync(from)) return;
-  await rm(to, { recursive: true, force: true });
-  await mkdir(path.dirname(to), { recursive: true, mode: 0o700 });
-  await rename(from, to);
-}
-
-export class RuntimeHost {
+export class RuntimeHost implements HostApi {
   readonly tenants = new Map<string, Tenant>();
-  readonly pool: PoolSlot[] = [];
-  private filling = 0;
-  private closed = false;
+  private readonly pool: WarmPool;
   private port = 0;
-  /** Keys the pool gateways' warm-up provider presents to the host's warm-up endpoint. */
-  private readonly warmupKeys = new Set<string>();
   private server?: Server;
   private idleTimer?: NodeJS.Timeout;
   private readonly opts: Required<HostOptions>;
@@ -197,6 +100,21 @@ export class RuntimeHost {
     };
     this.compileCache = path.join(this.opts.dataDir, "compile-cache");
     this.starts = new StartGate(this.opts.maxConcurrentStarts);
+    this.pool = new WarmPool({
+      dataDir: this.opts.dataDir,
+      compileCache: this.compileCache,
+      size: this.opts.poolSize,
+      refillDelayMs: this.opts.poolRefillDelayMs,
+      readyTimeoutMs: this.opts.readyTimeoutMs,
+      starts: this.starts,
+      hasRoom: () => this.liveGateways() < this.opts.maxGateways,
+      hostPort: () => this.port,
+      log: this.opts.log,
+    });
+  }
+
+  hasTenant(id: string) {
+    return this.tenants.has(id);
   }
 
   // ── Tenant lifecycle ──────────────────────────────────────────────────────────────────────────────
@@ -247,7 +165,7 @@ export class RuntimeHost {
     }
     t.spec = spec;
     t.restarts = 0;
-    const slot = this.pool.shift();
+    const slot = this.pool.take();
     return this.track(t, slot ? this.claim(t, slot) : this.makeRoom(t).then(() => this.launch(t)));
   }
 
@@ -256,7 +174,7 @@ export class RuntimeHost {
     const old = t.spec!.generation;
     t.spec = spec;
     try {
-      await this.reloadConfig(t);
+      await reloadConfig(t, this.paths(t), this.opts.log);
       this.opts.log(`[runtime-host] tenant ${t.id}: gateway moved from start ${old} to ${spec.generation}`);
     } catch (e) {
       this.opts.log(
@@ -269,7 +187,7 @@ export class RuntimeHost {
 
   /** Live gateways: tenants' (running or starting, but for `except`) and the pool's. */
   private liveGateways(except?: Tenant) {
-    let n = this.pool.length + this.filling;
+    let n = this.pool.live;
     for (const t of this.tenants.values()) if (t !== except && (t.child || t.starting)) n++;
     return n;
   }
@@ -308,7 +226,7 @@ export class RuntimeHost {
     const port = await freePort();
     const token = randomBytes(24).toString("hex");
     makeDirs(p, this.compileCache);
-    await this.writeTenantConfig(t, this.renderConfig(p, spec, port));
+    await writeTenantConfig(t, p, renderConfig(p, spec, port));
     const child = spawnGateway(p, port, token, this.compileCache);
     Object.assign(t, { child, port, token, startedAt: Date.now(), lastActivityAt: Date.now() });
     child.on("exit", (code, signal) => this.onExit(t, child, code, signal));
@@ -346,9 +264,8 @@ export class RuntimeHost {
       lastActivityAt: Date.now(),
     });
     slot.child.on("exit", (code, signal) => this.onExit(t, slot.child, code, signal));
-    this.scheduleRefill();
     try {
-      await this.reloadConfig(t);
+      await reloadConfig(t, this.paths(t), this.opts.log);
     } catch (e) {
       // A claimed gateway that will not take the tenant's config: fall back to a fresh one.
       this.opts.log(`[runtime-host] tenant ${t.id}: pooled gateway failed (${(e as Error).message}); starting a fresh one`);
@@ -362,65 +279,14 @@ export class RuntimeHost {
     );
   }
 
-  /**
-   * Writes the tenant's config over its running gateway's and resolves once OpenClaw has hot-reloaded
-   * it (its file watcher waits ~0.5 s, the reload takes as long again or more) and lists the tenant's
-   * agents, so the next turn sees the change. A reload OpenClaw reports as failed is an error.
-   */
-  private async reloadConfig(t: Tenant) {
-    const p = this.paths(t);
-    const next = this.renderConfig(p, t.spec!, t.port!);
-    // An unchanged file gives OpenClaw nothing to reload (and so no outcome to wait for).
-    if ((await readFile(p.config, "utf8").catch(() => "")) === next) return;
-    const outcome = reloadOutcome(t.child!, RELOAD_TIMEOUT_MS);
-    await this.writeTenantConfig(t, next);
-    const line = await outcome;
-    if (line === undefined)
-      this.opts.log(`[runtime-host] tenant ${t.id}: no reload outcome from the gateway within ${RELOAD_TIMEOUT_MS / 1000} s`);
-    else if (/failed|skipped/.test(line)) throw new HostHttpError(502, `OpenClaw did not apply the config: ${line}`, "refused");
-    // Usually listed at once; a reload that restarted the gateway in-process lists them a little later.
-    await this.waitForAgents(t, Object.keys((t.spec!.config as { agents?: { entries?: object } }).agents?.entries ?? {}));
-  }
-
-  /** Polls the gateway's model list until every one of these agents is there. */
-  private async waitForAgents(t: Tenant, agentIds: string[]) {
-    const deadline = Date.now() + 20_000;
-    while (agentIds.length && Date.now() < deadline) {
-      const res = await fetch(`http://127.0.0.1:${t.port}/v1/models`, { headers: { authorization: `Bearer ${t.token}` } }).catch(
-        () => undefined,
-      );
-      const listed = res?.ok ? await res.text() : "";
-      if (agentIds.every((id) => listed.includes(`"openclaw/${id}"`))) return;
-      await sleep(100);
-    }
-    if (agentIds.length) throw new Error("the gateway did not load the tenant's agents within 20 s");
-  }
-
-  /** Writes the tenant's config for its gateway, remembering which model token it now holds. */
-  private async writeTenantConfig(t: Tenant, text: string) {
-    await writeFile(this.paths(t).config, text, { mode: 0o600 });
-    const key = (JSON.parse(text) as { models?: { providers?: Record<string, { apiKey?: string }> } }).models?.providers?.[PROXY_PROVIDER]
-      ?.apiKey;
-    t.tokenHash = key ? createHash("sha256").update(key).digest("hex") : undefined;
-  }
-
-  /** The generated config with this host's paths and port filled in. */
-  private renderConfig(p: GatewayPaths, spec: Pick<StartSpec, "config" | "env">, port: number, warmupWorkspace?: string): string {
-    // The config arrives as JSON from the Worker, which generated it with tenantOpenclawConfig.
-    const resolved = resolveRefs(spec.config, spec.env) as TenantOpenclawConfig;
-    const config = placeConfig(resolved, { port, workspace: p.workspace, logFile: p.openclawLog });
-    if (warmupWorkspace) config.agents.entries[WARMUP_AGENT] = { ...config.agents.entries[WARMUP_AGENT]!, workspace: warmupWorkspace };
-    return JSON.stringify(config, null, 2);
-  }
-
   /** Replaces a running gateway's config; resolves once OpenClaw has applied it (see reloadConfig). */
-  async applyConfig(id: string, config: Record<string, unknown>) {
+  async applyConfig(id: string, config: TenantOpenclawConfig) {
     const t = this.tenant(id);
     if (t.state !== "ready" || !t.port || !t.spec || !t.child) throw new HostHttpError(409, `runtime is ${t.state}`, "not_running");
     const running = t.spec;
     t.spec = { ...t.spec, config };
     try {
-      await this.reloadConfig(t);
+      await reloadConfig(t, this.paths(t), this.opts.log);
     } catch (e) {
       t.spec = running; // a restart after a crash must not bring back a config OpenClaw refused
       throw e;
@@ -448,17 +314,8 @@ export class RuntimeHost {
   private async release(t: Tenant) {
     await this.kill(t);
     if (!t.pooled) return;
-    await this.moveHome(t.dir, t.home);
+    await moveHome(t.dir, t.home);
     Object.assign(t, { dir: t.home, pooled: false });
-  }
-
-  private async moveHome(slotDir: string, homeDir: string) {
-    const from = gatewayPaths(slotDir);
-    const to = gatewayPaths(homeDir);
-    await moveOver(from.workspace, to.workspace);
-    await moveOver(from.agents, to.agents);
-    await moveOver(from.logs, to.logs);
-    await rm(slotDir, { recursive: true, force: true }); // what is left is the pool's (and the config with the tenant's token)
   }
 
   status(id: string) {
@@ -530,64 +387,45 @@ export class RuntimeHost {
 
   // ── Files (inside the tenant's workspace only) ───────────────────────────────────────────────────
 
-  private resolveFile(t: Tenant, rel: string): string {
-    const base = this.paths(t).workspace;
-    const full = path.resolve(base, rel);
-    if (!full.startsWith(base + path.sep) || rel.includes("\0")) throw new HostHttpError(400, "path escapes the workspace");
-    return full;
+  writeFiles(id: string, files: { path: string; content: string }[]) {
+    return writeWorkspaceFiles(this.paths(this.tenant(id)).workspace, files);
   }
 
-  async writeFiles(id: string, files: { path: string; content: string }[]) {
+  readFile(id: string, rel: string): Promise<Buffer> {
+    return readWorkspaceFile(this.paths(this.tenant(id)).workspace, rel);
+  }
+
+  listFiles(id: string, under?: string) {
     const t = this.tenant(id);
-    for (const f of files) {
-      const full = this.resolveFile(t, f.path);
-      await mkdir(path.dirname(full), { recursive: true });
-      await writeFile(full, Buffer.from(f.content, "base64"));
-    }
+    return listWorkspaceFiles(this.paths(t).workspace, under, t.hashes);
   }
 
-  async readFile(id: string, rel: string): Promise<Buffer> {
-    return readFile(this.resolveFile(this.tenant(id), rel));
+  supersedeWorkspace(id: string) {
+    return supersedeWorkspace(this.paths(this.tenant(id)));
   }
 
-  /** Every file in the workspace, or in one agent's folder of it, with its size, SHA-256 and the workspace's marker. */
-  async listFiles(id: string, under?: string): Promise<WorkspaceListing> {
+  logs(id: string, lines: number) {
+    return tailLines(this.paths(this.tenant(id)).log, lines);
+  }
+
+  /** Where the tenant's running gateway answers (the host adds its token; the Worker never holds it). */
+  gateway(id: string) {
     const t = this.tenant(id);
-    if (under !== undefined && !AGENT_ID.test(under)) throw new HostHttpError(400, "bad workspace folder");
-    try {
-      return await listWorkspace(this.paths(t).workspace, under, {
-        marker: WORKSPACE_MARKER,
-        hashMaxBytes: WORKSPACE_LIMITS.fileBytes,
-        cache: t.hashes,
-      });
-    } catch (e) {
-      if (e instanceof NoWorkspaceError) throw new HostHttpError(404, e.message, "no_workspace");
-      throw e;
-    }
-  }
-
-  /** The workspace is not the live one (the Worker's call): it moves aside, the newest few kept; an empty one takes its place. */
-  async supersedeWorkspace(id: string) {
-    const p = this.paths(this.tenant(id));
-    if (!existsSync(p.workspace)) return;
-    await moveOver(p.workspace, path.join(p.superseded, new Date().toISOString().replace(/[:.]/g, "-")));
-    await mkdir(p.workspace, { recursive: true, mode: 0o700 });
-    const kept = readdirSync(p.superseded).sort();
-    for (const old of kept.slice(0, Math.max(0, kept.length - SUPERSEDED_KEPT)))
-      await rm(path.join(p.superseded, old), { recursive: true, force: true });
+    if (t.state !== "ready" || !t.port || !t.token) throw new HostHttpError(409, `runtime is ${t.state}`, "not_running");
+    return { port: t.port, token: t.token };
   }
 
   // ── CLI ─────────────────────────────────────────────────────────────────────────────────────────
 
   /** A read-only command the Worker may run (the allowlist); `config` validates a candidate without touching the running one. */
-  async cli(id: string, args: string[], config?: Record<string, unknown>): Promise<CliResult> {
+  async cli(id: string, args: string[], config?: TenantOpenclawConfig): Promise<CliResult> {
     const t = this.tenant(id);
     if (!ALLOWED_CLI.some((re) => re.test(args.join(" "))))
       throw new HostHttpError(403, `command not allowed: ${args.join(" ")}`, "refused");
     return this.openclaw(t, args, config);
   }
 
-  private async openclaw(t: Tenant, args: string[], config?: Record<string, unknown>): Promise<CliResult> {
+  private async openclaw(t: Tenant, args: string[], config?: TenantOpenclawConfig): Promise<CliResult> {
     const p = this.paths(t);
     makeDirs(p, this.compileCache);
     const configPath = config ? path.join(p.tmp, `candidate-${randomBytes(4).toString("hex")}.json`) : p.config;
@@ -612,7 +450,10 @@ export class RuntimeHost {
     t.cleanupTimer.unref();
   }
 
-  /** `sessions cleanup --enforce` against the running gateway's state (stale or orphaned sessions, the disk budget); resolves with the sessions left per agent. */
+  /**
+   * `sessions cleanup --enforce` against the running gateway's state (stale or orphaned sessions, the disk budget); resolves with the
+   * sessions left per agent.
+   */
   async cleanupSessions(id: string): Promise<{ ok: boolean; entries: Record<string, number> }> {
     const t = this.tenant(id);
     const r = await this.openclaw(t, SESSION_CLEANUP);
@@ -627,86 +468,27 @@ export class RuntimeHost {
     return { ok: r.code === 0, entries };
   }
 
-  // ── The pool ────────────────────────────────────────────────────────────────────────────────────────
+  // ── The pool and the host ───────────────────────────────────────────────────────────────────────────
 
-  /** Starts gateways until the pool is full (never past the host's cap). */
+  /** Starts warm gateways until the pool is full (never past the host's cap). */
   fillPool() {
-    while (!this.closed && this.pool.length + this.filling < this.opts.poolSize && this.liveGateways() < this.opts.maxGateways) {
-      this.filling++;
-      this.starts
-        .run(1, () => this.spawnSlot())
-        .then((slot) => (this.closed ? signalGroup(slot.child, "SIGKILL") : void this.pool.push(slot)))
-        .catch((e) => this.opts.log(`[runtime-host] pool gateway failed: ${(e as Error).message}`))
-        .finally(() => this.filling--);
-    }
+    this.pool.fill();
   }
 
-  private scheduleRefill() {
-    setTimeout(() => this.fillPool(), this.opts.poolRefillDelayMs).unref();
+  warmupCompletion(...args: Parameters<WarmPool["warmupCompletion"]>) {
+    this.pool.warmupCompletion(...args);
   }
 
-  private async spawnSlot(): Promise<PoolSlot> {
-    const t0 = Date.now();
-    const dir = path.join(this.opts.dataDir, "pool", randomBytes(6).toString("hex"));
-    const p = gatewayPaths(dir);
-    const port = await freePort();
-    const token = randomBytes(24).toString("hex");
-    const warmupKey = randomBytes(24).toString("hex");
-    makeDirs(p, this.compileCache);
-    // The tenant config shape with one throwaway agent whose model is the host's warm-up endpoint.
-    const config = tenantOpenclawConfig({
-      agents: [{ id: WARMUP_AGENT, name: "Warm-up", model: "warmup" }],
-      modelProxyUrl: `http://127.0.0.1:${this.port}/warmup/v1`,
-      restrictTools: true,
-    });
-    await writeFile(p.config, this.renderConfig(p, { config, env: { AUTOCLAW_MODEL_TOKEN: warmupKey } }, port, path.join(dir, "warmup")), {
-      mode: 0o600,
-    });
-    const child = spawnGateway(p, port, token, this.compileCache);
-    const slot: PoolSlot = { dir, child, port, token };
-    child.on("exit", () => {
-      const i = this.pool.indexOf(slot);
-      if (i >= 0) this.pool.splice(i, 1);
-    });
-    try {
-      await waitReady(child, port, () => !this.closed, p, this.opts.readyTimeoutMs);
-      // One turn pays the gateway's lazy set-up now instead of in a tenant's first run.
-      this.warmupKeys.add(warmupKey);
-      const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${token}`,
-          "content-type": "application/json",
-          "x-openclaw-session-key": `agent:${WARMUP_AGENT}:pool:1`,
-        },
-        body: JSON.stringify({ model: `openclaw/${WARMUP_AGENT}`, messages: [{ role: "user", content: "warm up" }] }),
-        signal: AbortSignal.timeout(60_000),
-      });
-      if (!res.ok) throw new Error(`warm-up turn answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
-    } catch (e) {
-      signalGroup(child, "SIGKILL");
-      await rm(dir, { recursive: true, force: true });
-      throw e;
-    } finally {
-      this.warmupKeys.delete(warmupKey);
-    }
-    this.opts.log(`[runtime-host] pool gateway ready and warm on ${port} after ${Date.now() - t0} ms (pid ${child.pid})`);
-    return slot;
-  }
-
-  /** The warm-up turn's "model": a fixed one-word streamed completion for a pool gateway that presents its key. */
-  private warmupCompletion(req: IncomingMessage, res: ServerResponse) {
-    const key = (req.headers.authorization ?? "").replace(/^Bearer /, "");
-    if (!this.warmupKeys.has(key)) return json(res, 401, { error: "unauthorised" });
-    res.writeHead(200, { "content-type": "text/event-stream" });
-    const chunk = (choices: unknown[], extra = {}) =>
-      res.write(
-        `data: ${JSON.stringify({ id: "warmup", object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: "warmup", choices, ...extra })}\n\n`,
-      );
-    chunk([{ index: 0, delta: { role: "assistant", content: "ready" }, finish_reason: null }]);
-    chunk([{ index: 0, delta: {}, finish_reason: "stop" }]);
-    chunk([], { usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
-    res.end("data: [DONE]\n\n");
+  health() {
+    return {
+      ok: true,
+      version: OPENCLAW_VERSION,
+      pid: process.pid,
+      pool: this.pool.slots.length,
+      gateways: this.liveGateways(),
+      maxGateways: this.opts.maxGateways,
+      startsQueued: this.starts.queued,
+    };
   }
 
   private onExit(t: Tenant, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null) {
@@ -741,113 +523,16 @@ export class RuntimeHost {
       const dir = path.join(pool, name);
       const owner = existsSync(path.join(dir, OWNER_FILE)) ? readFileSync(path.join(dir, OWNER_FILE), "utf8").trim() : undefined;
       if (owner && TENANT_ID.test(owner)) {
-        await this.moveHome(dir, path.join(this.opts.dataDir, "tenants", owner));
+        await moveHome(dir, path.join(this.opts.dataDir, "tenants", owner));
         this.opts.log(`[runtime-host] moved tenant ${owner}'s files home from a pool slot left by a crash`);
       } else await rm(dir, { recursive: true, force: true });
     }
   }
 
-  // ── HTTP ─────────────────────────────────────────────────────────────────────────────────────────
-
-  private authorised(req: IncomingMessage): boolean {
-    const given = Buffer.from((req.headers.authorization ?? "").replace(/^Bearer /, ""));
-    const want = Buffer.from(this.opts.secret);
-    return given.length === want.length && timingSafeEqual(given, want);
-  }
-
-  /** Passes a request to the tenant's gateway HTTP API (its models list, …); the host adds the gateway token, the Worker never holds it. */
-  private async forward(id: string, req: IncomingMessage, res: ServerResponse, rest: string) {
-    const t = this.tenant(id);
-    if (t.state !== "ready" || !t.port) return json(res, 409, { error: `runtime is ${t.state}`, code: "not_running" });
-    const headers: Record<string, string> = { authorization: `Bearer ${t.token}` };
-    for (const h of ["content-type", "accept"]) if (typeof req.headers[h] === "string") headers[h] = req.headers[h];
-    const payload = req.method === "GET" || req.method === "HEAD" ? undefined : await body(req);
-    try {
-      const upstream = await fetch(`http://127.0.0.1:${t.port}${rest}`, { method: req.method, headers, body: payload });
-      res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/octet-stream" });
-      res.end(Buffer.from(await upstream.arrayBuffer()));
-    } catch (e) {
-      json(res, 502, { error: `gateway unreachable: ${(e as Error).message}`, code: "unreachable" });
-    }
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? "/", "http://host");
-    if (url.pathname === "/health") {
-      return json(res, 200, {
-        ok: true,
-        version: OPENCLAW_VERSION,
-        pid: process.pid,
-        pool: this.pool.length,
-        gateways: this.liveGateways(),
-        maxGateways: this.opts.maxGateways,
-        startsQueued: this.starts.queued,
-      });
-    }
-    if (url.pathname === "/warmup/v1/chat/completions" && req.method === "POST") return this.warmupCompletion(req, res);
-    if (!this.authorised(req)) return json(res, 401, { error: "unauthorised" });
-    const m = url.pathname.match(/^\/tenants\/([^/]+)(\/.*)$/);
-    if (!m) return json(res, 404, { error: "not found" });
-    const [, id, op] = m as unknown as [string, string, string];
-    const read = async () => JSON.parse((await body(req)).toString("utf8") || "{}");
-    try {
-      // The Worker talks to agents (OpenAI-compatible /v1/*); the gateway's other routes (tools, admin) stay closed.
-      if (op.startsWith("/gateway/v1/")) return await this.forward(id, req, res, op.slice("/gateway".length) + url.search);
-      if (req.method === "POST" && op === "/turn") {
-        const gone = new AbortController();
-        res.once("close", () => res.writableFinished || gone.abort());
-        return json(res, 200, await this.turn(id, (await read()) as TurnRequest, gone.signal));
-      }
-      if (req.method === "POST" && op === "/start") {
-        await this.start(id, (await read()) as StartSpec);
-        return json(res, 200, this.status(id));
-      }
-      if (req.method === "POST" && op === "/stop") {
-        await this.stop(id);
-        return json(res, 200, this.status(id));
-      }
-      if (req.method === "GET" && op === "/status") return json(res, 200, this.status(id));
-      if (req.method === "GET" && op === "/logs")
-        return json(res, 200, {
-          lines: tailLines(this.paths(this.tenant(id)).log, Math.min(500, Number(url.searchParams.get("lines") ?? 100))),
-        });
-      if (req.method === "PUT" && op === "/files") {
-        await this.writeFiles(id, (await read()).files ?? []);
-        return json(res, 200, { ok: true });
-      }
-      if (req.method === "GET" && op === "/files")
-        return json(res, 200, await this.listFiles(id, url.searchParams.get("under") ?? undefined));
-      if (req.method === "POST" && op === "/workspace/supersede") {
-        await this.supersedeWorkspace(id);
-        return json(res, 200, { ok: true });
-      }
-      if (req.method === "PUT" && op === "/config") {
-        await this.applyConfig(id, (await read()).config);
-        return json(res, 200, this.status(id));
-      }
-      if (req.method === "GET" && op === "/file") {
-        const buf = await this.readFile(id, url.searchParams.get("path") ?? "");
-        return json(res, 200, { content: buf.toString("base64") });
-      }
-      if (req.method === "POST" && op === "/cli") {
-        const { args, config } = await read();
-        return json(res, 200, await this.cli(id, args, config));
-      }
-      return json(res, 404, { error: "not found" });
-    } catch (e) {
-      const err = e as Error & { status?: number; code?: string };
-      const status = err instanceof HostHttpError ? err.status : err.code === "ENOENT" ? 404 : 500;
-      const answer: HostError & { status?: unknown } = {
-        error: err.message,
-        ...(err instanceof HostHttpError && err.code && { code: err.code }),
-      };
-      return json(res, status, { ...answer, ...(this.tenants.has(id) && { status: this.status(id) }) });
-    }
-  }
-
   async listen(): Promise<number> {
     await this.recover();
-    this.server = createServer((req, res) => void this.handle(req, res));
+    const handle = hostHandler(this, this.opts.secret);
+    this.server = createServer((req, res) => void handle(req, res));
     await new Promise<void>((r) => this.server!.listen(this.opts.port, "127.0.0.1", r));
     this.idleTimer = setInterval(() => void this.stopIdle(), Math.min(30_000, Math.max(1000, this.opts.idleMs / 4)));
     this.idleTimer.unref();
@@ -867,9 +552,8 @@ export class RuntimeHost {
   }
 
   async close() {
-    this.closed = true;
+    this.pool.close();
     clearInterval(this.idleTimer);
-    for (const slot of this.pool.splice(0)) signalGroup(slot.child, "SIGKILL");
     await Promise.all([...this.tenants.keys()].map((id) => this.stop(id)));
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }

@@ -3,13 +3,15 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startFakeTelegram, type FakeTelegram } from "../../e2e/fakes/telegram";
+import { startFakeTelegram, type FakeTelegram } from "../../fakes/telegram";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 // Async: the fake answers from this same process, so a synchronous child would deadlock it.
 const run = promisify(execFile);
 let telegram: FakeTelegram;
-beforeAll(async () => void (telegram = await startFakeTelegram()));
+beforeAll(async () => {
+  telegram = await startFakeTelegram();
+});
 afterAll(() => telegram?.close());
 
 it("pnpm telegram:webhook sets the webhook with the secret token, only message updates, and the command menu", async () => {

@@ -1,7 +1,7 @@
 // One contract for every TenantRuntime driver: what the rest of the Worker relies on.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeModel, type FakeModel } from "../../e2e/fakes/openai";
+import { startFakeModel, type FakeModel } from "../../fakes/openai";
 import { tenantOpenclawConfig } from "@autoclaw/runtime-protocol";
 import type { StartSpec } from "@autoclaw/runtime-protocol";
 import { RuntimeError, type RuntimeDriver } from "../../api/src/drivers/driver";

@@ -14,7 +14,7 @@ let host: RuntimeHost | undefined;
 afterAll(() => host?.close(), 60_000);
 
 driverContract("host driver against the local runtime host (real openclaw gateway)", async () => {
-  const secret = "contract-secret-" + "y".repeat(32);
+  const secret = `contract-secret-${"y".repeat(32)}`;
   host = new RuntimeHost({
     port: 0,
     secret,

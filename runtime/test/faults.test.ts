@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeModel, type FakeModel, type RecordedRequest } from "../../e2e/fakes/openai";
+import { startFakeModel, type FakeModel, type RecordedRequest } from "../../fakes/openai";
 import { client, filesOnDisk, hostCall, killGateway, killHost, startStack, waitForPool, type Stack } from "./stack";
 
 const PORT = 8867;

@@ -27,7 +27,7 @@ describe("gateway logs", () => {
 
   it("the tail of a large log is its last lines, across the archive when the active file is short", async () => {
     const file = path.join(await dir(), "gateway.log");
-    writeFileSync(`${file}.1`, Array.from({ length: 200_000 }, (_, i) => `old ${i} ✓`).join("\n") + "\n");
+    writeFileSync(`${file}.1`, `${Array.from({ length: 200_000 }, (_, i) => `old ${i} ✓`).join("\n")}\n`);
     writeFileSync(file, "new 0\nnew 1\n");
     expect(tailLines(file, 4)).toEqual(["old 199998 ✓", "old 199999 ✓", "new 0", "new 1"]);
     expect(tailLines(path.join(path.dirname(file), "missing.log"), 5)).toEqual([]);
@@ -69,7 +69,7 @@ describe("workspace listing", () => {
     const root = await dir();
     await expect(listWorkspace(root, "ag_missing", opts)).rejects.toBeInstanceOf(NoWorkspaceError);
     mkdirSync(path.join(root, "ag_b"));
-    writeFileSync(Buffer.concat([Buffer.from(path.join(root, "ag_b") + "/"), Buffer.from([0xff]), Buffer.from(".md")]), "x");
+    writeFileSync(Buffer.concat([Buffer.from(`${path.join(root, "ag_b")}/`), Buffer.from([0xff]), Buffer.from(".md")]), "x");
     const listing = await listWorkspace(root, "ag_b", opts);
     expect(listing).toEqual({ workspaceId: null, files: [{ path: "ag_b/\uFFFD.md", size: 1, sha256: null }] });
   });

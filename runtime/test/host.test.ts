@@ -5,11 +5,11 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeModel, type FakeModel } from "../../e2e/fakes/openai";
+import { startFakeModel, type FakeModel } from "../../fakes/openai";
 import { tenantOpenclawConfig } from "@autoclaw/runtime-protocol";
 import { OPENCLAW_VERSION, RuntimeHost } from "../src/host";
 
-const SECRET = "host-secret-" + "x".repeat(32);
+const SECRET = `host-secret-${"x".repeat(32)}`;
 let host: RuntimeHost;
 let base: string;
 let fake: FakeModel;
@@ -298,13 +298,13 @@ describe("the pool of pre-started, warmed-up gateways", () => {
       log: () => undefined,
     });
     pooledBase = `http://127.0.0.1:${await pooled.listen()}`;
-    for (const deadline = Date.now() + 120_000; !pooled.pool.length && Date.now() < deadline; )
+    for (const deadline = Date.now() + 120_000; !pooled.health().pool && Date.now() < deadline; )
       await new Promise((r) => setTimeout(r, 250));
   }, 130_000);
   afterAll(() => pooled?.close(), 60_000);
 
   it("hands a tenant a warm gateway that answers with the tenant's agents, config and token", async () => {
-    expect(pooled.pool.length).toBe(1);
+    expect(pooled.health().pool).toBe(1);
     const t0 = Date.now();
     const started = await fetch(`${pooledBase}/tenants/tenant-p/start`, {
       method: "POST",
@@ -313,7 +313,7 @@ describe("the pool of pre-started, warmed-up gateways", () => {
     });
     expect(await started.json()).toMatchObject({ state: "ready", pooled: true });
     expect(Date.now() - t0).toBeLessThan(15_000); // a plain spawn takes longer than this before it even answers
-    expect(pooled.pool.length).toBe(0);
+    expect(pooled.health().pool).toBe(0);
     const res = await chat("tenant-p", "ag_p1", "hello pool", undefined, undefined, pooledBase);
     expect(res.status).toBe(200);
     expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toContain("hello pool");

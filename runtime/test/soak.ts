@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { startFakeModel } from "../../e2e/fakes/openai.ts";
+import { startFakeModel } from "../../fakes/openai.ts";
 import { client, filesOnDisk, hostCall, killGateway, killHost, startStack, waitForPool, type Stack } from "./stack.ts";
 
 const { values: args } = parseArgs({
@@ -25,7 +25,10 @@ const PORT = Number(args.port);
 
 /** A small seeded generator: the same seed gives the same sequence of turns and faults. */
 let state = Number(args.seed) >>> 0 || 1;
-const random = () => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+const random = () => {
+  state = (state * 1664525 + 1013904223) >>> 0;
+  return state / 2 ** 32;
+};
 const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
 
 const DISRUPTIONS = [

@@ -3,8 +3,8 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeModel, type FakeModel } from "../../e2e/fakes/openai";
-import { deliver, startFakeTelegram, update, type FakeTelegram } from "../../e2e/fakes/telegram";
+import { startFakeModel, type FakeModel } from "../../fakes/openai";
+import { deliver, startFakeTelegram, update, type FakeTelegram } from "../../fakes/telegram";
 import { client, hostCall, startStack, waitForPool, type Stack } from "./stack";
 
 const PORT = 8857;

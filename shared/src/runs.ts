@@ -15,7 +15,11 @@ export const RUN_INPUT_MAX = 32_000;
  * What RUN_QUEUE carries: the run's id, and where to route it (its agent's AgentSession) so the
  * consumer need not look it up. Everything else is read from D1 when the run executes.
  */
-export const runMessage = z.object({ runId: z.string().min(1), tenantId: z.string().min(1).optional(), agentId: z.string().min(1).optional() });
+export const runMessage = z.object({
+  runId: z.string().min(1),
+  tenantId: z.string().min(1).optional(),
+  agentId: z.string().min(1).optional(),
+});
 export type RunMessage = z.infer<typeof runMessage>;
 
 export const createRunInput = z.object({

@@ -77,7 +77,9 @@ function createBot(svc: Services, token: string, username: string, apiRoot?: str
         conv ? `You are paired with ${conv.tenantName}. Write to talk to ${conv.agent?.name ?? "your agent"}.\n\n${HELP}` : UNPAIRED,
       );
     }
-    const r = await redeemPairingCode(db, who, code, (tenantId) => entitlementRefusal(svc, tenantId, { kind: "telegramSeat", telegramUserId: who.id }));
+    const r = await redeemPairingCode(db, who, code, (tenantId) =>
+      entitlementRefusal(svc, tenantId, { kind: "telegramSeat", telegramUserId: who.id }),
+    );
     if (r.ok)
       return ctx.reply(
         `Paired with ${r.tenantName}${r.movedFrom ? ` (no longer with ${r.movedFrom})` : ""}. Write anything to talk to your team's agent.\n\n${HELP}`,
@@ -143,7 +145,8 @@ function fullBot(svc: Services): Bot {
   let bot = bots.get(svc);
   if (!bot) {
     const cfg = telegramConfig(svc.settings);
-    bots.set(svc, (bot = createBot(svc, cfg.token!, cfg.username!, cfg.apiRoot)));
+    bot = createBot(svc, cfg.token!, cfg.username!, cfg.apiRoot);
+    bots.set(svc, bot);
   }
   return bot;
 }
@@ -154,4 +157,3 @@ export async function handleTelegramUpdate(svc: Services, update: Update): Promi
   await fullBot(svc).handleUpdate(update);
   await markUpdateHandled(svc.db, update.update_id);
 }
-

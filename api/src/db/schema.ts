@@ -1,6 +1,15 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { FILE_VERSION_REASONS, PLAN_IDS, PROVIDERS, RUN_SOURCES, RUN_STATUSES, RUNTIME_STATES, SUBSCRIPTION_STATUSES, TENANT_ROLES } from "@autoclaw/shared";
+import {
+  FILE_VERSION_REASONS,
+  PLAN_IDS,
+  PROVIDERS,
+  RUN_SOURCES,
+  RUN_STATUSES,
+  RUNTIME_STATES,
+  SUBSCRIPTION_STATUSES,
+  TENANT_ROLES,
+} from "@autoclaw/shared";
 
 const createdAt = () => integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
 

@@ -50,10 +50,18 @@ async function standing(deps: EntitlementDeps, tenantId: string, now: Date): Pro
   let reason: string | null = null;
   if (row.status === "past_due" && graceEnd && now >= graceEnd)
     reason = `Payment for this team's subscription failed and the ${deps.settings.BILLING_GRACE_DAYS}-day grace period is over. Update the payment method under Billing → Manage billing.`;
-  else if (row.status === "canceled") reason = "This team's subscription is canceled. Choose a plan on the Pricing page to run agents again.";
+  else if (row.status === "canceled")
+    reason = "This team's subscription is canceled. Choose a plan on the Pricing page to run agents again.";
   else if (!["active", "trialing", "past_due"].includes(row.status))
     reason = `This team's subscription is ${row.status.replace("_", " ")}. Finish or fix it under Billing → Manage billing.`;
-  return { plan: row.plan, status: row.status, currentPeriodEnd: row.currentPeriodEnd, canRun: !reason, reason, hasCustomer: !!row.stripeCustomerId };
+  return {
+    plan: row.plan,
+    status: row.status,
+    currentPeriodEnd: row.currentPeriodEnd,
+    canRun: !reason,
+    reason,
+    hasCustomer: !!row.stripeCustomerId,
+  };
 }
 
 const planOf = (plan: BillingStatus["plan"]) => (plan === "development" ? DEVELOPMENT_PLAN : PLANS[plan]);
@@ -102,7 +110,12 @@ export async function billingStatus(deps: EntitlementDeps, tenantId: string, now
 export type Entitlement = { kind: "run" } | { kind: "runtimeStart" } | { kind: "agent" } | { kind: "telegramSeat"; telegramUserId: number };
 
 /** Why the team may not do this now, in words a user can act on (null: it may). */
-export async function entitlementRefusal(deps: EntitlementDeps, tenantId: string, e: Entitlement, now = new Date()): Promise<string | null> {
+export async function entitlementRefusal(
+  deps: EntitlementDeps,
+  tenantId: string,
+  e: Entitlement,
+  now = new Date(),
+): Promise<string | null> {
   if (!billingEnabled(deps.settings)) return null;
   const st = await standing(deps, tenantId, now);
   if ((e.kind === "run" || e.kind === "runtimeStart") && !st.canRun) return st.reason;

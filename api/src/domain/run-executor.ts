@@ -12,7 +12,7 @@ import type { Db } from "../db/client";
 import { runArtifacts, runs } from "../db/schema";
 import { chatCompletion, isTransientStatus, ModelError, upstreamError } from "../model/client";
 import { resolveUpstream } from "../model/upstream";
-import { RUNTIME_TOKEN_REFUSED } from "@autoclaw/runtime-protocol";
+import { RUNTIME_TOKEN_REFUSED, type TurnResult } from "@autoclaw/runtime-protocol";
 import { RuntimeError } from "../drivers/driver";
 import type { WorkspaceListing } from "@autoclaw/runtime-protocol";
 import { agentInstructions } from "./agents";
@@ -165,7 +165,10 @@ async function runClaimed(deps: RunDeps, run: RunRow, session: SessionCache, rea
     const [stored] = await Promise.all([
       artifact.put().then(
         () => true,
-        (e) => (console.error(`run ${run.id}: storing output.md failed:`, e instanceof Error ? e.message : e), false),
+        (e) => {
+          console.error(`run ${run.id}: storing output.md failed:`, e instanceof Error ? e.message : e);
+          return false;
+        },
       ),
       finishRun(
         db,
@@ -236,7 +239,7 @@ async function turnInRuntime(
     // A runtime that will not start is retried like a model outage, then fails with the reason.
     throw new ModelError("transient", e instanceof Error ? e.message : String(e));
   }
-  let res;
+  let res: TurnResult;
   const turnStarted = Date.now();
   try {
     res = await rt.driver.turn(run.tenantId, {

@@ -1,4 +1,4 @@
-// Runs: every agent turn, whatever its source, is a run (DESIGN.md "Runs"). Creating, reading,
+// Runs: every agent turn, whatever its source, is a run (docs/architecture.md "Runs"). Creating, reading,
 // listing and cancelling them, and their signed artifact links; run-executor.ts executes them.
 import { and, desc, eq, lt, or } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";

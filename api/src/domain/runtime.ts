@@ -91,7 +91,7 @@ async function configFor(deps: RuntimeDeps, tenantId: string, agents?: Agent[]) 
   return tenantOpenclawConfig({
     agents: agents.map((a) => ({ id: a.id, name: a.name, model: a.model, skills: skillsForTemplate(a.templateId) })),
     modelProxyUrl: proxy,
-    restrictTools: deps.driver.kind === "host",
+    restrictTools: !deps.driver.isolated,
   });
 }
 

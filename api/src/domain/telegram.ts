@@ -299,7 +299,7 @@ export async function conversationOf(db: Db, telegramUserId: number): Promise<Co
 }
 
 /** `/agent <n|name>`: the agent by its number in the list (1-based) or its name, any case. */
-export function agentNamed(conv: Conversation, arg: string): (typeof agents.$inferSelect) | undefined {
+export function agentNamed(conv: Conversation, arg: string): typeof agents.$inferSelect | undefined {
   const byNumber = /^\d+$/.test(arg) ? conv.agents[Number(arg) - 1] : undefined;
   return byNumber ?? conv.agents.find((a) => a.name.toLowerCase() === arg.toLowerCase());
 }

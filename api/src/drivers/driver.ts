@@ -15,6 +15,11 @@ import type {
 export interface RuntimeDriver {
   readonly kind: "host" | "sandbox";
   /**
+   * Whether a tenant's gateway runs inside a container boundary of its own. Without one (the local
+   * host) the generated config denies the agents shell and process tools.
+   */
+  readonly isolated: boolean;
+  /**
    * Resolves when a gateway runs with exactly this spec's secrets: it starts one, joins a start under
    * way, or gives a gateway that is already running the new generation's secrets. A start of an older
    * generation than the running one is refused (RuntimeError `superseded`).
@@ -63,7 +68,6 @@ export class RuntimeError extends Error {
     this.code = code;
   }
 }
-
 
 /**
  * A runtime without runs for this long is stopped: by the runtime host itself (RUNTIME_IDLE_MS), or

@@ -44,6 +44,7 @@ export function hostDriver(baseUrl: string, secret: string, fetcher: typeof fetc
 
   return {
     kind: "host",
+    isolated: false,
     start: async (id, spec: StartSpec) => status(await call("POST", `${t(id)}/start`, spec)),
     stop: async (id) => void (await call("POST", `${t(id)}/stop`)),
     status: async (id) => status(await call("GET", `${t(id)}/status`)),

@@ -20,11 +20,11 @@ const P = {
 };
 const GATEWAY_PORT = 18789;
 const PROCESS_ID = "openclaw-gateway";
-/** OpenClaw's conversation state (OPENCLAW.md "Workspace and state"): one archive of its agents folder. */
+/** OpenClaw's conversation state (docs/openclaw.md "Workspace and state"): one archive of its agents folder. */
 const STATE_ARCHIVE = `${P.tmp}/openclaw-state.tgz`;
 /** runtime/src/workspace-listing.ts as the image installs it (runtime/Dockerfile): the host's listing, run in the container. */
 export const LISTING_SCRIPT = "/usr/local/lib/autoclaw/workspace-listing.ts";
-/** SIGTERM usually ends a gateway in ~2 s; one hung for its 330 s shutdown budget (OPENCLAW.md). */
+/** SIGTERM usually ends a gateway in ~2 s; one hung for its 330 s shutdown budget (docs/openclaw.md). */
 const STOP_WAIT_MS = 10_000;
 const READY_TIMEOUT_MS = 90_000;
 const RELOAD_WAIT_MS = 1500;
@@ -60,7 +60,8 @@ const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Paths filled in for the container layout (the generated config leaves them to the driver). */
-const containerConfig = (config: TenantOpenclawConfig) => placeConfig(config, { port: GATEWAY_PORT, workspace: P.workspace, logFile: P.log });
+const containerConfig = (config: TenantOpenclawConfig) =>
+  placeConfig(config, { port: GATEWAY_PORT, workspace: P.workspace, logFile: P.log });
 
 export function sandboxDriver(
   stubFor: (tenantId: string) => SandboxLike,
@@ -73,7 +74,7 @@ export function sandboxDriver(
   /** What the container reports; a call that fails is an error here, never "stopped" (the caller decides what one failure means). */
   async function gatewayStatus(sb: SandboxLike, tenantId: string): Promise<DriverStatus> {
     const proc = await sb.getProcess(PROCESS_ID);
-    if (!proc || proc.status !== "running") return { state: "stopped", lastError: null, generation: null };
+    if (proc?.status !== "running") return { state: "stopped", lastError: null, generation: null };
     const given = await sb.readFile(P.generation).then(
       (f) => JSON.parse(f.content) as { generation: number; tokenHash: string | null },
       () => undefined,
@@ -115,6 +116,7 @@ export function sandboxDriver(
 
   return {
     kind: "sandbox",
+    isolated: true,
     async start(tenantId, spec) {
       const sb = stubFor(tenantId);
       let current = await gatewayStatus(sb, tenantId);

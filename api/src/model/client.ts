@@ -128,8 +128,7 @@ async function readStream(res: Response, onDelta?: (t: string) => void): Promise
     const { value, done } = await reader.read();
     if (done) break;
     buf += value;
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
+    for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
       const line = buf.slice(0, nl).trim();
       buf = buf.slice(nl + 1);
       if (!line.startsWith("data:")) continue;

@@ -62,7 +62,7 @@ export async function handleModelProxy(
   const record = (status: number, inputTokens = 0, outputTokens = 0, error: string | null = null) =>
     db.insert(modelUsage).values({ tenantId, agentId, model, status, inputTokens, outputTokens, error, at: new Date(t0) });
 
-  let upstream;
+  let upstream: Awaited<ReturnType<typeof resolveUpstream>>;
   try {
     upstream = await resolveUpstream(db, s, tenantId, model);
   } catch (e) {

@@ -18,7 +18,10 @@ export interface Context {
 }
 
 export async function createContext(svc: Services, req: Request): Promise<Context> {
-  const bearer = req.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+  const bearer = req.headers
+    .get("authorization")
+    ?.match(/^Bearer\s+(.+)$/i)?.[1]
+    ?.trim();
   if (bearer) {
     const key = await authenticateApiKey(svc.db, bearer);
     // A presented but bad key is an error, never a silent fall-back to the cookie.

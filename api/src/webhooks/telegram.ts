@@ -37,7 +37,8 @@ export async function telegramWebhook(req: Request, env: AppEnv, svc: Services):
   if (!handle) {
     const bot = new Bot(cfg.token!, { botInfo: botInfo(cfg.token!, cfg.username!) });
     bot.use((ctx) => telegramChat(env, ctx.chat?.id ?? ctx.from?.id ?? 0).accept(ctx.update));
-    ingress.set(svc, (handle = webhookCallback(bot, "cloudflare-mod", { secretToken: cfg.secret })));
+    handle = webhookCallback(bot, "cloudflare-mod", { secretToken: cfg.secret });
+    ingress.set(svc, handle);
   }
   return handle(new Request(req.url, { method: "POST", headers: req.headers, body: JSON.stringify(update) }));
 }

@@ -113,6 +113,7 @@ function TeamSwitcher() {
   return (
     <div ref={ref} className="relative">
       <button
+        type="button"
         onClick={() => setOpen((o) => !o)}
         aria-haspopup="menu"
         aria-expanded={open}
@@ -132,6 +133,7 @@ function TeamSwitcher() {
         <div role="menu" className="absolute inset-x-0 top-full z-20 mt-1 rounded-lg border border-zinc-200 bg-white p-1 shadow-lg">
           {teams.map((t) => (
             <button
+              type="button"
               key={t.id}
               role="menuitem"
               onClick={() => {
@@ -153,6 +155,7 @@ function TeamSwitcher() {
           ))}
           <div className="my-1 border-t border-zinc-100" />
           <button
+            type="button"
             role="menuitem"
             onClick={() => {
               setOpen(false);
@@ -195,6 +198,7 @@ function UserMenu({ user }: { user: SessionUser }) {
         <span className="block truncate text-xs text-zinc-500">{user.email}</span>
       </span>
       <button
+        type="button"
         disabled={busy}
         onClick={async () => {
           setBusy(true);

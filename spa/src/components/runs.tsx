@@ -1,7 +1,8 @@
 import { Link } from "react-router";
 import type { RunStatus, RunSummary } from "@autoclaw/shared";
 import { FINAL_STATUSES } from "@autoclaw/shared";
-import { Badge, relativeTime } from "./ui";
+import { Badge } from "./ui";
+import { relativeTime } from "../lib/format";
 
 const TONE: Record<RunStatus, "zinc" | "brand" | "green" | "amber" | "red"> = {
   queued: "zinc",
@@ -24,14 +25,6 @@ export const isActive = (status: RunStatus) => !FINAL_STATUSES.includes(status);
 
 /** Poll every second while any of these runs can still change. */
 export const pollWhileActive = (statuses: RunStatus[] | undefined) => (statuses?.some(isActive) ? 1000 : false);
-
-const ms = (n: number) => (n < 1000 ? `${n} ms` : `${(n / 1000).toFixed(1)} s`);
-
-export function duration(run: Pick<RunSummary, "startedAt" | "finishedAt" | "agentMs">, detail = false): string {
-  if (!run.startedAt || !run.finishedAt) return "—";
-  const total = new Date(run.finishedAt).getTime() - new Date(run.startedAt).getTime();
-  return detail && run.agentMs !== null ? `${ms(total)} (agent ${ms(run.agentMs)})` : ms(total);
-}
 
 export function RunsTable({ runs, agentNames }: { runs: RunSummary[]; agentNames?: Map<string, string> }) {
   return (

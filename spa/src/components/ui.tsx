@@ -38,6 +38,7 @@ export function Button({
 
 export function Field({ label, error, hint, children }: { label: string; error?: string; hint?: string; children: ReactNode }) {
   return (
+    // biome-ignore lint/a11y/noLabelWithoutControl: the control is the child (an Input, Select or Textarea), which the label wraps
     <label className="block">
       <span className="mb-1.5 block text-sm font-medium text-zinc-700">{label}</span>
       {children}
@@ -197,20 +198,6 @@ export function Dialog({ open, onClose, title, children }: { open: boolean; onCl
   );
 }
 
-export function formatDate(iso: string | null | undefined): string {
-  if (!iso) return "—";
-  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-}
-
-export function relativeTime(iso: string | null | undefined): string {
-  if (!iso) return "Never";
-  const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
-  if (s < 60) return "Just now";
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  return formatDate(iso);
-}
-
 /** The AutoClaw mark: an open claw, drawn inline so it renders the same on every machine. */
 export function Logo({ className, markOnly }: { className?: string; markOnly?: boolean }) {
   return (
@@ -288,8 +275,8 @@ export function Table({ columns, testId, children }: { columns: string[]; testId
     <table className="w-full text-left text-sm">
       <thead className="border-b border-zinc-100 text-xs text-zinc-500">
         <tr>
-          {columns.map((c, i) => (
-            <th key={i} className="px-5 py-3 font-medium">
+          {columns.map((c) => (
+            <th key={c} className="px-5 py-3 font-medium">
               {c}
             </th>
           ))}
@@ -344,14 +331,4 @@ export function Alert({ tone, title, children, testId }: { tone: "red" | "amber"
       {children && <div className="mt-1">{children}</div>}
     </div>
   );
-}
-
-/** Bytes as people read them (1.2 MB). */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ["KB", "MB", "GB"];
-  let v = n / 1024;
-  let u = 0;
-  for (; v >= 1024 && u < units.length - 1; u++) v /= 1024;
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
 }

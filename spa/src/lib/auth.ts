@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import type { SignInInput, SignUpInput } from "@autoclaw/shared";
 
-// Accounts talk to better-auth's REST endpoints (API.md); everything else goes through tRPC.
+// Accounts talk to better-auth's REST endpoints (docs/api.md); everything else goes through tRPC.
 
 export interface SessionUser {
   id: string;

@@ -11,7 +11,7 @@ export function getTenantId(): string | null {
 export function setTenantId(id: string | null) {
   if (id) localStorage.setItem(KEY, id);
   else localStorage.removeItem(KEY);
-  listeners.forEach((l) => l());
+  for (const l of listeners) l();
 }
 
 export function useTenantId(): string | null {

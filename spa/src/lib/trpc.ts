@@ -1,4 +1,5 @@
-import { QueryClient } from "@tanstack/react-query";
+import { MutationCache, QueryClient } from "@tanstack/react-query";
+import { toast } from "sonner";
 import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import type { AppRouter } from "@autoclaw/api/router";
@@ -9,6 +10,13 @@ export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 
 export function makeQueryClient() {
   return new QueryClient({
+    // One handler for every failed mutation: a toast with the API's message. A mutation that shows its
+    // error itself (beside a form's fields) sets `meta: { toast: false }`.
+    mutationCache: new MutationCache({
+      onError: (err, _vars, _ctx, mutation) => {
+        if (mutation.meta?.toast !== false) toast.error(errorMessage(err));
+      },
+    }),
     defaultOptions: {
       queries: {
         staleTime: 10_000,

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { toast } from "sonner";
 import { createRunInput, updateAgentInput, type Agent } from "@autoclaw/shared";
@@ -8,20 +8,20 @@ import { AgentFields } from "../components/agents";
 import {
   Button,
   Card,
+  ConfirmDialog,
   Dialog,
   DialogActions,
   EmptyState,
   ErrorState,
   Field,
-  formatBytes,
   Loading,
   PageHeader,
-  relativeTime,
   Table,
   Textarea,
 } from "../components/ui";
-import { fieldErrors } from "../lib/forms";
+import { useZodForm } from "../lib/forms";
 import { errorMessage, useTRPC } from "../lib/trpc";
+import { formatBytes, relativeTime } from "../lib/format";
 
 export function AgentPage() {
   const { id = "" } = useParams();
@@ -116,7 +116,6 @@ function RunComposer({ agent }: { agent: Agent }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const navigate = useNavigate();
-  const [error, setError] = useState<string>();
   const start = useMutation(
     trpc.runs.create.mutationOptions({
       onSuccess: (r) => {
@@ -124,17 +123,14 @@ function RunComposer({ agent }: { agent: Agent }) {
         toast.success("Run queued");
         navigate(`/runs/${r.id}`);
       },
-      onError: (e) => toast.error(errorMessage(e)),
     }),
   );
 
-  function onSubmit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const parsed = createRunInput.safeParse({ agentId: agent.id, input: new FormData(e.currentTarget).get("input") });
-    if (!parsed.success) return setError(parsed.error.issues[0]?.message);
-    setError(undefined);
-    start.mutate(parsed.data);
-  }
+  const { firstError: error, onSubmit } = useZodForm(
+    createRunInput,
+    (value) => start.mutate(value),
+    (data) => ({ agentId: agent.id, input: data.input }),
+  );
 
   return (
     <Card>
@@ -155,7 +151,6 @@ function RunComposer({ agent }: { agent: Agent }) {
 function EditAgentDialog({ agent, open, onClose }: { agent: Agent; open: boolean; onClose: () => void }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const [errors, setErrors] = useState<Record<string, string>>({});
   const update = useMutation(
     trpc.agents.update.mutationOptions({
       onSuccess: (a) => {
@@ -164,17 +159,13 @@ function EditAgentDialog({ agent, open, onClose }: { agent: Agent; open: boolean
         toast.success("Agent updated");
         onClose();
       },
-      onError: (e) => toast.error(errorMessage(e)),
     }),
   );
-  function onSubmit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const data = Object.fromEntries(new FormData(e.currentTarget)) as Record<string, string>;
-    const parsed = updateAgentInput.safeParse({ id: agent.id, name: data.name, model: data.model });
-    if (!parsed.success) return setErrors(fieldErrors(parsed.error));
-    setErrors({});
-    update.mutate(parsed.data);
-  }
+  const { errors, onSubmit } = useZodForm(
+    updateAgentInput,
+    (value) => update.mutate(value),
+    (data) => ({ id: agent.id, name: data.name, model: data.model }),
+  );
   return (
     <Dialog open={open} onClose={onClose} title="Edit agent">
       <form onSubmit={onSubmit} noValidate className="space-y-4" key={agent.updatedAt}>
@@ -201,23 +192,19 @@ function DeleteAgentDialog({ agent, open, onClose }: { agent: Agent; open: boole
         toast.success(`Agent “${agent.name}” deleted`);
         navigate("/agents");
       },
-      onError: (e) => toast.error(errorMessage(e)),
     }),
   );
   return (
-    <Dialog open={open} onClose={onClose} title="Delete agent?">
-      <p className="text-sm text-zinc-600">
-        <span className="font-medium text-zinc-900">{agent.name}</span> stops answering and its workspace files are removed. Its past runs
-        stay in the run history.
-      </p>
-      <div className="mt-6 flex justify-end gap-2">
-        <Button variant="secondary" onClick={onClose}>
-          Cancel
-        </Button>
-        <Button variant="danger" loading={remove.isPending} onClick={() => remove.mutate({ id: agent.id })}>
-          Delete agent
-        </Button>
-      </div>
-    </Dialog>
+    <ConfirmDialog
+      open={open}
+      onClose={onClose}
+      title="Delete agent?"
+      confirmLabel="Delete agent"
+      busy={remove.isPending}
+      onConfirm={() => remove.mutate({ id: agent.id })}
+    >
+      <span className="font-medium text-zinc-900">{agent.name}</span> stops answering and its workspace files are removed. Its past runs
+      stay in the run history.
+    </ConfirmDialog>
   );
 }

@@ -1,12 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { toast } from "sonner";
 import { createAgentInput, type TemplateSummary } from "@autoclaw/shared";
 import { AgentFields } from "../components/agents";
-import { Badge, Button, Card, Dialog, DialogActions, EmptyState, ErrorState, Loading, PageHeader, relativeTime } from "../components/ui";
-import { fieldErrors } from "../lib/forms";
+import { Badge, Button, Card, Dialog, DialogActions, EmptyState, ErrorState, Loading, PageHeader } from "../components/ui";
+import { useZodForm } from "../lib/forms";
 import { errorMessage, useTRPC } from "../lib/trpc";
+import { relativeTime } from "../lib/format";
 
 export function AgentsPage() {
   const trpc = useTRPC();
@@ -90,7 +91,6 @@ function CreateAgentDialog({ template, onClose }: { template: TemplateSummary | 
   const trpc = useTRPC();
   const qc = useQueryClient();
   const navigate = useNavigate();
-  const [errors, setErrors] = useState<Record<string, string>>({});
   const create = useMutation(
     trpc.agents.create.mutationOptions({
       onSuccess: (a) => {
@@ -99,18 +99,14 @@ function CreateAgentDialog({ template, onClose }: { template: TemplateSummary | 
         onClose();
         navigate(`/agents/${a.id}`);
       },
-      onError: (e) => toast.error(errorMessage(e)),
     }),
   );
 
-  function onSubmit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const data = Object.fromEntries(new FormData(e.currentTarget)) as Record<string, string>;
-    const parsed = createAgentInput.safeParse({ templateId: template?.id, name: data.name, model: data.model || undefined });
-    if (!parsed.success) return setErrors(fieldErrors(parsed.error));
-    setErrors({});
-    create.mutate(parsed.data);
-  }
+  const { errors, onSubmit } = useZodForm(
+    createAgentInput,
+    (value) => create.mutate(value),
+    (data) => ({ templateId: template?.id, name: data.name, model: data.model || undefined }),
+  );
 
   return (
     <Dialog open={!!template} onClose={onClose} title={template ? `New ${template.name.toLowerCase()}` : ""}>

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { toast } from "sonner";
 import { createApiKeyInput, type ApiKeySummary, type CreatedApiKey } from "@autoclaw/shared";
 import {
@@ -15,11 +15,11 @@ import {
   Loading,
   PageHeader,
   Table,
-  formatDate,
-  relativeTime,
 } from "../components/ui";
 import { useTeams } from "../lib/teams";
+import { useZodForm } from "../lib/forms";
 import { errorMessage, useTRPC } from "../lib/trpc";
+import { formatDate, relativeTime } from "../lib/format";
 
 export function ApiKeysPage() {
   const trpc = useTRPC();
@@ -38,7 +38,6 @@ export function ApiKeysPage() {
         toast.success("API key revoked");
         setRevoking(null);
       },
-      onError: (e) => toast.error(errorMessage(e)),
     }),
   );
 
@@ -125,7 +124,6 @@ export function ApiKeysPage() {
 function CreateKeyDialog({ open, onClose, onCreated }: { open: boolean; onClose: () => void; onCreated: (k: CreatedApiKey) => void }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const [error, setError] = useState<string>();
   const create = useMutation(
     trpc.apiKeys.create.mutationOptions({
       onSuccess: (k) => {
@@ -133,18 +131,12 @@ function CreateKeyDialog({ open, onClose, onCreated }: { open: boolean; onClose:
         toast.success("API key created");
         onCreated(k);
       },
-      onError: (e) => toast.error(errorMessage(e)),
     }),
   );
 
-  function onSubmit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = e.currentTarget;
-    const parsed = createApiKeyInput.safeParse(Object.fromEntries(new FormData(form)));
-    if (!parsed.success) return setError(parsed.error.issues[0]?.message);
-    setError(undefined);
-    create.mutate(parsed.data, { onSuccess: () => form.reset() });
-  }
+  const { firstError: error, onSubmit } = useZodForm(createApiKeyInput, (value, form) =>
+    create.mutate(value, { onSuccess: () => form.reset() }),
+  );
 
   return (
     <Dialog open={open} onClose={onClose} title="New API key">

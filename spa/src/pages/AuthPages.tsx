@@ -1,13 +1,11 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { toast } from "sonner";
 import { signInInput, signUpInput } from "@autoclaw/shared";
 import { Button, Field, Input, Logo } from "../components/ui";
 import { signIn, signUp } from "../lib/auth";
-import { fieldErrors } from "../lib/forms";
-
-type Errors = Partial<Record<string, string>>;
+import { useZodForm } from "../lib/forms";
 
 function AuthLayout({
   title,
@@ -54,17 +52,12 @@ function AuthLayout({
 export function SignupPage() {
   const navigate = useNavigate();
   const qc = useQueryClient();
-  const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
 
-  async function onSubmit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const parsed = signUpInput.safeParse(Object.fromEntries(new FormData(e.currentTarget)));
-    if (!parsed.success) return setErrors(fieldErrors(parsed.error));
-    setErrors({});
+  const { errors, onSubmit } = useZodForm(signUpInput, async (value) => {
     setBusy(true);
     try {
-      await signUp(parsed.data);
+      await signUp(value);
       qc.clear(); // nothing cached belongs to the new session
       toast.success("Welcome to AutoClaw");
       navigate("/teams/new");
@@ -73,7 +66,7 @@ export function SignupPage() {
     } finally {
       setBusy(false);
     }
-  }
+  });
 
   return (
     <AuthLayout
@@ -110,17 +103,12 @@ export function LoginPage() {
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const qc = useQueryClient();
-  const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
 
-  async function onSubmit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const parsed = signInInput.safeParse(Object.fromEntries(new FormData(e.currentTarget)));
-    if (!parsed.success) return setErrors(fieldErrors(parsed.error));
-    setErrors({});
+  const { errors, onSubmit } = useZodForm(signInInput, async (value) => {
     setBusy(true);
     try {
-      await signIn(parsed.data);
+      await signIn(value);
       qc.clear(); // nothing cached belongs to the new session
       toast.success("Signed in");
       const next = params.get("next");
@@ -130,7 +118,7 @@ export function LoginPage() {
     } finally {
       setBusy(false);
     }
-  }
+  });
 
   return (
     <AuthLayout

@@ -1,10 +1,10 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useNavigate, useSearchParams } from "react-router";
-import { toast } from "sonner";
 import type { SubscriptionStatus } from "@autoclaw/shared";
-import { Badge, Button, Card, ErrorState, Fact, Loading, PageHeader, formatDate } from "../components/ui";
+import { Alert, Badge, Button, Card, ErrorState, Fact, Loading, PageHeader } from "../components/ui";
 import { useTeams } from "../lib/teams";
 import { errorMessage, useTRPC } from "../lib/trpc";
+import { formatDate } from "../lib/format";
 
 const TONE: Record<SubscriptionStatus, "green" | "brand" | "amber" | "red" | "zinc"> = {
   active: "green",
@@ -48,7 +48,6 @@ export function BillingPage() {
   const portal = useMutation(
     trpc.billing.portal.mutationOptions({
       onSuccess: ({ url }) => window.location.assign(url),
-      onError: (e) => toast.error(errorMessage(e)),
     }),
   );
 
@@ -85,9 +84,11 @@ export function BillingPage() {
         <p className="mb-4 text-sm text-zinc-600">Payment received; waiting for Stripe to confirm the subscription…</p>
       )}
       {!s.canRun && s.reason && (
-        <p className="mb-6 rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800" role="alert">
-          {s.reason}
-        </p>
+        <div className="mb-6">
+          <Alert tone="red" title="Agents cannot run">
+            {s.reason}
+          </Alert>
+        </div>
       )}
       <div className="mb-6 grid gap-4 sm:grid-cols-3">
         <Fact label="Plan">

@@ -1,12 +1,51 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { toast } from "sonner";
 import { addMemberInput, type TenantOverview } from "@autoclaw/shared";
 import { TeamAvatar } from "../components/AppShell";
 import { pollWhileActive, RunStatusBadge } from "../components/runs";
-import { Badge, Button, Card, EmptyState, ErrorState, Fact, Field, Input, Loading, formatDate } from "../components/ui";
+import { Badge, Button, Card, EmptyState, ErrorState, Fact, Field, Input, Loading } from "../components/ui";
+import { useZodForm } from "../lib/forms";
 import { errorMessage, useTRPC } from "../lib/trpc";
+import { formatDate } from "../lib/format";
+
+/** The team's Telegram as it is: off on this AutoClaw, no one paired yet, or who is paired. */
+function TelegramCard() {
+  const trpc = useTRPC();
+  const status = useQuery(trpc.telegram.status.queryOptions());
+  const pairings = useQuery({ ...trpc.telegram.pairings.queryOptions(), enabled: !!status.data?.enabled });
+  const open = (
+    <Link to="/telegram" className="text-sm font-medium text-brand-700 hover:underline">
+      Open Telegram →
+    </Link>
+  );
+  let body: React.ReactNode;
+  if (status.isPending || (status.data?.enabled && pairings.isPending)) body = <Loading />;
+  else if (status.isError) body = <ErrorState message={errorMessage(status.error)} onRetry={() => status.refetch()} />;
+  else if (!status.data.enabled)
+    body = (
+      <EmptyState icon="✈" title="Telegram is off on this AutoClaw">
+        An operator turns it on with {status.data.missingSettings.join(", ")}.
+      </EmptyState>
+    );
+  else if (!pairings.data?.length)
+    body = (
+      <EmptyState icon="✈" title="No one paired yet" action={open}>
+        Pair your Telegram account with @{status.data.botUsername} to talk to your agents in chat.
+      </EmptyState>
+    );
+  else
+    body = (
+      <div className="space-y-2 p-5" data-testid="telegram-paired">
+        <p className="text-sm text-zinc-700">
+          {pairings.data.length} {pairings.data.length === 1 ? "person talks" : "people talk"} to your agents through @
+          {status.data.botUsername}.
+        </p>
+        {open}
+      </div>
+    );
+  return <Card title="Telegram">{body}</Card>;
+}
 
 export function DashboardPage() {
   const trpc = useTRPC();
@@ -85,11 +124,7 @@ export function DashboardPage() {
             )}
           </Card>
           <div className="grid gap-6 sm:grid-cols-2">
-            <Card title="Telegram">
-              <EmptyState icon="✈" title="Not connected">
-                Pair your members' Telegram accounts with the shared AutoClaw bot to talk to agents in chat.
-              </EmptyState>
-            </Card>
+            <TelegramCard />
             <Card
               title="Recent runs"
               actions={
@@ -135,14 +170,12 @@ function Members({ team }: { team: TenantOverview }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const canManage = team.role !== "member";
-  const [error, setError] = useState<string>();
   const add = useMutation(
     trpc.tenants.addMember.mutationOptions({
       onSuccess: (data) => {
         qc.setQueryData(trpc.tenants.current.queryKey(), data);
         toast.success("Member added");
       },
-      onError: (e) => toast.error(errorMessage(e)),
     }),
   );
   const remove = useMutation(
@@ -151,18 +184,12 @@ function Members({ team }: { team: TenantOverview }) {
         qc.setQueryData(trpc.tenants.current.queryKey(), data);
         toast.success("Member removed");
       },
-      onError: (e) => toast.error(errorMessage(e)),
     }),
   );
 
-  function onAdd(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = e.currentTarget;
-    const parsed = addMemberInput.safeParse(Object.fromEntries(new FormData(form)));
-    if (!parsed.success) return setError(parsed.error.issues[0]?.message);
-    setError(undefined);
-    add.mutate(parsed.data, { onSuccess: () => form.reset() });
-  }
+  const { firstError: error, onSubmit: onAdd } = useZodForm(addMemberInput, (value, form) =>
+    add.mutate(value, { onSuccess: () => form.reset() }),
+  );
 
   return (
     <Card className="self-start" title="Members" description={`${team.members.length} ${team.members.length === 1 ? "person" : "people"}`}>
@@ -179,6 +206,7 @@ function Members({ team }: { team: TenantOverview }) {
             <Badge tone={m.role === "owner" ? "brand" : "zinc"}>{m.role}</Badge>
             {canManage && m.role !== "owner" && (
               <button
+                type="button"
                 aria-label={`Remove ${m.name}`}
                 onClick={() => remove.mutate({ userId: m.userId })}
                 className="text-xs text-zinc-400 hover:text-red-600"

@@ -1,11 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { toast } from "sonner";
 import { PROVIDER_LABELS, PROVIDERS, setProviderKeyInput, type Provider } from "@autoclaw/shared";
-import { Button, Card, Dialog, DialogActions, ErrorState, Field, Input, Loading, PageHeader, relativeTime } from "../components/ui";
+import { Button, Card, Dialog, DialogActions, ErrorState, Field, Input, Loading, PageHeader } from "../components/ui";
 import { useTeams } from "../lib/teams";
-import { fieldErrors } from "../lib/forms";
+import { useZodForm } from "../lib/forms";
 import { errorMessage, useTRPC } from "../lib/trpc";
+import { relativeTime } from "../lib/format";
 
 const HINTS: Record<Provider, string> = {
   openai: "Models like openai/gpt-4.1-mini, through Cloudflare AI Gateway.",
@@ -27,7 +28,6 @@ export function ModelKeysPage() {
         qc.setQueryData(trpc.providerKeys.list.queryKey(), list);
         toast.success("Key removed");
       },
-      onError: (e) => toast.error(errorMessage(e)),
     }),
   );
 
@@ -90,7 +90,6 @@ export function ModelKeysPage() {
 function KeyDialog({ provider, onClose }: { provider: Provider | null; onClose: () => void }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const [errors, setErrors] = useState<Record<string, string>>({});
   const set = useMutation(
     trpc.providerKeys.set.mutationOptions({
       onSuccess: (k) => {
@@ -98,19 +97,14 @@ function KeyDialog({ provider, onClose }: { provider: Provider | null; onClose: 
         toast.success(`${PROVIDER_LABELS[k.provider]} key saved (••••${k.last4})`);
         onClose();
       },
-      onError: (e) => toast.error(errorMessage(e)),
     }),
   );
 
-  function onSubmit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = e.currentTarget;
-    const data = Object.fromEntries(new FormData(form)) as Record<string, string>;
-    const parsed = setProviderKeyInput.safeParse({ provider, apiKey: data.apiKey, ...(data.baseUrl && { baseUrl: data.baseUrl }) });
-    if (!parsed.success) return setErrors(fieldErrors(parsed.error));
-    setErrors({});
-    set.mutate(parsed.data, { onSuccess: () => form.reset() });
-  }
+  const { errors, onSubmit } = useZodForm(
+    setProviderKeyInput,
+    (value, form) => set.mutate(value, { onSuccess: () => form.reset() }),
+    (data) => ({ provider, apiKey: data.apiKey, ...(data.baseUrl && { baseUrl: data.baseUrl }) }),
+  );
 
   return (
     <Dialog open={!!provider} onClose={onClose} title={provider ? `${PROVIDER_LABELS[provider]} key` : ""}>

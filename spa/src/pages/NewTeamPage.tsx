@@ -1,19 +1,18 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router";
 import { toast } from "sonner";
 import { createTenantInput } from "@autoclaw/shared";
 import { Button, Card, Field, Input, Logo } from "../components/ui";
+import { useZodForm } from "../lib/forms";
 import { useTeams } from "../lib/teams";
 import { setTenantId } from "../lib/tenant";
-import { errorMessage, useTRPC } from "../lib/trpc";
+import { useTRPC } from "../lib/trpc";
 
 export function NewTeamPage() {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const navigate = useNavigate();
   const { teams } = useTeams();
-  const [error, setError] = useState<string>();
   const create = useMutation(
     trpc.tenants.create.mutationOptions({
       onSuccess: async (team) => {
@@ -22,17 +21,10 @@ export function NewTeamPage() {
         toast.success(`Team “${team.name}” created`);
         navigate("/dashboard");
       },
-      onError: (e) => toast.error(errorMessage(e)),
     }),
   );
 
-  function onSubmit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const parsed = createTenantInput.safeParse(Object.fromEntries(new FormData(e.currentTarget)));
-    if (!parsed.success) return setError(parsed.error.issues[0]?.message);
-    setError(undefined);
-    create.mutate(parsed.data);
-  }
+  const { firstError: error, onSubmit } = useZodForm(createTenantInput, (value) => create.mutate(value));
 
   return (
     <div className="flex min-h-screen items-center justify-center px-6">

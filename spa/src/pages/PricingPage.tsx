@@ -1,6 +1,5 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useSearchParams } from "react-router";
-import { toast } from "sonner";
 import type { PublicPlan } from "@autoclaw/shared";
 import { Button, ErrorState, Loading, Logo } from "../components/ui";
 import { useSession } from "../lib/auth";
@@ -18,7 +17,6 @@ export function PricingPage() {
   const checkout = useMutation(
     trpc.billing.createCheckout.mutationOptions({
       onSuccess: ({ url }) => window.location.assign(url),
-      onError: (e) => toast.error(errorMessage(e)),
     }),
   );
   const billingOff = plans.data?.every((p) => !p.purchasable) ?? false;

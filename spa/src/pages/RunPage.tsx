@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import { toast } from "sonner";
-import { duration, isActive, RunStatusBadge } from "../components/runs";
-import { Alert, Button, Card, ErrorState, Fact, Loading, formatDate } from "../components/ui";
+import { isActive, RunStatusBadge } from "../components/runs";
+import { Alert, Button, Card, ErrorState, Fact, Loading } from "../components/ui";
 import { errorMessage, useTRPC } from "../lib/trpc";
+import { duration, formatDate } from "../lib/format";
 
 export function RunPage() {
   const { id = "" } = useParams();
@@ -20,7 +21,6 @@ export function RunPage() {
         void qc.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ id }) });
         toast.success("Run cancelled");
       },
-      onError: (e) => toast.error(errorMessage(e)),
     }),
   );
 
@@ -83,8 +83,8 @@ export function RunPage() {
               testId="run-warnings"
             >
               <ul className="list-disc space-y-1 pl-5">
-                {warnings.map((w, i) => (
-                  <li key={i} className="break-words">
+                {warnings.map((w) => (
+                  <li key={`${w.at}:${w.message}`} className="break-words">
                     {w.message}
                   </li>
                 ))}
@@ -106,8 +106,8 @@ export function RunPage() {
         <div className="space-y-6">
           <Card title="Timeline">
             <ol className="space-y-3 px-5 py-4" data-testid="run-timeline">
-              {r.events.map((e, i) => (
-                <li key={i} className="flex gap-3 text-sm">
+              {r.events.map((e) => (
+                <li key={`${e.at}:${e.kind}:${e.message ?? ""}`} className="flex gap-3 text-sm">
                   <span className="mt-1.5 h-2 w-2 shrink-0 rounded-full bg-zinc-300" />
                   <span className="min-w-0">
                     <span className="font-medium capitalize">{e.kind}</span>{" "}

@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { toast } from "sonner";
 import type { RuntimeState } from "@autoclaw/shared";
-import { Badge, Button, Card, ErrorState, Fact, Loading, PageHeader, formatDate, relativeTime } from "../components/ui";
+import { Alert, Badge, Button, Card, ErrorState, Fact, Loading, PageHeader } from "../components/ui";
 import { useTeams } from "../lib/teams";
 import { errorMessage, useTRPC } from "../lib/trpc";
+import { formatDate, relativeTime } from "../lib/format";
 
 const TONE: Record<RuntimeState, "zinc" | "brand" | "green" | "red"> = { stopped: "zinc", starting: "brand", ready: "green", error: "red" };
 
@@ -27,29 +28,27 @@ export function RuntimePage() {
   const start = useMutation(
     trpc.runtime.start.mutationOptions({
       onSuccess: () => toast.success("Runtime is ready"),
-      onError: (e) => toast.error(errorMessage(e)),
       onSettled: refresh,
     }),
   );
   const stop = useMutation(
     trpc.runtime.stop.mutationOptions({
       onSuccess: () => toast.success("Runtime stopped"),
-      onError: (e) => toast.error(errorMessage(e)),
       onSettled: refresh,
     }),
   );
-  const restart = useMutation({
-    mutationFn: async () => {
-      await stop.mutateAsync();
-      await start.mutateAsync();
-    },
-  });
+  const restart = useMutation(
+    trpc.runtime.restart.mutationOptions({
+      onSuccess: () => toast.success("Runtime restarted"),
+      onSettled: refresh,
+    }),
+  );
 
   if (status.isPending) return <Loading />;
   if (status.isError) return <ErrorState message={errorMessage(status.error)} onRetry={() => status.refetch()} />;
   const s = status.data;
   const busy = start.isPending || stop.isPending || restart.isPending;
-  const state: RuntimeState = start.isPending ? "starting" : s.state;
+  const state: RuntimeState = start.isPending || restart.isPending ? "starting" : s.state;
 
   return (
     <>
@@ -88,9 +87,10 @@ export function RuntimePage() {
         <Fact label="Last activity">{relativeTime(s.lastActiveAt)}</Fact>
       </div>
       {s.lastError && (
-        <div role="alert" className="mb-6 rounded-xl border border-red-200 bg-red-50 px-5 py-4 text-sm text-red-800">
-          <p className="font-semibold">Last error</p>
-          <p className="mt-1 break-words">{s.lastError}</p>
+        <div className="mb-6">
+          <Alert tone="red" title="Last error">
+            <p className="break-words">{s.lastError}</p>
+          </Alert>
         </div>
       )}
       <Card title="Gateway log" description="The most recent lines from your runtime.">

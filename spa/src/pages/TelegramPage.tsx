@@ -3,22 +3,10 @@ import { useEffect, useMemo, useState } from "react";
 import { toast } from "sonner";
 import { renderSVG } from "uqr";
 import type { PairingCode, TelegramPairing } from "@autoclaw/shared";
-import {
-  Button,
-  Card,
-  ConfirmDialog,
-  Dialog,
-  EmptyState,
-  ErrorState,
-  Fact,
-  Loading,
-  PageHeader,
-  Select,
-  Table,
-  formatDate,
-} from "../components/ui";
+import { Button, Card, ConfirmDialog, Dialog, EmptyState, ErrorState, Fact, Loading, PageHeader, Select, Table } from "../components/ui";
 import { useTeams } from "../lib/teams";
 import { errorMessage, useTRPC } from "../lib/trpc";
+import { formatDate } from "../lib/format";
 
 const minutesUntil = (iso: string) => Math.max(1, Math.round((new Date(iso).getTime() - Date.now()) / 60_000));
 
@@ -44,7 +32,6 @@ export function TelegramPage() {
   const create = useMutation(
     trpc.telegram.createPairingCode.mutationOptions({
       onSuccess: (c) => setCode(c),
-      onError: (e) => toast.error(errorMessage(e)),
       onSettled: refresh,
     }),
   );
@@ -55,7 +42,6 @@ export function TelegramPage() {
         toast.success("Unpaired");
         setUnpairing(null);
       },
-      onError: (e) => toast.error(errorMessage(e)),
     }),
   );
   const setDefault = useMutation(
@@ -64,7 +50,6 @@ export function TelegramPage() {
         qc.setQueryData(trpc.telegram.status.queryKey(), s);
         toast.success("Default agent saved");
       },
-      onError: (e) => toast.error(errorMessage(e)),
     }),
   );
 
@@ -210,6 +195,7 @@ function ShowCode({ code, bot, onDone }: { code: PairingCode; bot: string; onDon
           className="h-36 w-36 shrink-0 rounded-lg border border-zinc-200 p-1"
           role="img"
           aria-label="QR code of the pairing link"
+          // biome-ignore lint/security/noDangerouslySetInnerHtml: an SVG uqr renders from our own pairing link, no user markup
           dangerouslySetInnerHTML={{ __html: qr }}
         />
         <div className="space-y-2">

@@ -8,9 +8,7 @@ export const apiKeysRouter = router({
   create: tenantAdminProcedure
     .input(createApiKeyInput)
     .output(createdApiKey)
-    .mutation(({ ctx, input }) =>
-      createApiKey(ctx.svc.db, ctx.tenant.id, input.name, userIdOf(ctx.principal)),
-    ),
+    .mutation(({ ctx, input }) => createApiKey(ctx.svc.db, ctx.tenant.id, input.name, userIdOf(ctx.principal))),
 
   list: tenantProcedure.output(z.array(apiKeySummary)).query(({ ctx }) => listApiKeys(ctx.svc.db, ctx.tenant.id)),
 

@@ -10,9 +10,18 @@ export const runsRouter = router({
     .output(createdRun)
     .mutation(({ ctx, input }) => createRun(ctx.svc, ctx.tenant.id, input, runSourceOf(ctx.principal))),
 
-  get: tenantProcedure.input(runIdInput).output(run).query(({ ctx, input }) => getRun(ctx.svc, ctx.tenant.id, input.id)),
+  get: tenantProcedure
+    .input(runIdInput)
+    .output(run)
+    .query(({ ctx, input }) => getRun(ctx.svc, ctx.tenant.id, input.id)),
 
-  list: tenantProcedure.input(listRunsInput).output(runPage).query(({ ctx, input }) => listRuns(ctx.svc.db, ctx.tenant.id, input)),
+  list: tenantProcedure
+    .input(listRunsInput)
+    .output(runPage)
+    .query(({ ctx, input }) => listRuns(ctx.svc.db, ctx.tenant.id, input)),
 
-  cancel: tenantProcedure.input(runIdInput).output(createdRun).mutation(({ ctx, input }) => cancelRun(ctx.svc, ctx.tenant.id, input.id)),
+  cancel: tenantProcedure
+    .input(runIdInput)
+    .output(createdRun)
+    .mutation(({ ctx, input }) => cancelRun(ctx.svc, ctx.tenant.id, input.id)),
 });

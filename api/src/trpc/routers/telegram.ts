@@ -11,14 +11,7 @@ export const telegramRouter = router({
   /** A one-time code (shown once) and its t.me deep link; any member may pair their own Telegram. */
   createPairingCode: tenantProcedure
     .output(pairingCode)
-    .mutation(({ ctx }) =>
-      createPairingCode(
-        ctx.svc.db,
-        ctx.svc.settings,
-        ctx.tenant.id,
-        actorOf(ctx.principal),
-      ),
-    ),
+    .mutation(({ ctx }) => createPairingCode(ctx.svc.db, ctx.svc.settings, ctx.tenant.id, actorOf(ctx.principal))),
 
   pairings: tenantProcedure.output(z.array(telegramPairing)).query(({ ctx }) => listPairings(ctx.svc.db, ctx.tenant.id)),
 

@@ -204,7 +204,7 @@ export async function startFakeStripe(opts: FakeStripeOptions = {}): Promise<Fak
   return { url, requests, subscriptions, close };
 }
 
-// `node e2e/fakes/stripe.ts [port] [webhookUrl] [webhookSecret]`: run it on its own.
+// `node fakes/stripe.ts [port] [webhookUrl] [webhookSecret]`: run it on its own.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [port, webhookUrl, webhookSecret] = process.argv.slice(2);
   const fake = await startFakeStripe({ port: Number(port ?? 18997), webhookUrl, webhookSecret });

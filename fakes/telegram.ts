@@ -143,7 +143,7 @@ export function deliver(webhookUrl: string, secret: string, body: Update, fetche
   });
 }
 
-// `node e2e/fakes/telegram.ts [port]`: run it on its own (with TELEGRAM_API_ROOT pointing at it).
+// `node fakes/telegram.ts [port]`: run it on its own (with TELEGRAM_API_ROOT pointing at it).
 if (import.meta.url === `file://${process.argv[1]}`) {
   const fake = await startFakeTelegram(Number(process.argv[2] ?? 18998));
   console.log(`Fake Telegram Bot API at ${fake.url} (recorded calls: ${fake.url}/__calls)`);

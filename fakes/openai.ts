@@ -243,7 +243,7 @@ function sendToolCall(res: ServerResponse, body: any, model: string, call: objec
   done(200);
 }
 
-// `node e2e/fakes/openai.ts [port]`: run it on its own, e.g. to try the product by hand.
+// `node fakes/openai.ts [port]`: run it on its own, e.g. to try the product by hand.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const fake = await startFakeModel(Number(process.argv[2] ?? 18999));
   console.log(
