@@ -1,7 +1,13 @@
 // Test tooling: calls go through the real Worker fetch handler (SELF) as a browser or integrator would.
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from "@trpc/client";
 import type { RecordedRequest } from "../../fakes/openai";
+import { sandboxStandIn } from "../../runtime/test/sandbox-stand-in";
+import { parseSettings, type Settings } from "../src/config";
+import { createDb } from "../src/db/client";
+import type { RunDeps } from "../src/domain/run-records";
+import type { RuntimeDeps } from "../src/domain/runtime";
+import { sandboxDriver } from "../src/drivers/sandbox-driver";
 import type { AppRouter } from "../src/trpc/router";
 
 export const ORIGIN = "http://127.0.0.1:5173";
@@ -119,4 +125,28 @@ export async function fakeRequests(marker: string): Promise<RecordedRequest[]> {
   const { env } = await import("cloudflare:test");
   const all = (await (await fetch(`${env.FAKE_MODEL_URL}/__requests`)).json()) as RecordedRequest[];
   return all.filter((r) => r.messages.some((m) => m.role === "user" && m.content.includes(marker)));
+}
+
+/** The test Worker's settings, with what a test changes. */
+export const testSettings = (patch: Partial<Settings> = {}): Settings => ({
+  ...parseSettings(env as unknown as Record<string, unknown>),
+  ...patch,
+});
+
+/**
+ * The runtime domain with the production (sandbox) driver, its container the recording stand-in, and
+ * the run deps of an executor the test drives itself (the Worker's own consumer runs in direct mode).
+ */
+export function sandboxRuntime(standIn = sandboxStandIn(), patch: Partial<Settings> = {}) {
+  const rt: RuntimeDeps = {
+    db: createDb(env.DB),
+    settings: testSettings(patch),
+    bucket: env.ARTIFACTS,
+    driver: sandboxDriver(
+      () => standIn.stub,
+      async () => "gw-token",
+    ),
+  };
+  const runs: RunDeps = { db: rt.db, settings: rt.settings, queue: env.RUN_QUEUE, bucket: env.ARTIFACTS, runtime: rt };
+  return { standIn, rt, runs };
 }

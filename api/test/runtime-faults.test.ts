@@ -4,30 +4,10 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { sandboxStandIn } from "../../runtime/test/sandbox-stand-in";
-import { parseSettings, type Settings } from "../src/config";
-import { createDb } from "../src/db/client";
 import { executeRun, reapRuns } from "../src/domain/run-executor";
-import type { RunDeps } from "../src/domain/run-records";
-import { ensureRuntimeReady, runtimeStatus, stopIdleRuntimes, tenantForModelToken, type RuntimeDeps } from "../src/domain/runtime";
+import { ensureRuntimeReady, runtimeStatus, stopIdleRuntimes, tenantForModelToken } from "../src/domain/runtime";
 import { IDLE_STOP_MS } from "../src/drivers/driver";
-import { sandboxDriver } from "../src/drivers/sandbox-driver";
-import { agentOnFakeModel, signUpWithTeam, unique } from "./helpers";
-
-const settings = (patch: Partial<Settings> = {}): Settings => ({ ...parseSettings(env as unknown as Record<string, unknown>), ...patch });
-
-function sandboxRuntime(standIn = sandboxStandIn(), patch: Partial<Settings> = {}) {
-  const rt: RuntimeDeps = {
-    db: createDb(env.DB),
-    settings: settings(patch),
-    bucket: env.ARTIFACTS,
-    driver: sandboxDriver(
-      () => standIn.stub,
-      async () => "gw-token",
-    ),
-  };
-  const runs: RunDeps = { db: rt.db, settings: rt.settings, queue: env.RUN_QUEUE, bucket: env.ARTIFACTS, runtime: rt };
-  return { standIn, rt, runs };
-}
+import { agentOnFakeModel, sandboxRuntime, signUpWithTeam, unique } from "./helpers";
 
 /** A queued run written straight to D1, for this test's own executor (the Worker's queue consumer runs in direct mode). */
 async function queuedRun(tenantId: string, agentId: string, input: string) {

@@ -3,29 +3,16 @@
 // runtimes itself and keeps OpenClaw's conversations in R2 across stops.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { sandboxStandIn } from "../../runtime/test/sandbox-stand-in";
-import { parseSettings } from "../src/config";
-import { createDb } from "../src/db/client";
-import { ensureRuntimeReady, runtimeStatus, stopIdleRuntimes, type RuntimeDeps } from "../src/domain/runtime";
+import { ensureRuntimeReady, runtimeStatus, stopIdleRuntimes } from "../src/domain/runtime";
 import { IDLE_STOP_MS } from "../src/drivers/driver";
-import { sandboxDriver } from "../src/drivers/sandbox-driver";
-import { signUpWithTeam } from "./helpers";
+import { sandboxRuntime, signUpWithTeam } from "./helpers";
 
 const SESSIONS = "/data/tenant/state/agents/ag_talk/agent/openclaw-agent.sqlite";
 
 describe("sandbox runtimes: idle stop and conversations kept across containers", () => {
   it("stops an idle runtime, saves its conversations to R2, and puts them back before the next start", async () => {
     const { team } = await signUpWithTeam("sandbox");
-    const standIn = sandboxStandIn();
-    const deps: RuntimeDeps = {
-      db: createDb(env.DB),
-      settings: parseSettings(env as unknown as Record<string, unknown>),
-      bucket: env.ARTIFACTS,
-      driver: sandboxDriver(
-        () => standIn.stub,
-        async () => "gw-token",
-      ),
-    };
+    const { standIn, rt: deps } = sandboxRuntime();
     await ensureRuntimeReady(deps, team.id);
     expect((await runtimeStatus(deps, team.id)).state).toBe("ready");
     const conversation = new TextEncoder().encode("SQLite format 3\0 a conversation");

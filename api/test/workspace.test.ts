@@ -3,33 +3,18 @@
 // in the container between turns, as the agent's tools would.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { sandboxStandIn } from "../../runtime/test/sandbox-stand-in";
-import { parseSettings } from "../src/config";
 import { createDb } from "../src/db/client";
 import { executeRun } from "../src/domain/run-executor";
-import type { RunDeps } from "../src/domain/run-records";
-import type { RuntimeDeps } from "../src/domain/runtime";
 import { pruneWorkspaceVersions } from "../src/domain/workspace";
-import { sandboxDriver } from "../src/drivers/sandbox-driver";
 import { VERSION_RETENTION_DAYS, WORKSPACE_LIMITS } from "@autoclaw/runtime-protocol";
-import { agentOnFakeModel, signUpWithTeam, unique } from "./helpers";
+import { agentOnFakeModel, sandboxRuntime, signUpWithTeam, unique } from "./helpers";
 
 const enc = new TextEncoder();
 
 async function setup(label: string) {
   const { api, team } = await signUpWithTeam(label);
   const agent = await agentOnFakeModel(api);
-  const standIn = sandboxStandIn();
-  const rt: RuntimeDeps = {
-    db: createDb(env.DB),
-    settings: parseSettings(env as unknown as Record<string, unknown>),
-    bucket: env.ARTIFACTS,
-    driver: sandboxDriver(
-      () => standIn.stub,
-      async () => "gw-token",
-    ),
-  };
-  const deps: RunDeps = { db: rt.db, settings: rt.settings, queue: env.RUN_QUEUE, bucket: env.ARTIFACTS, runtime: rt };
+  const { standIn, runs: deps } = sandboxRuntime();
   const folder = `/data/tenant/workspace/${agent.id}`;
   /** One turn of the agent; `agentDoes` is what the agent does to its folder during it. */
   const turn = async (input: string, agentDoes: (files: Map<string, Uint8Array>) => void = () => undefined) => {

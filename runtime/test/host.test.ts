@@ -22,6 +22,10 @@ const config = (agentId: string, skills?: string[]) =>
     restrictTools: true,
   });
 
+/** A start of this generation with one agent and this model token. */
+const start = (tenant: string, generation: number, agentId: string, modelToken: string) =>
+  call("POST", `/tenants/${tenant}/start`, { generation, config: config(agentId), env: { AUTOCLAW_MODEL_TOKEN: modelToken } });
+
 async function call(method: string, p: string, body?: unknown, secret = SECRET) {
   const res = await fetch(base + p, {
     method,
@@ -70,11 +74,7 @@ describe("runtime host with real OpenClaw gateways", () => {
   });
 
   it("starts a tenant's gateway, answers through it, and keeps its tokens out of every answer", async () => {
-    const started = await call("POST", "/tenants/tenant-a/start", {
-      generation: 1,
-      config: config("ag_a1"),
-      env: { AUTOCLAW_MODEL_TOKEN: "rt_token_a" },
-    });
+    const started = await start("tenant-a", 1, "ag_a1", "rt_token_a");
     expect(started.status).toBe(200);
     expect(started.json).toMatchObject({ state: "ready", version: "2026.9.6", lastError: null });
     const res = await chat("tenant-a", "ag_a1", "hello from a");
@@ -93,7 +93,7 @@ describe("runtime host with real OpenClaw gateways", () => {
   }, 90_000);
 
   it("gives each tenant its own process, port, files and environment", async () => {
-    await call("POST", "/tenants/tenant-b/start", { generation: 1, config: config("ag_b1"), env: { AUTOCLAW_MODEL_TOKEN: "rt_token_b" } });
+    await start("tenant-b", 1, "ag_b1", "rt_token_b");
     const a = (await call("GET", "/tenants/tenant-a/status")).json;
     const b = (await call("GET", "/tenants/tenant-b/status")).json;
     expect(a.pid).not.toBe(b.pid);
@@ -180,37 +180,13 @@ describe("runtime host with real OpenClaw gateways", () => {
 
   it("a start on a gateway that is already running gives it the new start's secrets", async () => {
     // A start of a new generation must never leave the old model token in a gateway that keeps running.
-    expect(
-      (
-        await call("POST", "/tenants/tenant-k/start", {
-          generation: 1,
-          config: config("ag_k1"),
-          env: { AUTOCLAW_MODEL_TOKEN: "rt_token_k1" },
-        })
-      ).status,
-    ).toBe(200);
+    expect((await start("tenant-k", 1, "ag_k1", "rt_token_k1")).status).toBe(200);
     const pid = (await call("GET", "/tenants/tenant-k/status")).json.pid;
-    expect(
-      (
-        await call("POST", "/tenants/tenant-k/start", {
-          generation: 2,
-          config: config("ag_k1"),
-          env: { AUTOCLAW_MODEL_TOKEN: "rt_token_k2" },
-        })
-      ).status,
-    ).toBe(200);
+    expect((await start("tenant-k", 2, "ag_k1", "rt_token_k2")).status).toBe(200);
     expect((await chat("tenant-k", "ag_k1", "which token?")).status).toBe(200);
     expect(fake.requests.at(-1)!.authorization).toBe("Bearer rt_token_k2");
     // The same generation again is the same gateway with the same secrets.
-    expect(
-      (
-        await call("POST", "/tenants/tenant-k/start", {
-          generation: 2,
-          config: config("ag_k1"),
-          env: { AUTOCLAW_MODEL_TOKEN: "rt_token_k2" },
-        })
-      ).status,
-    ).toBe(200);
+    expect((await start("tenant-k", 2, "ag_k1", "rt_token_k2")).status).toBe(200);
     expect((await call("GET", "/tenants/tenant-k/status")).json.pid).toBe(pid);
     await call("POST", "/tenants/tenant-k/stop");
   }, 90_000);

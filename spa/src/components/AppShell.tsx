@@ -7,7 +7,7 @@ import { signOut, useSession, type SessionUser } from "../lib/auth";
 import { useSwitchTeam, useTeams } from "../lib/teams";
 import { setTenantId } from "../lib/tenant";
 import { errorMessage } from "../lib/trpc";
-import { ErrorState, Loading, Logo } from "./ui";
+import { ErrorState, Loading, Logo, PersonLabel } from "./ui";
 
 const NAV: { to: string; label: string; icon: string }[] = [
   { to: "/dashboard", label: "Dashboard", icon: "◧" },
@@ -190,13 +190,7 @@ function UserMenu({ user }: { user: SessionUser }) {
   const [busy, setBusy] = useState(false);
   return (
     <div className="flex items-center gap-3 border-t border-zinc-200 px-4 py-3">
-      <span className="flex h-8 w-8 items-center justify-center rounded-full bg-brand-100 text-xs font-semibold text-brand-700">
-        {user.name.slice(0, 1).toUpperCase()}
-      </span>
-      <span className="min-w-0 flex-1">
-        <span className="block truncate text-sm font-medium">{user.name}</span>
-        <span className="block truncate text-xs text-zinc-500">{user.email}</span>
-      </span>
+      <PersonLabel name={user.name} email={user.email} tone="brand" />
       <button
         type="button"
         disabled={busy}

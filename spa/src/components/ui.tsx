@@ -332,3 +332,19 @@ export function Alert({ tone, title, children, testId }: { tone: "red" | "amber"
     </div>
   );
 }
+
+/** A person as lists show them: their initial in a circle, name and email. */
+export function PersonLabel({ name, email, tone = "zinc" }: { name: string; email: string; tone?: "zinc" | "brand" }) {
+  const circle = tone === "brand" ? "bg-brand-100 text-brand-700" : "bg-zinc-100 text-zinc-600";
+  return (
+    <>
+      <span className={`flex h-8 w-8 shrink-0 items-center justify-center rounded-full text-xs font-semibold ${circle}`}>
+        {name.slice(0, 1).toUpperCase()}
+      </span>
+      <span className="min-w-0 flex-1">
+        <span className="block truncate text-sm font-medium">{name}</span>
+        <span className="block truncate text-xs text-zinc-500">{email}</span>
+      </span>
+    </>
+  );
+}

@@ -4,7 +4,7 @@ import { toast } from "sonner";
 import { addMemberInput, type TenantOverview } from "@autoclaw/shared";
 import { TeamAvatar } from "../components/AppShell";
 import { pollWhileActive, RunStatusBadge } from "../components/runs";
-import { Badge, Button, Card, EmptyState, ErrorState, Fact, Field, Input, Loading } from "../components/ui";
+import { Badge, Button, Card, EmptyState, ErrorState, Fact, Field, Input, Loading, PersonLabel } from "../components/ui";
 import { useZodForm } from "../lib/forms";
 import { errorMessage, useTRPC } from "../lib/trpc";
 import { formatDate } from "../lib/format";
@@ -196,13 +196,7 @@ function Members({ team }: { team: TenantOverview }) {
       <ul className="divide-y divide-zinc-100" data-testid="members">
         {team.members.map((m) => (
           <li key={m.userId} className="flex items-center gap-3 px-5 py-3">
-            <span className="flex h-8 w-8 shrink-0 items-center justify-center rounded-full bg-zinc-100 text-xs font-semibold text-zinc-600">
-              {m.name.slice(0, 1).toUpperCase()}
-            </span>
-            <span className="min-w-0 flex-1">
-              <span className="block truncate text-sm font-medium">{m.name}</span>
-              <span className="block truncate text-xs text-zinc-500">{m.email}</span>
-            </span>
+            <PersonLabel name={m.name} email={m.email} />
             <Badge tone={m.role === "owner" ? "brand" : "zinc"}>{m.role}</Badge>
             {canManage && m.role !== "owner" && (
               <button
