@@ -57,6 +57,8 @@ export async function getAgentRow(db: Db, tenantId: string, id: string): Promise
   return row;
 }
 
+export const getAgent = async (db: Db, tenantId: string, id: string): Promise<Agent> => toAgent(await getAgentRow(db, tenantId, id));
+
 export async function updateAgent(db: Db, tenantId: string, input: UpdateAgentInput): Promise<Agent> {
   await getAgentRow(db, tenantId, input.id);
   const [row] = await db

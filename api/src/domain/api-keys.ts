@@ -36,13 +36,15 @@ export async function listApiKeys(db: Db, tenantId: string): Promise<ApiKeySumma
   return rows.map(summary);
 }
 
-export async function revokeApiKey(db: Db, tenantId: string, id: string): Promise<void> {
+/** Revokes at once; answers with the keys that remain. */
+export async function revokeApiKey(db: Db, tenantId: string, id: string): Promise<ApiKeySummary[]> {
   const revoked = await db
     .update(apiKeys)
     .set({ revokedAt: new Date() })
     .where(and(eq(apiKeys.id, id), eq(apiKeys.tenantId, tenantId), isNull(apiKeys.revokedAt)))
     .returning({ id: apiKeys.id });
   if (revoked.length === 0) throw notFound("API key");
+  return listApiKeys(db, tenantId);
 }
 
 /** The tenant a presented key acts for, or undefined for an unknown or revoked key. */

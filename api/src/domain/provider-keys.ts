@@ -65,12 +65,14 @@ export async function listProviderKeys(db: Db, tenantId: string): Promise<Provid
   return rows.map(summary);
 }
 
-export async function removeProviderKey(db: Db, tenantId: string, provider: Provider): Promise<void> {
+/** Removes the team's key for a provider; answers with the keys that remain. */
+export async function removeProviderKey(db: Db, tenantId: string, provider: Provider): Promise<ProviderKeySummary[]> {
   const gone = await db
     .delete(providerKeys)
     .where(and(eq(providerKeys.tenantId, tenantId), eq(providerKeys.provider, provider)))
     .returning({ provider: providerKeys.provider });
   if (gone.length === 0) throw new DomainError("NOT_FOUND", "No key is stored for that provider");
+  return listProviderKeys(db, tenantId);
 }
 
 export async function hasProviderKey(db: Db, tenantId: string, provider: Provider): Promise<boolean> {

@@ -138,20 +138,24 @@ export async function listPairings(db: Db, tenantId: string): Promise<TelegramPa
   }));
 }
 
-export async function unpair(db: Db, tenantId: string, telegramUserId: number): Promise<void> {
+/** An admin unpairs someone; answers with the pairings that remain. */
+export async function unpair(db: Db, tenantId: string, telegramUserId: number): Promise<TelegramPairing[]> {
   const removed = await db
     .delete(telegramPairings)
     .where(and(eq(telegramPairings.tenantId, tenantId), eq(telegramPairings.telegramUserId, telegramUserId)))
     .returning({ id: telegramPairings.telegramUserId });
   if (!removed.length) throw notFound("Pairing");
+  return listPairings(db, tenantId);
 }
 
-export async function setDefaultAgent(db: Db, tenantId: string, agentId: string | null): Promise<void> {
+/** Which agent answers paired people who have not picked one; answers with the Telegram status. */
+export async function setDefaultAgent(db: Db, s: Settings, tenantId: string, agentId: string | null): Promise<TelegramStatus> {
   if (agentId) await getAgentRow(db, tenantId, agentId); // another tenant's agent is not found
   await db
     .insert(telegramSettings)
     .values({ tenantId, defaultAgentId: agentId })
     .onConflictDoUpdate({ target: telegramSettings.tenantId, set: { defaultAgentId: agentId } });
+  return telegramStatus(db, s, tenantId);
 }
 
 // ── Bot side ────────────────────────────────────────────────────────────────────────────────────────

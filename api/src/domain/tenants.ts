@@ -62,7 +62,13 @@ export async function tenantOverview(db: Db, tenantId: string, callerRole: Tenan
 }
 
 /** Adds an existing AutoClaw account to the team. Invitations by email come with outbound mail. */
-export async function addMember(db: Db, tenantId: string, input: Required<AddMemberInput>): Promise<void> {
+/** Adds an existing account by email; answers with the team as the caller sees it. */
+export async function addMember(
+  db: Db,
+  tenantId: string,
+  input: Required<AddMemberInput>,
+  callerRole: TenantRole,
+): Promise<TenantOverview> {
   const account = await db.query.user.findFirst({ where: eq(user.email, input.email) });
   if (!account) throw new DomainError("NOT_FOUND", "No AutoClaw account uses that email yet: ask them to sign up first");
   const existing = await db.query.tenantMembers.findFirst({
@@ -70,15 +76,17 @@ export async function addMember(db: Db, tenantId: string, input: Required<AddMem
   });
   if (existing) throw new DomainError("CONFLICT", "That person is already in this team");
   await db.insert(tenantMembers).values({ tenantId, userId: account.id, role: input.role });
+  return tenantOverview(db, tenantId, callerRole);
 }
 
-export async function removeMember(db: Db, tenantId: string, userId: string): Promise<void> {
+export async function removeMember(db: Db, tenantId: string, userId: string, callerRole: TenantRole): Promise<TenantOverview> {
   const member = await db.query.tenantMembers.findFirst({
     where: and(eq(tenantMembers.tenantId, tenantId), eq(tenantMembers.userId, userId)),
   });
   if (!member) throw notFound("Member");
   if (member.role === "owner") throw new DomainError("FORBIDDEN", "The team owner cannot be removed");
   await db.delete(tenantMembers).where(and(eq(tenantMembers.tenantId, tenantId), eq(tenantMembers.userId, userId)));
+  return tenantOverview(db, tenantId, callerRole);
 }
 
 /** The caller's role in a team, or undefined when they are not a member (callers answer NOT_FOUND). */

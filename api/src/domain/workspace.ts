@@ -9,6 +9,7 @@ import type { Db } from "../db/client";
 import { workspaceVersions } from "../db/schema";
 import { RuntimeError, type RuntimeDriver } from "../drivers/driver";
 import { filesToKeep, VERSION_RETENTION_DAYS, WORKSPACE_MARKER, type WorkspaceListing } from "@autoclaw/runtime-protocol";
+import { getAgentRow } from "./agents";
 import { sha256 } from "./crypto";
 import { agentWorkspace, manifestKey, versionKey, workspaceRoot } from "./r2-keys";
 
@@ -203,6 +204,7 @@ export async function listAgentFiles(
   tenantId: string,
   agentId: string,
 ): Promise<WorkspaceFileSummary[]> {
+  await getAgentRow(deps.db, tenantId, agentId); // another team's agent is not found
   const prefix = agentWorkspace(tenantId, agentId);
   const objects: R2Object[] = [];
   let cursor: string | undefined;
@@ -231,6 +233,7 @@ export async function listAgentFiles(
 
 /** The previous versions kept of an agent's files (or of one file), newest first. */
 export async function listFileVersions(db: Db, tenantId: string, agentId: string, path?: string): Promise<FileVersion[]> {
+  await getAgentRow(db, tenantId, agentId); // another team's agent is not found
   const rows = await db
     .select()
     .from(workspaceVersions)

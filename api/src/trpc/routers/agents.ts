@@ -11,7 +11,7 @@ import {
   updateAgentInput,
   workspaceFile,
 } from "@autoclaw/shared";
-import { createAgent, getAgentRow, listAgents, removeAgent, toAgent, updateAgent } from "../../domain/agents";
+import { createAgent, getAgent, listAgents, removeAgent, updateAgent } from "../../domain/agents";
 import { listAgentFiles, listFileVersions } from "../../domain/workspace";
 import { publicProcedure, router, tenantProcedure } from "../init";
 
@@ -28,7 +28,7 @@ export const agentsRouter = router({
   get: tenantProcedure
     .input(agentIdInput)
     .output(agent)
-    .query(async ({ ctx, input }) => toAgent(await getAgentRow(ctx.svc.db, ctx.tenant.id, input.id))),
+    .query(({ ctx, input }) => getAgent(ctx.svc.db, ctx.tenant.id, input.id)),
   update: tenantProcedure
     .input(updateAgentInput)
     .output(agent)
@@ -44,16 +44,10 @@ export const agentsRouter = router({
   files: tenantProcedure
     .input(agentIdInput)
     .output(z.array(workspaceFile))
-    .query(async ({ ctx, input }) => {
-      await getAgentRow(ctx.svc.db, ctx.tenant.id, input.id);
-      return listAgentFiles(ctx.svc, ctx.tenant.id, input.id);
-    }),
+    .query(({ ctx, input }) => listAgentFiles(ctx.svc, ctx.tenant.id, input.id)),
   /** Previous contents of files the agent overwrote or deleted, kept for 30 days. */
   fileVersions: tenantProcedure
     .input(fileVersionsInput)
     .output(z.array(fileVersion))
-    .query(async ({ ctx, input }) => {
-      await getAgentRow(ctx.svc.db, ctx.tenant.id, input.agentId);
-      return listFileVersions(ctx.svc.db, ctx.tenant.id, input.agentId, input.path);
-    }),
+    .query(({ ctx, input }) => listFileVersions(ctx.svc.db, ctx.tenant.id, input.agentId, input.path)),
 });

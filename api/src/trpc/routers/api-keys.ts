@@ -16,8 +16,5 @@ export const apiKeysRouter = router({
   revoke: tenantAdminProcedure
     .input(revokeApiKeyInput)
     .output(z.array(apiKeySummary))
-    .mutation(async ({ ctx, input }) => {
-      await revokeApiKey(ctx.svc.db, ctx.tenant.id, input.id);
-      return listApiKeys(ctx.svc.db, ctx.tenant.id);
-    }),
+    .mutation(({ ctx, input }) => revokeApiKey(ctx.svc.db, ctx.tenant.id, input.id)),
 });

@@ -15,8 +15,5 @@ export const providerKeysRouter = router({
   remove: tenantAdminProcedure
     .input(removeProviderKeyInput)
     .output(z.array(providerKeySummary))
-    .mutation(async ({ ctx, input }) => {
-      await removeProviderKey(ctx.svc.db, ctx.tenant.id, input.provider);
-      return listProviderKeys(ctx.svc.db, ctx.tenant.id);
-    }),
+    .mutation(({ ctx, input }) => removeProviderKey(ctx.svc.db, ctx.tenant.id, input.provider)),
 });

@@ -18,17 +18,11 @@ export const telegramRouter = router({
   unpair: tenantAdminProcedure
     .input(unpairInput)
     .output(z.array(telegramPairing))
-    .mutation(async ({ ctx, input }) => {
-      await unpair(ctx.svc.db, ctx.tenant.id, input.telegramUserId);
-      return listPairings(ctx.svc.db, ctx.tenant.id);
-    }),
+    .mutation(({ ctx, input }) => unpair(ctx.svc.db, ctx.tenant.id, input.telegramUserId)),
 
   /** Which agent answers paired users who have not picked one with /agent. */
   setDefaultAgent: tenantAdminProcedure
     .input(setTelegramAgentInput)
     .output(telegramStatus)
-    .mutation(async ({ ctx, input }) => {
-      await setDefaultAgent(ctx.svc.db, ctx.tenant.id, input.agentId);
-      return status(ctx.svc.db, ctx.svc.settings, ctx.tenant.id);
-    }),
+    .mutation(({ ctx, input }) => setDefaultAgent(ctx.svc.db, ctx.svc.settings, ctx.tenant.id, input.agentId)),
 });

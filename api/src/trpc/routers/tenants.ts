@@ -17,16 +17,10 @@ export const tenantsRouter = router({
   addMember: tenantAdminProcedure
     .input(addMemberInput)
     .output(tenantOverview)
-    .mutation(async ({ ctx, input }) => {
-      await addMember(ctx.svc.db, ctx.tenant.id, input);
-      return overview(ctx.svc.db, ctx.tenant.id, ctx.tenant.role);
-    }),
+    .mutation(({ ctx, input }) => addMember(ctx.svc.db, ctx.tenant.id, input, ctx.tenant.role)),
 
   removeMember: tenantAdminProcedure
     .input(removeMemberInput)
     .output(tenantOverview)
-    .mutation(async ({ ctx, input }) => {
-      await removeMember(ctx.svc.db, ctx.tenant.id, input.userId);
-      return overview(ctx.svc.db, ctx.tenant.id, ctx.tenant.role);
-    }),
+    .mutation(({ ctx, input }) => removeMember(ctx.svc.db, ctx.tenant.id, input.userId, ctx.tenant.role)),
 });
