@@ -8,7 +8,7 @@ import worker from "../src/index";
 import { parseSettings } from "../src/config";
 import { createDb } from "../src/db/client";
 import { entitlementRefusal } from "../src/domain/entitlements";
-import { createPairingCode, redeemPairingCode } from "../src/domain/telegram";
+import { createPairingCode, redeemPairingCode } from "../src/domain/telegram-pairing";
 import type { AppRouter } from "../src/trpc/router";
 import { signStripePayload, stripeEvent } from "../../fakes/stripe";
 import { agentOnFakeModel, client, expectTrpcError, headersFor, ORIGIN, signUp, signUpWithTeam, unique, type Caller } from "./helpers";

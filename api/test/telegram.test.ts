@@ -4,7 +4,8 @@ import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { PAIRING_CODE_ALPHABET } from "@autoclaw/shared";
 import { parseSettings } from "../src/config";
-import { splitMessage, telegramConfig } from "../src/domain/telegram";
+import { telegramConfig } from "../src/domain/telegram";
+import { splitMessage } from "../src/domain/telegram-replies";
 import { update, type BotCall, type Person } from "../../fakes/telegram";
 import { agentOnFakeModel, expectTrpcError, ORIGIN, signUpWithTeam, waitForRun, type Api } from "./helpers";
 

@@ -7,21 +7,17 @@ import type { Update, UserFromGetMe } from "grammy/types";
 import { skillsForTemplate } from "@autoclaw/shared";
 import { entitlementRefusal } from "../domain/entitlements";
 import { DomainError } from "../domain/errors";
+import { beginUpdate, markUpdateHandled, telegramConfig } from "../domain/telegram";
 import {
-  beginUpdate,
+  agentNamed,
   chooseAgent,
   conversationOf,
-  markUpdateHandled,
-  PAIR_WINDOW_MS,
-  redeemPairingCode,
   startTelegramRun,
-  telegramConfig,
-  unpairSelf,
-  agentNamed,
   statusText,
+  unpairSelf,
   type Conversation,
-  type TelegramPerson,
-} from "../domain/telegram";
+} from "../domain/telegram-conversations";
+import { PAIR_WINDOW_MS, redeemPairingCode, type TelegramPerson } from "../domain/telegram-pairing";
 import type { Services } from "../services";
 
 const HELP = [

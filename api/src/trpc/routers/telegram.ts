@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { pairingCode, setTelegramAgentInput, telegramPairing, telegramStatus, unpairInput } from "@autoclaw/shared";
-import { createPairingCode, listPairings, setDefaultAgent, telegramStatus as status, unpair } from "../../domain/telegram";
+import { createPairingCode, listPairings, setDefaultAgent, telegramStatus as status, unpair } from "../../domain/telegram-pairing";
 import { actorOf } from "../../domain/principals";
 import { router, tenantAdminProcedure, tenantProcedure } from "../init";
 

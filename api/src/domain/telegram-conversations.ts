@@ -1,0 +1,80 @@
+// Who a paired Telegram person talks to (their pick, the team's default, or its oldest agent), the
+// commands that change it, and their messages as runs in their own conversation.
+import { and, asc, eq, inArray, isNull } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { agents, telegramPairings, telegramReplies, telegramSettings, tenants } from "../db/schema";
+import { billingStatus } from "./entitlements";
+import { runtimeStateWord } from "./runtime";
+import { DomainError } from "./errors";
+import type { RunDeps } from "./run-records";
+import { createRun } from "./runs";
+
+export interface Conversation {
+  pairing: typeof telegramPairings.$inferSelect;
+  tenantName: string;
+  /** The agent that answers this person now (their pick, else the team's default, else its oldest). */
+  agent?: typeof agents.$inferSelect;
+  agents: (typeof agents.$inferSelect)[];
+}
+
+/** Who a Telegram user is to AutoClaw: undefined when not paired. */
+export async function conversationOf(db: Db, telegramUserId: number): Promise<Conversation | undefined> {
+  // Every message asks this: one D1 round trip, the team found by a subquery on the pairing.
+  const team = db
+    .select({ id: telegramPairings.tenantId })
+    .from(telegramPairings)
+    .where(eq(telegramPairings.telegramUserId, telegramUserId));
+  const [[pairing], [tenant], [settingsRow], list] = await db.batch([
+    db.select().from(telegramPairings).where(eq(telegramPairings.telegramUserId, telegramUserId)),
+    db.select({ name: tenants.name }).from(tenants).where(inArray(tenants.id, team)),
+    db.select({ defaultAgentId: telegramSettings.defaultAgentId }).from(telegramSettings).where(inArray(telegramSettings.tenantId, team)),
+    db
+      .select()
+      .from(agents)
+      .where(and(inArray(agents.tenantId, team), isNull(agents.deletedAt)))
+      .orderBy(asc(agents.createdAt)),
+  ]);
+  if (!pairing) return undefined;
+  const pick = (id?: string | null) => (id ? list.find((a) => a.id === id) : undefined);
+  return {
+    pairing,
+    tenantName: tenant?.name ?? "your team",
+    agent: pick(pairing.agentId) ?? pick(settingsRow?.defaultAgentId) ?? list[0],
+    agents: list,
+  };
+}
+
+/** `/agent <n|name>`: the agent by its number in the list (1-based) or its name, any case. */
+export function agentNamed(conv: Conversation, arg: string): typeof agents.$inferSelect | undefined {
+  const byNumber = /^\d+$/.test(arg) ? conv.agents[Number(arg) - 1] : undefined;
+  return byNumber ?? conv.agents.find((a) => a.name.toLowerCase() === arg.toLowerCase());
+}
+
+/** `/status`: the person's team, agent, runtime and plan, one line each. */
+export async function statusText(deps: RunDeps, conv: Conversation): Promise<string> {
+  const tenantId = conv.pairing.tenantId;
+  const [runtime, bill] = await Promise.all([runtimeStateWord(deps.runtime, tenantId), billingStatus(deps, tenantId)]);
+  const plan = bill.billingEnabled
+    ? `${bill.planName} (${bill.status.replace("_", " ")})${bill.reason ? ` — ${bill.reason}` : ""}`
+    : "Development (billing is off on this AutoClaw)";
+  return [`Team: ${conv.tenantName}`, `Agent: ${conv.agent?.name ?? "none yet"}`, `Runtime: ${runtime}`, `Plan: ${plan}`].join("\n");
+}
+
+export async function chooseAgent(db: Db, telegramUserId: number, agentId: string | null) {
+  await db.update(telegramPairings).set({ agentId }).where(eq(telegramPairings.telegramUserId, telegramUserId));
+}
+
+export async function unpairSelf(db: Db, telegramUserId: number) {
+  await db.delete(telegramPairings).where(eq(telegramPairings.telegramUserId, telegramUserId));
+}
+
+/** A paired user's message: a run of their agent in their own conversation, answered when it ends. */
+export async function startTelegramRun(deps: RunDeps, conv: Conversation, text: string, idempotencyKey: string): Promise<{ id: string }> {
+  if (!conv.agent) throw new DomainError("PRECONDITION_FAILED", "Your team has no agents yet: create one in AutoClaw first.");
+  const { db } = deps;
+  const chatId = conv.pairing.chatId;
+  return createRun(deps, conv.pairing.tenantId, { agentId: conv.agent.id, input: text, idempotencyKey }, "telegram", {
+    conversation: `telegram:${conv.pairing.telegramUserId}`,
+    also: (runId) => [db.insert(telegramReplies).values({ runId, chatId })],
+  });
+}

@@ -1,0 +1,193 @@
+// Pairing a Telegram account with a team: one-time codes made in the dashboard (hashed, an hour,
+// rate-limited guesses), redeemed with /start or /pair; the team's pairings and default agent.
+import { and, asc, count, eq, gt, isNull, or, sql } from "drizzle-orm";
+import {
+  MAX_PENDING_PAIRING_CODES,
+  PAIRING_CODE_ALPHABET,
+  PAIRING_CODE_LENGTH,
+  PAIRING_CODE_TTL_MS,
+  type PairingCode,
+  type TelegramPairing,
+  type TelegramStatus,
+} from "@autoclaw/shared";
+import type { Settings } from "../config";
+import type { Db } from "../db/client";
+import { telegramPairAttempts, telegramPairingCodes, telegramPairings, telegramSettings, tenants } from "../db/schema";
+import { getAgentRow } from "./agents";
+import { newId, randomBytes, sha256 } from "./crypto";
+import { DomainError, notFound } from "./errors";
+import { assertTelegramEnabled, telegramConfig } from "./telegram";
+
+/** Failed pairing attempts a Telegram user may make per window before being told to wait. */
+export const PAIR_ATTEMPTS = 5;
+export const PAIR_WINDOW_MS = 15 * 60_000;
+
+const hashCode = (code: string) => sha256(`telegram-pairing:${code}`);
+
+function newCode(): string {
+  // Rejection sampling keeps every character equally likely (256 is not a multiple of the alphabet).
+  const limit = 256 - (256 % PAIRING_CODE_ALPHABET.length);
+  let code = "";
+  while (code.length < PAIRING_CODE_LENGTH) {
+    for (const b of randomBytes(16))
+      if (b < limit && code.length < PAIRING_CODE_LENGTH) code += PAIRING_CODE_ALPHABET[b % PAIRING_CODE_ALPHABET.length];
+  }
+  return code;
+}
+
+export async function createPairingCode(db: Db, s: Settings, tenantId: string, userId: string, now = new Date()): Promise<PairingCode> {
+  const cfg = assertTelegramEnabled(s);
+  const [pending] = await db
+    .select({ n: count() })
+    .from(telegramPairingCodes)
+    .where(and(eq(telegramPairingCodes.tenantId, tenantId), isNull(telegramPairingCodes.usedAt), gt(telegramPairingCodes.expiresAt, now)));
+  if ((pending?.n ?? 0) >= MAX_PENDING_PAIRING_CODES) {
+    throw new DomainError(
+      "PRECONDITION_FAILED",
+      `At most ${MAX_PENDING_PAIRING_CODES} pairing codes can be pending: use one, or wait for one to expire`,
+    );
+  }
+  const code = newCode();
+  const expiresAt = new Date(now.getTime() + PAIRING_CODE_TTL_MS);
+  await db
+    .insert(telegramPairingCodes)
+    .values({ id: newId("tpc"), tenantId, codeHash: await hashCode(code), createdBy: userId, createdAt: now, expiresAt });
+  return { code, link: `https://t.me/${cfg.username}?start=${code}`, expiresAt: expiresAt.toISOString() };
+}
+
+export async function telegramStatus(db: Db, s: Settings, tenantId: string, now = new Date()): Promise<TelegramStatus> {
+  const cfg = telegramConfig(s);
+  const [settingsRow, codes] = await Promise.all([
+    db.query.telegramSettings.findFirst({ where: eq(telegramSettings.tenantId, tenantId) }),
+    db.query.telegramPairingCodes.findMany({
+      where: and(eq(telegramPairingCodes.tenantId, tenantId), isNull(telegramPairingCodes.usedAt), gt(telegramPairingCodes.expiresAt, now)),
+      orderBy: asc(telegramPairingCodes.expiresAt),
+    }),
+  ]);
+  return {
+    enabled: cfg.enabled,
+    botUsername: cfg.username ?? null,
+    missingSettings: cfg.missing,
+    defaultAgentId: settingsRow?.defaultAgentId ?? null,
+    pendingCodes: codes.map((c) => ({ id: c.id, expiresAt: c.expiresAt.toISOString() })),
+  };
+}
+
+export async function listPairings(db: Db, tenantId: string): Promise<TelegramPairing[]> {
+  const rows = await db.query.telegramPairings.findMany({
+    where: eq(telegramPairings.tenantId, tenantId),
+    orderBy: asc(telegramPairings.pairedAt),
+  });
+  return rows.map((r) => ({
+    telegramUserId: r.telegramUserId,
+    name: r.name,
+    username: r.username,
+    pairedAt: r.pairedAt.toISOString(),
+    agentId: r.agentId,
+  }));
+}
+
+/** An admin unpairs someone; answers with the pairings that remain. */
+export async function unpair(db: Db, tenantId: string, telegramUserId: number): Promise<TelegramPairing[]> {
+  const removed = await db
+    .delete(telegramPairings)
+    .where(and(eq(telegramPairings.tenantId, tenantId), eq(telegramPairings.telegramUserId, telegramUserId)))
+    .returning({ id: telegramPairings.telegramUserId });
+  if (!removed.length) throw notFound("Pairing");
+  return listPairings(db, tenantId);
+}
+
+/** Which agent answers paired people who have not picked one; answers with the Telegram status. */
+export async function setDefaultAgent(db: Db, s: Settings, tenantId: string, agentId: string | null): Promise<TelegramStatus> {
+  if (agentId) await getAgentRow(db, tenantId, agentId); // another tenant's agent is not found
+  await db
+    .insert(telegramSettings)
+    .values({ tenantId, defaultAgentId: agentId })
+    .onConflictDoUpdate({ target: telegramSettings.tenantId, set: { defaultAgentId: agentId } });
+  return telegramStatus(db, s, tenantId);
+}
+
+export interface TelegramPerson {
+  id: number;
+  chatId: number;
+  name: string;
+  username?: string;
+}
+
+export type RedeemResult =
+  | { ok: true; tenantName: string; movedFrom?: string }
+  | { ok: false; reason: "unknown" | "expired" | "used"; attemptsLeft: number }
+  | { ok: false; reason: "no-seat"; message: string }
+  | { ok: false; reason: "rate-limited"; retryInMinutes: number };
+
+/** `/start <code>` or `/pair <code>`: binds the Telegram user to the code's tenant. */
+export async function redeemPairingCode(
+  db: Db,
+  person: TelegramPerson,
+  rawCode: string,
+  /** The plan's say: why this person cannot take a seat in the code's team (null: they can). */
+  seatRefusal: (tenantId: string) => Promise<string | null> = async () => null,
+  now = new Date(),
+): Promise<RedeemResult> {
+  // Every attempt is counted first, atomically, so guesses sent in parallel cannot slip past the limit;
+  // a successful pairing clears the count.
+  const fresh = sql`${telegramPairAttempts.windowStart} < ${now.getTime() - PAIR_WINDOW_MS}`;
+  const [attempt] = await db
+    .insert(telegramPairAttempts)
+    .values({ telegramUserId: person.id, windowStart: now, failures: 1 })
+    .onConflictDoUpdate({
+      target: telegramPairAttempts.telegramUserId,
+      set: {
+        failures: sql`case when ${fresh} then 1 else ${telegramPairAttempts.failures} + 1 end`,
+        windowStart: sql`case when ${fresh} then ${now.getTime()} else ${telegramPairAttempts.windowStart} end`,
+      },
+    })
+    .returning();
+  if (attempt!.failures > PAIR_ATTEMPTS) {
+    return {
+      ok: false,
+      reason: "rate-limited",
+      retryInMinutes: Math.max(1, Math.ceil((attempt!.windowStart.getTime() + PAIR_WINDOW_MS - now.getTime()) / 60_000)),
+    };
+  }
+  const attemptsLeft = PAIR_ATTEMPTS - attempt!.failures;
+  const code = rawCode.trim().toUpperCase();
+  const row = /^[A-Z0-9]{4,16}$/.test(code)
+    ? await db.query.telegramPairingCodes.findFirst({ where: eq(telegramPairingCodes.codeHash, await hashCode(code)) })
+    : undefined;
+  const failure = !row ? "unknown" : row.usedAt ? "used" : row.expiresAt <= now ? "expired" : undefined;
+  if (failure || !row) return { ok: false, reason: failure ?? "unknown", attemptsLeft };
+  // No seat: refused before the code is spent, so it works once a seat is free.
+  const refusal = await seatRefusal(row.tenantId);
+  if (refusal) return { ok: false, reason: "no-seat", message: refusal };
+  // Single use: only the update that flips used_at pairs (two people racing for one code: one wins).
+  const [claimed] = await db
+    .update(telegramPairingCodes)
+    .set({ usedAt: now, usedBy: person.id })
+    .where(and(eq(telegramPairingCodes.id, row.id), isNull(telegramPairingCodes.usedAt)))
+    .returning({ tenantId: telegramPairingCodes.tenantId });
+  if (!claimed) return { ok: false, reason: "used", attemptsLeft };
+  const previous = await db.query.telegramPairings.findFirst({ where: eq(telegramPairings.telegramUserId, person.id) });
+  const values = {
+    tenantId: claimed.tenantId,
+    chatId: person.chatId,
+    name: person.name,
+    username: person.username ?? null,
+    agentId: null,
+    pairedAt: now,
+  };
+  await db.batch([
+    db
+      .insert(telegramPairings)
+      .values({ telegramUserId: person.id, ...values })
+      .onConflictDoUpdate({ target: telegramPairings.telegramUserId, set: values }),
+    db.delete(telegramPairAttempts).where(eq(telegramPairAttempts.telegramUserId, person.id)),
+  ]);
+  const names = await db.query.tenants.findMany({ where: or(eq(tenants.id, claimed.tenantId), eq(tenants.id, previous?.tenantId ?? "")) });
+  const nameOf = (id?: string) => names.find((t) => t.id === id)?.name;
+  return {
+    ok: true,
+    tenantName: nameOf(claimed.tenantId) ?? "your team",
+    ...(previous && previous.tenantId !== claimed.tenantId && { movedFrom: nameOf(previous.tenantId) }),
+  };
+}

@@ -1,0 +1,102 @@
+// A Telegram run's reply, sent exactly once when the run ends (split under Telegram's limit, plain
+// text), retried by the reaper when a send fails; "typing…" while the run works.
+import { and, eq, isNull, lt, or } from "drizzle-orm";
+import { runs, telegramReplies } from "../db/schema";
+import type { TelegramDeps } from "./telegram";
+
+/** Telegram's limit is 4096 characters per message; stay a little under it. */
+export const TELEGRAM_MESSAGE_LIMIT = 4000;
+
+/** Splits a reply into messages under Telegram's limit, preferring paragraph, then line, then word breaks. */
+export function splitMessage(text: string, limit = TELEGRAM_MESSAGE_LIMIT): string[] {
+  const parts: string[] = [];
+  let rest = text.trim();
+  while (rest.length > limit) {
+    const window = rest.slice(0, limit);
+    const cut = [window.lastIndexOf("\n\n"), window.lastIndexOf("\n"), window.lastIndexOf(" ")].find((i) => i > limit / 2) ?? limit;
+    parts.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  if (rest) parts.push(rest);
+  return parts.length ? parts : ["(The agent gave an empty answer.)"];
+}
+
+function replyText(run: typeof runs.$inferSelect): string | undefined {
+  if (run.status === "succeeded") return run.output ?? "";
+  if (run.status === "failed") return `Sorry, that did not work: ${run.error ?? "unknown error"}`;
+  if (run.status === "canceled") return "That request was cancelled.";
+  return undefined; // not finished
+}
+
+/**
+ * Sends a finished Telegram run's reply. Exactly once: the reply row is claimed with a conditional
+ * update, and marked sent after Telegram accepted every part. A send that fails is released for the
+ * reaper to try again. Replies go out as plain text, so nothing in them is read as formatting.
+ */
+export async function sendRunReply(deps: TelegramDeps, runId: string, now = new Date()): Promise<"sent" | "skipped"> {
+  const { db } = deps;
+  const [run] = await db.select().from(runs).where(eq(runs.id, runId));
+  const text = run && replyText(run);
+  if (text === undefined) return "skipped";
+  const [claimed] = await db
+    .update(telegramReplies)
+    .set({ claimedAt: now })
+    .where(
+      and(
+        eq(telegramReplies.runId, runId),
+        isNull(telegramReplies.sentAt),
+        or(isNull(telegramReplies.claimedAt), lt(telegramReplies.claimedAt, new Date(now.getTime() - 5 * 60_000))),
+      ),
+    )
+    .returning();
+  if (!claimed) return "skipped";
+  try {
+    for (const part of splitMessage(text))
+      await deps.api.sendMessage(claimed.chatId, part, { link_preview_options: { is_disabled: true } });
+  } catch (e) {
+    await db.update(telegramReplies).set({ claimedAt: null }).where(eq(telegramReplies.runId, runId));
+    console.error(`telegram reply for run ${runId} failed, will retry:`, e instanceof Error ? e.message : e);
+    return "skipped";
+  }
+  await db.update(telegramReplies).set({ sentAt: new Date() }).where(eq(telegramReplies.runId, runId));
+  return "sent";
+}
+
+/** The reaper's pass: replies of finished runs that were never sent (a failed send, a lost executor). */
+export async function sendPendingReplies(deps: TelegramDeps, now = new Date()): Promise<number> {
+  const pending = await deps.db
+    .select({ runId: telegramReplies.runId })
+    .from(telegramReplies)
+    .innerJoin(runs, eq(runs.id, telegramReplies.runId))
+    .where(
+      and(
+        isNull(telegramReplies.sentAt),
+        or(eq(runs.status, "succeeded"), eq(runs.status, "failed"), eq(runs.status, "canceled")),
+        lt(runs.finishedAt, new Date(now.getTime() - 30_000)),
+      ),
+    )
+    .limit(50);
+  let sent = 0;
+  for (const p of pending) if ((await sendRunReply(deps, p.runId, now)) === "sent") sent++;
+  return sent;
+}
+
+/** Shows "typing…" in the chat while a Telegram run executes (Telegram clears it after ~5 s). */
+export function keepTyping(deps: TelegramDeps, runId: string): () => void {
+  let stopped = false;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  void deps.db
+    .select({ chatId: telegramReplies.chatId })
+    .from(telegramReplies)
+    .where(eq(telegramReplies.runId, runId))
+    .then(([r]) => {
+      if (!r || stopped) return;
+      const ping = () => void deps.api.sendChatAction(r.chatId, "typing").catch(() => undefined);
+      ping();
+      timer = setInterval(ping, 4_500);
+    });
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}
