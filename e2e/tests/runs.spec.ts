@@ -98,6 +98,13 @@ test("a team adds a custom model key, creates an agent from a template, runs it 
   await expect(page.getByText("2026.9.6", { exact: true })).toBeVisible();
   await expect(page.getByTestId("runtime-logs")).toContainText("gateway");
   await snap(page, "28-runtime-ready");
+  // Restart is one procedure: the gateway goes and comes back with fresh secrets, ready again.
+  const startedBefore = await page.getByTestId("runtime-started").getAttribute("data-started-at");
+  await page.getByRole("button", { name: "Restart" }).click();
+  await expect(page.getByText("Runtime restarted")).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByTestId("runtime-state")).toHaveText("ready");
+  await expect(page.getByTestId("runtime-started")).not.toHaveAttribute("data-started-at", startedBefore ?? "");
+  await expect(page.getByTestId("runtime-started")).not.toHaveAttribute("data-started-at", "");
   await page.getByRole("button", { name: "Stop" }).click();
   await expect(page.getByTestId("runtime-state")).toHaveText("stopped", { timeout: 30_000 });
   await snap(page, "29-runtime-stopped");

@@ -83,7 +83,11 @@ export function RuntimePage() {
           </span>
         </Fact>
         <Fact label="OpenClaw">{s.version}</Fact>
-        <Fact label="Started">{s.state === "ready" ? formatDate(s.startedAt) : "—"}</Fact>
+        <Fact label="Started">
+          <span data-testid="runtime-started" data-started-at={s.startedAt ?? ""}>
+            {s.state === "ready" ? formatDate(s.startedAt) : "—"}
+          </span>
+        </Fact>
         <Fact label="Last activity">{relativeTime(s.lastActiveAt)}</Fact>
       </div>
       {s.lastError && (
