@@ -75,12 +75,13 @@ headers.cookie = signUp.headers
   .join("; ");
 const team = await call<{ id: string }>("tenants.create", { name: "Bench" });
 headers["x-tenant-id"] = team.id;
+// An admin sets the team up; the runs then go through an API key with its default scopes (read, runs).
 const { key } = await call<{ key: string }>("apiKeys.create", { name: "bench" });
-headers = { "content-type": "application/json", authorization: `Bearer ${key}` };
 await call("providerKeys.set", { provider: "custom", apiKey: "sk-bench-key-000000", baseUrl: `${fake.url}/v1` });
 const agents: string[] = [];
 for (let i = 0; i < AGENTS; i++)
   agents.push((await call<{ id: string }>("agents.create", { templateId: "personal-assistant", name: `a${i}`, model: "custom/echo" })).id);
+headers = { "content-type": "application/json", authorization: `Bearer ${key}` };
 
 interface Run {
   id: string;

@@ -7,7 +7,7 @@ import { parseSettings } from "../src/config";
 import { telegramConfig } from "../src/domain/telegram";
 import { splitMessage } from "../src/domain/telegram-replies";
 import { update, type BotCall, type Person } from "../../fakes/telegram";
-import { agentOnFakeModel, expectTrpcError, ORIGIN, signUpWithTeam, waitForRun, type Api } from "./helpers";
+import { agentOnFakeModel, client, expectTrpcError, ORIGIN, signUp, signUpWithTeam, waitForRun, type Api } from "./helpers";
 
 const WEBHOOK = `${ORIGIN}/api/webhooks/telegram`;
 
@@ -297,6 +297,35 @@ describe("talking to the team's agent", () => {
     await waitForMessages(person.id, 4);
     expect(await api.telegram.unpair.mutate({ telegramUserId: person.id })).toEqual([]);
     await expectTrpcError(api.telegram.unpair.mutate({ telegramUserId: person.id }), "NOT_FOUND");
+  });
+
+  it("removing a member unpairs the Telegram account they paired and voids their unused codes, in one batch", async () => {
+    const { api, team } = await signUpWithTeam("tg-leaver");
+    await agentOnFakeModel(api);
+    const leaver = await signUp("tg-leaver-mate");
+    const overview = await api.tenants.addMember.mutate({ email: leaver.email });
+    const asLeaver = client({ cookie: leaver.cookie });
+    const person = newPerson("Leaver");
+    await say(person, `/start ${(await asLeaver.telegram.createPairingCode.mutate()).code}`);
+    expect((await waitForMessages(person.id, 1))[0]).toContain("Paired with Team tg-leaver");
+    const unused = await asLeaver.telegram.createPairingCode.mutate();
+    // The owner's own pairing stays.
+    const ownersPerson = newPerson("Owner");
+    await say(ownersPerson, `/start ${(await api.telegram.createPairingCode.mutate()).code}`);
+    await waitForMessages(ownersPerson.id, 1);
+
+    await api.tenants.removeMember.mutate({ userId: overview.members.find((m) => m.email === leaver.email)!.userId });
+    expect((await api.telegram.pairings.query()).map((p) => p.telegramUserId)).toEqual([ownersPerson.id]);
+    expect((await api.telegram.status.query()).pendingCodes).toEqual([]);
+    // Their next message starts nothing and gets the unpaired answer; their old code pairs no one.
+    await say(person, "am I still in?");
+    expect((await waitForMessages(person.id, 2))[1]).toMatch(/pair this Telegram account first/);
+    await say(newPerson("Stranger"), `/start ${unused.code}`);
+    expect(await telegramRuns(api)).toEqual([]);
+    const rows = await env.DB.prepare("select count(*) as n from telegram_pairings where tenant_id = ?")
+      .bind(team.id)
+      .first<{ n: number }>();
+    expect(rows!.n).toBe(1);
   });
 });
 

@@ -1,10 +1,18 @@
 import { z } from "zod";
+import { apiKeyScope, DEFAULT_API_KEY_SCOPES } from "./access";
 
 /** Every key starts with this, so leaked keys are easy to recognise and scan for. */
 export const API_KEY_PREFIX = "ak_";
 
 export const createApiKeyInput = z.object({
   name: z.string().trim().min(1, "Key name is required").max(80, "Key name is at most 80 characters"),
+  /** What the key may do; the default is what an integrator needs to run agents. */
+  scopes: z
+    .array(apiKeyScope)
+    .min(1, "Choose at least one scope")
+    .max(3)
+    .transform((s) => [...new Set(s)])
+    .default(DEFAULT_API_KEY_SCOPES),
 });
 export type CreateApiKeyInput = z.infer<typeof createApiKeyInput>;
 
@@ -15,6 +23,7 @@ export const apiKeySummary = z.object({
   prefix: z.string(),
   createdAt: z.iso.datetime(),
   lastUsedAt: z.iso.datetime().nullable(),
+  scopes: z.array(apiKeyScope),
 });
 export type ApiKeySummary = z.infer<typeof apiKeySummary>;
 

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import {
+  type ApiKeyScope,
   FILE_VERSION_REASONS,
   PLAN_IDS,
   PROVIDERS,
@@ -120,6 +121,8 @@ export const apiKeys = sqliteTable(
     prefix: text("prefix").notNull(),
     keyHash: text("key_hash").notNull(),
     createdByUserId: text("created_by_user_id").references(() => user.id, { onDelete: "set null" }),
+    /** What the key may do (shared/access.ts); keys made before scopes existed have the default. */
+    scopes: text("scopes", { mode: "json" }).$type<ApiKeyScope[]>().notNull().default(sql`'["read","runs"]'`),
     createdAt: createdAt(),
     lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
     revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
@@ -195,6 +198,8 @@ export const runs = sqliteTable(
     agentMs: integer("agent_ms"),
     /** A conversation the run belongs to (`telegram:<userId>`): its turns share one OpenClaw session. Null: its own. */
     conversation: text("conversation"),
+    /** Who started it (actorOf: a user id, `apikey:<id>`, `telegram:<userId>`); null for runs from before this was kept. */
+    createdBy: text("created_by"),
   },
   (t) => [
     uniqueIndex("runs_idempotency_idx").on(t.tenantId, t.idempotencyKey),
@@ -363,6 +368,8 @@ export const telegramPairings = sqliteTable(
     /** Picked with /agent; null: the tenant's default. */
     agentId: text("agent_id").references(() => agents.id, { onDelete: "set null" }),
     pairedAt: integer("paired_at", { mode: "timestamp_ms" }).notNull(),
+    /** The member whose pairing code this account redeemed: removing them from the team unpairs it. */
+    pairedByUserId: text("paired_by_user_id"),
   },
   (t) => [index("telegram_pairings_tenant_idx").on(t.tenantId)],
 );

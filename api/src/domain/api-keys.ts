@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
-import { API_KEY_PREFIX, type ApiKeySummary, type CreatedApiKey } from "@autoclaw/shared";
+import { API_KEY_PREFIX, type ApiKeyScope, type ApiKeySummary, type CreatedApiKey, type CreateApiKeyInput } from "@autoclaw/shared";
 import type { Db } from "../db/client";
 import { apiKeys } from "../db/schema";
 import { base64url, newId, randomBytes, sha256 } from "./crypto";
@@ -17,13 +17,28 @@ const summary = (k: Row): ApiKeySummary => ({
   prefix: k.prefix,
   createdAt: k.createdAt.toISOString(),
   lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+  scopes: k.scopes,
 });
 
-export async function createApiKey(db: Db, tenantId: string, name: string, createdByUserId: string | null): Promise<CreatedApiKey> {
+/** A key for the team with the scopes chosen (shown once; only its SHA-256 is kept). */
+export async function createApiKey(
+  db: Db,
+  tenantId: string,
+  input: Required<Pick<CreateApiKeyInput, "name" | "scopes">>,
+  createdByUserId: string | null,
+): Promise<CreatedApiKey> {
   const key = API_KEY_PREFIX + base64url(randomBytes(24));
   const [row] = await db
     .insert(apiKeys)
-    .values({ id: newId("key"), tenantId, name, prefix: key.slice(0, VISIBLE_CHARS), keyHash: await sha256(key), createdByUserId })
+    .values({
+      id: newId("key"),
+      tenantId,
+      name: input.name,
+      scopes: input.scopes,
+      prefix: key.slice(0, VISIBLE_CHARS),
+      keyHash: await sha256(key),
+      createdByUserId,
+    })
     .returning();
   return { ...summary(row!), key };
 }
@@ -48,11 +63,14 @@ export async function revokeApiKey(db: Db, tenantId: string, id: string): Promis
 }
 
 /** The tenant a presented key acts for, or undefined for an unknown or revoked key. */
-export async function authenticateApiKey(db: Db, key: string): Promise<{ keyId: string; tenantId: string } | undefined> {
+export async function authenticateApiKey(
+  db: Db,
+  key: string,
+): Promise<{ keyId: string; tenantId: string; scopes: ApiKeyScope[] } | undefined> {
   if (!key.startsWith(API_KEY_PREFIX)) return undefined;
   const row = await db.query.apiKeys.findFirst({
     where: and(eq(apiKeys.keyHash, await sha256(key)), isNull(apiKeys.revokedAt)),
-    columns: { id: true, tenantId: true },
+    columns: { id: true, tenantId: true, scopes: true },
   });
   if (!row) return undefined;
   const now = Date.now();
@@ -60,5 +78,5 @@ export async function authenticateApiKey(db: Db, key: string): Promise<{ keyId: 
     .update(apiKeys)
     .set({ lastUsedAt: new Date(now) })
     .where(and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(now - LAST_USED_RESOLUTION_MS)))));
-  return { keyId: row.id, tenantId: row.tenantId };
+  return { keyId: row.id, tenantId: row.tenantId, scopes: row.scopes };
 }

@@ -1,8 +1,14 @@
 // Who is acting: a signed-in person or an integrator's API key. The one place that says how each is
 // named in the records it leaves (who created a key or a code, where a run came from).
-import type { RunSource } from "@autoclaw/shared";
+import { type Access, type ApiKeyScope, type RunSource, roleAllows, scopesAllow, type TenantRole } from "@autoclaw/shared";
 
-export type Principal = { kind: "user"; userId: string; email: string; name: string } | { kind: "apiKey"; keyId: string; tenantId: string };
+export type Principal =
+  | { kind: "user"; userId: string; email: string; name: string }
+  | { kind: "apiKey"; keyId: string; tenantId: string; scopes: ApiKeyScope[] };
+
+/** May this caller, acting in a team with this role (people) or these scopes (API keys), do this? */
+export const allows = (p: Principal, role: TenantRole, access: Access): boolean =>
+  p.kind === "apiKey" ? scopesAllow(p.scopes, access) : roleAllows(role, access);
 
 /** How records name the actor: a person's user id, or `apikey:<id>`. */
 export const actorOf = (p: Principal): string => (p.kind === "user" ? p.userId : `apikey:${p.keyId}`);
@@ -12,3 +18,6 @@ export const userIdOf = (p: Principal): string | null => (p.kind === "user" ? p.
 
 /** A run started through the API is an `api` run; one started in the dashboard a `dashboard` run. */
 export const runSourceOf = (p: Principal): RunSource => (p.kind === "apiKey" ? "api" : "dashboard");
+
+/** Who may cancel which run: the actor, and whether they may cancel anyone's. */
+export const cancellerOf = (p: Principal, role: TenantRole) => ({ actor: actorOf(p), anyRun: allows(p, role, "manageTeam") });

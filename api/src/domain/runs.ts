@@ -38,6 +38,8 @@ export interface CreateRunOptions {
   conversation?: string;
   /** Statements that must commit with the run (a Telegram reply's destination). */
   also?: (runId: string) => BatchItem<"sqlite">[];
+  /** Who started it (actorOf, or `telegram:<userId>`): members may cancel only their own runs. */
+  createdBy?: string;
 }
 
 export async function createRun(
@@ -72,6 +74,7 @@ export async function createRun(
         model: agent.model,
         idempotencyKey: input.idempotencyKey,
         conversation: opts.conversation,
+        createdBy: opts.createdBy,
         createdAt: now,
         updatedAt: now,
       })
@@ -174,13 +177,23 @@ export async function listRuns(db: Db, tenantId: string, input: ListRunsQuery) {
 }
 
 /** Only a run that has not started can be cancelled; its queue message then finds nothing to do. */
+/**
+ * Cancels a queued run. `by` is who asks: anyone who may manage the team cancels any run, anyone else
+ * only the runs they started.
+ */
 export async function cancelRun(
   deps: Pick<RunDeps, "db" | "notify">,
   tenantId: string,
   id: string,
+  by: { actor: string; anyRun: boolean },
 ): Promise<{ id: string; status: RunStatus }> {
   const { db } = deps;
   const now = new Date();
+  if (!by.anyRun) {
+    const existing = await getRunRow(db, tenantId, id);
+    if (existing.createdBy !== by.actor)
+      throw new DomainError("FORBIDDEN", "Only the person who started a run, or a team admin, can cancel it");
+  }
   const [row] = await db
     .update(runs)
     .set({ status: "canceled", finishedAt: now, updatedAt: now, leaseExpiresAt: null })

@@ -75,6 +75,7 @@ export async function startTelegramRun(deps: RunDeps, conv: Conversation, text: 
   const chatId = conv.pairing.chatId;
   return createRun(deps, conv.pairing.tenantId, { agentId: conv.agent.id, input: text, idempotencyKey }, "telegram", {
     conversation: `telegram:${conv.pairing.telegramUserId}`,
+    createdBy: `telegram:${conv.pairing.telegramUserId}`,
     also: (runId) => [db.insert(telegramReplies).values({ runId, chatId })],
   });
 }

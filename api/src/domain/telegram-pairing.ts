@@ -175,6 +175,8 @@ export async function redeemPairingCode(
     username: person.username ?? null,
     agentId: null,
     pairedAt: now,
+    // Codes are made by members (API keys cannot pair): removing that member unpairs this account.
+    pairedByUserId: row.createdBy.startsWith("apikey:") ? null : row.createdBy,
   };
   await db.batch([
     db

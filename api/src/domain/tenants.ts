@@ -1,17 +1,10 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, isNull } from "drizzle-orm";
 import type { AddMemberInput, Tenant, TenantOverview, TenantRole, TenantWithRole } from "@autoclaw/shared";
 import type { Db } from "../db/client";
-import { tenantMembers, tenants, user } from "../db/schema";
+import { telegramPairingCodes, telegramPairings, tenantMembers, tenants, user } from "../db/schema";
 import { newId } from "./crypto";
 import { DomainError, notFound } from "./errors";
 import type { Principal } from "./principals";
-
-const RANK: Record<TenantRole, number> = { member: 0, admin: 1, owner: 2 };
-
-/** Does `role` carry at least the rights of `needed`? */
-export function hasRole(role: TenantRole, needed: TenantRole): boolean {
-  return RANK[role] >= RANK[needed];
-}
 
 export async function createTenant(db: Db, ownerId: string, name: string): Promise<Tenant> {
   const id = newId("tn");
@@ -85,7 +78,16 @@ export async function removeMember(db: Db, tenantId: string, userId: string, cal
   });
   if (!member) throw notFound("Member");
   if (member.role === "owner") throw new DomainError("FORBIDDEN", "The team owner cannot be removed");
-  await db.delete(tenantMembers).where(and(eq(tenantMembers.tenantId, tenantId), eq(tenantMembers.userId, userId)));
+  // In one batch: the membership, the Telegram accounts they paired with this team, their unused codes.
+  await db.batch([
+    db.delete(tenantMembers).where(and(eq(tenantMembers.tenantId, tenantId), eq(tenantMembers.userId, userId))),
+    db.delete(telegramPairings).where(and(eq(telegramPairings.tenantId, tenantId), eq(telegramPairings.pairedByUserId, userId))),
+    db
+      .delete(telegramPairingCodes)
+      .where(
+        and(eq(telegramPairingCodes.tenantId, tenantId), eq(telegramPairingCodes.createdBy, userId), isNull(telegramPairingCodes.usedAt)),
+      ),
+  ]);
   return tenantOverview(db, tenantId, callerRole);
 }
 

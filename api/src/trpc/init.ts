@@ -1,10 +1,10 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
-import { TENANT_HEADER, type InputIssue, type TenantRole } from "@autoclaw/shared";
+import { type Access, accessRefusal, TENANT_HEADER, type InputIssue, type TenantRole } from "@autoclaw/shared";
 import { authenticateApiKey } from "../domain/api-keys";
 import { DomainError } from "../domain/errors";
-import type { Principal } from "../domain/principals";
-import { hasRole, listTenantsOfUser, membershipRole } from "../domain/tenants";
+import { allows, type Principal } from "../domain/principals";
+import { listTenantsOfUser, membershipRole } from "../domain/tenants";
 import type { Services } from "../services";
 
 // ── 1. Context ──────────────────────────────────────────────────────────────────────────────────────
@@ -84,7 +84,7 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
 /**
  * Acts inside one team. The team comes from the API key, or from `x-tenant-id` checked against the
  * caller's memberships (a user with exactly one team may omit it). Not a member → NOT_FOUND.
- * API keys act with admin rights in their own team.
+ * What the caller may do there is the access matrix's (accessProcedure).
  */
 export const tenantProcedure = authedProcedure.use(async ({ ctx, next }) => {
   const p = ctx.principal;
@@ -111,8 +111,13 @@ export const tenantProcedure = authedProcedure.use(async ({ ctx, next }) => {
   return next({ ctx: { ...ctx, principal: p, tenant: { id: tenantId, role } } });
 });
 
-/** Team procedures that change who or what can act for the team. */
-export const tenantAdminProcedure = tenantProcedure.use(({ ctx, next }) => {
-  if (!hasRole(ctx.tenant.role, "admin")) throw new TRPCError({ code: "FORBIDDEN", message: "Only team owners and admins can do this" });
-  return next();
-});
+/**
+ * A team procedure for one kind of action in the access matrix (shared/access.ts): a person needs the
+ * role it names, an API key the scope (some actions no key may do). Anything else is FORBIDDEN.
+ */
+export const accessProcedure = (access: Access) =>
+  tenantProcedure.use(({ ctx, next }) => {
+    if (!allows(ctx.principal, ctx.tenant.role, access))
+      throw new TRPCError({ code: "FORBIDDEN", message: accessRefusal(access, ctx.principal.kind === "apiKey") });
+    return next();
+  });

@@ -1,5 +1,6 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
+import { type Access, roleAllows } from "@autoclaw/shared";
 import { useTRPC } from "./trpc";
 import { setTenantId, useTenantId } from "./tenant";
 
@@ -28,4 +29,10 @@ export function useSwitchTeam() {
       predicate: (q) => q.queryKey[0] !== "session" && JSON.stringify(q.queryKey) !== JSON.stringify(trpc.tenants.list.queryKey()),
     });
   };
+}
+
+/** What the signed-in person may do in the current team (the access matrix in shared/access.ts). */
+export function useCan(): (access: Access) => boolean {
+  const { current } = useTeams();
+  return (access) => !!current && roleAllows(current.role, access);
 }

@@ -20,6 +20,7 @@ import {
   Textarea,
 } from "../components/ui";
 import { useZodForm } from "../lib/forms";
+import { useCan } from "../lib/teams";
 import { errorMessage, useTRPC } from "../lib/trpc";
 import { formatBytes, relativeTime } from "../lib/format";
 
@@ -33,6 +34,7 @@ export function AgentPage() {
   });
   const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
+  const canManage = useCan()("manageAgents");
 
   if (agent.isPending) return <Loading />;
   if (agent.isError) return <ErrorState message={errorMessage(agent.error)} onRetry={() => agent.refetch()} />;
@@ -51,14 +53,16 @@ export function AgentPage() {
           </>
         }
         actions={
-          <div className="flex gap-2">
-            <Button variant="secondary" onClick={() => setEditing(true)}>
-              Edit
-            </Button>
-            <Button variant="danger" onClick={() => setDeleting(true)}>
-              Delete
-            </Button>
-          </div>
+          canManage && (
+            <div className="flex gap-2">
+              <Button variant="secondary" onClick={() => setEditing(true)}>
+                Edit
+              </Button>
+              <Button variant="danger" onClick={() => setDeleting(true)}>
+                Delete
+              </Button>
+            </div>
+          )
         }
       />
       <RunComposer agent={a} />

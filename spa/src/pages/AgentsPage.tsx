@@ -6,6 +6,7 @@ import { createAgentInput, type TemplateSummary } from "@autoclaw/shared";
 import { AgentFields } from "../components/agents";
 import { Badge, Button, Card, Dialog, DialogActions, EmptyState, ErrorState, Loading, PageHeader } from "../components/ui";
 import { useZodForm } from "../lib/forms";
+import { useCan } from "../lib/teams";
 import { errorMessage, useTRPC } from "../lib/trpc";
 import { relativeTime } from "../lib/format";
 
@@ -14,6 +15,7 @@ export function AgentsPage() {
   const agents = useQuery(trpc.agents.list.queryOptions());
   const templates = useQuery(trpc.templates.list.queryOptions());
   const [template, setTemplate] = useState<TemplateSummary | null>(null);
+  const canCreate = useCan()("manageAgents");
   const names = new Map(templates.data?.map((t) => [t.id, t.name]));
 
   return (
@@ -73,11 +75,13 @@ export function AgentsPage() {
                 ))}
                 <span className="text-xs text-zinc-400">· {t.files.join(", ")}</span>
               </div>
-              <div className="mt-4">
-                <Button variant="secondary" onClick={() => setTemplate(t)} aria-label={`Use template ${t.name}`}>
-                  Use template
-                </Button>
-              </div>
+              {canCreate && (
+                <div className="mt-4">
+                  <Button variant="secondary" onClick={() => setTemplate(t)} aria-label={`Use template ${t.name}`}>
+                    Use template
+                  </Button>
+                </div>
+              )}
             </div>
           ))}
         </div>

@@ -1,7 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { toast } from "sonner";
-import { createApiKeyInput, type ApiKeySummary, type CreatedApiKey } from "@autoclaw/shared";
+import {
+  createApiKeyInput,
+  type ApiKeySummary,
+  type CreatedApiKey,
+  API_KEY_SCOPES,
+  API_KEY_SCOPE_LABELS,
+  DEFAULT_API_KEY_SCOPES,
+} from "@autoclaw/shared";
 import {
   Button,
   Card,
@@ -16,7 +23,7 @@ import {
   PageHeader,
   Table,
 } from "../components/ui";
-import { useTeams } from "../lib/teams";
+import { useCan, useTeams } from "../lib/teams";
 import { useZodForm } from "../lib/forms";
 import { errorMessage, useTRPC } from "../lib/trpc";
 import { formatDate, relativeTime } from "../lib/format";
@@ -25,7 +32,7 @@ export function ApiKeysPage() {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const { current } = useTeams();
-  const canManage = current?.role !== "member";
+  const canManage = useCan()("manageTeam");
   const keys = useQuery(trpc.apiKeys.list.queryOptions());
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
@@ -73,11 +80,12 @@ export function ApiKeysPage() {
             Create a key to start runs and read results from your own code. Each key is shown once.
           </EmptyState>
         ) : (
-          <Table columns={["Name", "Key", "Created", "Last used", ""]} testId="api-keys">
+          <Table columns={["Name", "Key", "Scopes", "Created", "Last used", ""]} testId="api-keys">
             {keys.data.map((k) => (
               <tr key={k.id}>
                 <td className="px-5 py-3 font-medium">{k.name}</td>
                 <td className="px-5 py-3 font-mono text-xs text-zinc-600">{k.prefix}…</td>
+                <td className="px-5 py-3 text-xs text-zinc-600">{k.scopes.join(", ")}</td>
                 <td className="px-5 py-3 text-zinc-600">{formatDate(k.createdAt)}</td>
                 <td className="px-5 py-3 text-zinc-600">{relativeTime(k.lastUsedAt)}</td>
                 <td className="px-5 py-3 text-right">
@@ -134,16 +142,29 @@ function CreateKeyDialog({ open, onClose, onCreated }: { open: boolean; onClose:
     }),
   );
 
-  const { firstError: error, onSubmit } = useZodForm(createApiKeyInput, (value, form) =>
-    create.mutate(value, { onSuccess: () => form.reset() }),
+  const { errors, onSubmit } = useZodForm(
+    createApiKeyInput,
+    (value, form) => create.mutate(value, { onSuccess: () => form.reset() }),
+    (data, all) => ({ name: data.name, scopes: all.getAll("scopes") }),
   );
 
   return (
     <Dialog open={open} onClose={onClose} title="New API key">
       <form onSubmit={onSubmit} noValidate className="space-y-5">
-        <Field label="Name" error={error} hint="What will use it, e.g. “CRM sync” or “staging”.">
-          <Input name="name" autoFocus invalid={!!error} />
+        <Field label="Name" error={errors.name} hint="What will use it, e.g. “CRM sync” or “staging”.">
+          <Input name="name" autoFocus invalid={!!errors.name} />
         </Field>
+        <fieldset data-testid="api-key-scopes">
+          <legend className="mb-1.5 text-sm font-medium text-zinc-700">What it may do</legend>
+          {API_KEY_SCOPES.map((s) => (
+            <label key={s} className="flex items-center gap-2 py-1 text-sm text-zinc-700">
+              <input type="checkbox" name="scopes" value={s} defaultChecked={DEFAULT_API_KEY_SCOPES.includes(s)} />
+              {API_KEY_SCOPE_LABELS[s]}
+            </label>
+          ))}
+          <p className="mt-1 text-xs text-zinc-500">No key can manage API keys, members, model keys or billing.</p>
+          {errors.scopes && <p className="mt-1 text-sm text-red-600">{errors.scopes}</p>}
+        </fieldset>
         <DialogActions onCancel={onClose} submitLabel="Create key" busy={create.isPending} />
       </form>
     </Dialog>

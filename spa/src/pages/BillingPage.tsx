@@ -2,7 +2,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useNavigate, useSearchParams } from "react-router";
 import type { SubscriptionStatus } from "@autoclaw/shared";
 import { Alert, Badge, Button, Card, ErrorState, Fact, Loading, PageHeader } from "../components/ui";
-import { useTeams } from "../lib/teams";
+import { useCan } from "../lib/teams";
 import { errorMessage, useTRPC } from "../lib/trpc";
 import { formatDate } from "../lib/format";
 
@@ -39,8 +39,7 @@ function Meter({ label, used, limit }: { label: string; used: number; limit: num
 
 export function BillingPage() {
   const trpc = useTRPC();
-  const { current } = useTeams();
-  const canManage = current?.role !== "member";
+  const canManage = useCan()("own");
   const [params] = useSearchParams();
   const navigate = useNavigate();
   // Right after Checkout the webhook may still be on its way: look again shortly.

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { toast } from "sonner";
-import { addMemberInput, type TenantOverview } from "@autoclaw/shared";
+import { addMemberInput, roleAllows, type TenantOverview } from "@autoclaw/shared";
 import { TeamAvatar } from "../components/AppShell";
 import { pollWhileActive, RunStatusBadge } from "../components/runs";
 import { Badge, Button, Card, EmptyState, ErrorState, Fact, Field, Input, Loading, PersonLabel } from "../components/ui";
@@ -169,7 +169,7 @@ function Stat({ label, value, hint }: { label: string; value: number | string; h
 function Members({ team }: { team: TenantOverview }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const canManage = team.role !== "member";
+  const canManage = roleAllows(team.role, "manageTeam");
   const add = useMutation(
     trpc.tenants.addMember.mutationOptions({
       onSuccess: (data) => {

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { toast } from "sonner";
 import { PROVIDER_LABELS, PROVIDERS, setProviderKeyInput, type Provider } from "@autoclaw/shared";
 import { Button, Card, Dialog, DialogActions, ErrorState, Field, Input, Loading, PageHeader } from "../components/ui";
-import { useTeams } from "../lib/teams";
+import { useCan } from "../lib/teams";
 import { useZodForm } from "../lib/forms";
 import { errorMessage, useTRPC } from "../lib/trpc";
 import { relativeTime } from "../lib/format";
@@ -18,8 +18,7 @@ const HINTS: Record<Provider, string> = {
 export function ModelKeysPage() {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const { current } = useTeams();
-  const canManage = current?.role !== "member";
+  const canManage = useCan()("manageTeam");
   const keys = useQuery(trpc.providerKeys.list.queryOptions());
   const [editing, setEditing] = useState<Provider | null>(null);
   const remove = useMutation(

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { toast } from "sonner";
 import type { RuntimeState } from "@autoclaw/shared";
 import { Alert, Badge, Button, Card, ErrorState, Fact, Loading, PageHeader } from "../components/ui";
-import { useTeams } from "../lib/teams";
+import { useCan } from "../lib/teams";
 import { errorMessage, useTRPC } from "../lib/trpc";
 import { formatDate, relativeTime } from "../lib/format";
 
@@ -11,8 +11,7 @@ const TONE: Record<RuntimeState, "zinc" | "brand" | "green" | "red"> = { stopped
 export function RuntimePage() {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const { current } = useTeams();
-  const canManage = current?.role !== "member";
+  const canManage = useCan()("manageTeam");
   const status = useQuery({
     ...trpc.runtime.status.queryOptions(),
     refetchInterval: (q) => (q.state.data?.state === "starting" ? 1000 : 10_000),

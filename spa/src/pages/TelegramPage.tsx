@@ -4,7 +4,7 @@ import { toast } from "sonner";
 import { renderSVG } from "uqr";
 import type { PairingCode, TelegramPairing } from "@autoclaw/shared";
 import { Button, Card, ConfirmDialog, Dialog, EmptyState, ErrorState, Fact, Loading, PageHeader, Select, Table } from "../components/ui";
-import { useTeams } from "../lib/teams";
+import { useCan } from "../lib/teams";
 import { errorMessage, useTRPC } from "../lib/trpc";
 import { formatDate } from "../lib/format";
 
@@ -13,8 +13,7 @@ const minutesUntil = (iso: string) => Math.max(1, Math.round((new Date(iso).getT
 export function TelegramPage() {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const { current } = useTeams();
-  const canManage = current?.role !== "member";
+  const canManage = useCan()("manageTeam");
   // New pairings (and spent codes) appear while the page is open: someone taps the link on their phone.
   const status = useQuery({ ...trpc.telegram.status.queryOptions(), refetchInterval: (q) => (q.state.data?.enabled ? 4000 : false) });
   const enabled = status.data?.enabled === true;

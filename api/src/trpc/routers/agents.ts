@@ -13,27 +13,29 @@ import {
 } from "@autoclaw/shared";
 import { createAgent, getAgent, listAgents, removeAgent, updateAgent } from "../../domain/agents";
 import { listAgentFiles, listFileVersions } from "../../domain/workspace";
-import { publicProcedure, router, tenantProcedure } from "../init";
+import { accessProcedure, publicProcedure, router } from "../init";
 
 export const templatesRouter = router({
   list: publicProcedure.output(z.array(templateSummary)).query(() => TEMPLATES.map(toTemplateSummary)),
 });
 
 export const agentsRouter = router({
-  create: tenantProcedure
+  create: accessProcedure("manageAgents")
     .input(createAgentInput)
     .output(agent)
     .mutation(({ ctx, input }) => createAgent(ctx.svc, ctx.tenant.id, input)),
-  list: tenantProcedure.output(z.array(agent)).query(({ ctx }) => listAgents(ctx.svc.db, ctx.tenant.id)),
-  get: tenantProcedure
+  list: accessProcedure("read")
+    .output(z.array(agent))
+    .query(({ ctx }) => listAgents(ctx.svc.db, ctx.tenant.id)),
+  get: accessProcedure("read")
     .input(agentIdInput)
     .output(agent)
     .query(({ ctx, input }) => getAgent(ctx.svc.db, ctx.tenant.id, input.id)),
-  update: tenantProcedure
+  update: accessProcedure("manageAgents")
     .input(updateAgentInput)
     .output(agent)
     .mutation(({ ctx, input }) => updateAgent(ctx.svc.db, ctx.tenant.id, input)),
-  remove: tenantProcedure
+  remove: accessProcedure("manageAgents")
     .input(agentIdInput)
     .output(z.object({ id: z.string() }))
     .mutation(async ({ ctx, input }) => {
@@ -41,12 +43,12 @@ export const agentsRouter = router({
       return { id: input.id };
     }),
   /** The agent's workspace as R2 keeps it (updated after every turn). */
-  files: tenantProcedure
+  files: accessProcedure("read")
     .input(agentIdInput)
     .output(z.array(workspaceFile))
     .query(({ ctx, input }) => listAgentFiles(ctx.svc, ctx.tenant.id, input.id)),
   /** Previous contents of files the agent overwrote or deleted, kept for 30 days. */
-  fileVersions: tenantProcedure
+  fileVersions: accessProcedure("read")
     .input(fileVersionsInput)
     .output(z.array(fileVersion))
     .query(({ ctx, input }) => listFileVersions(ctx.svc.db, ctx.tenant.id, input.agentId, input.path)),

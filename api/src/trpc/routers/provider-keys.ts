@@ -1,18 +1,20 @@
 import { z } from "zod";
 import { providerKeySummary, removeProviderKeyInput, setProviderKeyInput } from "@autoclaw/shared";
 import { listProviderKeys, removeProviderKey, setProviderKey } from "../../domain/provider-keys";
-import { router, tenantAdminProcedure, tenantProcedure } from "../init";
+import { accessProcedure, router } from "../init";
 
 export const providerKeysRouter = router({
   /** Adds or replaces the team's key for a provider. The key is never returned, only its last 4. */
-  set: tenantAdminProcedure
+  set: accessProcedure("manageTeam")
     .input(setProviderKeyInput)
     .output(providerKeySummary)
     .mutation(({ ctx, input }) => setProviderKey(ctx.svc.db, ctx.svc.settings, ctx.tenant.id, input)),
 
-  list: tenantProcedure.output(z.array(providerKeySummary)).query(({ ctx }) => listProviderKeys(ctx.svc.db, ctx.tenant.id)),
+  list: accessProcedure("read")
+    .output(z.array(providerKeySummary))
+    .query(({ ctx }) => listProviderKeys(ctx.svc.db, ctx.tenant.id)),
 
-  remove: tenantAdminProcedure
+  remove: accessProcedure("manageTeam")
     .input(removeProviderKeyInput)
     .output(z.array(providerKeySummary))
     .mutation(({ ctx, input }) => removeProviderKey(ctx.svc.db, ctx.tenant.id, input.provider)),

@@ -1,19 +1,27 @@
 import { runtimeLogs, runtimeLogsInput, runtimeStatus } from "@autoclaw/shared";
 import { requireRuntime, restartRuntime, runtimeLogLines, runtimeStatus as status, startRuntime, stopRuntime } from "../../domain/runtime";
-import { router, tenantAdminProcedure, tenantProcedure } from "../init";
+import { accessProcedure, router } from "../init";
 
 export const runtimeRouter = router({
-  status: tenantProcedure.output(runtimeStatus).query(({ ctx }) => status(requireRuntime(ctx.svc), ctx.tenant.id)),
+  status: accessProcedure("read")
+    .output(runtimeStatus)
+    .query(({ ctx }) => status(requireRuntime(ctx.svc), ctx.tenant.id)),
 
-  start: tenantAdminProcedure.output(runtimeStatus).mutation(({ ctx }) => startRuntime(requireRuntime(ctx.svc), ctx.tenant.id)),
+  start: accessProcedure("manageTeam")
+    .output(runtimeStatus)
+    .mutation(({ ctx }) => startRuntime(requireRuntime(ctx.svc), ctx.tenant.id)),
 
-  stop: tenantAdminProcedure.output(runtimeStatus).mutation(({ ctx }) => stopRuntime(requireRuntime(ctx.svc), ctx.tenant.id)),
+  stop: accessProcedure("manageTeam")
+    .output(runtimeStatus)
+    .mutation(({ ctx }) => stopRuntime(requireRuntime(ctx.svc), ctx.tenant.id)),
 
   /** Stop, then start: the gateway comes back with fresh secrets and the agents' saved workspace. */
-  restart: tenantAdminProcedure.output(runtimeStatus).mutation(({ ctx }) => restartRuntime(requireRuntime(ctx.svc), ctx.tenant.id)),
+  restart: accessProcedure("manageTeam")
+    .output(runtimeStatus)
+    .mutation(({ ctx }) => restartRuntime(requireRuntime(ctx.svc), ctx.tenant.id)),
 
   /** Recent gateway log lines, for diagnosing a runtime that will not start or answer. */
-  logs: tenantProcedure
+  logs: accessProcedure("manageTeam")
     .input(runtimeLogsInput)
     .output(runtimeLogs)
     .query(({ ctx, input }) => runtimeLogLines(requireRuntime(ctx.svc), ctx.tenant.id, input.lines)),

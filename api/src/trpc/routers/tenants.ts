@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { addMemberInput, createTenantInput, removeMemberInput, tenant, tenantOverview, tenantWithRole } from "@autoclaw/shared";
 import { addMember, createTenant, removeMember, tenantOverview as overview, tenantsOf } from "../../domain/tenants";
-import { authedProcedure, router, tenantAdminProcedure, tenantProcedure, userProcedure } from "../init";
+import { accessProcedure, authedProcedure, router, userProcedure } from "../init";
 
 export const tenantsRouter = router({
   create: userProcedure
@@ -12,14 +12,16 @@ export const tenantsRouter = router({
   /** A user's teams; an API key sees the one team it belongs to. */
   list: authedProcedure.output(z.array(tenantWithRole)).query(({ ctx }) => tenantsOf(ctx.svc.db, ctx.principal)),
 
-  current: tenantProcedure.output(tenantOverview).query(({ ctx }) => overview(ctx.svc.db, ctx.tenant.id, ctx.tenant.role)),
+  current: accessProcedure("read")
+    .output(tenantOverview)
+    .query(({ ctx }) => overview(ctx.svc.db, ctx.tenant.id, ctx.tenant.role)),
 
-  addMember: tenantAdminProcedure
+  addMember: accessProcedure("manageTeam")
     .input(addMemberInput)
     .output(tenantOverview)
     .mutation(({ ctx, input }) => addMember(ctx.svc.db, ctx.tenant.id, input, ctx.tenant.role)),
 
-  removeMember: tenantAdminProcedure
+  removeMember: accessProcedure("manageTeam")
     .input(removeMemberInput)
     .output(tenantOverview)
     .mutation(({ ctx, input }) => removeMember(ctx.svc.db, ctx.tenant.id, input.userId, ctx.tenant.role)),

@@ -1,9 +1,9 @@
 import { usageSummary, usageSummaryInput } from "@autoclaw/shared";
 import { usageSummary as summarise } from "../../domain/usage";
-import { router, tenantProcedure } from "../init";
+import { accessProcedure, router } from "../init";
 
 export const usageRouter = router({
-  summary: tenantProcedure
+  summary: accessProcedure("read")
     .input(usageSummaryInput)
     .output(usageSummary)
     .query(({ ctx, input }) => summarise(ctx.svc.db, ctx.tenant.id, input)),
