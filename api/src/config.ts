@@ -78,6 +78,8 @@ export const settingsSchema = z.object({
   STRIPE_API_BASE: optionalUrl,
   /** How long a past_due team may still run agents. */
   BILLING_GRACE_DAYS: z.coerce.number().int().min(0).max(60).default(3),
+  /** Teams one account may own: each gets a trial and a runtime (~1.25 GB), so this is a resource limit. */
+  MAX_TEAMS_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(3),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

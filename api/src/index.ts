@@ -1,7 +1,7 @@
 // The Worker: one fetch entry that routes tRPC, accounts, artifact downloads and webhooks;
 // the RUN_QUEUE consumer; the reaper cron; and the backbone's Durable Object classes. Each entry
 // takes the isolate's services from the composition root (services.ts) and hands them down.
-import type { RunMessage } from "@autoclaw/shared";
+import { type RunMessage, TRPC_MAX_BATCH } from "@autoclaw/shared";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { ConfigError } from "./config";
 import { reapRuns } from "./domain/run-executor";
@@ -14,7 +14,7 @@ import type { AppEnv } from "./env";
 import { handleModelProxy } from "./model/proxy";
 import { consumeRunQueue } from "./queue/consumer";
 import { type Services, services } from "./services";
-import { createContext } from "./trpc/init";
+import { createContext, crossSiteRefusal } from "./trpc/init";
 import { appRouter } from "./trpc/router";
 import { stripeWebhook } from "./webhooks/stripe";
 import { telegramWebhook } from "./webhooks/telegram";
@@ -80,10 +80,13 @@ export default {
     if (url.pathname === "/api/webhooks/stripe") return stripeWebhook(req, svc);
 
     if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
+      const refused = crossSiteRefusal(req, s.APP_URL);
+      if (refused) return refused;
       return fetchRequestHandler({
         endpoint: "/trpc",
         req,
         router: appRouter,
+        maxBatchSize: TRPC_MAX_BATCH,
         createContext: () => createContext(svc, req),
         onError({ error, path }) {
           if (error.code === "INTERNAL_SERVER_ERROR") console.error(`trpc ${path ?? "?"} failed:`, error.cause ?? error);

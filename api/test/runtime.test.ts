@@ -3,9 +3,9 @@
 // runtimes itself and keeps OpenClaw's conversations in R2 across stops.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ensureRuntimeReady, runtimeStatus, stopIdleRuntimes } from "../src/domain/runtime";
+import { ensureRuntimeReady, runtimeStatus, startRuntime, stopIdleRuntimes } from "../src/domain/runtime";
 import { IDLE_STOP_MS } from "../src/drivers/driver";
-import { sandboxRuntime, signUpWithTeam } from "./helpers";
+import { agentOnFakeModel, sandboxRuntime, signUpWithTeam } from "./helpers";
 
 const SESSIONS = "/data/tenant/state/agents/ag_talk/agent/openclaw-agent.sqlite";
 
@@ -34,5 +34,17 @@ describe("sandbox runtimes: idle stop and conversations kept across containers",
     await ensureRuntimeReady(deps, team.id);
     expect((await runtimeStatus(deps, team.id)).state).toBe("ready");
     expect(standIn.files.get(SESSIONS)).toEqual(conversation);
+  });
+});
+
+describe("starting a runtime", () => {
+  it("needs an agent: a team without one gets a clear refusal and no gateway", async () => {
+    const { api, team } = await signUpWithTeam("no-agents");
+    const { standIn, rt } = sandboxRuntime();
+    await expect(startRuntime(rt, team.id)).rejects.toThrow("Create an agent first: a runtime runs a team's agents");
+    expect(standIn.calls.filter((c) => c.method === "startProcess")).toEqual([]);
+    expect((await runtimeStatus(rt, team.id)).state).toBe("stopped");
+    await agentOnFakeModel(api);
+    expect((await startRuntime(rt, team.id)).state).toBe("ready");
   });
 });

@@ -130,6 +130,23 @@ describe("pairing Telegram users with a team", () => {
     await say(other, `/start ${code}`);
     expect((await waitForMessages(other.id, 1))[0]).toContain("Paired with");
   });
+
+  it("redeeming a code of one's own does not reset the guess count", async () => {
+    const { api } = await signUpWithTeam("tg-reset");
+    const guesser = newPerson();
+    for (let i = 0; i < 3; i++) await say(guesser, `/pair WRONG${i}BB`);
+    await waitForMessages(guesser.id, 3);
+    // The guesser's own team's code: it pairs, and counts as the fourth attempt.
+    await say(guesser, `/pair ${(await api.telegram.createPairingCode.mutate()).code}`);
+    expect((await waitForMessages(guesser.id, 4))[3]).toContain("Paired with");
+    await say(guesser, "/pair WRONG3BB");
+    await waitForMessages(guesser.id, 5);
+    // Sixth attempt in the window: refused, even with a right code.
+    const other = await signUpWithTeam("tg-reset-target");
+    await say(guesser, `/pair ${(await other.api.telegram.createPairingCode.mutate()).code}`);
+    expect((await waitForMessages(guesser.id, 6))[5]).toMatch(/Too many wrong codes/);
+    expect(await other.api.telegram.pairings.query()).toEqual([]);
+  });
 });
 
 describe("the webhook", () => {

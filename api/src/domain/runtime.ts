@@ -382,6 +382,9 @@ export function requireRuntime(deps: { runtime: RuntimeDeps | undefined }): Runt
 
 /** An admin's Start: the plan must allow it; answers with the status once the gateway is ready. */
 export async function startRuntime(deps: RuntimeDeps, tenantId: string): Promise<RuntimeStatus> {
+  // A runtime without agents would hold a gateway (~1.25 GB) for nothing.
+  if (!(await listAgents(deps.db, tenantId)).length)
+    throw new DomainError("PRECONDITION_FAILED", "Create an agent first: a runtime runs a team's agents");
   await assertEntitled(deps, tenantId, { kind: "runtimeStart" });
   await ensureRuntimeReady(deps, tenantId);
   return runtimeStatus(deps, tenantId);

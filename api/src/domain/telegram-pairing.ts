@@ -129,8 +129,8 @@ export async function redeemPairingCode(
   seatRefusal: (tenantId: string) => Promise<string | null> = async () => null,
   now = new Date(),
 ): Promise<RedeemResult> {
-  // Every attempt is counted first, atomically, so guesses sent in parallel cannot slip past the limit;
-  // a successful pairing clears the count.
+  // Every attempt is counted first, atomically, so guesses sent in parallel cannot slip past the limit.
+  // A successful one counts too: redeeming a code of one's own must not reset the count between guesses.
   const fresh = sql`${telegramPairAttempts.windowStart} < ${now.getTime() - PAIR_WINDOW_MS}`;
   const [attempt] = await db
     .insert(telegramPairAttempts)
@@ -178,13 +178,10 @@ export async function redeemPairingCode(
     // Codes are made by members (API keys cannot pair): removing that member unpairs this account.
     pairedByUserId: row.createdBy.startsWith("apikey:") ? null : row.createdBy,
   };
-  await db.batch([
-    db
-      .insert(telegramPairings)
-      .values({ telegramUserId: person.id, ...values })
-      .onConflictDoUpdate({ target: telegramPairings.telegramUserId, set: values }),
-    db.delete(telegramPairAttempts).where(eq(telegramPairAttempts.telegramUserId, person.id)),
-  ]);
+  await db
+    .insert(telegramPairings)
+    .values({ telegramUserId: person.id, ...values })
+    .onConflictDoUpdate({ target: telegramPairings.telegramUserId, set: values });
   const names = await db.query.tenants.findMany({ where: or(eq(tenants.id, claimed.tenantId), eq(tenants.id, previous?.tenantId ?? "")) });
   const nameOf = (id?: string) => names.find((t) => t.id === id)?.name;
   return {

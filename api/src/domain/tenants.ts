@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { AddMemberInput, Tenant, TenantOverview, TenantRole, TenantWithRole } from "@autoclaw/shared";
 import type { Db } from "../db/client";
 import { telegramPairingCodes, telegramPairings, tenantMembers, tenants, user } from "../db/schema";
@@ -6,12 +6,22 @@ import { newId } from "./crypto";
 import { DomainError, notFound } from "./errors";
 import type { Principal } from "./principals";
 
-export async function createTenant(db: Db, ownerId: string, name: string): Promise<Tenant> {
+/**
+ * A new team, its creator its owner. An account owns at most `maxOwned` teams (each gets a trial and a
+ * runtime): checked and inserted in one batch, so calls at once cannot slip past the limit.
+ */
+export async function createTenant(db: Db, ownerId: string, name: string, maxOwned: number): Promise<Tenant> {
   const id = newId("tn");
-  await db.batch([
-    db.insert(tenants).values({ id, name }),
-    db.insert(tenantMembers).values({ tenantId: id, userId: ownerId, role: "owner" }),
+  const now = Date.now();
+  const owned = sql`(select count(*) from ${tenantMembers} where ${tenantMembers.userId} = ${ownerId} and ${tenantMembers.role} = 'owner')`;
+  const [inserted] = await db.batch([
+    db.insert(tenants).select(sql`select ${id}, ${name}, ${now} where ${owned} < ${maxOwned}`).returning({ id: tenants.id }),
+    db
+      .insert(tenantMembers)
+      .select(sql`select ${id}, ${ownerId}, 'owner', ${now} where exists (select 1 from ${tenants} where ${tenants.id} = ${id})`),
   ]);
+  if (!inserted.length)
+    throw new DomainError("FORBIDDEN", `An account can own at most ${maxOwned} teams: delete one or ask its owner to add you to theirs`);
   return { id, name };
 }
 

@@ -17,6 +17,22 @@ export interface Context {
   principal: Principal | null;
 }
 
+/**
+ * A session cookie travels with any same-site request, so a change (POST) not made with an API key
+ * must come from AutoClaw's own origin, as JSON (which a plain form cannot send). Checked before
+ * anything is read or run; undefined when the request may go on.
+ */
+export function crossSiteRefusal(req: Request, appUrl: string): Response | undefined {
+  if (req.method !== "POST" || /^Bearer\s/i.test(req.headers.get("authorization") ?? "")) return undefined;
+  const trusted = req.headers.get("origin") === new URL(appUrl).origin;
+  const json = (req.headers.get("content-type") ?? "").split(";")[0]!.trim() === "application/json";
+  if (trusted && json) return undefined;
+  return Response.json(
+    { error: { message: "Changes must come from AutoClaw's own pages (or use an API key)", code: "FORBIDDEN" } },
+    { status: 403 },
+  );
+}
+
 export async function createContext(svc: Services, req: Request): Promise<Context> {
   const bearer = req.headers
     .get("authorization")

@@ -3,7 +3,7 @@ import { toast } from "sonner";
 import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import type { AppRouter } from "@autoclaw/api/router";
-import { TENANT_HEADER, type InputIssue } from "@autoclaw/shared";
+import { TENANT_HEADER, TRPC_MAX_BATCH, type InputIssue } from "@autoclaw/shared";
 import { getTenantId } from "./tenant";
 
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
@@ -32,6 +32,7 @@ export function makeTrpcClient() {
     links: [
       httpBatchLink({
         url: "/trpc",
+        maxItems: TRPC_MAX_BATCH,
         headers: () => {
           const id = getTenantId();
           return id ? { [TENANT_HEADER]: id } : {};

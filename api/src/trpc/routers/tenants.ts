@@ -7,7 +7,7 @@ export const tenantsRouter = router({
   create: userProcedure
     .input(createTenantInput)
     .output(tenant)
-    .mutation(({ ctx, input }) => createTenant(ctx.svc.db, ctx.user.userId, input.name)),
+    .mutation(({ ctx, input }) => createTenant(ctx.svc.db, ctx.user.userId, input.name, ctx.svc.settings.MAX_TEAMS_PER_ACCOUNT)),
 
   /** A user's teams; an API key sees the one team it belongs to. */
   list: authedProcedure.output(z.array(tenantWithRole)).query(({ ctx }) => tenantsOf(ctx.svc.db, ctx.principal)),
