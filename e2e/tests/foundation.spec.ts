@@ -50,6 +50,10 @@ test("a new user signs up, creates a team, makes an API key, signs out and back 
   await snap(page, "06-api-keys-empty");
   await page.getByRole("button", { name: "New API key" }).click();
   await page.getByLabel("Name").fill("CRM sync");
+  // Scopes: what an integrator needs to run agents is ticked; managing agents is a choice.
+  await expect(page.getByLabel("Start and cancel runs")).toBeChecked();
+  await expect(page.getByLabel("Create, edit and delete agents")).not.toBeChecked();
+  await snap(page, "06b-api-key-new");
   await page.getByRole("button", { name: "Create key" }).click();
   const keyText = page.getByTestId("new-api-key");
   await expect(keyText).toHaveText(/^ak_/);
