@@ -8,6 +8,7 @@
 //   flaky            503 the first time it sees a message, then answers like echo
 //   slow-<ms>        waits <ms> before answering like echo
 //   hang             never answers (the caller's timeout must fire)
+//   redirect         302 to another address (the caller must not follow it)
 // Any model, called with a key containing "revoked": 401 as a provider refuses a bad key.
 //   long-<chars>     answers with <chars> characters of text
 //   writer           calls the `write` tool (notes/from-agent.md = the user's message, or `write <path>: <text>`
@@ -133,6 +134,11 @@ export async function startFakeModel(port = 0): Promise<FakeModel> {
       return send(res, 503, { error: { message: "The model is overloaded. Please try again later." } });
     }
     if (model === "hang") return; // the caller gives up; the socket is closed with the server
+    if (model === "redirect") {
+      done(302);
+      res.writeHead(302, { location: "http://169.254.169.254/latest/meta-data/" });
+      return res.end();
+    }
     const steps = model.match(/^(steps|stall-once)-(\d+)-(\d+)$/);
     const stalling = steps && (steps[1] === "steps" || !seen.has(last) || stepsDone > 0);
     if (steps && stalling && stepsDone < 2 * Number(steps[2])) {

@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseSettings } from "../src/config";
 import { decryptSecret, encryptSecret } from "../src/domain/crypto";
 import { checkCustomBaseUrl } from "../src/domain/provider-keys";
+import { createDb } from "../src/db/client";
 import { chatCompletion } from "../src/model/client";
+import { resolveUpstream } from "../src/model/upstream";
 import { BYOK_KEY, agentOnFakeModel, rawCall, signUpWithTeam, unique, waitForRun } from "./helpers";
 
 afterEach(() => vi.restoreAllMocks());
@@ -79,6 +81,44 @@ describe("BYOK provider keys", () => {
       expect(() => checkCustomBaseUrl(url, strict), url).toThrow(/public https/);
       expect(checkCustomBaseUrl(url, relaxed)).toBe(url.replace(/\/$/, ""));
     }
+  });
+
+  it("reads the host as an address, so no spelling of a private one gets through", () => {
+    const base = { APP_URL: "https://a.example", BETTER_AUTH_SECRET: "x".repeat(32), ENCRYPTION_KEY: KEY };
+    const strict = parseSettings({ ...base, ALLOW_PRIVATE_MODEL_URLS: "false" });
+    for (const url of [
+      "https://[::ffff:127.0.0.1]/v1",
+      "https://[::ffff:7f00:1]/v1",
+      "https://[::ffff:169.254.169.254]/v1",
+      "https://0x7f.0.0.1/v1",
+      "https://2130706433/v1",
+      "https://127.1/v1",
+      "https://0177.0.0.1/v1",
+      "https://[fd12:3456::1]/v1",
+      "https://[fe80::1]/v1",
+      "https://[::]/v1",
+      "https://100.64.0.1/v1",
+      "https://0.0.0.0/v1",
+      "https://metadata/v1",
+      "https://metadata.google.internal/v1",
+      "https://printer.local/v1",
+    ])
+      expect(() => checkCustomBaseUrl(url, strict), url).toThrow(/public https/);
+    for (const url of ["https://8.8.8.8/v1", "https://[2606:4700::1111]/v1", "https://llm.example.com/v1"])
+      expect(checkCustomBaseUrl(url, strict), url).toBe(url);
+  });
+
+  it("checks a saved base URL again at call time, and never follows a redirect", async () => {
+    const { api, team } = await signUpWithTeam("ssrf-call");
+    // Saved while private URLs were allowed (the test Worker allows them: its fake model is local).
+    const agent = await agentOnFakeModel(api, "redirect");
+    const strict = { ...parseSettings(env as unknown as Record<string, unknown>), ALLOW_PRIVATE_MODEL_URLS: false };
+    await expect(resolveUpstream(createDb(env.DB), strict, team.id, "custom/redirect")).rejects.toThrow(/public https/);
+    // The upstream answers 302: the run fails naming the status, and nothing follows the redirect.
+    const { id } = await api.runs.create.mutate({ agentId: agent.id, input: "where to?" });
+    const run = await waitForRun(api, id);
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatch(/302/);
   });
 
   it("redacts any 5+ character piece of the key from provider error text", async () => {

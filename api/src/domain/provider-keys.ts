@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import ipaddr from "ipaddr.js";
 import type { Provider, ProviderKeySummary, SetProviderKeyInput } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
@@ -16,23 +17,24 @@ const summary = (r: Row): ProviderKeySummary => ({
   updatedAt: r.updatedAt.toISOString(),
 });
 
-/** Loopback, link-local, private ranges and local names: reachable only inside our own network. */
+/**
+ * Whether a URL's host is reachable only inside a network: any address that is not public unicast in
+ * whatever spelling (the URL parser has already turned `0x7f.0.0.1`, `2130706433` and `127.1` into
+ * `127.0.0.1`; IPv4-mapped IPv6 such as `[::ffff:127.0.0.1]` is read as its IPv4 address), and local
+ * names (`localhost`, `*.local`, `*.internal`, single labels such as `metadata`).
+ */
 export function isPrivateHost(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, "");
-  if (h === "localhost" || h.endsWith(".localhost") || h.endsWith(".local") || h.endsWith(".internal")) return true;
-  if (h === "::1" || h === "::" || h.startsWith("fc") || h.startsWith("fd") || h.startsWith("fe80")) return true;
-  const m = h.match(/^(\d+)\.(\d+)\.(\d+)\.(\d+)$/);
-  if (!m) return false;
-  const [a, b] = [Number(m[1]), Number(m[2])];
-  return (
-    a === 127 ||
-    a === 10 ||
-    a === 0 ||
-    (a === 169 && b === 254) ||
-    (a === 192 && b === 168) ||
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 100 && b >= 64 && b <= 127)
-  );
+  const h = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "");
+  if (ipaddr.isValid(h)) {
+    const parsed = ipaddr.parse(h);
+    const address =
+      parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).isIPv4MappedAddress() ? (parsed as ipaddr.IPv6).toIPv4Address() : parsed;
+    return address.range() !== "unicast";
+  }
+  return h === "localhost" || h.endsWith(".localhost") || h.endsWith(".local") || h.endsWith(".internal") || !h.includes(".");
 }
 
 /** A custom provider's base URL must be public https unless the operator allows private URLs. */

@@ -82,6 +82,8 @@ export async function chatCompletion(upstream: Upstream, opts: ChatOptions): Pro
   try {
     res = await fetch(upstream.url, {
       method: "POST",
+      // Never followed: a redirect could point a tenant's call (and key) anywhere. A 3xx is an error.
+      redirect: "manual",
       headers: { "content-type": "application/json", ...upstream.headers },
       body: JSON.stringify(body),
       signal,

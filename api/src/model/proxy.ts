@@ -82,6 +82,8 @@ export async function handleModelProxy(
   try {
     res = await fetch(upstream.url, {
       method: "POST",
+      // Never followed: a redirect could point a tenant's call (and key) anywhere. A 3xx is an error.
+      redirect: "manual",
       headers: { "content-type": "application/json", ...upstream.headers },
       body: JSON.stringify(forwarded),
       signal: AbortSignal.timeout(s.MODEL_TIMEOUT_MS),

@@ -4,7 +4,7 @@ import { providerOf, PROVIDER_LABELS, type Provider } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { DomainError } from "../domain/errors";
-import { hasProviderKey, providerCredentials } from "../domain/provider-keys";
+import { checkCustomBaseUrl, hasProviderKey, providerCredentials } from "../domain/provider-keys";
 
 export interface Upstream {
   /** The chat completions endpoint. */
@@ -54,8 +54,10 @@ export async function resolveUpstream(
   const creds = await providerCredentials(db, s, tenantId, provider);
   if (!creds) throw noKey(model, provider);
   if (provider === "custom") {
+    // Checked again at call time: a URL saved under other settings (or before a rule existed) is not trusted.
+    const baseUrl = checkCustomBaseUrl(creds.baseUrl!, s);
     return {
-      url: `${creds.baseUrl}/chat/completions`,
+      url: `${baseUrl}/chat/completions`,
       model: name,
       headers: { authorization: `Bearer ${creds.apiKey}` },
       secret: creds.apiKey,
