@@ -53,21 +53,30 @@ export async function createContext(svc: Services, req: Request): Promise<Contex
 // ── 2. Initialisation ───────────────────────────────────────────────────────────────────────────────
 // Errors: zod issues become `data.issues` (path + message); stacks and internal messages never leave.
 
-const t = initTRPC.context<Context>().create({
-  isDev: false,
-  errorFormatter({ shape, error }) {
-    const issues: InputIssue[] | undefined =
-      error.code === "BAD_REQUEST" && error.cause instanceof ZodError
-        ? error.cause.issues.map((i) => ({ path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message: i.message }))
-        : undefined;
-    const internal = error.code === "INTERNAL_SERVER_ERROR";
-    return {
-      message: internal ? "Something went wrong on our side. Please try again." : issues ? "Invalid input" : shape.message,
-      code: shape.code,
-      data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, ...(issues && { issues }) },
-    };
-  },
-});
+/**
+ * Who may call a procedure, declared by the builder it is made with: anyone, a signed-in person, any
+ * authenticated caller, or a team caller with an action of the access matrix. The access suite reads it.
+ */
+export type ProcedureMeta = { caller: "anyone" | "person" | "authenticated" } | { caller: "team"; access: Access };
+
+const t = initTRPC
+  .context<Context>()
+  .meta<ProcedureMeta>()
+  .create({
+    isDev: false,
+    errorFormatter({ shape, error }) {
+      const issues: InputIssue[] | undefined =
+        error.code === "BAD_REQUEST" && error.cause instanceof ZodError
+          ? error.cause.issues.map((i) => ({ path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message: i.message }))
+          : undefined;
+      const internal = error.code === "INTERNAL_SERVER_ERROR";
+      return {
+        message: internal ? "Something went wrong on our side. Please try again." : issues ? "Invalid input" : shape.message,
+        code: shape.code,
+        data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, ...(issues && { issues }) },
+      };
+    },
+  });
 
 export const router = t.router;
 
@@ -83,16 +92,16 @@ const domainErrors = t.middleware(async ({ next }) => {
 
 // ── 3. Procedure builders ───────────────────────────────────────────────────────────────────────────
 
-export const publicProcedure = t.procedure.use(domainErrors);
+export const publicProcedure = t.procedure.use(domainErrors).meta({ caller: "anyone" });
 
 /** A signed-in person (not an API key): creating teams belongs to people. */
-export const userProcedure = publicProcedure.use(({ ctx, next }) => {
+export const userProcedure = publicProcedure.meta({ caller: "person" }).use(({ ctx, next }) => {
   if (ctx.principal?.kind !== "user") throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
   return next({ ctx: { ...ctx, user: ctx.principal } });
 });
 
 /** A signed-in person or an API key. */
-export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+export const authedProcedure = publicProcedure.meta({ caller: "authenticated" }).use(({ ctx, next }) => {
   if (!ctx.principal) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in or send an API key" });
   return next({ ctx: { ...ctx, principal: ctx.principal } });
 });
@@ -100,9 +109,9 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
 /**
  * Acts inside one team. The team comes from the API key, or from `x-tenant-id` checked against the
  * caller's memberships (a user with exactly one team may omit it). Not a member → NOT_FOUND.
- * What the caller may do there is the access matrix's (accessProcedure).
+ * What the caller may do there is the access matrix's: procedures are made with accessProcedure.
  */
-export const tenantProcedure = authedProcedure.use(async ({ ctx, next }) => {
+const tenantProcedure = authedProcedure.use(async ({ ctx, next }) => {
   const p = ctx.principal;
   const requested = ctx.req.headers.get(TENANT_HEADER)?.trim() || undefined;
   let tenantId: string;
@@ -132,7 +141,7 @@ export const tenantProcedure = authedProcedure.use(async ({ ctx, next }) => {
  * role it names, an API key the scope (some actions no key may do). Anything else is FORBIDDEN.
  */
 export const accessProcedure = (access: Access) =>
-  tenantProcedure.use(({ ctx, next }) => {
+  tenantProcedure.meta({ caller: "team", access }).use(({ ctx, next }) => {
     if (!allows(ctx.principal, ctx.tenant.role, access))
       throw new TRPCError({ code: "FORBIDDEN", message: accessRefusal(access, ctx.principal.kind === "apiKey") });
     return next();

@@ -1,0 +1,161 @@
+// The access matrix, enumerated from the router itself (not a hand list): every procedure × every
+// kind of caller → allowed, or the exact refusal the matrix (shared/access.ts) says. A new procedure
+// is covered the moment it is added; one that forgot to declare who may call it fails here.
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ACCESS, type Access, type ApiKeyScope, roleAllows, scopesAllow, type TenantRole } from "@autoclaw/shared";
+import type { ProcedureMeta } from "../src/trpc/init";
+import { appRouter } from "../src/trpc/router";
+import { client, headersFor, ORIGIN, signUp, signUpWithTeam, type Caller } from "./helpers";
+
+type Who =
+  | { kind: "nobody" }
+  | { kind: "outsider" }
+  | { kind: "person"; role: TenantRole }
+  | { kind: "key"; scopes: ApiKeyScope[] }
+  | { kind: "revokedKey" };
+
+/**
+ * Who should be able to call each procedure, written here on purpose a second time (the routers are
+ * the first): a procedure whose declaration drifts from this, or a new one missing here, fails.
+ */
+const INTENDED: Record<string, ProcedureMeta["caller"] | Access> = {
+  "tenants.create": "person",
+  "tenants.list": "authenticated",
+  "tenants.current": "read",
+  "tenants.addMember": "manageTeam",
+  "tenants.removeMember": "manageTeam",
+  "apiKeys.create": "manageTeam",
+  "apiKeys.list": "read",
+  "apiKeys.revoke": "manageTeam",
+  "providerKeys.set": "manageTeam",
+  "providerKeys.list": "read",
+  "providerKeys.remove": "manageTeam",
+  "templates.list": "anyone",
+  "agents.create": "manageAgents",
+  "agents.list": "read",
+  "agents.get": "read",
+  "agents.update": "manageAgents",
+  "agents.remove": "manageAgents",
+  "agents.files": "read",
+  "agents.fileVersions": "read",
+  "runs.create": "run",
+  "runs.get": "read",
+  "runs.list": "read",
+  "runs.cancel": "run",
+  "usage.summary": "read",
+  "runtime.status": "read",
+  "runtime.start": "manageTeam",
+  "runtime.stop": "manageTeam",
+  "runtime.restart": "manageTeam",
+  "runtime.logs": "manageTeam",
+  "telegram.status": "read",
+  "telegram.createPairingCode": "pairSelf",
+  "telegram.pairings": "read",
+  "telegram.unpair": "manageTeam",
+  "telegram.setDefaultAgent": "manageTeam",
+  "billing.plans": "anyone",
+  "billing.status": "read",
+  "billing.createCheckout": "own",
+  "billing.portal": "own",
+};
+const asMeta = (intended: ProcedureMeta["caller"] | Access): ProcedureMeta =>
+  intended in ACCESS ? { caller: "team", access: intended as Access } : { caller: intended as Exclude<ProcedureMeta["caller"], "team"> };
+
+const REFUSALS = ["UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND"] as const;
+type Outcome = "allowed" | (typeof REFUSALS)[number];
+
+/** What the matrix says this caller gets for a procedure declared with this meta. */
+function expected(meta: ProcedureMeta, who: Who): Outcome {
+  if (who.kind === "revokedKey") return "UNAUTHORIZED"; // a bad key is refused before anything
+  if (meta.caller !== "team") {
+    if (meta.caller === "anyone") return "allowed";
+    if (who.kind === "nobody") return "UNAUTHORIZED";
+    return meta.caller === "person" && who.kind === "key" ? "UNAUTHORIZED" : "allowed";
+  }
+  if (who.kind === "nobody") return "UNAUTHORIZED";
+  if (who.kind === "outsider") return "NOT_FOUND"; // another team's member asking for our team
+  if (who.kind === "key") return scopesAllow(who.scopes, meta.access) ? "allowed" : "FORBIDDEN";
+  return roleAllows(who.role, meta.access) ? "allowed" : "FORBIDDEN";
+}
+
+describe("the access matrix, procedure by procedure", () => {
+  it("every procedure answers every kind of caller as the matrix says", async () => {
+    const owner = await signUpWithTeam("matrix-owner");
+    const addPerson = async (role: "admin" | "member") => {
+      const u = await signUp(`matrix-${role}`);
+      await owner.api.tenants.addMember.mutate({ email: u.email, role });
+      return u.cookie;
+    };
+    const [adminCookie, memberCookie] = [await addPerson("admin"), await addPerson("member")];
+    const outsider = await signUpWithTeam("matrix-outsider");
+    const key = async (scopes: ApiKeyScope[]) => (await owner.api.apiKeys.create.mutate({ name: scopes.join("+"), scopes })).key;
+    const revoked = await owner.api.apiKeys.create.mutate({ name: "revoked", scopes: ["read"] });
+    await owner.api.apiKeys.revoke.mutate({ id: revoked.id });
+
+    const team = owner.team.id;
+    const callers: [Who, Caller][] = [
+      [{ kind: "nobody" }, {}],
+      [{ kind: "outsider" }, { cookie: outsider.user.cookie, tenantId: team }],
+      [
+        { kind: "person", role: "member" },
+        { cookie: memberCookie, tenantId: team },
+      ],
+      [
+        { kind: "person", role: "admin" },
+        { cookie: adminCookie, tenantId: team },
+      ],
+      [
+        { kind: "person", role: "owner" },
+        { cookie: owner.user.cookie, tenantId: team },
+      ],
+      [{ kind: "key", scopes: ["read"] }, { apiKey: await key(["read"]) }],
+      [{ kind: "key", scopes: ["runs"] }, { apiKey: await key(["runs"]) }],
+      [{ kind: "key", scopes: ["agents"] }, { apiKey: await key(["agents"]) }],
+      [{ kind: "revokedKey" }, { apiKey: revoked.key }],
+    ];
+
+    const procedures = Object.entries(
+      appRouter._def.procedures as unknown as Record<string, { _def: { type: string; meta?: ProcedureMeta } }>,
+    );
+    const unexpected: string[] = [];
+    for (const [path, proc] of procedures) {
+      const intended = INTENDED[path];
+      if (!intended) {
+        unexpected.push(`${path}: not in this suite's table of who may call what`);
+        continue;
+      }
+      const meta = asMeta(intended);
+      if (JSON.stringify(proc._def.meta) !== JSON.stringify(meta))
+        unexpected.push(`${path}: declared ${JSON.stringify(proc._def.meta)}, intended ${JSON.stringify(meta)}`);
+      for (const [who, caller] of callers) {
+        // An input no procedure accepts: an allowed caller gets BAD_REQUEST (or the procedure's own
+        // precondition), never a change; a refused one gets the refusal before the input is read.
+        const input = JSON.stringify({ "0": { __access_probe: true } });
+        const url =
+          proc._def.type === "query"
+            ? `${ORIGIN}/trpc/${path}?batch=1&input=${encodeURIComponent(input)}`
+            : `${ORIGIN}/trpc/${path}?batch=1`;
+        const res = await SELF.fetch(url, {
+          method: proc._def.type === "query" ? "GET" : "POST",
+          headers: { ...headersFor(caller), "content-type": "application/json" },
+          ...(proc._def.type !== "query" && { body: input }),
+        });
+        const [answer] = (await res.json()) as [{ error?: { data?: { code?: string } } }];
+        const code = answer.error?.data?.code;
+        const got: Outcome = REFUSALS.includes(code as (typeof REFUSALS)[number]) ? (code as Outcome) : "allowed";
+        const want = expected(meta, who);
+        // NOT_FOUND is also how an allowed caller hears about an id that is not there: only a refusal that
+        // was not expected, or an expected refusal that did not come, is wrong.
+        const ok = got === want || (want === "allowed" && got === "NOT_FOUND" && who.kind !== "outsider");
+        if (!ok) unexpected.push(`${path} as ${JSON.stringify(who)}: expected ${want}, got ${got} (${code ?? res.status})`);
+      }
+    }
+    console.log(`access matrix: ${procedures.length} procedures × ${callers.length} callers, ${unexpected.length} unexpected`);
+    expect(Object.keys(INTENDED).filter((p) => !procedures.some(([path]) => path === p))).toEqual([]);
+    expect(unexpected).toEqual([]);
+    // The probes changed nothing: the team has its three people and the keys made above.
+    expect((await owner.api.tenants.current.query()).members).toHaveLength(3);
+    expect(await client({ cookie: outsider.user.cookie }).tenants.list.query()).toHaveLength(1);
+  });
+});
