@@ -129,6 +129,16 @@ describe("billing on", () => {
     expect(e.message).toMatch(/Free trial plan includes 2 agents/);
   });
 
+  it("holds the plan's agent limit against calls at once: 20 creations on a 2-agent plan make 2 agents", async () => {
+    const { api } = await billedTeam("agent-race");
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => api.agents.create.mutate({ templateId: "personal-assistant", name: `Racer ${i}` })),
+    );
+    expect(attempts.filter((a) => a.status === "fulfilled")).toHaveLength(2);
+    for (const a of attempts) if (a.status === "rejected") expect(String(a.reason)).toMatch(/Free trial plan includes 2 agents/);
+    expect(await api.agents.list.query()).toHaveLength(2);
+  });
+
   it("refuses runs when the trial is over, or the month's runs are used up", async () => {
     const { api, team, plain } = await billedTeam("trial-over");
     const agent = await agentOnFakeModel(plain);

@@ -1,8 +1,8 @@
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { findTemplate, type Agent, type CreateAgentInput, type UpdateAgentInput } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
-import { assertEntitled } from "./entitlements";
+import { agentCap, assertEntitled, entitlementRefusal } from "./entitlements";
 import { agents } from "../db/schema";
 import { newLowercaseId } from "./crypto";
 import { agentWorkspace, manifestKey } from "./r2-keys";
@@ -27,19 +27,33 @@ export async function createAgent(
   const template = findTemplate(input.templateId);
   if (!template) throw new DomainError("BAD_REQUEST", `Unknown template "${input.templateId}"`);
   await assertEntitled(deps, tenantId, { kind: "agent" });
+  const cap = await agentCap(deps, tenantId);
   // OpenClaw folds agent ids to lowercase; the runtime uses this id as its agent id.
   const id = newLowercaseId("ag");
+  const files = Object.entries(template.files).map(([file, content]) => [agentWorkspace(tenantId, id) + file, content] as const);
   // Workspace files first: an agent row never exists without its persona.
   await Promise.all(
-    Object.entries(template.files).map(([file, content]) =>
-      bucket.put(agentWorkspace(tenantId, id) + file, content, { httpMetadata: { contentType: "text/markdown; charset=utf-8" } }),
-    ),
+    files.map(([key, content]) => bucket.put(key, content, { httpMetadata: { contentType: "text/markdown; charset=utf-8" } })),
   );
+  // Inserted only while the team is under its plan's cap, checked in the same statement.
+  const now = Date.now();
+  const model = input.model ?? template.defaultModel;
+  const underCap =
+    cap === null
+      ? sql`1`
+      : sql`(select count(*) from ${agents} where ${agents.tenantId} = ${tenantId} and ${agents.deletedAt} is null) < ${cap}`;
   const [row] = await db
     .insert(agents)
-    .values({ id, tenantId, name: input.name, templateId: template.id, model: input.model ?? template.defaultModel, updatedAt: new Date() })
+    .select(sql`select ${id}, ${tenantId}, ${input.name}, ${template.id}, ${model}, ${now}, ${now}, null where ${underCap}`)
     .returning();
-  return toAgent(row!);
+  if (!row) {
+    await bucket.delete(files.map(([key]) => key)); // the persona of an agent that was never made
+    throw new DomainError(
+      "FORBIDDEN",
+      (await entitlementRefusal(deps, tenantId, { kind: "agent" })) ?? "The plan's agent limit is reached",
+    );
+  }
+  return toAgent(row);
 }
 
 export async function listAgents(db: Db, tenantId: string): Promise<Agent[]> {

@@ -136,3 +136,12 @@ export async function assertEntitled(deps: EntitlementDeps, tenantId: string, e:
   const refusal = await entitlementRefusal(deps, tenantId, e, now);
   if (refusal) throw new DomainError("FORBIDDEN", refusal);
 }
+
+/**
+ * The plan's cap on a team's agents (null: none), for an insert that checks it in the same statement:
+ * the gate above gives the clear message, the cap keeps calls at once from slipping past it.
+ */
+export async function agentCap(deps: EntitlementDeps, tenantId: string, now = new Date()): Promise<number | null> {
+  if (!billingEnabled(deps.settings)) return null;
+  return planOf((await standing(deps, tenantId, now)).plan).limits.agents;
+}
