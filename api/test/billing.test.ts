@@ -239,6 +239,29 @@ describe("billing on", () => {
     expect((await api.billing.status.query()).status).toBe("past_due");
   });
 
+  it("one subscription per team: a second checkout is refused while one is live, and another subscription's events change nothing", async () => {
+    const { api, team } = await billedTeam("one-sub");
+    const current = await subscription(team.id, "active");
+    await post(stripeEvent("customer.subscription.created", current, now() - 10));
+    const refused = await expectTrpcError(api.billing.createCheckout.mutate({ plan: "team" }), "PRECONDITION_FAILED");
+    expect(refused.message).toMatch(/already has a subscription: change the plan under Billing → Manage billing/);
+    // A newer event about some other subscription naming this team (an old one, a stray one).
+    const other = await subscription(team.id, "canceled", { customer: current.customer });
+    const outcome = await post(stripeEvent("customer.subscription.deleted", other, now()));
+    expect(outcome.body.outcome).toBe("ignored: not the team's current subscription");
+    expect(await api.billing.status.query()).toMatchObject({ status: "active", canRun: true });
+  });
+
+  it("two events of the same second are settled by Stripe's current state, never by arrival order", async () => {
+    const { api, team } = await billedTeam("same-second");
+    // Stripe's truth: past_due. Its two events carry the same second and arrive in the wrong order.
+    const sub = await subscription(team.id, "past_due");
+    const t = now();
+    await post(stripeEvent("customer.subscription.updated", { ...sub, status: "past_due" }, t));
+    await post(stripeEvent("customer.subscription.updated", { ...sub, status: "active" }, t));
+    expect((await api.billing.status.query()).status).toBe("past_due");
+  });
+
   it("a replayed event does nothing; unknown event types are acknowledged and ignored", async () => {
     const { api, team } = await billedTeam("replay");
     const sub = await subscription(team.id, "active");

@@ -85,6 +85,9 @@ export async function createCheckout(
       `The ${PLANS[plan].name} plan has no Stripe price on this AutoClaw (STRIPE_PRICE_${plan.toUpperCase()})`,
     );
   const row = await deps.db.query.tenantBilling.findFirst({ where: eq(tenantBilling.tenantId, tenantId) });
+  // One subscription per team: a plan change goes through the portal, never a second checkout.
+  if (row?.stripeSubscriptionId && LIVE.includes(row.status))
+    throw new DomainError("PRECONDITION_FAILED", "This team already has a subscription: change the plan under Billing → Manage billing");
   const app = deps.settings.APP_URL.replace(/\/$/, "");
   const session = await callStripe(() =>
     stripe(deps.settings).checkout.sessions.create({
@@ -139,10 +142,14 @@ async function tenantOf(db: Db, metadataTenant: string | undefined | null, custo
   return undefined;
 }
 
+/** Statuses in which a subscription is the team's own and still counts. */
+const LIVE: SubscriptionStatus[] = ["active", "trialing", "past_due"];
+
 /**
  * Applies a subscription's state. `fresh` state was just fetched from Stripe (always current);
- * otherwise it came inside an event and is applied only if that event is not older than the last
- * one applied, so out-of-order delivery never rolls the subscription back.
+ * otherwise it came inside an event: it applies only to the team's current subscription, only if the
+ * event is not older than the last one applied (out-of-order delivery never rolls the state back),
+ * and an event of the same second as the last one is settled by reading the subscription from Stripe.
  */
 async function applySubscription(
   deps: BillingDeps,
@@ -150,9 +157,13 @@ async function applySubscription(
   sub: Stripe.Subscription,
   eventAt: Date,
   fresh: boolean,
-): Promise<"applied" | "stale"> {
+): Promise<"applied" | "stale" | "ignored: not the team's current subscription"> {
   const row = await deps.db.query.tenantBilling.findFirst({ where: eq(tenantBilling.tenantId, tenantId) });
+  if (!fresh && row?.stripeSubscriptionId && row.stripeSubscriptionId !== sub.id && LIVE.includes(row.status))
+    return "ignored: not the team's current subscription";
   if (!fresh && row?.stripeEventAt && eventAt < row.stripeEventAt) return "stale";
+  if (!fresh && row?.stripeEventAt && eventAt.getTime() === row.stripeEventAt.getTime())
+    return applySubscription(deps, tenantId, await stripe(deps.settings).subscriptions.retrieve(sub.id), eventAt, true);
   const status = sub.status as SubscriptionStatus;
   const item = sub.items?.data?.[0] as (Stripe.SubscriptionItem & { current_period_end?: number }) | undefined;
   const periodEnd = (sub as Stripe.Subscription & { current_period_end?: number }).current_period_end ?? item?.current_period_end;
