@@ -25,7 +25,7 @@ test("a plain member uses the team's agents but sees no way to edit or delete th
   await expect(owner.getByRole("heading", { name: "Scout" })).toBeVisible();
   await expect(owner.getByRole("button", { name: "Delete" })).toBeVisible();
   const agentUrl = owner.url();
-  await owner.getByRole("link", { name: "Dashboard" }).click();
+  await owner.getByRole("link", { name: "Dashboard", exact: true }).click();
   await owner.getByPlaceholder("name@company.com").fill(mateEmail);
   await owner.getByRole("button", { name: "Add", exact: true }).click();
   await expect(owner.getByTestId("members")).toContainText("Milo Member");

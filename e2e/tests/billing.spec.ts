@@ -11,7 +11,7 @@ test("a new team is on the free trial; it chooses Pro on /pricing, pays in Check
 
   await signUpAndCreateTeam(page, "Bill Payer", "Paying Crew", "billing");
 
-  await page.getByRole("link", { name: "Billing" }).click();
+  await page.getByRole("link", { name: "Billing", exact: true }).click();
   await expect(page.getByTestId("billing-plan")).toHaveText("Free trial");
   await expect(page.getByTestId("billing-status")).toHaveText("trialing");
   await snap(page, "51-billing-trial");

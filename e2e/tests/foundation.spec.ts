@@ -45,7 +45,7 @@ test("a new user signs up, creates a team, makes an API key, signs out and back 
   await expect(page.getByTestId("team-name")).toHaveText("Lobster Labs");
 
   // API keys: empty state, create (shown once), use it, revoke it.
-  await page.getByRole("link", { name: "API keys" }).click();
+  await page.getByRole("link", { name: "API keys", exact: true }).click();
   await expect(page.getByText("No API keys yet")).toBeVisible();
   await snap(page, "06-api-keys-empty");
   await page.getByRole("button", { name: "New API key" }).click();

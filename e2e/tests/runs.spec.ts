@@ -18,7 +18,7 @@ test("a team adds a custom model key, creates an agent from a template, runs it 
   await signUpAndCreateTeam(page, "Rita Runner", "Run Crew", "runner");
 
   // Model keys: a custom OpenAI-compatible server (the fake), shown only by its last 4 characters.
-  await page.getByRole("link", { name: "Model keys" }).click();
+  await page.getByRole("link", { name: "Model keys", exact: true }).click();
   await snap(page, "20-model-keys-empty");
   const custom = page.locator('[data-provider="custom"]');
   await custom.getByRole("button", { name: "Add key" }).click();
@@ -30,7 +30,7 @@ test("a team adds a custom model key, creates an agent from a template, runs it 
   await snap(page, "21-model-keys-saved");
 
   // Agents: create one from a template, on the fake's echo model.
-  await page.getByRole("link", { name: "Agents" }).click();
+  await page.getByRole("link", { name: "Agents", exact: true }).click();
   await expect(page.getByTestId("templates").getByRole("heading")).toHaveCount(4);
   await snap(page, "22-agents-templates");
   await page.getByRole("button", { name: "Use template Research analyst" }).click();
@@ -69,7 +69,7 @@ test("a team adds a custom model key, creates an agent from a template, runs it 
   await snap(page, "25-runs-list");
 
   // A model that refuses (400) fails the run with a clear reason, key redacted.
-  await page.getByRole("link", { name: "Agents" }).click();
+  await page.getByRole("link", { name: "Agents", exact: true }).click();
   await page.getByRole("link", { name: /Scout/ }).click();
   // The agent's workspace as R2 keeps it after its turn: its persona files.
   await expect(page.getByTestId("agent-files")).toContainText("AGENTS.md");
@@ -88,12 +88,12 @@ test("a team adds a custom model key, creates an agent from a template, runs it 
   await expect(page.getByTestId("run-error")).not.toContainText(byok);
   await snap(page, "26-run-failed");
 
-  await page.getByRole("link", { name: "Dashboard" }).click();
+  await page.getByRole("link", { name: "Dashboard", exact: true }).click();
   await expect(page.getByText("Runs (30 days)")).toBeVisible();
   await snap(page, "27-dashboard-with-runs");
 
   // The team's runtime: running since the first run, with its gateway log; stop it.
-  await page.getByRole("link", { name: "Runtime" }).click();
+  await page.getByRole("link", { name: "Runtime", exact: true }).click();
   await expect(page.getByTestId("runtime-state")).toHaveText("ready");
   await expect(page.getByText("2026.9.6", { exact: true })).toBeVisible();
   await expect(page.getByTestId("runtime-logs")).toContainText("gateway");

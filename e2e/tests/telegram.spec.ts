@@ -10,7 +10,7 @@ test("a team member pairs Telegram with a one-time code; the pairing appears and
   await page.goto("/signup");
   await signUpAndCreateTeam(page, "Tess Telegram", "Tele Crew", "telegram");
 
-  await page.getByRole("link", { name: "Telegram" }).click();
+  await page.getByRole("link", { name: "Telegram", exact: true }).click();
   await expect(page.getByText("Nobody is paired yet")).toBeVisible();
   await snap(page, "40-telegram-empty");
 
