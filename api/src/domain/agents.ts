@@ -2,7 +2,7 @@ import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { findTemplate, type Agent, type CreateAgentInput, type UpdateAgentInput } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
-import { agentCap, assertEntitled, entitlementRefusal } from "./entitlements";
+import { agentCap, entitlementRefusal } from "./entitlements";
 import { agents } from "../db/schema";
 import { newLowercaseId } from "./crypto";
 import { agentWorkspace, manifestKey } from "./r2-keys";
@@ -26,7 +26,8 @@ export async function createAgent(
   const { db, bucket } = deps;
   const template = findTemplate(input.templateId);
   if (!template) throw new DomainError("BAD_REQUEST", `Unknown template "${input.templateId}"`);
-  await assertEntitled(deps, tenantId, { kind: "agent" });
+  // The plan's cap is checked in the insert itself (calls at once cannot pass it); the refusal's words
+  // are worked out only when it refuses.
   const cap = await agentCap(deps, tenantId);
   // OpenClaw folds agent ids to lowercase; the runtime uses this id as its agent id.
   const id = newLowercaseId("ag");

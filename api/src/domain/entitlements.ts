@@ -138,8 +138,8 @@ export async function assertEntitled(deps: EntitlementDeps, tenantId: string, e:
 }
 
 /**
- * The plan's cap on a team's agents (null: none), for an insert that checks it in the same statement:
- * the gate above gives the clear message, the cap keeps calls at once from slipping past it.
+ * The plan's cap on a team's agents (null: none), for an insert that checks it in the same statement,
+ * so calls at once cannot slip past it; `entitlementRefusal` words a refusal.
  */
 export async function agentCap(deps: EntitlementDeps, tenantId: string, now = new Date()): Promise<number | null> {
   if (!billingEnabled(deps.settings)) return null;
