@@ -30,6 +30,9 @@ export default defineConfig({
           TELEGRAM_API_ROOT: inject("fakeTelegramUrl"),
           // Billing stays off for the Worker under test (the local default); billing.test.ts turns it on per call.
           FAKE_STRIPE_URL: inject("fakeStripeUrl"),
+          // Mail goes to the local outbox (it speaks the production mail API); tests read it back.
+          MAIL_API_URL: inject("fakeMailUrl"),
+          MAIL_API_KEY: "test-mail-key",
         },
       },
     })),

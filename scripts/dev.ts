@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, parseSettings, SETTING_NAMES } from "../api/src/config.ts";
+import { startFakeMail } from "../fakes/mail.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
@@ -49,8 +50,10 @@ function localSecrets(): Record<string, string> {
 }
 
 /** Local defaults < .dev.vars < the environment (any setting name, and STRIPE_PRICE_*). */
-function workerVars(): Record<string, string> {
+function workerVars(outboxUrl: string | undefined): Record<string, string> {
   const vars: Record<string, string> = {
+    // Mail lands in the local outbox unless a real mail API is configured.
+    ...(outboxUrl && { MAIL_API_URL: outboxUrl, MAIL_API_KEY: "local-outbox" }),
     APP_URL: spaUrl,
     TENANT_RUNTIME: "host",
     RUNTIME_HOST_URL: `http://127.0.0.1:${RUNTIME_HOST_PORT}`,
@@ -158,7 +161,15 @@ async function main() {
   mkdirSync(STATE_DIR, { recursive: true });
   const persistTo = path.join(STATE_DIR, "wrangler");
   const envFile = path.join(STATE_DIR, "worker.env");
-  const vars = workerVars();
+  // The local outbox (no mail account needed): each message is a JSON file, its subject and link printed here.
+  const mailDir = path.join(STATE_DIR, "mail");
+  const outbox = process.env.MAIL_API_KEY
+    ? undefined
+    : await startFakeMail({
+        dir: mailDir,
+        onMessage: (m) => console.log(`[mail] ✉ to ${m.to.join(", ")}: ${m.subject}${m.links[0] ? `\n[mail]   ${m.links[0]}` : ""}`),
+      });
+  const vars = workerVars(outbox?.url);
   writeFileSync(
     envFile,
     `${Object.entries(vars)
@@ -233,6 +244,7 @@ async function main() {
     return stopAll(1);
   }
   console.log(`AutoClaw is running at ${spaUrl} (API ${apiUrl})`);
+  if (outbox) console.log(`› mail is written to ${mailDir} (and its links printed here)`);
 
   // wrangler dev does not fire cron triggers; the run reaper must still run (wrangler.toml: every minute).
   setInterval(() => void fetch(`${apiUrl}/cdn-cgi/local/scheduled`).catch(() => undefined), 60_000).unref();

@@ -6,8 +6,12 @@ import { PASSWORD_MAX, PASSWORD_MIN } from "@autoclaw/shared";
 import type { Db } from "./db/client";
 import { schema } from "./db/client";
 import type { Settings } from "./config";
+import { type MailSender, verificationMail } from "./domain/mail";
 
-export function createAuth(db: Db, s: Settings) {
+/** How long a verification link works. */
+const VERIFY_SECONDS = 24 * 3600;
+
+export function createAuth(db: Db, s: Settings, mail: MailSender) {
   const secure = s.APP_URL.startsWith("https://");
   return betterAuth({
     appName: "AutoClaw",
@@ -26,6 +30,14 @@ export function createAuth(db: Db, s: Settings) {
       },
     }),
     emailAndPassword: { enabled: true, minPasswordLength: PASSWORD_MIN, maxPasswordLength: PASSWORD_MAX, autoSignIn: true },
+    // Signing up signs in at once; a verified address is needed to join teams by invitation, so the
+    // link is sent on sign-up (and again on request) and signs its follower in.
+    emailVerification: {
+      sendOnSignUp: true,
+      autoSignInAfterVerification: true,
+      expiresIn: VERIFY_SECONDS,
+      sendVerificationEmail: async ({ user, url }) => mail.send(verificationMail(user.email, user.name, url)),
+    },
     session: { expiresIn: 60 * 60 * 24 * 14, updateAge: 60 * 60 * 24 },
     // On by default only in production; we want it everywhere, stored in D1 so every isolate agrees.
     rateLimit: {
@@ -36,6 +48,7 @@ export function createAuth(db: Db, s: Settings) {
       customRules: {
         "/sign-in/email": { window: 60, max: 5 },
         "/sign-up/email": { window: 60, max: 5 },
+        "/send-verification-email": { window: 60, max: 3 },
       },
     },
     advanced: {

@@ -80,6 +80,14 @@ export const settingsSchema = z.object({
   BILLING_GRACE_DAYS: z.coerce.number().int().min(0).max(60).default(3),
   /** Teams one account may own: each gets a trial and a runtime (~1.25 GB), so this is a resource limit. */
   MAX_TEAMS_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(3),
+  /**
+   * Outbound mail (verification, invitations) goes to one HTTP mail API that speaks Resend's
+   * `POST /emails` (https://resend.com/docs/api-reference/emails/send-email). Mail is off when no key
+   * is set; the run command points it at the local outbox.
+   */
+  MAIL_API_URL: optionalUrl.default("https://api.resend.com"),
+  MAIL_API_KEY: optionalText,
+  MAIL_FROM: z.string().min(3).default("AutoClaw <no-reply@autoclaw.dev>"),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

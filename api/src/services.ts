@@ -16,6 +16,8 @@ import type { RuntimeDriver } from "./drivers/driver";
 import { sandboxDriver } from "./drivers/sandbox-driver";
 import { sandboxStubs } from "./drivers/sandbox-stubs";
 import { agentSession } from "./durable-objects/stubs";
+import type { MailSender } from "./domain/mail";
+import { httpMailSender } from "./mail/http-sender";
 import type { AppEnv } from "./env";
 
 export interface Services extends RunDeps {
@@ -23,6 +25,8 @@ export interface Services extends RunDeps {
   settings: Settings;
   /** Built on first use: API-key and queue paths never need it. */
   auth(): Auth;
+  /** Outbound mail (verification links, invitations). */
+  mail: MailSender;
   /** Hands a run to its agent's AgentSession. */
   dispatch: NonNullable<RunDeps["dispatch"]>;
   /** The shared Telegram bot's API client and run hooks; undefined when Telegram is off. */
@@ -61,12 +65,14 @@ export function services(env: AppEnv): Services {
     const config = parseEnv(env);
     const db = createDb(env.DB);
     let auth: Auth | undefined;
+    const mail = httpMailSender(config);
     svc = {
+      mail,
       db,
       settings: config,
       queue: env.RUN_QUEUE,
       bucket: env.ARTIFACTS,
-      auth: () => (auth ??= createAuth(db, config)),
+      auth: () => (auth ??= createAuth(db, config, mail)),
       runtime: tenantRuntimes(env, db, config),
       dispatch: (m) => agentSession(env, m.tenantId, m.agentId).enqueue(m.runId),
     };

@@ -1,12 +1,12 @@
 // Who may do what inside a team (shared/access.ts): roles that mean something and API keys with
 // scopes. Each finding of the review is its own test; each failed on the code before the matrix.
 import { describe, expect, it } from "vitest";
-import { agentOnFakeModel, client, expectTrpcError, signUp, signUpWithTeam, waitForRun } from "./helpers";
+import { agentOnFakeModel, client, expectTrpcError, joinTeam, signUp, signUpWithTeam, waitForRun } from "./helpers";
 
 async function teamWithMember(label: string) {
   const owner = await signUpWithTeam(label);
   const mate = await signUp(`${label}-mate`);
-  await owner.api.tenants.addMember.mutate({ email: mate.email });
+  await joinTeam(owner.api, mate);
   return { ...owner, mate: client({ cookie: mate.cookie }) };
 }
 
@@ -18,7 +18,7 @@ describe("API keys act for a team with the scopes they were given", () => {
     const refused = await expectTrpcError(asKey.apiKeys.create.mutate({ name: "made by a key" }), "FORBIDDEN");
     expect(refused.message).toBe("API keys cannot do this: a team owner or admin must");
     const other = await signUp("would-be-admin");
-    await expectTrpcError(asKey.tenants.addMember.mutate({ email: other.email, role: "admin" }), "FORBIDDEN");
+    await expectTrpcError(asKey.tenants.invite.mutate({ email: other.email, role: "admin" }), "FORBIDDEN");
     await expectTrpcError(
       asKey.providerKeys.set.mutate({ provider: "custom", apiKey: "sk-x-0123456789", baseUrl: "https://m.example/v1" }),
       "FORBIDDEN",

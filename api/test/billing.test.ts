@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { parseSettings } from "../src/config";
 import { createDb } from "../src/db/client";
-import { entitlementRefusal } from "../src/domain/entitlements";
+import { telegramSeats } from "../src/domain/entitlements";
 import { createPairingCode, redeemPairingCode } from "../src/domain/telegram-pairing";
 import type { AppRouter } from "../src/trpc/router";
 import { signStripePayload, stripeEvent } from "../../fakes/stripe";
@@ -161,6 +161,23 @@ describe("billing on", () => {
     );
   });
 
+  it("holds the month's runs against calls at once: 10 runs started for the last place make 1", async () => {
+    const { api, team, plain } = await billedTeam("run-race");
+    const agent = await agentOnFakeModel(plain);
+    const stmt = env.DB.prepare(
+      "insert into runs (id, tenant_id, agent_id, status, source, input, model, created_at, updated_at) values (?, ?, ?, 'succeeded', 'api', 'x', 'custom/echo', ?, ?)",
+    );
+    await env.DB.batch(
+      Array.from({ length: 199 }, (_, i) => stmt.bind(`run_race_${team.id}_${i}`, team.id, agent.id, Date.now(), Date.now())),
+    );
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => api.runs.create.mutate({ agentId: agent.id, input: `race ${i}` })),
+    );
+    expect(attempts.filter((a) => a.status === "fulfilled")).toHaveLength(1);
+    for (const a of attempts) if (a.status === "rejected") expect(String(a.reason)).toMatch(/used the 200 runs of its Free trial plan/);
+    expect((await api.billing.status.query()).usage.runsThisMonth).toBe(200);
+  });
+
   it("checkout → completed event → the team is on Pro and active, with a portal", async () => {
     const { api, team } = await billedTeam("checkout");
     const { url } = await api.billing.createCheckout.mutate({ plan: "pro" });
@@ -302,9 +319,7 @@ describe("billing on", () => {
     }
     const { code } = await createPairingCode(db, settings, team.id, "user");
     const third = { id: base + 3, chatId: base + 3, name: "Third" };
-    const refused = await redeemPairingCode(db, third, code, (t) =>
-      entitlementRefusal(deps, t, { kind: "telegramSeat", telegramUserId: third.id }),
-    );
+    const refused = await redeemPairingCode(db, third, code, telegramSeats(deps, third.id));
     expect(refused).toEqual({
       ok: false,
       reason: "no-seat",
@@ -313,8 +328,33 @@ describe("billing on", () => {
     await env.DB.prepare("delete from telegram_pairings where telegram_user_id = ?")
       .bind(base + 1)
       .run(); // an admin unpairs someone
-    expect(
-      await redeemPairingCode(db, third, code, (t) => entitlementRefusal(deps, t, { kind: "telegramSeat", telegramUserId: third.id })),
-    ).toMatchObject({ ok: true });
+    expect(await redeemPairingCode(db, third, code, telegramSeats(deps, third.id))).toMatchObject({ ok: true });
+  });
+
+  it("the last Telegram seat goes to one person when several pair at once (checked in the pairing's batch)", async () => {
+    const { team } = await billedTeam("seat-race");
+    const db = createDb(env.DB);
+    const settings = parseSettings(billingEnv);
+    const deps = { db, settings };
+    const base = 92_000_000 + Math.floor(Math.random() * 100_000) * 10;
+    await env.DB.prepare(
+      "insert into telegram_pairings (telegram_user_id, tenant_id, chat_id, name, paired_at) values (?, ?, ?, 'Seated', ?)",
+    )
+      .bind(base, team.id, base, Date.now())
+      .run();
+    const people = [1, 2, 3, 4].map((i) => ({ id: base + i, chatId: base + i, name: `Racer ${i}` }));
+    const codes = await Promise.all(people.map(() => createPairingCode(db, settings, team.id, "user")));
+    const results = await Promise.all(people.map((p, i) => redeemPairingCode(db, p, codes[i]!.code, telegramSeats(deps, p.id))));
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok && r.reason === "no-seat")).toHaveLength(3);
+    const seated = await env.DB.prepare("select count(*) as n from telegram_pairings where tenant_id = ?")
+      .bind(team.id)
+      .first<{ n: number }>();
+    expect(seated!.n).toBe(2);
+    // The refused people's codes were not spent.
+    const spent = await env.DB.prepare("select count(*) as n from telegram_pairing_codes where tenant_id = ? and used_at is not null")
+      .bind(team.id)
+      .first<{ n: number }>();
+    expect(spent!.n).toBe(1);
   });
 });

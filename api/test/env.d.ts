@@ -8,6 +8,7 @@ declare global {
       FAKE_MODEL_URL: string;
       TELEGRAM_API_ROOT: string;
       FAKE_STRIPE_URL: string;
+      MAIL_API_URL: string;
       TELEGRAM_WEBHOOK_SECRET: string;
       ENCRYPTION_KEY: string;
     }

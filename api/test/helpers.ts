@@ -77,6 +77,41 @@ export async function signUpWithTeam(label = "owner") {
   return { user, team, api: client({ cookie: user.cookie, tenantId: team.id }) };
 }
 
+// ── Mail and invitations ────────────────────────────────────────────────────────────────────────────
+
+export interface SentMail {
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+  links: string[];
+}
+
+/** What the local outbox holds for an address (oldest first), waiting briefly for `until` to hold. */
+export async function mailTo(email: string, until: (m: SentMail[]) => boolean = (m) => m.length > 0, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const all = (await (await fetch(`${env.MAIL_API_URL}/emails?to=${encodeURIComponent(email)}`)).json()) as SentMail[];
+    if (until(all) || Date.now() > deadline) return all;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Follows the verification link mailed on sign-up, as its reader would. */
+export async function verifyEmail(u: TestUser): Promise<Response> {
+  const mails = await mailTo(u.email, (m) => m.some((x) => x.subject.startsWith("Verify")));
+  const link = mails.findLast((m) => m.subject.startsWith("Verify"))?.links[0];
+  if (!link) throw new Error(`no verification mail for ${u.email}`);
+  return SELF.fetch(link, { redirect: "manual" });
+}
+
+/** Brings a person into the team the real way: invited, their email verified, the invitation accepted. */
+export async function joinTeam(owner: Api, u: TestUser, role: "admin" | "member" = "member") {
+  const inv = await owner.tenants.invite.mutate({ email: u.email, role });
+  await verifyEmail(u);
+  return client({ cookie: u.cookie }).invitations.accept.mutate({ id: inv.id });
+}
+
 /** Raw tRPC call, for asserting on the wire format (status codes, error.data). */
 export async function rawCall(path: string, input: unknown, c: Caller = {}, kind: "query" | "mutation" = "mutation") {
   const url = new URL(`${ORIGIN}/trpc/${path}`);

@@ -7,7 +7,7 @@ import { parseSettings } from "../src/config";
 import { telegramConfig } from "../src/domain/telegram";
 import { splitMessage } from "../src/domain/telegram-replies";
 import { update, type BotCall, type Person } from "../../fakes/telegram";
-import { agentOnFakeModel, client, expectTrpcError, ORIGIN, signUp, signUpWithTeam, waitForRun, type Api } from "./helpers";
+import { agentOnFakeModel, client, expectTrpcError, joinTeam, ORIGIN, signUp, signUpWithTeam, waitForRun, type Api } from "./helpers";
 
 const WEBHOOK = `${ORIGIN}/api/webhooks/telegram`;
 
@@ -320,7 +320,8 @@ describe("talking to the team's agent", () => {
     const { api, team } = await signUpWithTeam("tg-leaver");
     await agentOnFakeModel(api);
     const leaver = await signUp("tg-leaver-mate");
-    const overview = await api.tenants.addMember.mutate({ email: leaver.email });
+    await joinTeam(api, leaver);
+    const overview = await api.tenants.current.query();
     const asLeaver = client({ cookie: leaver.cookie });
     const person = newPerson("Leaver");
     await say(person, `/start ${(await asLeaver.telegram.createPairingCode.mutate()).code}`);

@@ -27,11 +27,13 @@ export const ACCESS = {
   run: { role: "member", scope: "runs" },
   /** Pair one's own Telegram account. */
   pairSelf: { role: "member", scope: null },
+  /** Leave the team (people only: a key is revoked, not withdrawn). */
+  leave: { role: "member", scope: null },
   /** Create, edit and delete agents. */
   manageAgents: { role: "admin", scope: "agents" },
   /** Model keys, API keys, members, the runtime (start, stop, restart, logs), Telegram settings. */
   manageTeam: { role: "admin", scope: null },
-  /** Billing (checkout, portal). */
+  /** Billing (checkout, portal). Making or unmaking an owner also needs an owner (domain/tenants.ts). */
   own: { role: "owner", scope: null },
 } as const satisfies Record<string, { role: TenantRole; scope: ApiKeyScope | null }>;
 export type Access = keyof typeof ACCESS;

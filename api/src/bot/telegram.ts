@@ -5,7 +5,7 @@
 import { Bot, type Context } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
 import { skillsForTemplate } from "@autoclaw/shared";
-import { entitlementRefusal } from "../domain/entitlements";
+import { telegramSeats } from "../domain/entitlements";
 import { DomainError } from "../domain/errors";
 import { beginUpdate, markUpdateHandled, telegramConfig } from "../domain/telegram";
 import {
@@ -73,9 +73,7 @@ function createBot(svc: Services, token: string, username: string, apiRoot?: str
         conv ? `You are paired with ${conv.tenantName}. Write to talk to ${conv.agent?.name ?? "your agent"}.\n\n${HELP}` : UNPAIRED,
       );
     }
-    const r = await redeemPairingCode(db, who, code, (tenantId) =>
-      entitlementRefusal(svc, tenantId, { kind: "telegramSeat", telegramUserId: who.id }),
-    );
+    const r = await redeemPairingCode(db, who, code, telegramSeats(svc, who.id));
     if (r.ok)
       return ctx.reply(
         `Paired with ${r.tenantName}${r.movedFrom ? ` (no longer with ${r.movedFrom})` : ""}. Write anything to talk to your team's agent.\n\n${HELP}`,

@@ -109,6 +109,33 @@ export const tenantMembers = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.userId] }), index("tenant_members_user_idx").on(t.userId)],
 );
 
+export const INVITATION_STATUSES = ["pending", "accepted", "declined", "revoked"] as const;
+
+/**
+ * An invitation to a team, addressed to an email (never to an account, so inviting reveals nothing
+ * about who has one). One open invitation per team and address: inviting again refreshes it.
+ */
+export const invitations = sqliteTable(
+  "invitations",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    role: text("role", { enum: TENANT_ROLES }).notNull(),
+    invitedBy: text("invited_by").references(() => user.id, { onDelete: "set null" }),
+    status: text("status", { enum: INVITATION_STATUSES }).notNull().default("pending"),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    respondedAt: integer("responded_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    uniqueIndex("invitations_open_idx").on(t.tenantId, t.email).where(sql`status = 'pending'`),
+    index("invitations_email_idx").on(t.email, t.status),
+  ],
+);
+
 /** Tenant API keys for integrators: only a SHA-256 of the key is stored (keys are 192-bit random). */
 export const apiKeys = sqliteTable(
   "api_keys",

@@ -2,7 +2,7 @@ import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { findTemplate, type Agent, type CreateAgentInput, type UpdateAgentInput } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
-import { agentCap, entitlementRefusal } from "./entitlements";
+import { agentCap, entitlementRefusal, underCap } from "./entitlements";
 import { agents } from "../db/schema";
 import { newLowercaseId } from "./crypto";
 import { agentWorkspace, manifestKey } from "./r2-keys";
@@ -39,13 +39,11 @@ export async function createAgent(
   // Inserted only while the team is under its plan's cap, checked in the same statement.
   const now = Date.now();
   const model = input.model ?? template.defaultModel;
-  const underCap =
-    cap === null
-      ? sql`1`
-      : sql`(select count(*) from ${agents} where ${agents.tenantId} = ${tenantId} and ${agents.deletedAt} is null) < ${cap}`;
   const [row] = await db
     .insert(agents)
-    .select(sql`select ${id}, ${tenantId}, ${input.name}, ${template.id}, ${model}, ${now}, ${now}, null where ${underCap}`)
+    .select(
+      sql`select ${id}, ${tenantId}, ${input.name}, ${template.id}, ${model}, ${now}, ${now}, null where ${underCap.agents(tenantId, cap)}`,
+    )
     .returning();
   if (!row) {
     await bucket.delete(files.map(([key]) => key)); // the persona of an agent that was never made

@@ -2,7 +2,7 @@
 // usage against the plan's limits, and the one gate in front of runs, runtime starts, new agents and
 // Telegram seats. With no Stripe keys (the local default) billing is off: every team is on the
 // "development" plan and nothing is refused.
-import { and, count, eq, gte, isNull, ne } from "drizzle-orm";
+import { and, count, eq, gte, isNull, ne, sql } from "drizzle-orm";
 import { DEVELOPMENT_PLAN, PLANS, TRIAL_DAYS, type BillingStatus, type SubscriptionStatus } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
@@ -145,3 +145,42 @@ export async function agentCap(deps: EntitlementDeps, tenantId: string, now = ne
   if (!billingEnabled(deps.settings)) return null;
   return planOf((await standing(deps, tenantId, now)).plan).limits.agents;
 }
+
+/**
+ * What a run needs from the plan: a team that may run now (else FORBIDDEN with the reason), and the
+ * month's cap on runs for the insert to check in the same statement (null: none).
+ */
+export async function runCap(deps: EntitlementDeps, tenantId: string, now = new Date()): Promise<number | null> {
+  if (!billingEnabled(deps.settings)) return null;
+  const st = await standing(deps, tenantId, now);
+  if (!st.canRun) throw new DomainError("FORBIDDEN", st.reason ?? "This team cannot run agents now");
+  return planOf(st.plan).limits.runsPerMonth;
+}
+
+/** The plan's cap on Telegram seats (null: none), for the pairing that checks it in the same batch. */
+export async function telegramSeatCap(deps: EntitlementDeps, tenantId: string, now = new Date()): Promise<number | null> {
+  if (!billingEnabled(deps.settings)) return null;
+  return planOf((await standing(deps, tenantId, now)).plan).limits.telegramSeats;
+}
+
+/** The plan's say on Telegram seats as pairing asks it: the cap for its batch, the refusal's words. */
+export const telegramSeats = (deps: EntitlementDeps, telegramUserId: number) => ({
+  cap: (tenantId: string) => telegramSeatCap(deps, tenantId),
+  refusal: (tenantId: string) => entitlementRefusal(deps, tenantId, { kind: "telegramSeat", telegramUserId }),
+});
+
+/** In-statement gates: true while the team is under the cap (always, with none). */
+export const underCap = {
+  runsThisMonth: (tenantId: string, cap: number | null, now = new Date()) =>
+    cap === null
+      ? sql`1`
+      : sql`(select count(*) from ${runs} where ${runs.tenantId} = ${tenantId} and ${runs.createdAt} >= ${monthStart(now).getTime()}) < ${cap}`,
+  telegramSeats: (tenantId: string, cap: number | null, exceptTelegramUser: number) =>
+    cap === null
+      ? sql`1`
+      : sql`(select count(*) from ${telegramPairings} where ${telegramPairings.tenantId} = ${tenantId} and ${telegramPairings.telegramUserId} <> ${exceptTelegramUser}) < ${cap}`,
+  agents: (tenantId: string, cap: number | null) =>
+    cap === null
+      ? sql`1`
+      : sql`(select count(*) from ${agents} where ${agents.tenantId} = ${tenantId} and ${agents.deletedAt} is null) < ${cap}`,
+};

@@ -2,8 +2,10 @@
 // named in the records it leaves (who created a key or a code, where a run came from).
 import { type Access, type ApiKeyScope, type RunSource, roleAllows, scopesAllow, type TenantRole } from "@autoclaw/shared";
 
+import { DomainError } from "./errors";
+
 export type Principal =
-  | { kind: "user"; userId: string; email: string; name: string }
+  | { kind: "user"; userId: string; email: string; name: string; emailVerified: boolean }
   | { kind: "apiKey"; keyId: string; tenantId: string; scopes: ApiKeyScope[] };
 
 /** May this caller, acting in a team with this role (people) or these scopes (API keys), do this? */
@@ -21,3 +23,11 @@ export const runSourceOf = (p: Principal): RunSource => (p.kind === "apiKey" ? "
 
 /** Who may cancel which run: the actor, and whether they may cancel anyone's. */
 export const cancellerOf = (p: Principal, role: TenantRole) => ({ actor: actorOf(p), anyRun: allows(p, role, "manageTeam") });
+
+export type Person = Extract<Principal, { kind: "user" }>;
+
+/** The person behind an action no API key may do (the access matrix already refuses keys; this makes it a type). */
+export function personOf(p: Principal): Person {
+  if (p.kind !== "user") throw new DomainError("FORBIDDEN", "API keys cannot do this: a person must");
+  return p;
+}

@@ -4,11 +4,11 @@ import { and, desc, eq, lt, or } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { CreateRunInput, ListRunsQuery, Run, RunSource, RunStatus, RunSummary } from "@autoclaw/shared";
 import type { Settings } from "../config";
-import type { Db } from "../db/client";
-import { runArtifacts, runEvents, runs } from "../db/schema";
+import { type Db, literalRow } from "../db/client";
+import { runArtifacts, runEvents, runs, tenants } from "../db/schema";
 import { assertModelReachable } from "../model/upstream";
 import { getAgentRow } from "./agents";
-import { assertEntitled } from "./entitlements";
+import { entitlementRefusal, runCap, underCap } from "./entitlements";
 import { hmacSign, hmacVerify, newId } from "./crypto";
 import { DomainError, notFound } from "./errors";
 import { addEvent, eventIf, retryDelaySeconds, type RunDeps } from "./run-records";
@@ -36,7 +36,11 @@ const toSummary = (r: Row): RunSummary => ({
 export interface CreateRunOptions {
   /** The conversation the run continues (`telegram:<userId>`); its turns share one OpenClaw session. */
   conversation?: string;
-  /** Statements that must commit with the run (a Telegram reply's destination). */
+  /**
+   * Statements that must commit with the run (a Telegram reply's destination). They run in its batch
+   * even when the run is not inserted (a cap, a repeated idempotency key), so each must do nothing
+   * unless the run row exists (insert … select from runs).
+   */
   also?: (runId: string) => BatchItem<"sqlite">[];
   /** Who started it (actorOf, or `telegram:<userId>`): members may cancel only their own runs. */
   createdBy?: string;
@@ -54,30 +58,38 @@ export async function createRun(
     const existing = await findByIdempotencyKey(db, tenantId, input.idempotencyKey);
     if (existing) return sameRequestOrConflict(existing, input);
   }
-  await assertEntitled(deps, tenantId, { kind: "run" });
+  // The plan's standing is checked now; its monthly cap in the insert itself, so runs started at
+  // once cannot pass it (the refusal's words are worked out only when it refuses).
+  const cap = await runCap(deps, tenantId);
   const agent = await getAgentRow(db, tenantId, input.agentId);
   // Refuse now, with a reason the user can act on, rather than fail later in the queue.
   await assertModelReachable(db, deps.settings, tenantId, agent.model);
 
   const now = new Date();
   const id = newId("run");
+  const row = literalRow(runs, {
+    id,
+    tenantId,
+    agentId: agent.id,
+    status: "queued",
+    source,
+    input: input.input,
+    model: agent.model,
+    idempotencyKey: input.idempotencyKey,
+    conversation: opts.conversation,
+    createdBy: opts.createdBy,
+    createdAt: now,
+    updatedAt: now,
+  });
   const [inserted] = await db.batch([
     db
       .insert(runs)
-      .values({
-        id,
-        tenantId,
-        agentId: agent.id,
-        status: "queued",
-        source,
-        input: input.input,
-        model: agent.model,
-        idempotencyKey: input.idempotencyKey,
-        conversation: opts.conversation,
-        createdBy: opts.createdBy,
-        createdAt: now,
-        updatedAt: now,
-      })
+      .select(
+        db
+          .select(row)
+          .from(tenants)
+          .where(and(eq(tenants.id, tenantId), underCap.runsThisMonth(tenantId, cap, now))),
+      )
       .onConflictDoNothing()
       .returning({ id: runs.id }),
     eventIf(db, id, now, "queued", `from ${source}`, undefined),
@@ -85,7 +97,12 @@ export async function createRun(
   ]);
   if (inserted.length === 0) {
     // Lost a race with the same idempotency key: the other request's run is the run.
-    return sameRequestOrConflict((await findByIdempotencyKey(db, tenantId, input.idempotencyKey!))!, input);
+    const same = input.idempotencyKey && (await findByIdempotencyKey(db, tenantId, input.idempotencyKey));
+    if (same) return sameRequestOrConflict(same, input);
+    throw new DomainError(
+      "FORBIDDEN",
+      (await entitlementRefusal(deps, tenantId, { kind: "run" })) ?? "This month's runs of the plan are used up",
+    );
   }
   // The queue is the durable path; if this send is lost, the reaper re-sends runs left queued.
   // Runs are interactive, so with a dispatcher the run also goes to its AgentSession now (a queue

@@ -1,8 +1,8 @@
 // Who a paired Telegram person talks to (their pick, the team's default, or its oldest agent), the
 // commands that change it, and their messages as runs in their own conversation.
 import { and, asc, eq, inArray, isNull } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { agents, telegramPairings, telegramReplies, telegramSettings, tenants } from "../db/schema";
+import { type Db, literalRow } from "../db/client";
+import { agents, runs, telegramPairings, telegramReplies, telegramSettings, tenants } from "../db/schema";
 import { billingStatus } from "./entitlements";
 import { runtimeStateWord } from "./runtime";
 import { DomainError } from "./errors";
@@ -76,6 +76,8 @@ export async function startTelegramRun(deps: RunDeps, conv: Conversation, text: 
   return createRun(deps, conv.pairing.tenantId, { agentId: conv.agent.id, input: text, idempotencyKey }, "telegram", {
     conversation: `telegram:${conv.pairing.telegramUserId}`,
     createdBy: `telegram:${conv.pairing.telegramUserId}`,
-    also: (runId) => [db.insert(telegramReplies).values({ runId, chatId })],
+    also: (runId) => [
+      db.insert(telegramReplies).select(db.select(literalRow(telegramReplies, { runId, chatId })).from(runs).where(eq(runs.id, runId))),
+    ],
   });
 }

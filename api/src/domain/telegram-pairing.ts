@@ -11,9 +11,10 @@ import {
   type TelegramStatus,
 } from "@autoclaw/shared";
 import type { Settings } from "../config";
-import type { Db } from "../db/client";
+import { type Db, literalRow } from "../db/client";
 import { telegramPairAttempts, telegramPairingCodes, telegramPairings, telegramSettings, tenants } from "../db/schema";
 import { getAgentRow } from "./agents";
+import { underCap } from "./entitlements";
 import { newId, randomBytes, sha256 } from "./crypto";
 import { DomainError, notFound } from "./errors";
 import { assertTelegramEnabled, telegramConfig } from "./telegram";
@@ -125,8 +126,11 @@ export async function redeemPairingCode(
   db: Db,
   person: TelegramPerson,
   rawCode: string,
-  /** The plan's say: why this person cannot take a seat in the code's team (null: they can). */
-  seatRefusal: (tenantId: string) => Promise<string | null> = async () => null,
+  /** The plan's say on seats in the code's team: its cap (null: none), and a refusal in words. */
+  seats: { cap(tenantId: string): Promise<number | null>; refusal(tenantId: string): Promise<string | null> } = {
+    cap: async () => null,
+    refusal: async () => null,
+  },
   now = new Date(),
 ): Promise<RedeemResult> {
   // Every attempt is counted first, atomically, so guesses sent in parallel cannot slip past the limit.
@@ -157,19 +161,9 @@ export async function redeemPairingCode(
     : undefined;
   const failure = !row ? "unknown" : row.usedAt ? "used" : row.expiresAt <= now ? "expired" : undefined;
   if (failure || !row) return { ok: false, reason: failure ?? "unknown", attemptsLeft };
-  // No seat: refused before the code is spent, so it works once a seat is free.
-  const refusal = await seatRefusal(row.tenantId);
-  if (refusal) return { ok: false, reason: "no-seat", message: refusal };
-  // Single use: only the update that flips used_at pairs (two people racing for one code: one wins).
-  const [claimed] = await db
-    .update(telegramPairingCodes)
-    .set({ usedAt: now, usedBy: person.id })
-    .where(and(eq(telegramPairingCodes.id, row.id), isNull(telegramPairingCodes.usedAt)))
-    .returning({ tenantId: telegramPairingCodes.tenantId });
-  if (!claimed) return { ok: false, reason: "used", attemptsLeft };
   const previous = await db.query.telegramPairings.findFirst({ where: eq(telegramPairings.telegramUserId, person.id) });
   const values = {
-    tenantId: claimed.tenantId,
+    tenantId: row.tenantId,
     chatId: person.chatId,
     name: person.name,
     username: person.username ?? null,
@@ -178,15 +172,43 @@ export async function redeemPairingCode(
     // Codes are made by members (API keys cannot pair): removing that member unpairs this account.
     pairedByUserId: row.createdBy.startsWith("apikey:") ? null : row.createdBy,
   };
-  await db
-    .insert(telegramPairings)
-    .values({ telegramUserId: person.id, ...values })
-    .onConflictDoUpdate({ target: telegramPairings.telegramUserId, set: values });
-  const names = await db.query.tenants.findMany({ where: or(eq(tenants.id, claimed.tenantId), eq(tenants.id, previous?.tenantId ?? "")) });
+  // One batch: the code is spent only while the team has a free seat (an account already paired with
+  // it keeps its own), and the pairing is made only by the update that spent it. Two people racing for
+  // one code, or for the last seat: one wins.
+  const cap = await seats.cap(row.tenantId);
+  const spentHere = and(
+    eq(telegramPairingCodes.id, row.id),
+    eq(telegramPairingCodes.usedBy, person.id),
+    eq(telegramPairingCodes.usedAt, now),
+  );
+  const [claimed] = await db.batch([
+    db
+      .update(telegramPairingCodes)
+      .set({ usedAt: now, usedBy: person.id })
+      .where(
+        and(eq(telegramPairingCodes.id, row.id), isNull(telegramPairingCodes.usedAt), underCap.telegramSeats(row.tenantId, cap, person.id)),
+      )
+      .returning({ tenantId: telegramPairingCodes.tenantId }),
+    db
+      .insert(telegramPairings)
+      .select(
+        db
+          .select(literalRow(telegramPairings, { telegramUserId: person.id, ...values }))
+          .from(telegramPairingCodes)
+          .where(spentHere),
+      )
+      .onConflictDoUpdate({ target: telegramPairings.telegramUserId, set: values }),
+  ]);
+  if (!claimed.length) {
+    // Spent by someone else, or no seat (refused before the code is spent, so it works once one is free).
+    const refusal = await seats.refusal(row.tenantId);
+    return refusal ? { ok: false, reason: "no-seat", message: refusal } : { ok: false, reason: "used", attemptsLeft };
+  }
+  const names = await db.query.tenants.findMany({ where: or(eq(tenants.id, row.tenantId), eq(tenants.id, previous?.tenantId ?? "")) });
   const nameOf = (id?: string) => names.find((t) => t.id === id)?.name;
   return {
     ok: true,
-    tenantName: nameOf(claimed.tenantId) ?? "your team",
-    ...(previous && previous.tenantId !== claimed.tenantId && { movedFrom: nameOf(previous.tenantId) }),
+    tenantName: nameOf(row.tenantId) ?? "your team",
+    ...(previous && previous.tenantId !== row.tenantId && { movedFrom: nameOf(previous.tenantId) }),
   };
 }

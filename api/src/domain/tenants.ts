@@ -1,5 +1,5 @@
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
-import type { AddMemberInput, Tenant, TenantOverview, TenantRole, TenantWithRole } from "@autoclaw/shared";
+import { and, asc, eq, isNull, ne, sql } from "drizzle-orm";
+import type { SetRoleInput, Tenant, TenantOverview, TenantRole, TenantWithRole } from "@autoclaw/shared";
 import type { Db } from "../db/client";
 import { telegramPairingCodes, telegramPairings, tenantMembers, tenants, user } from "../db/schema";
 import { newId } from "./crypto";
@@ -21,7 +21,10 @@ export async function createTenant(db: Db, ownerId: string, name: string, maxOwn
       .select(sql`select ${id}, ${ownerId}, 'owner', ${now} where exists (select 1 from ${tenants} where ${tenants.id} = ${id})`),
   ]);
   if (!inserted.length)
-    throw new DomainError("FORBIDDEN", `An account can own at most ${maxOwned} teams: delete one or ask its owner to add you to theirs`);
+    throw new DomainError(
+      "FORBIDDEN",
+      `An account can own at most ${maxOwned} teams: leave one, or ask a team's admin to invite you to theirs`,
+    );
   return { id, name };
 }
 
@@ -64,41 +67,81 @@ export async function tenantOverview(db: Db, tenantId: string, callerRole: Tenan
   };
 }
 
-/** Adds an existing AutoClaw account to the team. Invitations by email come with outbound mail. */
-/** Adds an existing account by email; answers with the team as the caller sees it. */
-export async function addMember(
-  db: Db,
-  tenantId: string,
-  input: Required<AddMemberInput>,
-  callerRole: TenantRole,
-): Promise<TenantOverview> {
-  const account = await db.query.user.findFirst({ where: eq(user.email, input.email) });
-  if (!account) throw new DomainError("NOT_FOUND", "No AutoClaw account uses that email yet: ask them to sign up first");
-  const existing = await db.query.tenantMembers.findFirst({
-    where: and(eq(tenantMembers.tenantId, tenantId), eq(tenantMembers.userId, account.id)),
-  });
-  if (existing) throw new DomainError("CONFLICT", "That person is already in this team");
-  await db.insert(tenantMembers).values({ tenantId, userId: account.id, role: input.role });
-  return tenantOverview(db, tenantId, callerRole);
-}
-
-export async function removeMember(db: Db, tenantId: string, userId: string, callerRole: TenantRole): Promise<TenantOverview> {
-  const member = await db.query.tenantMembers.findFirst({
-    where: and(eq(tenantMembers.tenantId, tenantId), eq(tenantMembers.userId, userId)),
-  });
-  if (!member) throw notFound("Member");
-  if (member.role === "owner") throw new DomainError("FORBIDDEN", "The team owner cannot be removed");
-  // In one batch: the membership, the Telegram accounts they paired with this team, their unused codes.
-  await db.batch([
-    db.delete(tenantMembers).where(and(eq(tenantMembers.tenantId, tenantId), eq(tenantMembers.userId, userId))),
-    db.delete(telegramPairings).where(and(eq(telegramPairings.tenantId, tenantId), eq(telegramPairings.pairedByUserId, userId))),
+/** In one batch: the membership, the Telegram accounts they paired with this team, their unused codes. */
+function membershipDrop(db: Db, tenantId: string, userId: string, keepLastOwner: boolean) {
+  const owners = sql`(select count(*) from ${tenantMembers} where ${tenantMembers.tenantId} = ${tenantId} and ${tenantMembers.role} = 'owner')`;
+  // The pairings and codes go only if the membership did (checked after its delete, in the same batch).
+  const gone = sql`not exists (select 1 from ${tenantMembers} where ${tenantMembers.tenantId} = ${tenantId} and ${tenantMembers.userId} = ${userId})`;
+  return db.batch([
+    db
+      .delete(tenantMembers)
+      .where(
+        and(
+          eq(tenantMembers.tenantId, tenantId),
+          eq(tenantMembers.userId, userId),
+          keepLastOwner ? sql`(${tenantMembers.role} <> 'owner' or ${owners} > 1)` : ne(tenantMembers.role, "owner"),
+        ),
+      )
+      .returning({ role: tenantMembers.role }),
+    db.delete(telegramPairings).where(and(eq(telegramPairings.tenantId, tenantId), eq(telegramPairings.pairedByUserId, userId), gone)),
     db
       .delete(telegramPairingCodes)
       .where(
-        and(eq(telegramPairingCodes.tenantId, tenantId), eq(telegramPairingCodes.createdBy, userId), isNull(telegramPairingCodes.usedAt)),
+        and(
+          eq(telegramPairingCodes.tenantId, tenantId),
+          eq(telegramPairingCodes.createdBy, userId),
+          isNull(telegramPairingCodes.usedAt),
+          gone,
+        ),
       ),
   ]);
+}
+
+/** An admin removes someone; an owner must first be made an admin or member (by an owner). */
+export async function removeMember(db: Db, tenantId: string, userId: string, callerRole: TenantRole): Promise<TenantOverview> {
+  const role = await membershipRole(db, tenantId, userId);
+  if (!role) throw notFound("Member");
+  if (role === "owner") throw new DomainError("FORBIDDEN", "An owner cannot be removed: an owner must first change their role");
+  await membershipDrop(db, tenantId, userId, false);
   return tenantOverview(db, tenantId, callerRole);
+}
+
+/** The caller leaves the team; its last owner cannot (another owner must remain). */
+export async function leaveTenant(db: Db, tenantId: string, userId: string): Promise<void> {
+  const [left] = await membershipDrop(db, tenantId, userId, true);
+  if (!left.length) throw new DomainError("FORBIDDEN", "You are this team's only owner: make another member an owner first, then leave");
+}
+
+/**
+ * Changes a member's role. Admins move people between member and admin; making or unmaking an owner
+ * needs an owner. The last owner stays an owner: the guard is in the update itself, so two owners
+ * demoting each other at once cannot leave the team without one.
+ */
+export async function setMemberRole(
+  db: Db,
+  tenantId: string,
+  input: SetRoleInput,
+  caller: { userId: string; role: TenantRole },
+): Promise<TenantOverview> {
+  const callerRole = caller.role;
+  const current = await membershipRole(db, tenantId, input.userId);
+  if (!current) throw notFound("Member");
+  if ((current === "owner" || input.role === "owner") && callerRole !== "owner")
+    throw new DomainError("FORBIDDEN", "Only team owners can make or unmake owners");
+  const owners = sql`(select count(*) from ${tenantMembers} where ${tenantMembers.tenantId} = ${tenantId} and ${tenantMembers.role} = 'owner')`;
+  const changed = await db
+    .update(tenantMembers)
+    .set({ role: input.role })
+    .where(
+      and(
+        eq(tenantMembers.tenantId, tenantId),
+        eq(tenantMembers.userId, input.userId),
+        sql`(${tenantMembers.role} <> 'owner' or ${input.role} = 'owner' or ${owners} > 1)`,
+      ),
+    )
+    .returning({ role: tenantMembers.role });
+  if (!changed.length) throw new DomainError("FORBIDDEN", "A team keeps at least one owner: make someone else an owner first");
+  return tenantOverview(db, tenantId, input.userId === caller.userId ? input.role : callerRole);
 }
 
 /** The caller's role in a team, or undefined when they are not a member (callers answer NOT_FOUND). */

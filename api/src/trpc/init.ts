@@ -46,7 +46,13 @@ export async function createContext(svc: Services, req: Request): Promise<Contex
   }
   const session = await svc.auth().api.getSession({ headers: req.headers });
   const principal: Principal | null = session
-    ? { kind: "user", userId: session.user.id, email: session.user.email, name: session.user.name }
+    ? {
+        kind: "user",
+        userId: session.user.id,
+        email: session.user.email,
+        name: session.user.name,
+        emailVerified: session.user.emailVerified,
+      }
     : null;
   return { svc, req, principal };
 }

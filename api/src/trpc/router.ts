@@ -2,6 +2,7 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { router } from "./init";
 import { agentsRouter, templatesRouter } from "./routers/agents";
 import { apiKeysRouter } from "./routers/api-keys";
+import { invitationsRouter } from "./routers/invitations";
 import { providerKeysRouter } from "./routers/provider-keys";
 import { runsRouter } from "./routers/runs";
 import { runtimeRouter } from "./routers/runtime";
@@ -12,6 +13,7 @@ import { usageRouter } from "./routers/usage";
 
 export const appRouter = router({
   tenants: tenantsRouter,
+  invitations: invitationsRouter,
   apiKeys: apiKeysRouter,
   providerKeys: providerKeysRouter,
   templates: templatesRouter,

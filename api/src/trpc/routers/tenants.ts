@@ -1,6 +1,19 @@
 import { z } from "zod";
-import { addMemberInput, createTenantInput, removeMemberInput, tenant, tenantOverview, tenantWithRole } from "@autoclaw/shared";
-import { addMember, createTenant, removeMember, tenantOverview as overview, tenantsOf } from "../../domain/tenants";
+import {
+  createTenantInput,
+  invitation,
+  invitationIdInput,
+  invitationSent,
+  inviteInput,
+  removeMemberInput,
+  setRoleInput,
+  tenant,
+  tenantOverview,
+  tenantWithRole,
+} from "@autoclaw/shared";
+import { personOf } from "../../domain/principals";
+import { invite, revokeInvitation, teamInvitations } from "../../domain/invitations";
+import { createTenant, leaveTenant, removeMember, setMemberRole, tenantOverview as overview, tenantsOf } from "../../domain/tenants";
 import { accessProcedure, authedProcedure, router, userProcedure } from "../init";
 
 export const tenantsRouter = router({
@@ -16,13 +29,39 @@ export const tenantsRouter = router({
     .output(tenantOverview)
     .query(({ ctx }) => overview(ctx.svc.db, ctx.tenant.id, ctx.tenant.role)),
 
-  addMember: accessProcedure("manageTeam")
-    .input(addMemberInput)
+  invite: accessProcedure("manageTeam")
+    .input(inviteInput)
+    .output(invitationSent)
+    .mutation(({ ctx, input }) => invite(ctx.svc, ctx.tenant.id, personOf(ctx.principal), input)),
+
+  invitations: accessProcedure("manageTeam")
+    .output(z.array(invitation))
+    .query(({ ctx }) => teamInvitations(ctx.svc.db, ctx.tenant.id)),
+
+  revokeInvitation: accessProcedure("manageTeam")
+    .input(invitationIdInput)
+    .output(z.object({ revoked: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      await revokeInvitation(ctx.svc.db, ctx.tenant.id, input.id);
+      return { revoked: true as const };
+    }),
+
+  setRole: accessProcedure("manageTeam")
+    .input(setRoleInput)
     .output(tenantOverview)
-    .mutation(({ ctx, input }) => addMember(ctx.svc.db, ctx.tenant.id, input, ctx.tenant.role)),
+    .mutation(({ ctx, input }) =>
+      setMemberRole(ctx.svc.db, ctx.tenant.id, input, { userId: personOf(ctx.principal).userId, role: ctx.tenant.role }),
+    ),
 
   removeMember: accessProcedure("manageTeam")
     .input(removeMemberInput)
     .output(tenantOverview)
     .mutation(({ ctx, input }) => removeMember(ctx.svc.db, ctx.tenant.id, input.userId, ctx.tenant.role)),
+
+  leave: accessProcedure("leave")
+    .output(z.object({ left: z.literal(true) }))
+    .mutation(async ({ ctx }) => {
+      await leaveTenant(ctx.svc.db, ctx.tenant.id, personOf(ctx.principal).userId);
+      return { left: true as const };
+    }),
 });
