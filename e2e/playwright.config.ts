@@ -7,6 +7,8 @@ import { API_URL, PORT, SPA_PORT, STRIPE, TELEGRAM } from "./settings";
 // The suite drives Debian's Chromium against the whole product started by the README's run command
 // (scripts/dev.ts) on its own ports and a fresh state directory, so it never touches a developer's data.
 const stateDir = process.env.E2E_STATE_DIR ?? mkdtempSync(path.join(tmpdir(), "autoclaw-e2e-"));
+// The specs read the local mail outbox ($AUTOCLAW_STATE_DIR/mail/) as a person reads their inbox.
+process.env.E2E_STATE_DIR = stateDir;
 const root = path.resolve(import.meta.dirname, "..");
 
 export default defineConfig({

@@ -13,7 +13,9 @@ describe("teams per account", () => {
     expect(attempts.filter((a) => a.status === "fulfilled")).toHaveLength(3);
     expect(await api.tenants.list.query()).toHaveLength(3);
     const refused = await expectTrpcError(api.tenants.create.mutate({ name: "One more" }), "FORBIDDEN");
-    expect(refused.message).toBe("An account can own at most 3 teams: delete one or ask its owner to add you to theirs");
+    expect(refused.message).toBe(
+      "An account can own at most 3 teams: hand one to another owner and leave it, or ask a team's admin to invite you to theirs",
+    );
   });
 });
 

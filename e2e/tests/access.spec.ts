@@ -1,19 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { signUpAndCreateTeam, snap, uniqueEmail } from "./helpers";
+import { mailLink, signUpAndCreateTeam, snap, uniqueEmail } from "./helpers";
 
-test("a plain member uses the team's agents but sees no way to edit or delete them", async ({ browser }) => {
-  // The teammate has an account of their own first (members are added by email).
-  const mateContext = await browser.newContext();
-  const mate = await mateContext.newPage();
-  const mateEmail = uniqueEmail("mate");
-  await mate.goto("/signup");
-  await mate.getByLabel("Name").fill("Milo Member");
-  await mate.getByLabel("Work email").fill(mateEmail);
-  await mate.getByLabel("Password").fill("a strong local password");
-  await mate.getByRole("button", { name: "Create account" }).click();
-  await expect(mate.getByLabel("Team name")).toBeVisible();
-
-  // The owner makes a team and an agent, and adds the teammate as a member.
+test("an invited teammate verifies their email from the outbox, accepts, and as a member sees no Edit or Delete", async ({ browser }) => {
+  // The owner makes a team and an agent, and invites a teammate who has no account yet.
   const ownerContext = await browser.newContext();
   const owner = await ownerContext.newPage();
   await owner.goto("/signup");
@@ -26,13 +15,39 @@ test("a plain member uses the team's agents but sees no way to edit or delete th
   await expect(owner.getByRole("button", { name: "Delete" })).toBeVisible();
   const agentUrl = owner.url();
   await owner.getByRole("link", { name: "Dashboard", exact: true }).click();
+  const mateEmail = uniqueEmail("mate");
   await owner.getByPlaceholder("name@company.com").fill(mateEmail);
-  await owner.getByRole("button", { name: "Add", exact: true }).click();
+  await owner.getByRole("button", { name: "Invite", exact: true }).click();
+  await expect(owner.getByTestId("pending-invitations")).toContainText(mateEmail);
+  await snap(owner, "58-invited");
+
+  // The teammate follows the invitation mail's link, signs up from there and is asked to verify.
+  const mateContext = await browser.newContext();
+  const mate = await mateContext.newPage();
+  await mate.goto(await mailLink(mateEmail, /invited you to Access Crew/));
+  await expect(mate).toHaveURL(/\/login\?next=%2Finvitations/);
+  await mate.getByRole("link", { name: "Create an account" }).click();
+  await mate.getByLabel("Name").fill("Milo Member");
+  await mate.getByLabel("Work email").fill(mateEmail);
+  await mate.getByLabel("Password").fill("a strong local password");
+  await mate.getByRole("button", { name: "Create account" }).click();
+  await expect(mate.getByRole("heading", { name: "Your invitations" })).toBeVisible();
+  await expect(mate.getByTestId("verify-banner")).toContainText(mateEmail);
+  await expect(mate.getByTestId("my-invitations")).toHaveCount(0);
+  await snap(mate, "59-verify-first");
+
+  // The verification link lands them back, signed in and verified; the invitation is there to accept.
+  await mate.goto(await mailLink(mateEmail, /Verify your email/));
+  await expect(mate).toHaveURL(/\/invitations$/);
+  await expect(mate.getByTestId("verify-banner")).toHaveCount(0);
+  await expect(mate.getByTestId("my-invitations")).toContainText("Access Crew");
+  await mate.getByRole("button", { name: "Join Access Crew" }).click();
+  await expect(mate.getByTestId("team-name")).toHaveText("Access Crew");
+  await owner.reload();
   await expect(owner.getByTestId("members")).toContainText("Milo Member");
+  await expect(owner.getByTestId("pending-invitations")).toHaveCount(0);
 
   // The member: the team's agent is there to use, with no Edit, Delete or new agents.
-  await mate.goto("/dashboard");
-  await expect(mate.getByTestId("team-name")).toHaveText("Access Crew");
   await mate.goto(agentUrl);
   await expect(mate.getByRole("heading", { name: "Scout" })).toBeVisible();
   await expect(mate.getByLabel("Ask Scout")).toBeVisible();

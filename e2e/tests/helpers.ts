@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, type Page } from "@playwright/test";
 
@@ -22,4 +22,28 @@ export async function signUpAndCreateTeam(page: Page, name: string, team: string
   await page.getByLabel("Team name").fill(team);
   await page.getByRole("button", { name: "Create team" }).click();
   await expect(page.getByTestId("team-name")).toHaveText(team);
+}
+
+/**
+ * The newest message to `email` in the run command's local outbox whose subject matches, waiting for
+ * it to arrive: the link a person would click in their inbox.
+ */
+export async function mailLink(email: string, subject: RegExp): Promise<string> {
+  const dir = path.join(process.env.E2E_STATE_DIR!, "mail");
+  let link: string | undefined;
+  await expect
+    .poll(
+      () => {
+        const messages = existsSync(dir)
+          ? readdirSync(dir)
+              .sort()
+              .map((f) => JSON.parse(readFileSync(path.join(dir, f), "utf8")) as { to: string[]; subject: string; links: string[] })
+          : [];
+        link = messages.findLast((m) => m.to.includes(email.toLowerCase()) && subject.test(m.subject))?.links[0];
+        return link;
+      },
+      { message: `mail to ${email} matching ${subject}` },
+    )
+    .toBeTruthy();
+  return link!;
 }

@@ -19,6 +19,7 @@ import { PricingPage } from "./pages/PricingPage";
 import { LoginPage, SignupPage } from "./pages/AuthPages";
 import { DashboardPage } from "./pages/DashboardPage";
 import { NewTeamPage } from "./pages/NewTeamPage";
+import { InvitationsPage } from "./pages/InvitationsPage";
 import "./styles.css";
 
 function NotFound() {
@@ -41,6 +42,7 @@ const router = createBrowserRouter([
     element: <RequireSession />,
     children: [
       { path: "/teams/new", element: <NewTeamPage /> },
+      { path: "/invitations", element: <InvitationsPage /> },
       {
         element: <AppShell />,
         children: [

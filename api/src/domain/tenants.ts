@@ -23,7 +23,7 @@ export async function createTenant(db: Db, ownerId: string, name: string, maxOwn
   if (!inserted.length)
     throw new DomainError(
       "FORBIDDEN",
-      `An account can own at most ${maxOwned} teams: leave one, or ask a team's admin to invite you to theirs`,
+      `An account can own at most ${maxOwned} teams: hand one to another owner and leave it, or ask a team's admin to invite you to theirs`,
     );
   return { id, name };
 }

@@ -7,6 +7,7 @@ import { signOut, useSession, type SessionUser } from "../lib/auth";
 import { useSwitchTeam, useTeams } from "../lib/teams";
 import { setTenantId } from "../lib/tenant";
 import { errorMessage } from "../lib/trpc";
+import { InvitationsNotice, VerifyEmailBanner } from "./invitations";
 import { ErrorState, Loading, Logo, PersonLabel } from "./ui";
 
 const NAV: { to: string; label: string; icon: string }[] = [
@@ -61,6 +62,14 @@ export function AppShell() {
       </aside>
       <main className="min-w-0 flex-1">
         <div className="mx-auto max-w-5xl px-8 py-8">
+          {session.data && !session.data.emailVerified && (
+            <div className="mb-6">
+              <VerifyEmailBanner user={session.data} />
+            </div>
+          )}
+          <div className="mb-6 empty:hidden">
+            <InvitationsNotice />
+          </div>
           <Outlet key={teams.current.id} />
         </div>
       </main>

@@ -7,6 +7,8 @@ export interface SessionUser {
   id: string;
   name: string;
   email: string;
+  /** Set by following the link mailed on sign-up; needed to accept invitations. */
+  emailVerified: boolean;
 }
 
 async function post(path: string, body: unknown) {
@@ -21,11 +23,13 @@ async function post(path: string, body: unknown) {
   throw new Error(data.message ?? `Request failed (${res.status})`);
 }
 
-export const signUp = (input: SignUpInput) => post("/sign-up/email", input);
+/** `callbackURL`: where the mailed verification link lands the user (signed in). */
+export const signUp = (input: SignUpInput, callbackURL = "/dashboard") => post("/sign-up/email", { ...input, callbackURL });
+export const resendVerification = (email: string, callbackURL = "/dashboard") => post("/send-verification-email", { email, callbackURL });
 export const signIn = (input: SignInInput) => post("/sign-in/email", input);
 export const signOut = () => post("/sign-out", {});
 
-const SESSION_KEY = ["session"] as const;
+export const SESSION_KEY = ["session"] as const;
 
 export function useSession() {
   return useQuery({

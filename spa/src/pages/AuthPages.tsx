@@ -49,18 +49,26 @@ function AuthLayout({
   );
 }
 
+/** A same-site path to go on to after signing in or up (never another site). */
+function nextPath(params: URLSearchParams): string | undefined {
+  const next = params.get("next");
+  return next?.startsWith("/") && !next.startsWith("//") ? next : undefined;
+}
+
 export function SignupPage() {
   const navigate = useNavigate();
+  const [params] = useSearchParams();
   const qc = useQueryClient();
   const [busy, setBusy] = useState(false);
+  const next = nextPath(params);
 
   const { errors, onSubmit } = useZodForm(signUpInput, async (value) => {
     setBusy(true);
     try {
-      await signUp(value);
+      await signUp(value, next ?? "/dashboard");
       qc.clear(); // nothing cached belongs to the new session
-      toast.success("Welcome to AutoClaw");
-      navigate("/teams/new");
+      toast.success("Welcome to AutoClaw: we sent you a link to verify your email");
+      navigate(next ?? "/teams/new");
     } catch (err) {
       toast.error(err instanceof Error ? err.message : "Sign-up failed");
     } finally {
@@ -75,7 +83,7 @@ export function SignupPage() {
       footer={
         <>
           Already have an account?{" "}
-          <Link className="font-medium text-brand-700 hover:underline" to="/login">
+          <Link className="font-medium text-brand-700 hover:underline" to={next ? `/login?next=${encodeURIComponent(next)}` : "/login"}>
             Sign in
           </Link>
         </>
@@ -111,8 +119,7 @@ export function LoginPage() {
       await signIn(value);
       qc.clear(); // nothing cached belongs to the new session
       toast.success("Signed in");
-      const next = params.get("next");
-      navigate(next?.startsWith("/") && !next.startsWith("//") ? next : "/dashboard");
+      navigate(nextPath(params) ?? "/dashboard");
     } catch (err) {
       toast.error(err instanceof Error ? err.message : "Sign-in failed");
     } finally {
@@ -127,7 +134,10 @@ export function LoginPage() {
       footer={
         <>
           New to AutoClaw?{" "}
-          <Link className="font-medium text-brand-700 hover:underline" to="/signup">
+          <Link
+            className="font-medium text-brand-700 hover:underline"
+            to={nextPath(params) ? `/signup?next=${encodeURIComponent(nextPath(params)!)}` : "/signup"}
+          >
             Create an account
           </Link>
         </>

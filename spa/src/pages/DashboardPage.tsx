@@ -1,11 +1,9 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
-import { toast } from "sonner";
-import { addMemberInput, roleAllows, type TenantOverview } from "@autoclaw/shared";
 import { TeamAvatar } from "../components/AppShell";
+import { Members } from "../components/members";
 import { pollWhileActive, RunStatusBadge } from "../components/runs";
-import { Badge, Button, Card, EmptyState, ErrorState, Fact, Field, Input, Loading, PersonLabel } from "../components/ui";
-import { useZodForm } from "../lib/forms";
+import { Card, EmptyState, ErrorState, Fact, Loading } from "../components/ui";
 import { errorMessage, useTRPC } from "../lib/trpc";
 import { formatDate } from "../lib/format";
 
@@ -163,74 +161,5 @@ function Stat({ label, value, hint }: { label: string; value: number | string; h
     <Fact label={label} hint={hint || undefined}>
       <span className="text-2xl font-semibold text-zinc-900">{value}</span>
     </Fact>
-  );
-}
-
-function Members({ team }: { team: TenantOverview }) {
-  const trpc = useTRPC();
-  const qc = useQueryClient();
-  const canManage = roleAllows(team.role, "manageTeam");
-  const add = useMutation(
-    trpc.tenants.addMember.mutationOptions({
-      onSuccess: (data) => {
-        qc.setQueryData(trpc.tenants.current.queryKey(), data);
-        toast.success("Member added");
-      },
-    }),
-  );
-  const remove = useMutation(
-    trpc.tenants.removeMember.mutationOptions({
-      onSuccess: (data) => {
-        qc.setQueryData(trpc.tenants.current.queryKey(), data);
-        toast.success("Member removed");
-      },
-    }),
-  );
-
-  const { firstError: error, onSubmit: onAdd } = useZodForm(addMemberInput, (value, form) =>
-    add.mutate(value, { onSuccess: () => form.reset() }),
-  );
-
-  return (
-    <Card className="self-start" title="Members" description={`${team.members.length} ${team.members.length === 1 ? "person" : "people"}`}>
-      <ul className="divide-y divide-zinc-100" data-testid="members">
-        {team.members.map((m) => (
-          <li key={m.userId} className="flex items-center gap-3 px-5 py-3">
-            <PersonLabel name={m.name} email={m.email} />
-            <Badge tone={m.role === "owner" ? "brand" : "zinc"}>{m.role}</Badge>
-            {canManage && m.role !== "owner" && (
-              <button
-                type="button"
-                aria-label={`Remove ${m.name}`}
-                onClick={() => remove.mutate({ userId: m.userId })}
-                className="text-xs text-zinc-400 hover:text-red-600"
-              >
-                ✕
-              </button>
-            )}
-          </li>
-        ))}
-      </ul>
-      {canManage && (
-        <form onSubmit={onAdd} noValidate className="space-y-2 border-t border-zinc-100 px-5 py-4">
-          <Field label="Add a teammate" error={error} hint="They need an AutoClaw account first.">
-            <div className="flex gap-2">
-              <Input name="email" type="email" placeholder="name@company.com" invalid={!!error} />
-              <Button type="submit" variant="secondary" loading={add.isPending}>
-                Add
-              </Button>
-            </div>
-          </Field>
-        </form>
-      )}
-      {!canManage && (
-        <p className="border-t border-zinc-100 px-5 py-3 text-xs text-zinc-500">
-          Ask an owner or admin to add people.{" "}
-          <Link to="/settings/api-keys" className="text-brand-700 hover:underline">
-            API keys
-          </Link>
-        </p>
-      )}
-    </Card>
   );
 }

@@ -1,8 +1,10 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { Link, useNavigate } from "react-router";
+import { Link, useNavigate, useOutletContext } from "react-router";
 import { toast } from "sonner";
 import { createTenantInput } from "@autoclaw/shared";
+import { MyInvitations, VerifyEmailBanner } from "../components/invitations";
 import { Button, Card, Field, Input, Logo } from "../components/ui";
+import type { SessionUser } from "../lib/auth";
 import { useZodForm } from "../lib/forms";
 import { useTeams } from "../lib/teams";
 import { setTenantId } from "../lib/tenant";
@@ -13,6 +15,7 @@ export function NewTeamPage() {
   const qc = useQueryClient();
   const navigate = useNavigate();
   const { teams } = useTeams();
+  const user = useOutletContext<SessionUser>();
   const create = useMutation(
     trpc.tenants.create.mutationOptions({
       onSuccess: async (team) => {
@@ -28,8 +31,11 @@ export function NewTeamPage() {
 
   return (
     <div className="flex min-h-screen items-center justify-center px-6">
-      <div className="w-full max-w-md">
-        <Logo className="mb-6 text-lg" />
+      <div className="w-full max-w-xl space-y-5">
+        <Logo className="text-lg" />
+        <VerifyEmailBanner user={user} callbackURL="/invitations" />
+        {/* Invited to a team? Join it instead of (or as well as) making one. */}
+        <MyInvitations />
         <Card>
           <form onSubmit={onSubmit} noValidate className="space-y-5 p-6">
             <div>
