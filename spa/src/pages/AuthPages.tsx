@@ -68,7 +68,8 @@ export function SignupPage() {
       await signUp(value, next ?? "/dashboard");
       qc.clear(); // nothing cached belongs to the new session
       toast.success("Welcome to AutoClaw: we sent you a link to verify your email");
-      navigate(next ?? "/teams/new");
+      // An invitee goes on to their invitations; everyone else makes their first team first.
+      navigate(next === "/invitations" ? next : "/teams/new");
     } catch (err) {
       toast.error(err instanceof Error ? err.message : "Sign-up failed");
     } finally {
