@@ -5,9 +5,9 @@
 //   POST /emails          → { id } (Bearer key required, like the real API; 422 on a malformed message)
 //   GET  /emails?to=<a>   → (tests) the messages sent to that address, oldest first
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import path from "node:path";
-import { listen } from "./listen.ts";
+import { listen, read, send } from "./listen.ts";
 
 export interface OutboxMessage {
   id: string;
@@ -26,17 +26,6 @@ export interface FakeMailOptions {
   dir?: string;
   /** Told of each message as it arrives (the run command prints subject and link). */
   onMessage?: (m: OutboxMessage) => void;
-}
-
-async function read(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function send(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
 }
 
 /** The links a reader would follow: every http(s) URL in the text, in order, once. */

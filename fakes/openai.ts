@@ -20,7 +20,7 @@
 // a caller hung up before the answer ended); `POST /__reset` forgets them. In-process, `onRequest`
 // is told of each request as it arrives (tests time faults with it).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { listen } from "./listen.ts";
+import { listen, read, send } from "./listen.ts";
 
 export interface RecordedRequest {
   model: string;
@@ -54,14 +54,7 @@ const userWords = (content: string) => content.replace(/^\[[^\]]*\] /, "").repla
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function readJson(req: IncomingMessage): Promise<any> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
-}
-
-function send(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
+  return JSON.parse((await read(req)) || "{}");
 }
 
 export async function startFakeModel(port = 0): Promise<FakeModel> {

@@ -9,8 +9,8 @@
 //   GET  /v1/subscriptions/<id>       → the subscription as the fake holds it
 //   POST /__subscriptions             → (tests) create or replace a subscription (JSON body)
 //   GET  /__requests                  → (tests) what the SDK sent
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { listen } from "./listen.ts";
+import { createServer, type Server, type ServerResponse } from "node:http";
+import { listen, read, send } from "./listen.ts";
 import Stripe from "stripe";
 
 export interface FakeStripe {
@@ -41,16 +41,6 @@ function parseForm(raw: string): Record<string, unknown> {
   return out;
 }
 
-async function read(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function send(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
-}
 const notFound = (res: ServerResponse, what: string) =>
   send(res, 404, { error: { type: "invalid_request_error", message: `No such ${what}`, code: "resource_missing" } });
 

@@ -5,7 +5,7 @@
 //   GET  /__calls        what the bot called (method, token, params, time)
 //   POST /__reset        forget them
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { listen } from "./listen.ts";
+import { listen, read, send } from "./listen.ts";
 import type { Update } from "grammy/types";
 
 export interface BotCall {
@@ -26,17 +26,10 @@ export interface FakeTelegram {
 const MAX_TEXT = 4096;
 
 async function readParams(req: IncomingMessage): Promise<Record<string, any>> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  const raw = Buffer.concat(chunks).toString("utf8");
+  const raw = await read(req);
   if (!raw) return {};
   if ((req.headers["content-type"] ?? "").includes("application/json")) return JSON.parse(raw);
   return Object.fromEntries(new URLSearchParams(raw));
-}
-
-function send(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
 }
 
 const fail = (res: ServerResponse, code: number, description: string) => send(res, code, { ok: false, error_code: code, description });

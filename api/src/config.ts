@@ -85,7 +85,7 @@ export const settingsSchema = z.object({
    * `POST /emails` (https://resend.com/docs/api-reference/emails/send-email). Mail is off when no key
    * is set; the run command points it at the local outbox.
    */
-  MAIL_API_URL: optionalUrl.default("https://api.resend.com"),
+  MAIL_API_URL: optionalUrl,
   MAIL_API_KEY: optionalText,
   MAIL_FROM: z.string().min(3).default("AutoClaw <no-reply@autoclaw.dev>"),
 });

@@ -4,11 +4,13 @@ import type { Settings } from "../config";
 import { type MailSender, mailOff } from "../domain/mail";
 
 const TIMEOUT_MS = 10_000;
+/** MAIL_API_URL unset: Resend itself. */
+const RESEND_API = "https://api.resend.com";
 
 export function httpMailSender(s: Settings): MailSender {
   const key = s.MAIL_API_KEY;
   if (!key) return mailOff;
-  const endpoint = `${(s.MAIL_API_URL ?? "https://api.resend.com").replace(/\/+$/, "")}/emails`;
+  const endpoint = `${(s.MAIL_API_URL ?? RESEND_API).replace(/\/+$/, "")}/emails`;
   return {
     async send(m) {
       const res = await fetch(endpoint, {
