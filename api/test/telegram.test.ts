@@ -290,14 +290,23 @@ describe("talking to the team's agent", () => {
     await expectTrpcError(api.telegram.setDefaultAgent.mutate({ agentId: foreign.id }), "NOT_FOUND");
   });
 
-  it("/skills, /help and unknown commands answer", async () => {
-    const { person } = await pairedTeam("tg-cmds");
+  it("/skills lists the agent's enabled skills the team has not hidden; /help and unknown commands answer", async () => {
+    const { api, person } = await pairedTeam("tg-cmds");
     await say(person, "/skills");
-    expect((await waitForMessages(person.id, 2))[1]).toMatch(/^Agent echo can use: /);
+    // The personal assistant's template turns on the Productivity pack.
+    expect((await waitForMessages(person.id, 2))[1]).toBe("Agent echo can use: notion, taskflow, taskflow-inbox-triage, trello, weather");
+    await api.skills.updatePolicy.mutate({
+      policies: [
+        { name: "weather", hidden: true },
+        { name: "notion", enabled: false },
+      ],
+    });
+    await say(person, "/skills");
+    expect((await waitForMessages(person.id, 3))[2]).toBe("Agent echo can use: taskflow, taskflow-inbox-triage, trello");
     await say(person, "/help");
-    expect((await waitForMessages(person.id, 3))[2]).toMatch(/\/status/);
+    expect((await waitForMessages(person.id, 4))[3]).toMatch(/\/status/);
     await say(person, "/frobnicate");
-    expect((await waitForMessages(person.id, 4))[3]).toMatch(/do not know that command/);
+    expect((await waitForMessages(person.id, 5))[4]).toMatch(/do not know that command/);
   });
 
   it("/unpair in Telegram and Unpair in the dashboard both disconnect; messages then get instructions", async () => {

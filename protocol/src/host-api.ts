@@ -78,6 +78,9 @@ export const ALLOWED_CLI = [
   /^skills list --json( --agent [a-z0-9_-]{1,64})?$/,
   /^skills info [a-z0-9-]{1,64} --json( --agent [a-z0-9_-]{1,64})?$/,
   /^config validate$/,
+  // OpenClaw's own read-only diagnostics (the dashboard's "Check runtime").
+  /^security audit --json$/,
+  /^doctor --lint --json$/,
   /^--version$/,
 ];
 

@@ -28,10 +28,35 @@ export interface RuntimeAgent {
   skills?: string[];
 }
 
+/**
+ * A skill's environment value (a team's API key for it) reaches the runtime as a variable of this
+ * name, which the config's `skills.entries.<skill>.env` references: the generated config never holds it.
+ */
+export const SKILL_ENV_PREFIX = "AUTOCLAW_SKILL_";
+export const skillEnvVar = (skill: string, env: string) => `${SKILL_ENV_PREFIX}${skill.toUpperCase().replace(/-/g, "_")}__${env}`;
+
+/** A skills entry no skill has: changing it only makes the gateway scan its skill folders again. */
+export const SKILLS_RESCAN_ENTRY = "autoclaw-rescan";
+
+/** The team's policy for one skill as OpenClaw takes it (`skills.entries.<name>`). */
+export interface SkillConfigEntry {
+  enabled?: false;
+  config?: Record<string, unknown>;
+  /** Variable → `${AUTOCLAW_SKILL_…}` reference. */
+  env?: Record<string, string>;
+}
+
 export interface TenantConfigInput {
   agents: RuntimeAgent[];
   /** The Worker's OpenAI-compatible model proxy as the runtime reaches it, ending in /v1. */
   modelProxyUrl: string;
+  /** Skills the team's policy turns off, and the environment of those it configured. */
+  skills?: Record<string, SkillConfigEntry>;
+  /**
+   * Bumped to make a running gateway scan its skill folders again: with the watcher off, it sees a
+   * SKILL.md written since its start only after a change to its skills config (docs/openclaw.md).
+   */
+  skillsRescan?: number;
   /** Local host driver: no container boundary, so no shell/process tools (docs/openclaw.md "Security"). */
   restrictTools: boolean;
 }
@@ -97,13 +122,28 @@ export function tenantOpenclawConfig(input: TenantConfigInput) {
     // The skills watcher re-scans every skill folder after turns (~0.15 s of a warm turn, ~0.5 s when
     // the gateway switches agents). Skills are the platform's policy, set through this config, whose
     // hot reload refreshes them; a SKILL.md an agent writes into its own workspace is not picked up live.
-    skills: { load: { watch: false } },
+    skills: {
+      load: { watch: false },
+      entries: {
+        ...input.skills,
+        ...(input.skillsRescan && { [SKILLS_RESCAN_ENTRY]: { enabled: false, config: { rescan: input.skillsRescan } } }),
+      },
+    },
     // OpenClaw rotates its log here and keeps five archives (the default is 100 MB each): at most 24 MB per tenant.
     logging: { maxFileBytes: OPENCLAW_LOG_MAX_BYTES },
     plugins: { entries: { "memory-core": { config: { dreaming: { enabled: false } } } } },
   };
 }
 export type TenantOpenclawConfig = ReturnType<typeof tenantOpenclawConfig>;
+
+/** `${NAME}` references resolved from these variables (a runtime writing a file its gateway's environment cannot supply). */
+export function resolveRefs<T>(config: T, vars: Record<string, string>): T {
+  return JSON.parse(
+    JSON.stringify(config).replace(/\$\{([A-Z0-9_]+)\}/g, (ref, name: string) =>
+      name in vars ? JSON.stringify(vars[name]).slice(1, -1) : ref,
+    ),
+  );
+}
 
 /** Where a runtime keeps one tenant's gateway: the parts of the config the generator leaves to it. */
 export interface ConfigPlacement {

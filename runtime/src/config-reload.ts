@@ -3,7 +3,7 @@
 // reload outcome and for the tenant's agents to be listed).
 import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
-import { placeConfig, PROXY_PROVIDER, type StartSpec } from "@autoclaw/runtime-protocol";
+import { placeConfig, PROXY_PROVIDER, resolveRefs, type StartSpec } from "@autoclaw/runtime-protocol";
 import { reloadOutcome, sleep, type GatewayPaths } from "./gateway.ts";
 import { HostHttpError, type Tenant } from "./tenant.ts";
 
@@ -11,15 +11,6 @@ import { HostHttpError, type Tenant } from "./tenant.ts";
 export const WARMUP_AGENT = "pool-warmup";
 /** How long a config change may take to show its reload outcome in the gateway's output. */
 const RELOAD_TIMEOUT_MS = 15_000;
-
-/** `${NAME}` references resolved from the start's variables (a pooled gateway's environment was fixed before its tenant was known). */
-function resolveRefs<T>(config: T, vars: Record<string, string>): T {
-  return JSON.parse(
-    JSON.stringify(config).replace(/\$\{([A-Z0-9_]+)\}/g, (ref, name: string) =>
-      name in vars ? JSON.stringify(vars[name]).slice(1, -1) : ref,
-    ),
-  );
-}
 
 /** The generated config with this host's paths and port filled in. */
 export function renderConfig(p: GatewayPaths, spec: Pick<StartSpec, "config" | "env">, port: number, warmupWorkspace?: string): string {

@@ -19,7 +19,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { availableParallelism, totalmem } from "node:os";
 import path from "node:path";
-import { ALLOWED_CLI, type StartSpec, type TenantOpenclawConfig, type TurnRequest, type TurnResult } from "@autoclaw/runtime-protocol";
+import {
+  ALLOWED_CLI,
+  SKILL_ENV_PREFIX,
+  type StartSpec,
+  type TenantOpenclawConfig,
+  type TurnRequest,
+  type TurnResult,
+} from "@autoclaw/runtime-protocol";
 import { reloadConfig, renderConfig, writeTenantConfig } from "./config-reload.ts";
 import {
   freePort,
@@ -41,7 +48,15 @@ import { type HostApi, hostHandler } from "./http.ts";
 import { tailLines } from "./logs.ts";
 import { type PoolSlot, WarmPool } from "./pool.ts";
 import { AGENT_ID, HostHttpError, TENANT_ID, type Tenant } from "./tenant.ts";
-import { listWorkspaceFiles, moveHome, moveOver, readWorkspaceFile, supersedeWorkspace, writeWorkspaceFiles } from "./workspace-files.ts";
+import {
+  listWorkspaceFiles,
+  moveHome,
+  moveOver,
+  readWorkspaceFile,
+  setAside,
+  supersedeWorkspace,
+  writeWorkspaceFiles,
+} from "./workspace-files.ts";
 
 export { OPENCLAW_VERSION };
 
@@ -280,11 +295,15 @@ export class RuntimeHost implements HostApi {
   }
 
   /** Replaces a running gateway's config; resolves once OpenClaw has applied it (see reloadConfig). */
-  async applyConfig(id: string, config: TenantOpenclawConfig) {
+  async applyConfig(id: string, config: TenantOpenclawConfig, skillEnv?: Record<string, string>) {
     const t = this.tenant(id);
     if (t.state !== "ready" || !t.port || !t.spec || !t.child) throw new HostHttpError(409, `runtime is ${t.state}`, "not_running");
     const running = t.spec;
-    t.spec = { ...t.spec, config };
+    // The skill variables given replace the last set; the start's own (the model token) stay.
+    const env = skillEnv
+      ? { ...Object.fromEntries(Object.entries(t.spec.env).filter(([k]) => !k.startsWith(SKILL_ENV_PREFIX))), ...skillEnv }
+      : t.spec.env;
+    t.spec = { ...t.spec, config, env };
     try {
       await reloadConfig(t, this.paths(t), this.opts.log);
     } catch (e) {
@@ -402,6 +421,11 @@ export class RuntimeHost implements HostApi {
 
   supersedeWorkspace(id: string) {
     return supersedeWorkspace(this.paths(this.tenant(id)));
+  }
+
+  setAside(id: string, paths: string[]) {
+    const t = this.tenant(id);
+    return setAside(this.paths(t).workspace, path.join(t.home, "set-aside"), paths);
   }
 
   logs(id: string, lines: number) {

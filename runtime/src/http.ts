@@ -28,7 +28,8 @@ export interface HostApi {
   listFiles(id: string, under?: string): Promise<WorkspaceListing>;
   readFile(id: string, rel: string): Promise<Buffer>;
   supersedeWorkspace(id: string): Promise<void>;
-  applyConfig(id: string, config: TenantOpenclawConfig): Promise<void>;
+  applyConfig(id: string, config: TenantOpenclawConfig, skillEnv?: Record<string, string>): Promise<void>;
+  setAside(id: string, paths: string[]): Promise<void>;
   cli(id: string, args: string[], config?: TenantOpenclawConfig): Promise<CliResult>;
   /** Where the tenant's running gateway answers; HostHttpError `not_running` when none runs. */
   gateway(id: string): { port: number; token: string };
@@ -107,8 +108,13 @@ export function hostHandler(host: HostApi, secret: string) {
         await host.supersedeWorkspace(id);
         return json(res, 200, { ok: true });
       }
+      if (req.method === "POST" && op === "/workspace/set-aside") {
+        await host.setAside(id, (await read()).paths ?? []);
+        return json(res, 200, { ok: true });
+      }
       if (req.method === "PUT" && op === "/config") {
-        await host.applyConfig(id, (await read()).config);
+        const { config, skillEnv } = await read();
+        await host.applyConfig(id, config, skillEnv);
         return json(res, 200, host.status(id));
       }
       if (req.method === "GET" && op === "/file") {

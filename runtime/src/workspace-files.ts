@@ -54,6 +54,15 @@ export async function supersedeWorkspace(p: GatewayPaths) {
     await rm(path.join(p.superseded, old), { recursive: true, force: true });
 }
 
+/**
+ * Workspace folders the agent must not reach (a skill the team may not use) move out of it into the
+ * tenant's own folder (`to`: never a pool slot's, which goes when the slot is handed back), kept.
+ */
+export async function setAside(workspace: string, to: string, paths: string[]) {
+  const at = path.join(to, new Date().toISOString().replace(/[:.]/g, "-"));
+  for (const rel of paths) await moveOver(inside(workspace, rel), path.join(at, rel));
+}
+
 /** Moves a folder over another (which goes: the moved one is its newer copy). */
 export async function moveOver(from: string, to: string) {
   if (!existsSync(from)) return;

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SKILL_PACKS, skillsForTemplate, TEMPLATES } from "@autoclaw/shared";
+import { PLATFORM_DENIED_SKILLS, SKILL_PACKS, skillsForTemplate, TEMPLATES } from "@autoclaw/shared";
 import { OPENCLAW_VERSION as PINNED, tenantOpenclawConfig } from "@autoclaw/runtime-protocol";
 import { LISTING_SCRIPT } from "../../api/src/drivers/sandbox-driver";
 import { OPENCLAW_VERSION, RuntimeHost } from "../src/host";
@@ -43,6 +43,9 @@ describe("generated tenant OpenClaw config", () => {
           { id: "ag_89abcdef0123456789abcdef", name: "Brief", model: "openai/gpt-4.1-mini" },
         ],
         modelProxyUrl: "http://127.0.0.1:8787/api/model/v1",
+        // The team's policy as the skills module writes it: switched off, a configured key, a rescan.
+        skills: { tmux: { enabled: false }, trello: { env: { TRELLO_TOKEN: "${AUTOCLAW_SKILL_TRELLO__TRELLO_TOKEN}" } } },
+        skillsRescan: 2,
         restrictTools,
       });
       const result = await host.cli("cfg-test", ["config", "validate"], config);
@@ -57,6 +60,14 @@ describe("generated tenant OpenClaw config", () => {
     for (const [pack, { skills }] of Object.entries(SKILL_PACKS))
       for (const skill of skills) expect(real.has(skill), `${pack}: ${skill}`).toBe(true);
     for (const t of TEMPLATES) expect(skillsForTemplate(t.id)!.length).toBeGreaterThan(0);
+    // The platform's denylist names real skills (a typo would leave one allowed), and no pack holds one.
+    for (const denied of Object.keys(PLATFORM_DENIED_SKILLS)) {
+      expect(real.has(denied), denied).toBe(true);
+      expect(
+        Object.values(SKILL_PACKS).some((p) => p.skills.includes(denied)),
+        denied,
+      ).toBe(false);
+    }
   });
 
   it("holds no secret: keys and tokens are ${ENV} references", () => {

@@ -67,6 +67,19 @@ export function driverContract(name: string, setup: () => Promise<ContractSetup>
       expect(err.code).toBe("no_workspace");
     });
 
+    it("sets a folder aside: out of the workspace (the agent cannot reach it), the rest untouched", async () => {
+      const content = new TextEncoder().encode("---\nname: tmux\n---\n");
+      await d.writeFiles(t, [
+        { path: `${AGENT}/skills/tmux/SKILL.md`, content },
+        { path: `${AGENT}/skills/tmux/notes/x.md`, content },
+      ]);
+      await d.setAside(t, [`${AGENT}/skills/tmux`, `${AGENT}/skills/not-there`]);
+      const paths = (await d.listFiles(t, AGENT)).files.map((f) => f.path);
+      expect(paths.filter((p) => p.includes("/skills/tmux/"))).toEqual([]);
+      expect(paths).toContain(`${AGENT}/notes/a.md`);
+      await expect(d.setAside(t, ["../escape"])).rejects.toThrow(/escapes the workspace/);
+    });
+
     it("refuses paths outside the workspace", async () => {
       await expect(d.writeFiles(t, [{ path: "../outside.txt", content: new Uint8Array() }])).rejects.toThrow(/escapes the workspace/);
       await expect(d.readFile(t, "../../etc/passwd")).rejects.toThrow();

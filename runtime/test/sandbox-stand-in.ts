@@ -83,6 +83,17 @@ export function sandboxStandIn(opts: StandInOptions = {}) {
         dirs.add(WS);
         return { exitCode: 0, stdout: "", stderr: "" };
       }
+      // Setting a workspace folder aside (setAside).
+      const setAside = command.match(/^if \[ -e '(\/data\/tenant\/workspace\/[^']+)' \]; then mkdir -p '[^']+' && mv '[^']+' '([^']+)'; fi$/);
+      if (setAside) {
+        const [, from, to] = setAside as unknown as [string, string, string];
+        for (const [p, c] of [...files]) {
+          if (!p.startsWith(`${from}/`)) continue;
+          files.set(`${to}/${p.slice(from.length + 1)}`, c);
+          files.delete(p);
+        }
+        return { exitCode: 0, stdout: "", stderr: "" };
+      }
       // OpenClaw's state archive (saveState / restoreState); the stand-in's "tar" is JSON of path → base64.
       const archive = "/data/tenant/tmp/openclaw-state.tgz";
       if (command.includes(`tar -czf ${archive} -C /data/tenant/state agents`)) {

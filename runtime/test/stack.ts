@@ -117,9 +117,13 @@ export interface HostTenantStatus {
 }
 
 /** A call to the runtime host's API with its secret (what the Worker's host driver does). */
-export async function hostCall(stack: Stack, method: string, p: string): Promise<HostTenantStatus> {
-  const res = await fetch(`http://127.0.0.1:${stack.hostPort}${p}`, { method, headers: { authorization: `Bearer ${hostSecret()}` } });
-  return (await res.json()) as HostTenantStatus;
+export async function hostCall<T = HostTenantStatus>(stack: Stack, method: string, p: string, body?: unknown): Promise<T> {
+  const res = await fetch(`http://127.0.0.1:${stack.hostPort}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${hostSecret()}`, "content-type": "application/json" },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  return (await res.json()) as T;
 }
 
 export const hostPid = async (stack: Stack) =>

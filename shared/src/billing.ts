@@ -20,6 +20,8 @@ export interface Plan {
   priceUsd: number;
   blurb: string;
   limits: PlanLimits;
+  /** The skill packs the plan includes (null: every pack). A skill only in packs the plan lacks is not allowed. */
+  skillPacks: string[] | null;
   features: string[];
 }
 
@@ -32,6 +34,7 @@ export const PLANS: Record<PlanId, Plan> = {
     priceUsd: 0,
     blurb: `${TRIAL_DAYS} days to try everything with your own model key.`,
     limits: { agents: 2, runsPerMonth: 200, telegramSeats: 2 },
+    skillPacks: null,
     features: ["2 agents", "200 runs a month", "All templates and skill packs", "2 Telegram seats"],
   },
   pro: {
@@ -40,6 +43,7 @@ export const PLANS: Record<PlanId, Plan> = {
     priceUsd: 49,
     blurb: "For a team that works with its agents every day.",
     limits: { agents: 10, runsPerMonth: 5_000, telegramSeats: 10 },
+    skillPacks: null,
     features: ["10 agents", "5,000 runs a month", "All templates and skill packs", "10 Telegram seats", "API access"],
   },
   team: {
@@ -48,6 +52,7 @@ export const PLANS: Record<PlanId, Plan> = {
     priceUsd: 199,
     blurb: "For larger teams running agents across the company.",
     limits: { agents: 50, runsPerMonth: 25_000, telegramSeats: 50 },
+    skillPacks: null,
     features: ["50 agents", "25,000 runs a month", "All templates and skill packs", "50 Telegram seats", "API access", "Priority support"],
   },
 };
@@ -58,6 +63,7 @@ export const DEVELOPMENT_PLAN: Plan = {
   priceUsd: 0,
   blurb: "Billing is off on this AutoClaw: no limits, nothing to pay.",
   limits: { agents: null, runsPerMonth: null, telegramSeats: null },
+  skillPacks: null,
   features: ["Everything, without limits"],
 };
 

@@ -12,3 +12,4 @@ export * from "./runtime";
 export * from "./packs";
 export * from "./telegram";
 export * from "./billing";
+export * from "./skills";

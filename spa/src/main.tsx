@@ -12,6 +12,7 @@ import { ApiKeysPage } from "./pages/ApiKeysPage";
 import { ModelKeysPage } from "./pages/ModelKeysPage";
 import { RunPage } from "./pages/RunPage";
 import { RuntimePage } from "./pages/RuntimePage";
+import { SkillsPage } from "./pages/SkillsPage";
 import { RunsPage } from "./pages/RunsPage";
 import { TelegramPage } from "./pages/TelegramPage";
 import { BillingPage } from "./pages/BillingPage";
@@ -53,6 +54,7 @@ const router = createBrowserRouter([
           { path: "/runs", element: <RunsPage /> },
           { path: "/runs/:id", element: <RunPage /> },
           { path: "/runtime", element: <RuntimePage /> },
+          { path: "/skills", element: <SkillsPage /> },
           { path: "/telegram", element: <TelegramPage /> },
           { path: "/billing", element: <BillingPage /> },
           { path: "/settings/keys", element: <ModelKeysPage /> },

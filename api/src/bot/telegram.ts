@@ -4,7 +4,6 @@
 // domain/telegram.ts; this file is wiring.
 import { Bot, type Context } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
-import { skillsForTemplate } from "@autoclaw/shared";
 import { telegramSeats } from "../domain/entitlements";
 import { DomainError } from "../domain/errors";
 import { beginUpdate, markUpdateHandled, telegramConfig } from "../domain/telegram";
@@ -12,6 +11,7 @@ import {
   agentNamed,
   chooseAgent,
   conversationOf,
+  skillsText,
   startTelegramRun,
   statusText,
   unpairSelf,
@@ -100,12 +100,7 @@ function createBot(svc: Services, token: string, username: string, apiRoot?: str
 
   paired.command("help", (ctx) => ctx.reply(HELP));
   paired.command("status", async (ctx) => ctx.reply(await statusText(svc, convOf(ctx))));
-  paired.command("skills", (ctx) => {
-    const agent = convOf(ctx).agent;
-    if (!agent) return ctx.reply("Your team has no agents yet: create one in AutoClaw.");
-    const skills = skillsForTemplate(agent.templateId) ?? [];
-    return ctx.reply(skills.length ? `${agent.name} can use: ${skills.join(", ")}` : `${agent.name} uses OpenClaw's default skills.`);
-  });
+  paired.command("skills", async (ctx) => ctx.reply(await skillsText(svc, convOf(ctx))));
   paired.command("agent", async (ctx) => {
     const conv = convOf(ctx);
     const arg = ctx.match.trim();

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import {
   type ApiKeyScope,
+  type InventorySkill,
   FILE_VERSION_REASONS,
   PLAN_IDS,
   PROVIDERS,
@@ -296,9 +297,88 @@ export const tenantOpenclawRuntime = sqliteTable(
      * is the live workspace, and only the live workspace is ever mirrored to R2.
      */
     workspaceId: text("workspace_id"),
+    /** Bumped by a skills refresh: the config change makes the gateway scan its skill folders again. */
+    skillsRescan: integer("skills_rescan").notNull().default(0),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [uniqueIndex("tenant_runtime_token_idx").on(t.modelTokenHash)],
+);
+
+// ── Skills ──────────────────────────────────────────────────────────────────────────────────────────
+
+/** What the team's runtime last reported it has (OpenClaw's `skills list --json`), cached with when. */
+export const skillInventories = sqliteTable("skill_inventories", {
+  tenantId: text("tenant_id")
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  /** InventorySkill[] as JSON. */
+  skills: text("skills", { mode: "json" }).notNull().$type<InventorySkill[]>(),
+  inventoryAt: integer("inventory_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/** A team's switches for one skill; no row is the default (enabled, listed). */
+export const skillPolicies = sqliteTable(
+  "skill_policies",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    hidden: integer("hidden", { mode: "boolean" }).notNull(),
+    /** The actor (user id or `apikey:<id>`) of the last change. */
+    updatedBy: text("updated_by").notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.name] })],
+);
+
+/** An admin's narrowing of one agent's skills: included (added to its template's) or not (removed). */
+export const agentSkillOverrides = sqliteTable(
+  "agent_skill_overrides",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    agentId: text("agent_id").notNull(),
+    name: text("name").notNull(),
+    include: integer("include", { mode: "boolean" }).notNull(),
+    updatedBy: text("updated_by").notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.agentId, t.name] })],
+);
+
+/** A skill's environment value set by the team (an API key): sealed like model keys, handed only to the runtime. */
+export const skillSecrets = sqliteTable(
+  "skill_secrets",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    envName: text("env_name").notNull(),
+    ciphertext: text("ciphertext").notNull(),
+    updatedBy: text("updated_by").notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.name, t.envName] })],
+);
+
+/** Every skill policy change: who, when, and what (never a secret's value). */
+export const skillPolicyChanges = sqliteTable(
+  "skill_policy_changes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    actor: text("actor").notNull(),
+    /** e.g. `{ "kind": "policy", "name": "weather", "enabled": false }`. */
+    change: text("change", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("skill_policy_changes_tenant_idx").on(t.tenantId, t.createdAt)],
 );
 
 /**

@@ -146,6 +146,12 @@ export async function agentCap(deps: EntitlementDeps, tenantId: string, now = ne
   return planOf((await standing(deps, tenantId, now)).plan).limits.agents;
 }
 
+/** The skill packs the team's plan includes (null: every pack). */
+export async function planSkillPacks(deps: EntitlementDeps, tenantId: string, now = new Date()): Promise<string[] | null> {
+  if (!billingEnabled(deps.settings)) return null;
+  return planOf((await standing(deps, tenantId, now)).plan).skillPacks;
+}
+
 /**
  * What a run needs from the plan: a team that may run now (else FORBIDDEN with the reason), and the
  * month's cap on runs for the insert to check in the same statement (null: none).

@@ -15,5 +15,8 @@ export const stateKey = (tenantId: string) => `tenant/${tenantId}/openclaw/state
 export const versionKey = (tenantId: string, agentId: string, path: string, at: number, sha256: string) =>
   `tenant/${tenantId}/openclaw/versions/${agentId}/${path}/${at}-${sha256.slice(0, 12)}`;
 
+/** A workspace file moved out of the workspace (a skill the team may not use): `<agentId>/<file>` below it, kept. */
+export const setAsideKey = (tenantId: string, path: string) => `tenant/${tenantId}/openclaw/set-aside/${path}`;
+
 /** A run's files (output.md, artifacts). */
 export const runFileKey = (tenantId: string, runId: string, name: string) => `tenant/${tenantId}/runs/${runId}/${name}`;

@@ -6,7 +6,7 @@
 // gateway runs with that generation's secrets (starting one, or giving a running one the new ones);
 // every later write is conditional on the generation, so a start that was overtaken changes nothing.
 import { and, asc, eq, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
-import { skillsForTemplate, type Agent, type RuntimeStatus } from "@autoclaw/shared";
+import type { Agent, RuntimeStatus } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { agents as agentsTable, tenantOpenclawRuntime } from "../db/schema";
@@ -18,6 +18,7 @@ import { base64url, hmacSign, newId, randomBytes, sha256 } from "./crypto";
 import { assertEntitled } from "./entitlements";
 import { DomainError } from "./errors";
 import { stateKey } from "./r2-keys";
+import { agentSkillSet, planPacksOf, policyReads, readPolicyState, skillEnvValues, skillsConfig, type PolicyState } from "./skill-policy";
 import { agentsIn, listLiveCandidate, markerFile, mirrorWorkspace, savedWorkspace } from "./workspace";
 
 export interface RuntimeDeps {
@@ -84,15 +85,24 @@ export async function runtimeStatus(deps: RuntimeDeps, tenantId: string): Promis
   return toStatus(await row(deps.db, tenantId));
 }
 
-/** The generated config for the tenant's current agents. */
-async function configFor(deps: RuntimeDeps, tenantId: string, agents?: Agent[]) {
+/**
+ * The generated config for the tenant's current agents and skill policy, the sealed skill secrets it
+ * references, and a hash of both (a changed secret changes the hash without being opened).
+ */
+async function configFor(deps: RuntimeDeps, tenantId: string, skillsRescan: number, agents?: Agent[], state?: PolicyState) {
   agents ??= await listAgents(deps.db, tenantId);
+  state ??= await readPolicyState(deps, tenantId);
   const proxy = deps.settings.MODEL_PROXY_URL ?? new URL("/api/model/v1", deps.settings.APP_URL).toString();
-  return tenantOpenclawConfig({
-    agents: agents.map((a) => ({ id: a.id, name: a.name, model: a.model, skills: skillsForTemplate(a.templateId) })),
+  const skills = skillsConfig(state);
+  const config = tenantOpenclawConfig({
+    agents: agents.map((a) => ({ id: a.id, name: a.name, model: a.model, skills: agentSkillSet(state, a).effective })),
     modelProxyUrl: proxy,
+    skills: skills.entries,
+    skillsRescan,
     restrictTools: !deps.driver.isolated,
   });
+  const hash = await sha256(JSON.stringify([config, skills.sealed.map((s) => s.ciphertext)]));
+  return { config, sealed: skills.sealed, hash };
 }
 
 /**
@@ -107,9 +117,16 @@ export function readinessReads(db: Db, tenant: string | SQL) {
       .from(agentsTable)
       .where(and(eq(agentsTable.tenantId, tenant), isNull(agentsTable.deletedAt)))
       .orderBy(asc(agentsTable.createdAt)),
+    ...policyReads(db, tenant),
   ] as const;
 }
-export type Readiness = [RuntimeRow[], (typeof agentsTable.$inferSelect)[]];
+export type Readiness = [
+  RuntimeRow[],
+  (typeof agentsTable.$inferSelect)[],
+  PolicyState["policies"],
+  PolicyState["overrides"],
+  PolicyState["secrets"],
+];
 
 /**
  * Makes sure the tenant's gateway is running and knows its current agents; resolves with the ready
@@ -125,10 +142,11 @@ export async function ensureRuntimeReady(
   const { db } = deps;
   // The hot path costs no D1 round trip of its own when the run's claim brought the reads along.
   // D1 is trusted here; a gateway that vanished anyway is caught by the caller (markRuntimeGone).
-  const [current, agentRows] = read ?? (await db.batch(readinessReads(db, tenantId)));
+  const [current, agentRows, policies, overrides, secrets] = read ?? (await db.batch(readinessReads(db, tenantId)));
   // A runtime started before workspaces had markers (no workspace id) goes through one start to get one.
   if (current[0]?.state === "ready" && current[0].workspaceId) {
-    await refreshRuntimeConfig(deps, tenantId, current[0], agentRows.map(toAgent));
+    const state = { policies, overrides, secrets, planPacks: await planPacksOf(deps, tenantId) };
+    await refreshRuntimeConfig(deps, tenantId, current[0], agentRows.map(toAgent), state);
     return current[0];
   }
   await onStarting?.();
@@ -166,10 +184,10 @@ async function startClaimed(deps: RuntimeDeps, tenantId: string, claimed: Runtim
   const generation = claimed.generation;
   // A fresh model token for every start: the one a stopped runtime had stops working.
   const token = `rt_${base64url(randomBytes(32))}`;
-  const config = await configFor(deps, tenantId);
+  const { config, sealed, hash } = await configFor(deps, tenantId, claimed.skillsRescan);
   await db
     .update(tenantOpenclawRuntime)
-    .set({ modelTokenHash: await sha256(token), configHash: await sha256(JSON.stringify(config)), version: OPENCLAW_VERSION })
+    .set({ modelTokenHash: await sha256(token), configHash: hash, version: OPENCLAW_VERSION })
     .where(atGeneration(tenantId, generation));
   // The workspace is read from R2 while the gateway starts, and written into it once it runs.
   const saved = savedWorkspace(deps.bucket, tenantId);
@@ -179,7 +197,8 @@ async function startClaimed(deps: RuntimeDeps, tenantId: string, claimed: Runtim
       const state = await deps.bucket.get(stateKey(tenantId));
       if (state) await deps.driver.restoreState(tenantId, new Uint8Array(await state.arrayBuffer()));
     }
-    await deps.driver.start(tenantId, { generation, config, env: { [MODEL_TOKEN_ENV]: token } });
+    const skillEnv = await skillEnvValues(deps.settings, tenantId, sealed);
+    await deps.driver.start(tenantId, { generation, config, env: { ...skillEnv, [MODEL_TOKEN_ENV]: token } });
     const workspaceId = await prepareWorkspace(deps, tenantId, claimed.workspaceId, saved);
     const now = new Date();
     const [ready] = await db
@@ -327,18 +346,26 @@ export async function stopIdleRuntimes(deps: RuntimeDeps, now = new Date()): Pro
   return idle.length;
 }
 
-/** Re-applies the generated config to a running gateway when agents changed (added, renamed, re-modelled). */
-export async function refreshRuntimeConfig(deps: RuntimeDeps, tenantId: string, r?: RuntimeRow, agents?: Agent[]): Promise<void> {
+/**
+ * Re-applies the generated config to a running gateway when it changed (agents added, renamed or
+ * re-modelled; skill policy or secrets). Answers whether a running gateway has it now.
+ */
+export async function refreshRuntimeConfig(
+  deps: RuntimeDeps,
+  tenantId: string,
+  r?: RuntimeRow,
+  agents?: Agent[],
+  state?: PolicyState,
+): Promise<boolean> {
   r ??= await row(deps.db, tenantId);
   agents ??= await listAgents(deps.db, tenantId);
-  const config = await configFor(deps, tenantId, agents);
-  const hash = await sha256(JSON.stringify(config));
+  const { config, sealed, hash } = await configFor(deps, tenantId, r?.skillsRescan ?? 0, agents, state);
   if (r?.state !== "ready" || r.configHash === hash) {
     // Last activity is for people reading /runtime: minute resolution is plenty.
     if (r && (!r.lastActiveAt || Date.now() - r.lastActiveAt.getTime() > 60_000)) {
       await deps.db.update(tenantOpenclawRuntime).set({ lastActiveAt: new Date() }).where(eq(tenantOpenclawRuntime.tenantId, tenantId));
     }
-    return;
+    return r?.state === "ready";
   }
   // A new agent's persona goes in before the gateway learns of it; agents with a folder keep theirs.
   const found = await listLiveCandidate(deps.driver, tenantId);
@@ -349,11 +376,25 @@ export async function refreshRuntimeConfig(deps: RuntimeDeps, tenantId: string, 
     if (files.length) await deps.driver.writeFiles(tenantId, files);
   }
   // Resolves once OpenClaw has reloaded it, so the next turn may name a new agent.
-  await deps.driver.applyConfig(tenantId, config);
+  await deps.driver.applyConfig(tenantId, config, await skillEnvValues(deps.settings, tenantId, sealed));
   await deps.db
     .update(tenantOpenclawRuntime)
     .set({ configHash: hash, lastActiveAt: new Date() })
     .where(eq(tenantOpenclawRuntime.tenantId, tenantId));
+  return true;
+}
+
+/**
+ * Makes the running gateway scan its skill folders again (a SKILL.md an agent wrote since its start)
+ * and resolves once it has; false when no gateway runs.
+ */
+export async function rescanSkills(deps: RuntimeDeps, tenantId: string): Promise<boolean> {
+  const [r] = await deps.db
+    .update(tenantOpenclawRuntime)
+    .set({ skillsRescan: sql`${tenantOpenclawRuntime.skillsRescan} + 1` })
+    .where(and(eq(tenantOpenclawRuntime.tenantId, tenantId), eq(tenantOpenclawRuntime.state, "ready")))
+    .returning();
+  return r ? refreshRuntimeConfig(deps, tenantId, r) : false;
 }
 
 // ── Tokens ──────────────────────────────────────────────────────────────────────────────────────────

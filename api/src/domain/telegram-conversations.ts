@@ -5,6 +5,7 @@ import { type Db, literalRow } from "../db/client";
 import { agents, runs, telegramPairings, telegramReplies, telegramSettings, tenants } from "../db/schema";
 import { billingStatus } from "./entitlements";
 import { runtimeStateWord } from "./runtime";
+import { chatVisibleSkills } from "./skill-policy";
 import { DomainError } from "./errors";
 import type { RunDeps } from "./run-records";
 import { createRun } from "./runs";
@@ -48,6 +49,14 @@ export async function conversationOf(db: Db, telegramUserId: number): Promise<Co
 export function agentNamed(conv: Conversation, arg: string): typeof agents.$inferSelect | undefined {
   const byNumber = /^\d+$/.test(arg) ? conv.agents[Number(arg) - 1] : undefined;
   return byNumber ?? conv.agents.find((a) => a.name.toLowerCase() === arg.toLowerCase());
+}
+
+/** `/skills`: what the person's agent is offered, as the team's policy has it (hidden skills left out). */
+export async function skillsText(deps: RunDeps, conv: Conversation): Promise<string> {
+  const agent = conv.agent;
+  if (!agent) return "Your team has no agents yet: create one in AutoClaw.";
+  const skills = await chatVisibleSkills(deps, conv.pairing.tenantId, agent);
+  return skills.length ? `${agent.name} can use: ${skills.join(", ")}` : `${agent.name} has no skills switched on.`;
 }
 
 /** `/status`: the person's team, agent, runtime and plan, one line each. */

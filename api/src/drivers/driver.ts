@@ -27,8 +27,16 @@ export interface RuntimeDriver {
   start(tenantId: string, spec: StartSpec): Promise<DriverStatus>;
   stop(tenantId: string): Promise<void>;
   status(tenantId: string): Promise<DriverStatus>;
-  /** Replaces the running gateway's config; resolves once OpenClaw has hot-reloaded it. */
-  applyConfig(tenantId: string, config: TenantOpenclawConfig): Promise<void>;
+  /**
+   * Replaces the running gateway's config; resolves once OpenClaw has hot-reloaded it. `skillEnv`
+   * holds the values of the skill variables the config references (all of them: the set replaces the last).
+   */
+  applyConfig(tenantId: string, config: TenantOpenclawConfig, skillEnv?: Record<string, string>): Promise<void>;
+  /**
+   * Moves these workspace folders out of the workspace, to where the agent cannot reach them (a
+   * skill the team may not use has no files there); nothing is deleted.
+   */
+  setAside(tenantId: string, paths: string[]): Promise<void>;
   writeFiles(tenantId: string, files: { path: string; content: Uint8Array }[]): Promise<void>;
   /**
    * Every file of the workspace, or of one agent's folder (`under` = the agent id), with the

@@ -48,7 +48,8 @@ export function hostDriver(baseUrl: string, secret: string, fetcher: typeof fetc
     start: async (id, spec: StartSpec) => status(await call("POST", `${t(id)}/start`, spec)),
     stop: async (id) => void (await call("POST", `${t(id)}/stop`)),
     status: async (id) => status(await call("GET", `${t(id)}/status`)),
-    applyConfig: async (id, config: TenantOpenclawConfig) => void (await call("PUT", `${t(id)}/config`, { config })),
+    applyConfig: async (id, config: TenantOpenclawConfig, skillEnv) => void (await call("PUT", `${t(id)}/config`, { config, skillEnv })),
+    setAside: async (id, paths) => void (await call("POST", `${t(id)}/workspace/set-aside`, { paths })),
     writeFiles: async (id, files) =>
       void (await call("PUT", `${t(id)}/files`, { files: files.map((f) => ({ path: f.path, content: toBase64(f.content) })) })),
     listFiles: (id, under) => call<WorkspaceListing>("GET", `${t(id)}/files${under ? `?under=${encodeURIComponent(under)}` : ""}`),

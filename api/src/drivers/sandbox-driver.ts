@@ -1,7 +1,15 @@
 // The `sandbox` driver (production): one @cloudflare/sandbox container per tenant (`tenant:<id>`),
 // image from runtime/Dockerfile with the pinned openclaw. The gateway runs as a background process
 // and is reached with containerFetch on its port; the container is the isolation boundary.
-import { gatewayEnvironment, MODEL_TOKEN_ENV, OPENCLAW_VERSION, placeConfig, type TenantOpenclawConfig } from "@autoclaw/runtime-protocol";
+import {
+  gatewayEnvironment,
+  MODEL_TOKEN_ENV,
+  OPENCLAW_VERSION,
+  placeConfig,
+  resolveRefs,
+  SKILL_ENV_PREFIX,
+  type TenantOpenclawConfig,
+} from "@autoclaw/runtime-protocol";
 import { ALLOWED_CLI, fromBase64, toBase64, type DriverStatus } from "@autoclaw/runtime-protocol";
 import { RuntimeError, type RuntimeDriver } from "./driver";
 import { WORKSPACE_LIMITS, WORKSPACE_MARKER, type WorkspaceListing } from "@autoclaw/runtime-protocol";
@@ -168,8 +176,14 @@ export function sandboxDriver(
       if (r.exitCode !== 0) throw new RuntimeError(`OpenClaw's saved conversations could not be restored: ${r.stderr.slice(0, 200)}`);
     },
     status: (tenantId) => gatewayStatus(stubFor(tenantId), tenantId),
-    async applyConfig(tenantId, config) {
-      await stubFor(tenantId).writeFile(P.config, JSON.stringify(containerConfig(config)));
+    async applyConfig(tenantId, config, skillEnv) {
+      // The running gateway's environment was fixed at its start: skill values given now go into the
+      // file (in the container's state folder, outside the workspace), and into the CLI's environment.
+      if (skillEnv) {
+        const kept = Object.entries(envs.get(tenantId) ?? {}).filter(([k]) => !k.startsWith(SKILL_ENV_PREFIX));
+        envs.set(tenantId, { ...Object.fromEntries(kept), ...skillEnv });
+      }
+      await stubFor(tenantId).writeFile(P.config, JSON.stringify(containerConfig(resolveRefs(config, skillEnv ?? {}))));
       // The gateway's output is not streamed to the Worker here, so give OpenClaw its usual reload
       // time (file watcher ~0.5 s plus the reload) instead of waiting for the outcome as the host does.
       await sleep(RELOAD_WAIT_MS);
@@ -188,6 +202,18 @@ export function sandboxDriver(
     async readFile(tenantId, path) {
       if (path.split("/").includes("..")) throw new RuntimeError("path escapes the workspace", 400, "refused");
       return fromBase64((await stubFor(tenantId).readFile(`${P.workspace}/${path}`, { encoding: "base64" })).content);
+    },
+    async setAside(tenantId, paths) {
+      // The container's disk goes when it sleeps: the caller has kept these files in R2 first.
+      const at = `${ROOT}/set-aside/${new Date().toISOString().replace(/[:.]/g, "-")}`;
+      for (const rel of paths) {
+        if (rel.split("/").includes("..") || rel.startsWith("/")) throw new RuntimeError("path escapes the workspace", 400, "refused");
+        const to = `${at}/${rel}`;
+        const r = await stubFor(tenantId).exec(
+          `if [ -e ${shellQuote(`${P.workspace}/${rel}`)} ]; then mkdir -p ${shellQuote(to.slice(0, to.lastIndexOf("/")))} && mv ${shellQuote(`${P.workspace}/${rel}`)} ${shellQuote(to)}; fi`,
+        );
+        if (r.exitCode !== 0) throw new RuntimeError(`A folder could not be set aside: ${r.stderr.slice(0, 200)}`);
+      }
     },
     async supersedeWorkspace(tenantId) {
       const aside = `${P.superseded}/${new Date().toISOString().replace(/[:.]/g, "-")}`;

@@ -6,6 +6,7 @@ import { invitationsRouter } from "./routers/invitations";
 import { providerKeysRouter } from "./routers/provider-keys";
 import { runsRouter } from "./routers/runs";
 import { runtimeRouter } from "./routers/runtime";
+import { skillsRouter } from "./routers/skills";
 import { telegramRouter } from "./routers/telegram";
 import { billingRouter } from "./routers/billing";
 import { tenantsRouter } from "./routers/tenants";
@@ -21,6 +22,7 @@ export const appRouter = router({
   runs: runsRouter,
   usage: usageRouter,
   runtime: runtimeRouter,
+  skills: skillsRouter,
   telegram: telegramRouter,
   billing: billingRouter,
 });

@@ -14,6 +14,7 @@ const NAV: { to: string; label: string; icon: string }[] = [
   { to: "/dashboard", label: "Dashboard", icon: "◧" },
   { to: "/agents", label: "Agents", icon: "✦" },
   { to: "/runs", label: "Runs", icon: "▶" },
+  { to: "/skills", label: "Skills", icon: "✧" },
   { to: "/runtime", label: "Runtime", icon: "⬢" },
   { to: "/telegram", label: "Telegram", icon: "✈" },
   { to: "/billing", label: "Billing", icon: "◈" },

@@ -348,3 +348,35 @@ export function PersonLabel({ name, email, tone = "zinc" }: { name: string; emai
     </>
   );
 }
+
+/** An on/off switch (a button with role="switch"): named by `label` for screen readers and tests. */
+export function Switch({
+  checked,
+  onChange,
+  label,
+  disabled,
+}: {
+  checked: boolean;
+  onChange: (next: boolean) => void;
+  label: string;
+  disabled?: boolean;
+}) {
+  return (
+    <button
+      type="button"
+      role="switch"
+      aria-checked={checked}
+      aria-label={label}
+      disabled={disabled}
+      onClick={() => onChange(!checked)}
+      className={clsx(
+        "relative inline-flex h-5 w-9 shrink-0 items-center rounded-full transition focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-500 disabled:cursor-not-allowed disabled:opacity-50",
+        checked ? "bg-brand-600" : "bg-zinc-300",
+      )}
+    >
+      <span
+        className={clsx("inline-block h-4 w-4 rounded-full bg-white shadow transition", checked ? "translate-x-4" : "translate-x-0.5")}
+      />
+    </button>
+  );
+}

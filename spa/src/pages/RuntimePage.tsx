@@ -36,6 +36,7 @@ export function RuntimePage() {
       onSettled: refresh,
     }),
   );
+  const check = useMutation(trpc.runtime.check.mutationOptions());
   const restart = useMutation(
     trpc.runtime.restart.mutationOptions({
       onSuccess: () => toast.success("Runtime restarted"),
@@ -59,6 +60,9 @@ export function RuntimePage() {
             <div className="flex gap-2">
               {state === "ready" ? (
                 <>
+                  <Button variant="secondary" loading={check.isPending} disabled={busy} onClick={() => check.mutate()}>
+                    Check runtime
+                  </Button>
                   <Button variant="secondary" loading={restart.isPending} disabled={busy} onClick={() => restart.mutate()}>
                     Restart
                   </Button>
@@ -94,6 +98,28 @@ export function RuntimePage() {
           <Alert tone="red" title="Last error">
             <p className="break-words">{s.lastError}</p>
           </Alert>
+        </div>
+      )}
+      {check.data && (
+        <div className="mb-6">
+          <Card title="OpenClaw's own check" description={`Its security audit and health lint, ${relativeTime(check.data.checkedAt)}.`}>
+            <ul className="divide-y divide-zinc-100 text-sm" data-testid="runtime-check">
+              {check.data.errors.map((e) => (
+                <li key={e} className="px-5 py-2 text-red-700">
+                  {e}
+                </li>
+              ))}
+              {check.data.findings.length === 0 && <li className="px-5 py-3 text-zinc-500">No findings.</li>}
+              {check.data.findings.map((f) => (
+                <li key={`${f.source}-${f.checkId}-${f.title}`} className="px-5 py-2">
+                  <Badge tone={f.severity === "critical" ? "red" : f.severity === "warn" ? "amber" : "zinc"}>{f.severity}</Badge>{" "}
+                  <span className="font-medium">{f.title}</span>
+                  {f.detail && <p className="mt-0.5 whitespace-pre-line text-xs text-zinc-500">{f.detail}</p>}
+                  {f.remediation && <p className="mt-0.5 text-xs text-zinc-600">Fix: {f.remediation}</p>}
+                </li>
+              ))}
+            </ul>
+          </Card>
         </div>
       )}
       <Card title="Gateway log" description="The most recent lines from your runtime.">

@@ -1,4 +1,5 @@
-import { runtimeLogs, runtimeLogsInput, runtimeStatus } from "@autoclaw/shared";
+import { runtimeCheck, runtimeLogs, runtimeLogsInput, runtimeStatus } from "@autoclaw/shared";
+import { checkRuntime } from "../../domain/runtime-check";
 import { requireRuntime, restartRuntime, runtimeLogLines, runtimeStatus as status, startRuntime, stopRuntime } from "../../domain/runtime";
 import { accessProcedure, router } from "../init";
 
@@ -19,6 +20,11 @@ export const runtimeRouter = router({
   restart: accessProcedure("manageTeam")
     .output(runtimeStatus)
     .mutation(({ ctx }) => restartRuntime(requireRuntime(ctx.svc), ctx.tenant.id)),
+
+  /** OpenClaw's own diagnostics of the running gateway (security audit, doctor's lint); never starts one. */
+  check: accessProcedure("manageTeam")
+    .output(runtimeCheck)
+    .mutation(({ ctx }) => checkRuntime(requireRuntime(ctx.svc), ctx.tenant.id)),
 
   /** Recent gateway log lines, for diagnosing a runtime that will not start or answer. */
   logs: accessProcedure("manageTeam")
