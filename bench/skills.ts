@@ -47,10 +47,10 @@ try {
     const list = await c.call<{ applied: string }>("skills.updatePolicy", { policies: [{ name: "weather", enabled: i % 2 === 1 }] });
     if (list.applied !== "live") throw new Error("the change was not live");
   });
-  console.log(`runtime.status (baseline read)            ${fmt(baselineRead)}`);
-  console.log(`skills.list from the cache                 ${fmt(cachedList)}`);
+  console.log(`runtime.status (baseline read)               ${fmt(baselineRead)}`);
+  console.log(`skills.list from the cache                  ${fmt(cachedList)}`);
   console.log(`policy change, nothing to reload (baseline) ${fmt(unchanged)}`);
-  console.log(`policy change → live on the gateway        ${fmt(live)}`);
+  console.log(`policy change → live on the gateway         ${fmt(live)}`);
 } finally {
   await stack.stop();
   await fake.close();

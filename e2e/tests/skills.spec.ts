@@ -68,7 +68,7 @@ test("the skills page lists what the team's OpenClaw has: search, switch a skill
 
   // Applying the Briefing pack switches its skills on again (weather among them).
   await page.locator('[data-pack="briefing"]').getByRole("button", { name: "Apply" }).click();
-  await expect(page.getByText("Briefing pack applied")).toBeVisible();
+  await expect(page.getByText("Briefing pack applied", { exact: true })).toBeVisible();
   await expect(page.getByRole("switch", { name: "Enable weather" })).toHaveAttribute("aria-checked", "true");
   await expect(page.getByTestId("skill-history")).toContainText("briefing pack applied");
   await expect(page.getByTestId("skill-history")).toContainText("Sam Skills");
@@ -83,7 +83,7 @@ test("the skills page lists what the team's OpenClaw has: search, switch a skill
   await dialog.getByLabel("TRELLO_TOKEN").fill("e2e-trello-token-secret");
   await snap(page, "63-skills-diagnose");
   await dialog.getByRole("button", { name: "Save" }).click();
-  await expect(page.getByText("trello is eligible now")).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText("trello is eligible now", { exact: true })).toBeVisible({ timeout: 60_000 });
   await dialog.getByRole("button", { name: /close/i }).click();
   await page.getByLabel("Filter").selectOption("eligible");
   await expect(rows.first()).toContainText("eligible");

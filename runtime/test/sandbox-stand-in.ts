@@ -84,7 +84,9 @@ export function sandboxStandIn(opts: StandInOptions = {}) {
         return { exitCode: 0, stdout: "", stderr: "" };
       }
       // Setting a workspace folder aside (setAside).
-      const setAside = command.match(/^if \[ -e '(\/data\/tenant\/workspace\/[^']+)' \]; then mkdir -p '[^']+' && mv '[^']+' '([^']+)'; fi$/);
+      const setAside = command.match(
+        /^if \[ -e '(\/data\/tenant\/workspace\/[^']+)' \]; then mkdir -p '[^']+' && mv '[^']+' '([^']+)'; fi$/,
+      );
       if (setAside) {
         const [, from, to] = setAside as unknown as [string, string, string];
         for (const [p, c] of [...files]) {

@@ -108,6 +108,8 @@ export function mergeInventories(lists: InventorySkill[][]): InventorySkill[] {
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
+const CLI_AT_ONCE = 3;
+
 async function cachedInventory(db: Db, tenantId: string) {
   const [row] = await db.select().from(skillInventories).where(eq(skillInventories.tenantId, tenantId));
   return row;
@@ -120,13 +122,20 @@ async function cachedInventory(db: Db, tenantId: string) {
 async function readInventory(deps: SkillsDeps, rt: RuntimeDeps, tenantId: string, rescan: boolean): Promise<InventorySkill[]> {
   if (rescan) await rescanSkills(rt, tenantId);
   const agents = await listAgents(deps.db, tenantId);
-  const lists = await Promise.all(
-    (agents.length ? agents.map((a) => a.id) : [null]).map(async (agentId) => {
-      const r = await rt.driver.cli(tenantId, ["skills", "list", "--json", ...(agentId ? ["--agent", agentId] : [])]);
-      if (r.code !== 0) throw new DomainError("PRECONDITION_FAILED", `OpenClaw could not list its skills: ${r.stderr.trim().slice(-300)}`);
-      return parseSkillsList(r.stdout, agentId);
-    }),
-  );
+  const ids = agents.length ? agents.map((a) => a.id) : [null];
+  const lists: InventorySkill[][] = [];
+  // A few CLI processes at a time: each is a Node process of its own on the tenant's runtime.
+  for (let i = 0; i < ids.length; i += CLI_AT_ONCE)
+    lists.push(
+      ...(await Promise.all(
+        ids.slice(i, i + CLI_AT_ONCE).map(async (agentId) => {
+          const r = await rt.driver.cli(tenantId, ["skills", "list", "--json", ...(agentId ? ["--agent", agentId] : [])]);
+          if (r.code !== 0)
+            throw new DomainError("PRECONDITION_FAILED", `OpenClaw could not list its skills: ${r.stderr.trim().slice(-300)}`);
+          return parseSkillsList(r.stdout, agentId);
+        }),
+      )),
+    );
   const skills = mergeInventories(lists);
   const inventoryAt = new Date();
   await deps.db
@@ -199,7 +208,12 @@ async function view(
  * The team's skills: read from the running gateway when the cache predates its start, else from the
  * cache. A runtime that is not running is never started for this: the cache answers, with a note.
  */
-export async function listSkills(deps: SkillsDeps, tenantId: string, opts: { refresh?: boolean } = {}): Promise<SkillsList> {
+export async function listSkills(
+  deps: SkillsDeps,
+  tenantId: string,
+  /** rescan: make the gateway look at its skill folders first (an asked-for refresh); read: just ask it again. */
+  opts: { refresh?: "rescan" | "read" } = {},
+): Promise<SkillsList> {
   const cached = await cachedInventory(deps.db, tenantId);
   const fromCache = (note: string | null, live = false) =>
     view(deps, tenantId, { skills: cached?.skills ?? [], inventoryAt: cached?.inventoryAt ?? null }, note, live);
@@ -213,7 +227,7 @@ export async function listSkills(deps: SkillsDeps, tenantId: string, opts: { ref
   if (!opts.refresh && !stale) return fromCache(null, true);
   try {
     // A refresh asked for makes the gateway look at its skill folders again; one after a start need not.
-    const skills = await readInventory(deps, deps.runtime, tenantId, !!opts.refresh);
+    const skills = await readInventory(deps, deps.runtime, tenantId, opts.refresh === "rescan");
     const fresh = await cachedInventory(deps.db, tenantId);
     return view(deps, tenantId, { skills, inventoryAt: fresh?.inventoryAt ?? new Date() }, null, true);
   } catch (e) {
@@ -253,7 +267,8 @@ async function applied(deps: SkillsDeps, tenantId: string, reread = false): Prom
       note = `Saved, but the running gateway did not take it yet (${e instanceof Error ? e.message : String(e)}); it applies at the next start.`;
     }
   }
-  if (live && reread) return listSkills(deps, tenantId, { refresh: true });
+  // The change was a skills-config change: the gateway has looked at its skills again already.
+  if (live && reread) return listSkills(deps, tenantId, { refresh: "read" });
   const list = await listSkills(deps, tenantId);
   return { ...list, applied: live ? "live" : "next-start", note: note ?? list.note };
 }

@@ -10,6 +10,7 @@ import {
   Dialog,
   EmptyState,
   ErrorState,
+  Field,
   Input,
   Loading,
   PageHeader,
@@ -84,7 +85,9 @@ export function SkillsPage() {
 
   const shown = useMemo(() => {
     const q = search.trim().toLowerCase();
-    return (list.data?.skills ?? []).filter(
+    // What the team may use first; the platform's denied skills last, each part by name.
+    const ordered = [...(list.data?.skills ?? [])].sort((a, b) => Number(b.allowed) - Number(a.allowed) || a.name.localeCompare(b.name));
+    return ordered.filter(
       (s) =>
         matches(s, filter) &&
         (!source || s.source === source) &&
@@ -113,7 +116,7 @@ export function SkillsPage() {
       />
       <div className="mb-4 flex flex-wrap items-center gap-3 text-sm text-zinc-600">
         <span data-testid="inventory-at">
-          {data.inventoryAt ? `Read from the runtime ${relativeTime(data.inventoryAt)}` : "Not read from the runtime yet"}
+          {data.inventoryAt ? `Read from the runtime: ${relativeTime(data.inventoryAt).toLowerCase()}` : "Not read from the runtime yet"}
         </span>
         {lastApplied && (
           <span data-testid="applied">
@@ -134,14 +137,8 @@ export function SkillsPage() {
       )}
 
       <Card title="Skills" description={`${shown.length} of ${data.skills.length} shown`}>
-        <div className="flex flex-wrap gap-2 border-b border-zinc-100 px-5 py-3">
-          <Input
-            className="max-w-xs"
-            placeholder="Search skills"
-            aria-label="Search skills"
-            value={search}
-            onChange={(e) => setSearch(e.target.value)}
-          />
+        <div className="grid gap-2 border-b border-zinc-100 px-5 py-3 sm:grid-cols-4">
+          <Input placeholder="Search skills" aria-label="Search skills" value={search} onChange={(e) => setSearch(e.target.value)} />
           <Select aria-label="Filter" value={filter} onChange={(e) => setFilter(e.target.value as Filter)}>
             {Object.entries(FILTERS).map(([k, v]) => (
               <option key={k} value={k}>
@@ -378,8 +375,10 @@ function DiagnoseDialog({ name, canManage, onClose }: { name: string; canManage:
           <ul className="space-y-2 text-sm">
             {d.data.fixes.length === 0 && <li>Nothing is missing: it is eligible.</li>}
             {d.data.fixes.map((f) => (
-              <li key={`${f.kind}-${f.env ?? f.description}`} className="flex gap-2">
-                <Badge tone={f.fixable ? "amber" : "red"}>{f.fixable ? "you can fix" : "not fixable here"}</Badge>
+              <li key={`${f.kind}-${f.env ?? f.description}`} className="flex items-start gap-2">
+                <span className="shrink-0 whitespace-nowrap">
+                  <Badge tone={f.fixable ? "amber" : "red"}>{f.fixable ? "you can fix" : "not fixable here"}</Badge>
+                </span>
                 <span>{f.description}</span>
               </li>
             ))}
@@ -393,15 +392,14 @@ function DiagnoseDialog({ name, canManage, onClose }: { name: string; canManage:
               }}
             >
               {envFixes.map((f) => (
-                <Input
-                  key={f.env}
-                  type="password"
-                  autoComplete="off"
-                  aria-label={f.env}
-                  placeholder={f.env}
-                  value={values[f.env!] ?? ""}
-                  onChange={(e) => setValues((v) => ({ ...v, [f.env!]: e.target.value }))}
-                />
+                <Field key={f.env} label={f.env!}>
+                  <Input
+                    type="password"
+                    autoComplete="off"
+                    value={values[f.env!] ?? ""}
+                    onChange={(e) => setValues((v) => ({ ...v, [f.env!]: e.target.value }))}
+                  />
+                </Field>
               ))}
               <p className="text-xs text-zinc-500">Stored encrypted and handed only to your runtime; never shown again.</p>
               <Button type="submit" loading={configure.isPending} disabled={!Object.values(values).some(Boolean)}>

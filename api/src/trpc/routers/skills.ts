@@ -33,7 +33,7 @@ export const skillsRouter = router({
   /** Re-reads the inventory from the running gateway. */
   refresh: accessProcedure("manageTeam")
     .output(skillsList)
-    .mutation(({ ctx }) => listSkills(ctx.svc, ctx.tenant.id, { refresh: true })),
+    .mutation(({ ctx }) => listSkills(ctx.svc, ctx.tenant.id, { refresh: "rescan" })),
 
   /** A batch of switches, applied all or nothing; `allowed` is the platform's and the plan's, never the team's. */
   updatePolicy: accessProcedure("manageTeam")
