@@ -87,6 +87,7 @@ test("the skills page lists what the team's OpenClaw has: search, switch a skill
   await dialog.getByRole("button", { name: /close/i }).click();
   await page.getByLabel("Filter").selectOption("eligible");
   await expect(rows.first()).toContainText("eligible");
+  await expect(page.locator('[data-pack="productivity"]')).not.toContainText("trello (not eligible)");
   await expect(page.locator("body")).not.toContainText("e2e-trello-key-secret");
   await snap(page, "64-skills-fixed");
 });

@@ -359,6 +359,8 @@ function DiagnoseDialog({ name, canManage, onClose }: { name: string; canManage:
         toast.success(skill.eligible ? `${skill.name} is eligible now` : `Saved ${skill.name}'s values`);
         void qc.invalidateQueries({ queryKey: trpc.skills.list.queryKey() });
         void qc.invalidateQueries({ queryKey: trpc.skills.diagnose.queryKey({ name }) });
+        void qc.invalidateQueries({ queryKey: trpc.skills.packs.queryKey() });
+        void qc.invalidateQueries({ queryKey: trpc.skills.history.queryKey() });
         setValues({});
       },
     }),
