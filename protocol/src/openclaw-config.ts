@@ -38,6 +38,12 @@ export const skillEnvVar = (skill: string, env: string) => `${SKILL_ENV_PREFIX}$
 /** A skills entry no skill has: changing it only makes the gateway scan its skill folders again. */
 export const SKILLS_RESCAN_ENTRY = "autoclaw-rescan";
 
+/** A runtime's variables with its skill values replaced by a new set (the start's own, such as the model token, stay). */
+export const withSkillEnv = (env: Record<string, string>, skillEnv: Record<string, string>) => ({
+  ...Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith(SKILL_ENV_PREFIX))),
+  ...skillEnv,
+});
+
 /** The team's policy for one skill as OpenClaw takes it (`skills.entries.<name>`). */
 export interface SkillConfigEntry {
   enabled?: false;

@@ -21,7 +21,7 @@ import { availableParallelism, totalmem } from "node:os";
 import path from "node:path";
 import {
   ALLOWED_CLI,
-  SKILL_ENV_PREFIX,
+  withSkillEnv,
   type StartSpec,
   type TenantOpenclawConfig,
   type TurnRequest,
@@ -299,11 +299,7 @@ export class RuntimeHost implements HostApi {
     const t = this.tenant(id);
     if (t.state !== "ready" || !t.port || !t.spec || !t.child) throw new HostHttpError(409, `runtime is ${t.state}`, "not_running");
     const running = t.spec;
-    // The skill variables given replace the last set; the start's own (the model token) stay.
-    const env = skillEnv
-      ? { ...Object.fromEntries(Object.entries(t.spec.env).filter(([k]) => !k.startsWith(SKILL_ENV_PREFIX))), ...skillEnv }
-      : t.spec.env;
-    t.spec = { ...t.spec, config, env };
+    t.spec = { ...t.spec, config, env: skillEnv ? withSkillEnv(t.spec.env, skillEnv) : t.spec.env };
     try {
       await reloadConfig(t, this.paths(t), this.opts.log);
     } catch (e) {

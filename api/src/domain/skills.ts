@@ -119,7 +119,7 @@ async function cachedInventory(db: Db, tenantId: string) {
  * Asks the running gateway's OpenClaw what it has (each agent's view: their workspaces differ),
  * caches it, and sets aside the files of any workspace skill the team may not use.
  */
-async function readInventory(deps: SkillsDeps, rt: RuntimeDeps, tenantId: string, rescan: boolean): Promise<InventorySkill[]> {
+async function readInventory(deps: SkillsDeps, rt: RuntimeDeps, tenantId: string, rescan: boolean) {
   if (rescan) await rescanSkills(rt, tenantId);
   const agents = await listAgents(deps.db, tenantId);
   const ids = agents.length ? agents.map((a) => a.id) : [null];
@@ -143,7 +143,7 @@ async function readInventory(deps: SkillsDeps, rt: RuntimeDeps, tenantId: string
     .values({ tenantId, skills, inventoryAt })
     .onConflictDoUpdate({ target: skillInventories.tenantId, set: { skills, inventoryAt } });
   await setAsideDisallowed(rt, tenantId, skills, await readPolicyState(deps, tenantId));
-  return skills;
+  return { skills, inventoryAt };
 }
 
 /**
@@ -227,9 +227,7 @@ export async function listSkills(
   if (!opts.refresh && !stale) return fromCache(null, true);
   try {
     // A refresh asked for makes the gateway look at its skill folders again; one after a start need not.
-    const skills = await readInventory(deps, deps.runtime, tenantId, opts.refresh === "rescan");
-    const fresh = await cachedInventory(deps.db, tenantId);
-    return view(deps, tenantId, { skills, inventoryAt: fresh?.inventoryAt ?? new Date() }, null, true);
+    return view(deps, tenantId, await readInventory(deps, deps.runtime, tenantId, opts.refresh === "rescan"), null, true);
   } catch (e) {
     return fromCache(`The runtime could not be asked (${e instanceof Error ? e.message : String(e)}); showing the last list.`, true);
   }
@@ -238,8 +236,7 @@ export async function listSkills(
 // ── Policy ──────────────────────────────────────────────────────────────────────────────────────────
 
 /** Every name a policy may speak of: what the runtime reported, what packs name, and the platform's denylist. */
-async function knownNames(db: Db, tenantId: string): Promise<Set<string>> {
-  const cached = await cachedInventory(db, tenantId);
+function knownNames(cached: { skills: InventorySkill[] } | undefined): Set<string> {
   return new Set([
     ...(cached?.skills ?? []).map((s) => s.name),
     ...Object.values(SKILL_PACKS).flatMap((p) => p.skills),
@@ -273,6 +270,23 @@ async function applied(deps: SkillsDeps, tenantId: string, reread = false): Prom
   return { ...list, applied: live ? "live" : "next-start", note: note ?? list.note };
 }
 
+/** The team's switches for one skill, written whole (the audit row says what the change was). */
+const writePolicy = (db: Db, tenantId: string, name: string, values: { enabled: boolean; hidden: boolean }, actor: string, now: Date) =>
+  db
+    .insert(skillPolicies)
+    .values({ tenantId, name, ...values, updatedBy: actor, updatedAt: now })
+    .onConflictDoUpdate({ target: [skillPolicies.tenantId, skillPolicies.name], set: { ...values, updatedBy: actor, updatedAt: now } });
+
+/** One agent's addition (true) or removal (false) of a skill; null goes back to its template's. */
+function writeOverride(db: Db, tenantId: string, agentId: string, name: string, include: boolean | null, actor: string, now: Date) {
+  const t = agentSkillOverrides;
+  if (include === null) return db.delete(t).where(and(eq(t.tenantId, tenantId), eq(t.agentId, agentId), eq(t.name, name)));
+  return db
+    .insert(t)
+    .values({ tenantId, agentId, name, include, updatedBy: actor, updatedAt: now })
+    .onConflictDoUpdate({ target: [t.tenantId, t.agentId, t.name], set: { include, updatedBy: actor, updatedAt: now } });
+}
+
 type Batch = [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
 /** Writes of several tables in one batch (D1 runs a batch as one transaction): all or nothing. */
 const batchAll = (db: Db, writes: BatchItem<"sqlite">[]) => db.batch(writes as Batch);
@@ -285,7 +299,7 @@ export async function updateSkillPolicy(deps: SkillsDeps, tenantId: string, acto
       `Whether a skill is allowed is set by the platform and your plan, not by the team (${withAllowed.join(", ")}). Nothing was changed.`,
     );
   assertKnown(
-    await knownNames(deps.db, tenantId),
+    knownNames(await cachedInventory(deps.db, tenantId)),
     input.policies.map((p) => p.name),
   );
   const state = await readPolicyState(deps, tenantId);
@@ -303,10 +317,7 @@ export async function updateSkillPolicy(deps: SkillsDeps, tenantId: string, acto
     const current = policyOf(state, name);
     const values = { enabled: patch.enabled ?? current?.enabled ?? true, hidden: patch.hidden ?? current?.hidden ?? false };
     return [
-      deps.db
-        .insert(skillPolicies)
-        .values({ tenantId, name, ...values, updatedBy: actor, updatedAt: now })
-        .onConflictDoUpdate({ target: [skillPolicies.tenantId, skillPolicies.name], set: { ...values, updatedBy: actor, updatedAt: now } }),
+      writePolicy(deps.db, tenantId, name, values, actor, now),
       deps.db.insert(skillPolicyChanges).values({ tenantId, actor, change: { kind: "policy", name, ...patch }, createdAt: now }),
     ];
   });
@@ -326,28 +337,12 @@ export async function updateAgentSkills(
 ) {
   await getAgentRow(deps.db, tenantId, input.agentId); // NOT_FOUND for another team's agent
   assertKnown(
-    await knownNames(deps.db, tenantId),
+    knownNames(await cachedInventory(deps.db, tenantId)),
     input.skills.map((s) => s.name),
   );
   const now = new Date();
   const writes = input.skills.flatMap(({ name, include }): BatchItem<"sqlite">[] => [
-    include === null
-      ? deps.db
-          .delete(agentSkillOverrides)
-          .where(
-            and(
-              eq(agentSkillOverrides.tenantId, tenantId),
-              eq(agentSkillOverrides.agentId, input.agentId),
-              eq(agentSkillOverrides.name, name),
-            ),
-          )
-      : deps.db
-          .insert(agentSkillOverrides)
-          .values({ tenantId, agentId: input.agentId, name, include, updatedBy: actor, updatedAt: now })
-          .onConflictDoUpdate({
-            target: [agentSkillOverrides.tenantId, agentSkillOverrides.agentId, agentSkillOverrides.name],
-            set: { include, updatedBy: actor, updatedAt: now },
-          }),
+    writeOverride(deps.db, tenantId, input.agentId, name, include, actor, now),
     deps.db
       .insert(skillPolicyChanges)
       .values({ tenantId, actor, change: { kind: "agent", agentId: input.agentId, name, include }, createdAt: now }),
@@ -384,24 +379,8 @@ export async function applyPack(deps: SkillsDeps, tenantId: string, actor: strin
   const names = pack.skills.filter((n) => !deniedBecause(n, state.planPacks));
   const now = new Date();
   const writes = names.flatMap((name): BatchItem<"sqlite">[] => [
-    deps.db
-      .insert(skillPolicies)
-      .values({ tenantId, name, enabled: true, hidden: policyOf(state, name)?.hidden ?? false, updatedBy: actor, updatedAt: now })
-      .onConflictDoUpdate({
-        target: [skillPolicies.tenantId, skillPolicies.name],
-        set: { enabled: true, updatedBy: actor, updatedAt: now },
-      }),
-    ...(input.agentId
-      ? [
-          deps.db
-            .insert(agentSkillOverrides)
-            .values({ tenantId, agentId: input.agentId, name, include: true, updatedBy: actor, updatedAt: now })
-            .onConflictDoUpdate({
-              target: [agentSkillOverrides.tenantId, agentSkillOverrides.agentId, agentSkillOverrides.name],
-              set: { include: true, updatedBy: actor, updatedAt: now },
-            }),
-        ]
-      : []),
+    writePolicy(deps.db, tenantId, name, { enabled: true, hidden: policyOf(state, name)?.hidden ?? false }, actor, now),
+    ...(input.agentId ? [writeOverride(deps.db, tenantId, input.agentId, name, true, actor, now)] : []),
   ]);
   writes.push(
     deps.db.insert(skillPolicyChanges).values({
@@ -421,7 +400,7 @@ export async function diagnoseSkill(deps: SkillsDeps, tenantId: string, name: st
   const [state, cached] = await Promise.all([readPolicyState(deps, tenantId), cachedInventory(deps.db, tenantId)]);
   const s = cached?.skills.find((x) => x.name === name);
   if (!s) {
-    if (!(await knownNames(deps.db, tenantId)).has(name)) throw new DomainError("NOT_FOUND", `No skill "${name}" in this team's runtime`);
+    if (!knownNames(cached).has(name)) throw new DomainError("NOT_FOUND", `No skill "${name}" in this team's runtime`);
     const empty = { bins: [], anyBins: [], env: [], config: [], os: [] };
     return {
       name,

@@ -7,8 +7,8 @@ import {
   OPENCLAW_VERSION,
   placeConfig,
   resolveRefs,
-  SKILL_ENV_PREFIX,
   type TenantOpenclawConfig,
+  withSkillEnv,
 } from "@autoclaw/runtime-protocol";
 import { ALLOWED_CLI, fromBase64, toBase64, type DriverStatus } from "@autoclaw/runtime-protocol";
 import { RuntimeError, type RuntimeDriver } from "./driver";
@@ -179,10 +179,7 @@ export function sandboxDriver(
     async applyConfig(tenantId, config, skillEnv) {
       // The running gateway's environment was fixed at its start: skill values given now go into the
       // file (in the container's state folder, outside the workspace), and into the CLI's environment.
-      if (skillEnv) {
-        const kept = Object.entries(envs.get(tenantId) ?? {}).filter(([k]) => !k.startsWith(SKILL_ENV_PREFIX));
-        envs.set(tenantId, { ...Object.fromEntries(kept), ...skillEnv });
-      }
+      if (skillEnv) envs.set(tenantId, withSkillEnv(envs.get(tenantId) ?? {}, skillEnv));
       await stubFor(tenantId).writeFile(P.config, JSON.stringify(containerConfig(resolveRefs(config, skillEnv ?? {}))));
       // The gateway's output is not streamed to the Worker here, so give OpenClaw its usual reload
       // time (file watcher ~0.5 s plus the reload) instead of waiting for the outcome as the host does.
