@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { mailLink, signUpAndCreateTeam, snap, uniqueEmail } from "./helpers";
 
 test("an invited teammate verifies their email from the outbox, accepts, and as a member sees no Edit or Delete", async ({ browser }) => {

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { signUpAndCreateTeam, snap } from "./helpers";
 
 test("a new team is on the free trial; it chooses Pro on /pricing, pays in Checkout and /billing shows Pro, active", async ({ page }) => {

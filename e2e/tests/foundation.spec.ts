@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { snap, uniqueEmail } from "./helpers";
 
 test("a new user signs up, creates a team, makes an API key, signs out and back in", async ({ page, request, baseURL }) => {

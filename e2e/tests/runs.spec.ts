@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { startFakeModel, type FakeModel } from "../../fakes/openai";
 import { signUpAndCreateTeam, snap } from "./helpers";
 

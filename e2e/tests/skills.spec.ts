@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { startFakeModel, type FakeModel } from "../../fakes/openai";
 import { signUpAndCreateTeam, snap } from "./helpers";
 

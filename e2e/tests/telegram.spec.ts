@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { deliver, update, type BotCall } from "../../fakes/telegram";
 import { API_URL, TELEGRAM } from "../settings";
 import { signUpAndCreateTeam, snap } from "./helpers";
