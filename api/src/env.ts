@@ -2,6 +2,7 @@
 // Types only: settings are parsed in config.ts, stubs are made in durable-objects/stubs.ts, and the
 // services built from all of this in services.ts. Nothing here imports a Durable Object class, so no
 // import cycle runs through the bindings.
+import type { LiveRunEventBody } from "@autoclaw/shared";
 import type { Sandbox } from "@cloudflare/sandbox";
 import type { RunMessage } from "@autoclaw/shared";
 import type { Update } from "grammy/types";
@@ -9,6 +10,9 @@ import type { Update } from "grammy/types";
 /** What an agent's AgentSession answers over RPC (the class implements it). */
 export interface AgentSessionRpc extends Rpc.DurableObjectBranded {
   enqueue(runId: string): Promise<void>;
+  cancel(runId: string): Promise<void>;
+  events(runId: string, after: number, fallback?: LiveRunEventBody[]): ReadableStream<Uint8Array>;
+  toolCalled(name: string, summary: string): Promise<void>;
 }
 
 /** What a chat's TelegramChat answers over RPC (the class implements it). */

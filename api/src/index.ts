@@ -54,7 +54,7 @@ export default {
 
     // Tenant runtimes' model calls (OpenAI-compatible), authenticated by the runtime's token.
     if (url.pathname.startsWith("/api/model/v1/"))
-      return handleModelProxy(req, url.pathname.slice("/api/model/v1".length), db, s, (p) => ctx.waitUntil(p));
+      return handleModelProxy(req, url.pathname.slice("/api/model/v1".length), db, s, (p) => ctx.waitUntil(p), svc.toolCalls);
 
     // Signed, short-lived artifact links (made by runs.get for members of the run's team).
     const artifact = url.pathname.match(/^\/api\/artifacts\/([^/]+)\/([^/]+)$/);
@@ -87,7 +87,7 @@ export default {
         req,
         router: appRouter,
         maxBatchSize: TRPC_MAX_BATCH,
-        createContext: () => createContext(svc, req),
+        createContext: ({ info }) => createContext(svc, req, info.connectionParams),
         onError({ error, path }) {
           if (error.code === "INTERNAL_SERVER_ERROR") console.error(`trpc ${path ?? "?"} failed:`, error.cause ?? error);
         },

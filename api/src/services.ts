@@ -8,6 +8,7 @@ import { createAuth, type Auth } from "./auth";
 import { ConfigError, settings as parseEnv, type Settings } from "./config";
 import { createDb, type Db } from "./db/client";
 import type { RunDeps, RunNotifier } from "./domain/run-records";
+import type { LiveEventSource } from "./domain/runs";
 import { sandboxGatewayToken, type RuntimeDeps } from "./domain/runtime";
 import { telegramConfig, type TelegramDeps } from "./domain/telegram";
 import { keepTyping, sendRunReply } from "./domain/telegram-replies";
@@ -29,6 +30,10 @@ export interface Services extends RunDeps {
   mail: MailSender;
   /** Hands a run to its agent's AgentSession. */
   dispatch: NonNullable<RunDeps["dispatch"]>;
+  /** A run's live events, read from its AgentSession. */
+  liveEvents: LiveEventSource;
+  /** Hands the tool calls the model proxy saw to the agent's AgentSession (its running run's live events). */
+  toolCalls: (tenantId: string, agentId: string, calls: { name: string; summary: string }[]) => Promise<void>;
   /** The shared Telegram bot's API client and run hooks; undefined when Telegram is off. */
   telegram?: TelegramDeps;
 }
@@ -75,6 +80,12 @@ export function services(env: AppEnv): Services {
       auth: () => (auth ??= createAuth(db, config, mail)),
       runtime: tenantRuntimes(env, db, config),
       dispatch: (m) => agentSession(env, m.tenantId, m.agentId).enqueue(m.runId),
+      stopRun: (m) => agentSession(env, m.tenantId, m.agentId).cancel(m.runId),
+      liveEvents: async (m, after, fallback) => agentSession(env, m.tenantId, m.agentId).events(m.runId, after, fallback),
+      toolCalls: async (tenantId, agentId, calls) => {
+        const session = agentSession(env, tenantId, agentId);
+        for (const c of calls) await session.toolCalled(c.name, c.summary);
+      },
     };
     const tg = telegramConfig(config);
     if (tg.enabled) {

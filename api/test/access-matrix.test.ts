@@ -50,6 +50,15 @@ const INTENDED: Record<string, ProcedureMeta["caller"] | Access> = {
   "runs.get": "read",
   "runs.list": "read",
   "runs.cancel": "run",
+  "runs.events": "read",
+  "conversations.create": "run",
+  "conversations.list": "read",
+  "conversations.get": "read",
+  "conversations.rename": "run",
+  "conversations.remove": "run",
+  "conversations.send": "run",
+  "conversations.settings": "read",
+  "conversations.setVisibility": "manageTeam",
   "usage.summary": "read",
   "runtime.status": "read",
   "runtime.start": "manageTeam",
@@ -157,24 +166,14 @@ describe("the access matrix, procedure by procedure", () => {
       for (const [who, caller] of callers) {
         // An input no procedure accepts: an allowed caller gets BAD_REQUEST (or the procedure's own
         // precondition), never a change; a refused one gets the refusal before the input is read.
-        const input = JSON.stringify({ "0": { __access_probe: true } });
-        const url =
-          proc._def.type === "query"
-            ? `${ORIGIN}/trpc/${path}?batch=1&input=${encodeURIComponent(input)}`
-            : `${ORIGIN}/trpc/${path}?batch=1`;
-        const res = await SELF.fetch(url, {
-          method: proc._def.type === "query" ? "GET" : "POST",
-          headers: { ...headersFor(caller), "content-type": "application/json" },
-          ...(proc._def.type !== "query" && { body: input }),
-        });
-        const [answer] = (await res.json()) as [{ error?: { message?: string; data?: { code?: string } } }];
-        const code = answer.error?.data?.code;
-        const got = outcomeOf(answer.error);
+        const error =
+          proc._def.type === "subscription" ? await firstSseError(path, caller) : await batchError(path, proc._def.type, caller);
+        const got = outcomeOf(error);
         const want = expected(meta, who);
         // NOT_FOUND is also how an allowed caller hears about an id that is not there: only a refusal that
         // was not expected, or an expected refusal that did not come, is wrong.
         const ok = got === want || (want === "allowed" && got === "NOT_FOUND" && who.kind !== "outsider");
-        if (!ok) unexpected.push(`${path} as ${JSON.stringify(who)}: expected ${want}, got ${got} (${code ?? res.status})`);
+        if (!ok) unexpected.push(`${path} as ${JSON.stringify(who)}: expected ${want}, got ${got} (${error?.data?.code ?? "no error"})`);
       }
     }
     console.log(`access matrix: ${procedures.length} procedures × ${callers.length} callers, ${unexpected.length} unexpected`);
@@ -186,3 +185,41 @@ describe("the access matrix, procedure by procedure", () => {
     expect(await client({ cookie: outsider.user.cookie }).tenants.list.query()).toHaveLength(1);
   }, 60_000);
 });
+
+/** A subscription (SSE) probed as the access suite probes the rest: its first event is the refusal, if any. */
+async function firstSseError(path: string, caller: Parameters<typeof headersFor>[0]) {
+  const res = await SELF.fetch(`${ORIGIN}/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ __access_probe: true }))}`, {
+    headers: headersFor(caller),
+  });
+  if (!res.headers.get("content-type")?.includes("text/event-stream")) {
+    const body = (await res.json()) as { error?: { message?: string; data?: { code?: string } } };
+    return body.error;
+  }
+  // The refusal is a `serialized-error` event; an allowed caller gets `connected` and then (for a bad input) the same kind of event.
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const deadline = Date.now() + 3000;
+  while (!/event: serialized-error\ndata: .*\n/.test(text) && Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  await reader.cancel();
+  const data = text.match(/event: serialized-error\ndata: (.*)\n/)?.[1];
+  return data ? (JSON.parse(data) as { message?: string; data?: { code?: string } }) : undefined;
+}
+
+/** A query or mutation probed in a batch of one: the procedure's refusal, if any. */
+async function batchError(path: string, type: string, caller: Parameters<typeof headersFor>[0]) {
+  // An input no procedure accepts: an allowed caller gets BAD_REQUEST (or the procedure's own
+  // precondition), never a change; a refused one gets the refusal before the input is read.
+  const input = JSON.stringify({ "0": { __access_probe: true } });
+  const url = type === "query" ? `${ORIGIN}/trpc/${path}?batch=1&input=${encodeURIComponent(input)}` : `${ORIGIN}/trpc/${path}?batch=1`;
+  const res = await SELF.fetch(url, {
+    method: type === "query" ? "GET" : "POST",
+    headers: { ...headersFor(caller), "content-type": "application/json" },
+    ...(type !== "query" && { body: input }),
+  });
+  const [answer] = (await res.json()) as [{ error?: { message?: string; data?: { code?: string } } }];
+  return answer.error;
+}

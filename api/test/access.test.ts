@@ -94,7 +94,7 @@ describe("a plain member uses agents; admins manage them", () => {
     const refused = await expectTrpcError(mate.runs.cancel.mutate({ id: owners.id }), "FORBIDDEN");
     expect(refused.message).toMatch(/Only the person who started a run, or a team admin/);
     // Their own run: allowed (cancelled while queued, or already past it: never FORBIDDEN).
-    await mate.runs.cancel.mutate({ id: mine.id }).catch((e: Error) => expect(e.message).toMatch(/only queued runs/));
-    await api.runs.cancel.mutate({ id: mine.id }).catch((e: Error) => expect(e.message).toMatch(/only queued runs/));
+    await mate.runs.cancel.mutate({ id: mine.id }).catch((e: Error) => expect(e.message).toMatch(/only a run that has not ended/));
+    await api.runs.cancel.mutate({ id: mine.id }).catch((e: Error) => expect(e.message).toMatch(/only a run that has not ended/));
   });
 });

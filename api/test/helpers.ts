@@ -1,6 +1,7 @@
 // Test tooling: calls go through the real Worker fetch handler (SELF) as a browser or integrator would.
 import { env, SELF } from "cloudflare:test";
-import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
+import { EventSource } from "eventsource";
 import type { RecordedRequest } from "../../fakes/openai";
 import { sandboxStandIn } from "../../runtime/test/sandbox-stand-in";
 import { parseSettings, type Settings } from "../src/config";
@@ -36,7 +37,18 @@ export function client(c: Caller = {}, { batch = true, send = (req: Request) => 
     headers: () => headersFor(c),
     fetch: (url, init) => send(new Request(url as string, init as RequestInit)),
   });
-  return createTRPCClient<AppRouter>({ links: [link] });
+  // Subscriptions over SSE, as an integrator's client makes them: an EventSource whose requests carry the caller's headers.
+  const subscriptions = httpSubscriptionLink<AppRouter, typeof EventSource>({
+    url: `${ORIGIN}/trpc`,
+    EventSource,
+    eventSourceOptions: () => ({
+      fetch: (url: string | URL, init?: RequestInit) =>
+        send(new Request(url, { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers)), ...headersFor(c) } })),
+    }),
+  });
+  return createTRPCClient<AppRouter>({
+    links: [splitLink({ condition: (op) => op.type === "subscription", true: subscriptions, false: link })],
+  });
 }
 
 export async function authPost(path: string, body: unknown, headers: Record<string, string> = {}) {

@@ -220,6 +220,18 @@ describe("talking to the team's agent", () => {
         (c) => c.method === "sendChatAction" && Number(c.params.chat_id) === person.id && c.params.action === "typing",
       ),
     ).toBe(true);
+    // It is a conversation too, the paired member's, read-only in the dashboard; the next message continues it.
+    await say(person, "and tomorrow?");
+    await waitForMessages(person.id, 3);
+    const [conv] = (await api.conversations.list.query({ agentId: agent.id })).items;
+    expect(conv).toMatchObject({ source: "telegram", mine: true, writable: false, turns: 2, title: "what is the weather" });
+    const got = await api.conversations.get.query({ id: conv!.id });
+    expect(got.history.map((t) => t.output)).toEqual(["Echo: what is the weather", "Echo: and tomorrow?"]);
+    const refused = await expectTrpcError(
+      api.conversations.send.mutate({ conversationId: conv!.id, input: "from the web" }),
+      "PRECONDITION_FAILED",
+    );
+    expect(refused.message).toBe("This conversation is written from Telegram");
   });
 
   it("splits a long reply into messages under Telegram's limit, losing nothing", async () => {

@@ -36,6 +36,77 @@ export interface TurnRequest {
   input: string;
   /** The turn is stopped in the gateway (and fails with RuntimeError `timeout`) after this long. */
   deadlineMs: number;
+  /** Ask the gateway to stream (SSE); the host then answers in NDJSON lines (TurnStreamLine). */
+  stream?: boolean;
+}
+
+/**
+ * The host's streamed answer to a turn, one JSON object per line: the reply's text as the gateway
+ * streams it, then the result (its body the whole completion, as a non-streamed turn answers).
+ */
+export type TurnStreamLine = { delta: string } | { result: TurnResult } | HostError;
+
+/** The gateway request for one turn (both drivers): only the new message; the session key carries the rest. */
+export function gatewayTurnRequest(turn: TurnRequest, token: string, signal: AbortSignal): RequestInit {
+  return {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      "x-openclaw-session-key": turn.sessionKey,
+      "x-openclaw-message-channel": turn.channel,
+    },
+    body: JSON.stringify({
+      model: `openclaw/${turn.agentId}`,
+      messages: [{ role: "user", content: turn.input }],
+      ...(turn.stream && { stream: true, stream_options: { include_usage: true } }),
+    }),
+    signal,
+  };
+}
+
+/** Reads lines as they arrive (SSE or NDJSON), the last partial line held until it completes. */
+export async function* readLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let tail = "";
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    tail += decoder.decode(chunk, { stream: true });
+    const lines = tail.split("\n");
+    tail = lines.pop() ?? "";
+    for (const line of lines) yield line.replace(/\r$/, "");
+  }
+  if (tail) yield tail;
+}
+
+/**
+ * A gateway's streamed chat completion (SSE), each piece of text handed to `onDelta` as it comes;
+ * resolves to the completion as a non-streamed answer would have it, so callers read one shape.
+ */
+export async function readCompletionStream(body: ReadableStream<Uint8Array>, onDelta: (text: string) => void): Promise<string> {
+  let content = "";
+  let usage: unknown;
+  for await (const line of readLines(body)) {
+    if (!line.startsWith("data:")) continue;
+    const data = line.slice(5).trim();
+    if (data === "[DONE]") break;
+    let chunk: { choices?: { delta?: { content?: string } }[]; usage?: unknown };
+    try {
+      chunk = JSON.parse(data);
+    } catch {
+      continue;
+    }
+    const piece = chunk.choices?.[0]?.delta?.content;
+    if (piece) {
+      content += piece;
+      onDelta(piece);
+    }
+    if (chunk.usage) usage = chunk.usage;
+  }
+  return JSON.stringify({
+    object: "chat.completion",
+    choices: [{ index: 0, message: { role: "assistant", content } }],
+    ...(usage ? { usage } : {}),
+  });
 }
 
 export interface TurnResult {

@@ -25,6 +25,8 @@ import {
   type StartSpec,
   type TenantOpenclawConfig,
   type TurnRequest,
+  gatewayTurnRequest,
+  readCompletionStream,
   type TurnResult,
 } from "@autoclaw/runtime-protocol";
 import { reloadConfig, renderConfig, writeTenantConfig } from "./config-reload.ts";
@@ -358,7 +360,7 @@ export class RuntimeHost implements HostApi {
    * a time; at the deadline, or when the caller hangs up, the request to the gateway is aborted, which
    * OpenClaw turns into aborting the agent's run (and its model call) — not only here.
    */
-  async turn(id: string, turn: TurnRequest, callerGone: AbortSignal): Promise<TurnResult> {
+  async turn(id: string, turn: TurnRequest, callerGone: AbortSignal, onDelta?: (text: string) => void): Promise<TurnResult> {
     const t = this.tenant(id);
     if (!AGENT_ID.test(turn.agentId)) throw new HostHttpError(400, "bad agent id");
     // A gateway being restarted after a crash is waited for, not reported gone.
@@ -373,18 +375,13 @@ export class RuntimeHost implements HostApi {
     t.lastActivityAt = Date.now();
     const t0 = performance.now();
     try {
-      const res = await fetch(`http://127.0.0.1:${t.port}/v1/chat/completions`, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${t.token}`,
-          "content-type": "application/json",
-          "x-openclaw-session-key": turn.sessionKey,
-          "x-openclaw-message-channel": turn.channel,
-        },
-        body: JSON.stringify({ model: `openclaw/${turn.agentId}`, messages: [{ role: "user", content: turn.input }] }),
-        signal: stop.signal,
-      });
-      const text = await res.text();
+      const res = await fetch(
+        `http://127.0.0.1:${t.port}/v1/chat/completions`,
+        gatewayTurnRequest({ ...turn, stream: !!onDelta }, t.token!, stop.signal),
+      );
+      // The gateway's SSE is read through as it comes (an error answer is JSON either way).
+      const streamed = onDelta && res.ok && res.body && (res.headers.get("content-type") ?? "").includes("text/event-stream");
+      const text = streamed ? await readCompletionStream(res.body!, onDelta) : await res.text();
       const agentMs = Math.round(performance.now() - t0);
       const listing = res.ok ? await this.listFiles(id, turn.agentId).catch(() => undefined) : undefined;
       return { status: res.status, body: text, agentMs, ...(listing && { listing }) };

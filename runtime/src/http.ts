@@ -10,6 +10,7 @@ import type {
   TenantOpenclawConfig,
   TurnRequest,
   TurnResult,
+  TurnStreamLine,
   WorkspaceListing,
 } from "@autoclaw/runtime-protocol";
 import { HostHttpError } from "./tenant.ts";
@@ -22,7 +23,7 @@ export interface HostApi {
   start(id: string, spec: StartSpec): Promise<void>;
   stop(id: string): Promise<void>;
   status(id: string): Record<string, unknown>;
-  turn(id: string, turn: TurnRequest, callerGone: AbortSignal): Promise<TurnResult>;
+  turn(id: string, turn: TurnRequest, callerGone: AbortSignal, onDelta?: (text: string) => void): Promise<TurnResult>;
   logs(id: string, lines: number): string[];
   writeFiles(id: string, files: { path: string; content: string }[]): Promise<void>;
   listFiles(id: string, under?: string): Promise<WorkspaceListing>;
@@ -62,6 +63,27 @@ async function forward(host: HostApi, id: string, req: IncomingMessage, res: Ser
   }
 }
 
+/**
+ * A streamed turn in NDJSON (TurnStreamLine): the reply's text as the gateway streams it, then the
+ * result. The status line goes out with the first line; a failure before it is a plain JSON error.
+ */
+async function streamTurn(res: ServerResponse, run: (onDelta: (text: string) => void) => Promise<TurnResult>) {
+  const line = (v: TurnStreamLine) => {
+    if (!res.headersSent) res.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-cache" });
+    res.write(`${JSON.stringify(v)}\n`);
+  };
+  try {
+    const result = await run((delta) => line({ delta }));
+    line({ result });
+    res.end();
+  } catch (e) {
+    // Before the first line the handler answers as for any failed request.
+    if (!res.headersSent) throw e;
+    line({ error: (e as Error).message, ...(e instanceof HostHttpError && e.code && { code: e.code }) });
+    res.end();
+  }
+}
+
 export function hostHandler(host: HostApi, secret: string) {
   const want = Buffer.from(secret);
   const authorised = (req: IncomingMessage) => {
@@ -85,7 +107,9 @@ export function hostHandler(host: HostApi, secret: string) {
       if (req.method === "POST" && op === "/turn") {
         const gone = new AbortController();
         res.once("close", () => res.writableFinished || gone.abort());
-        return json(res, 200, await host.turn(id, (await read()) as TurnRequest, gone.signal));
+        const turn = (await read()) as TurnRequest;
+        if (!turn.stream) return json(res, 200, await host.turn(id, turn, gone.signal));
+        return await streamTurn(res, (onDelta) => host.turn(id, turn, gone.signal, onDelta));
       }
       if (req.method === "POST" && op === "/start") {
         await host.start(id, (await read()) as StartSpec);

@@ -115,6 +115,22 @@ export function driverContract(name: string, setup: () => Promise<ContractSetup>
       expect(turn.listing).toEqual(await d.listFiles(t, AGENT));
     }, 60_000);
 
+    it("streams a turn's text as the gateway writes it, and answers the same result as a turn that does not stream", async () => {
+      const pieces: string[] = [];
+      const turn = await d.turn(
+        t,
+        { agentId: AGENT, sessionKey: `agent:${AGENT}:contract:2`, channel: "api", input: "contract streamed turn", deadlineMs: 60_000 },
+        undefined,
+        (text) => pieces.push(text),
+      );
+      expect(turn.status).toBe(200);
+      const content = (JSON.parse(turn.body) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
+      expect(content).toContain("contract streamed turn");
+      expect(pieces.length).toBeGreaterThan(0);
+      expect(pieces.join("")).toBe(content);
+      expect(turn.listing).toEqual(await d.listFiles(t, AGENT));
+    }, 60_000);
+
     it("applies a new config to the running gateway, done when the gateway knows it", async () => {
       const next = spec(1, [AGENT, "ag_second000000000000000000"]).config;
       await d.applyConfig(t, next);

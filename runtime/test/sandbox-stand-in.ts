@@ -138,8 +138,16 @@ export function sandboxStandIn(opts: StandInOptions = {}) {
       if (path === "/readyz") return new Response("ok");
       if (path === "/v1/chat/completions") {
         // The gateway's agent turn, reduced to an echo (the real one runs OpenClaw and the model).
-        const body = JSON.parse(String(init.body)) as { messages: { content: string }[] };
+        const body = JSON.parse(String(init.body)) as { messages: { content: string }[]; stream?: boolean };
         const content = `Echo: ${body.messages.at(-1)!.content}`;
+        if (body.stream) {
+          // As the gateway streams: one chunk per word, then usage and [DONE].
+          const chunks = content.split(/(?= )/).map((piece) => ({ choices: [{ index: 0, delta: { content: piece } }] }));
+          const sse = [...chunks, { choices: [], usage: { prompt_tokens: 3, completion_tokens: 2 } }]
+            .map((c) => `data: ${JSON.stringify(c)}\n\n`)
+            .join("");
+          return new Response(`${sse}data: [DONE]\n\n`, { headers: { "content-type": "text/event-stream" } });
+        }
         return Response.json({
           id: "c",
           object: "chat.completion",

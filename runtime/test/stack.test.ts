@@ -34,6 +34,30 @@ afterAll(async () => {
 }, 60_000);
 
 type Api = ReturnType<typeof client>;
+
+type LiveEvent = { seq: number; at: string; type: string; text?: string; status?: string };
+/** A run's live events (runs.events over SSE, read as an EventSource would), until `done`. */
+async function liveEvents(c: Api, runId: string): Promise<LiveEvent[]> {
+  const url = `${stack.api}/trpc/runs.events?input=${encodeURIComponent(JSON.stringify({ runId }))}`;
+  const res = await fetch(url, { headers: c.headers, signal: AbortSignal.timeout(120_000) });
+  const events: LiveEvent[] = [];
+  const decoder = new TextDecoder();
+  let tail = "";
+  for await (const chunk of res.body!) {
+    tail += decoder.decode(chunk, { stream: true });
+    const blocks = tail.split("\n\n");
+    tail = blocks.pop() ?? "";
+    for (const block of blocks) {
+      if (/^event: /m.test(block)) continue; // connected, ping, errors
+      const data = block.match(/^data: (.*)$/m)?.[1];
+      if (!data) continue;
+      const ev = JSON.parse(data) as LiveEvent;
+      events.push(ev);
+      if (ev.type === "done") return events;
+    }
+  }
+  return events;
+}
 async function waitRun(c: Api, id: string) {
   for (const deadline = Date.now() + 90_000; Date.now() < deadline; ) {
     const run = await c.query<{ status: string; output: string | null; error: string | null; usage: { inputTokens: number } }>("runs.get", {
@@ -183,6 +207,45 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
     const runs = await b.query<{ items: { source: string; agentId: string }[] }>("runs.list", {});
     expect(runs.items.filter((r) => r.source === "telegram").every((r) => r.agentId === agentB.id)).toBe(true);
   }, 180_000);
+
+  it("a dashboard conversation is one OpenClaw session, streamed as the model writes: the second turn carries the first, a new conversation does not", async () => {
+    const drip = await b.call<{ id: string }>("agents.create", {
+      templateId: "personal-assistant",
+      name: "Drip",
+      model: "custom/drip-120",
+    });
+    const conv = await b.call<{ id: string }>("conversations.create", { agentId: drip.id });
+    const send = async (conversationId: string, input: string) => {
+      const { runId } = await b.call<{ runId: string }>("conversations.send", { conversationId, input });
+      return { runId, events: await liveEvents(b, runId) };
+    };
+    const first = await send(conv.id, "my name is Ada and I like long walks by the sea");
+    // The reply's tokens reached the watcher one by one, through the runtime host, before the run ended.
+    const tokens = first.events.filter((e) => e.type === "token");
+    expect(tokens.length).toBeGreaterThan(5);
+    const done = first.events.at(-1)!;
+    expect(done).toMatchObject({ type: "done", status: "succeeded" });
+    expect(new Date(done.at).getTime() - new Date(tokens[0]!.at).getTime()).toBeGreaterThan(500);
+    expect(tokens.map((t) => t.text).join("")).toBe((await waitRun(b, first.runId)).output);
+
+    await send(conv.id, "what is my name?");
+    const asked = (text: string) => fake.requests.find((r) => r.model === "drip-120" && String(r.messages.at(-1)?.content).includes(text))!;
+    const said = (r: { messages: { role: string; content: unknown }[] }) =>
+      r.messages.some((m) => m.role === "user" && String(m.content).includes("my name is Ada"));
+    expect(said(asked("what is my name?"))).toBe(true);
+
+    const fresh = await b.call<{ id: string }>("conversations.create", { agentId: drip.id });
+    await send(fresh.id, "who am I?");
+    expect(said(asked("who am I?"))).toBe(false);
+
+    // The tools the agent calls (seen by the model proxy) and the files it writes are events of the run too.
+    const writer = await b.call<{ id: string }>("agents.create", { templateId: "personal-assistant", name: "Scribe", model: "custom/writer" });
+    const { id } = await b.call<{ id: string }>("runs.create", { agentId: writer.id, input: "keep this note" });
+    const events = await liveEvents(b, id);
+    expect(events.find((e) => e.type === "tool")).toMatchObject({ name: "write" });
+    expect(events.some((e) => e.type === "artifact" && (e as { name?: string }).name === "notes/from-agent.md")).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: "done", status: "succeeded" });
+  }, 240_000);
 
   it("the model proxy refuses callers without a current runtime token", async () => {
     const call = (authorization?: string) =>

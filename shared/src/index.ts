@@ -13,3 +13,4 @@ export * from "./packs";
 export * from "./telegram";
 export * from "./billing";
 export * from "./skills";
+export * from "./conversations";

@@ -27,6 +27,8 @@ export const createRunInput = z.object({
   input: z.string().trim().min(1, "Say something for the agent to do").max(RUN_INPUT_MAX, `At most ${RUN_INPUT_MAX} characters`),
   /** Same key → same run, executed once. Scoped to the team. */
   idempotencyKey: z.string().min(1).max(128).optional(),
+  /** A conversation of this agent (the caller's own) the run continues: its turns share one OpenClaw session. */
+  conversationId: z.string().min(1).max(64).optional(),
 });
 export type CreateRunInput = z.infer<typeof createRunInput>;
 
@@ -78,3 +80,42 @@ export type ListRunsInput = z.input<typeof listRunsInput>;
 
 export const runPage = z.object({ items: z.array(runSummary), nextCursor: z.string().nullable() });
 export type ListRunsQuery = z.output<typeof listRunsInput>;
+
+// ── Live events: what a run does as it happens (runs.events) ────────────────────────────────────────
+
+/** The phases a watcher sees: a run's status, with the runtime's start shown on its own. */
+export const LIVE_PHASES = ["queued", "starting runtime", "running", "succeeded", "failed", "canceled"] as const;
+export const livePhase = z.enum(LIVE_PHASES);
+
+const seq = z.number().int().positive();
+const at = z.iso.datetime();
+export const liveRunEvent = z.discriminatedUnion("type", [
+  z.object({ seq, at, type: z.literal("status"), phase: livePhase, message: z.string().nullable() }),
+  /** A piece of the reply's text, as the model wrote it. */
+  z.object({ seq, at, type: z.literal("token"), text: z.string() }),
+  /** A tool the agent called: its name and the start of its arguments. */
+  z.object({ seq, at, type: z.literal("tool"), name: z.string(), summary: z.string() }),
+  /** A file the run wrote (its output, or a file in the agent's folder). */
+  z.object({ seq, at, type: z.literal("artifact"), name: z.string(), size: z.number().int() }),
+  /** The last event: the run's final state. */
+  z.object({
+    seq,
+    at,
+    type: z.literal("done"),
+    status: runStatus.extract(["succeeded", "failed", "canceled"]),
+    output: z.string().nullable(),
+    error: z.string().nullable(),
+  }),
+]);
+export type LiveRunEvent = z.infer<typeof liveRunEvent>;
+/** An event as its emitter hands it over; the log gives it its sequence number and time. */
+export type LiveRunEventBody = LiveRunEvent extends infer E ? (E extends unknown ? Omit<E, "seq" | "at"> : never) : never;
+
+export const runEventsInput = z.object({
+  runId: z.string().min(1).max(64),
+  /** Resume after this event (its `seq`, as the subscription's tracked id): nothing lost, nothing doubled. */
+  lastEventId: z
+    .string()
+    .regex(/^\d{1,9}$/, "An event id is a sequence number")
+    .nullish(),
+});

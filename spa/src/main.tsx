@@ -8,6 +8,7 @@ import { Logo } from "./components/ui";
 import { makeQueryClient, makeTrpcClient, TRPCProvider } from "./lib/trpc";
 import { AgentPage } from "./pages/AgentPage";
 import { AgentsPage } from "./pages/AgentsPage";
+import { ChatPage } from "./pages/ChatPage";
 import { ApiKeysPage } from "./pages/ApiKeysPage";
 import { ModelKeysPage } from "./pages/ModelKeysPage";
 import { RunPage } from "./pages/RunPage";
@@ -51,6 +52,7 @@ const router = createBrowserRouter([
           { path: "/dashboard", element: <DashboardPage /> },
           { path: "/agents", element: <AgentsPage /> },
           { path: "/agents/:id", element: <AgentPage /> },
+          { path: "/agents/:id/chat", element: <ChatPage /> },
           { path: "/runs", element: <RunsPage /> },
           { path: "/runs/:id", element: <RunPage /> },
           { path: "/runtime", element: <RuntimePage /> },

@@ -3,6 +3,8 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "driz
 import {
   type ApiKeyScope,
   type InventorySkill,
+  CONVERSATION_SOURCES,
+  CONVERSATION_VISIBILITIES,
   FILE_VERSION_REASONS,
   PLAN_IDS,
   PROVIDERS,
@@ -92,6 +94,8 @@ export const rateLimit = sqliteTable("rate_limit", {
 export const tenants = sqliteTable("tenants", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
+  /** Who besides its owner sees a conversation (shared/src/conversations.ts). */
+  conversationVisibility: text("conversation_visibility", { enum: CONVERSATION_VISIBILITIES }).notNull().default("private"),
   createdAt: createdAt(),
 });
 
@@ -228,12 +232,47 @@ export const runs = sqliteTable(
     conversation: text("conversation"),
     /** Who started it (actorOf: a user id, `apikey:<id>`, `telegram:<userId>`); null for runs from before this was kept. */
     createdBy: text("created_by"),
+    /** The conversation (conversations.id) this run is a turn of. */
+    conversationId: text("conversation_id"),
   },
   (t) => [
     uniqueIndex("runs_idempotency_idx").on(t.tenantId, t.idempotencyKey),
     index("runs_tenant_created_idx").on(t.tenantId, t.createdAt, t.id),
     index("runs_agent_created_idx").on(t.agentId, t.createdAt),
     index("runs_status_idx").on(t.status, t.updatedAt),
+    index("runs_conversation_idx").on(t.conversationId, t.createdAt),
+  ],
+);
+
+/**
+ * An agent's conversation: one OpenClaw session (`agent:<agentId>:<scope>`). A dashboard chat's scope
+ * is `webchat:<id>`; a Telegram user's is `telegram:<userId>` (one per person and agent). Removing
+ * one hides it (`removedAt`); its runs and the runtime's transcript stay.
+ */
+export const conversations = sqliteTable(
+  "conversations",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id),
+    /** The person it belongs to (a user id). */
+    ownerId: text("owner_id").notNull(),
+    /** Null until named: shown as its first message. */
+    title: text("title"),
+    source: text("source", { enum: CONVERSATION_SOURCES }).notNull(),
+    scope: text("scope").notNull(),
+    turns: integer("turns").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+    removedAt: integer("removed_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    uniqueIndex("conversations_scope_idx").on(t.tenantId, t.agentId, t.scope),
+    index("conversations_tenant_updated_idx").on(t.tenantId, t.updatedAt, t.id),
   ],
 );
 

@@ -21,8 +21,15 @@ export const userIdOf = (p: Principal): string | null => (p.kind === "user" ? p.
 /** A run started through the API is an `api` run; one started in the dashboard a `dashboard` run. */
 export const runSourceOf = (p: Principal): RunSource => (p.kind === "apiKey" ? "api" : "dashboard");
 
-/** Who may cancel which run: the actor, and whether they may cancel anyone's. */
-export const cancellerOf = (p: Principal, role: TenantRole) => ({ actor: actorOf(p), anyRun: allows(p, role, "manageTeam") });
+/**
+ * Who is acting on runs and conversations: the actor, and whether they oversee the team (owners and
+ * admins cancel anyone's run and see every conversation; others their own).
+ */
+export interface Actor {
+  actor: string;
+  overseer: boolean;
+}
+export const actingAs = (p: Principal, role: TenantRole): Actor => ({ actor: actorOf(p), overseer: allows(p, role, "manageTeam") });
 
 export type Person = Extract<Principal, { kind: "user" }>;
 

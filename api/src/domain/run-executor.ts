@@ -5,7 +5,7 @@
 // A claim holds a lease of RUN_LEASE_SECONDS that the executor renews while it works; every write
 // after the claim is fenced by the attempt it made, so an executor that lost its run (the reaper or
 // another AgentSession instance took it over) cannot finish or requeue it.
-import { and, eq, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
@@ -40,6 +40,8 @@ export interface SessionCache {
   persona?: (tenantId: string, agentId: string) => Promise<string>;
   /** The agent's workspace manifest as last written to R2, valid for the runtime start it was written in. */
   manifest?: { startedAt: number; manifest: WorkspaceManifest };
+  /** The run being executed, and what stops its turn when it is cancelled. */
+  current?: { runId: string; stop: AbortController };
 }
 
 const leaseMs = (s: Settings) => s.RUN_LEASE_SECONDS * 1000;
@@ -140,11 +142,14 @@ export async function executeRun(deps: RunDeps, runId: string, session: SessionC
     Math.max(1000, leaseMs(s) / 3),
   );
   const stopWorking = deps.notify?.working(run);
+  session.current = { runId, stop: new AbortController() };
+  if (!deps.runtime) deps.live?.(runId, { type: "status", phase: "running", message: null });
   try {
     return await runClaimed(deps, run, session, readiness);
   } finally {
     clearInterval(heartbeat);
     stopWorking?.();
+    session.current = undefined;
   }
 }
 
@@ -158,7 +163,7 @@ interface TurnOutput {
 async function runClaimed(deps: RunDeps, run: RunRow, session: SessionCache, readiness?: Readiness): Promise<RunOutcome> {
   const { db } = deps;
   try {
-    const result = deps.runtime ? await turnInRuntime(deps.runtime, run, session, readiness) : await directTurn(deps, run, session);
+    const result = deps.runtime ? await turnInRuntime(deps, deps.runtime, run, session, readiness) : await directTurn(deps, run, session);
     // The output is in the run's own row; its file copy is written alongside the final batch (a
     // download needs a signed link first, so it never races it). Should the write fail, its record goes.
     const artifact = artifactFor(deps, run, "output.md", result.text, "text/markdown; charset=utf-8");
@@ -179,9 +184,13 @@ async function runClaimed(deps: RunDeps, run: RunRow, session: SessionCache, rea
       ),
     ]);
     if (!stored) await artifact.forget();
+    else deps.live?.(run.id, { type: "artifact", name: "output.md", size: artifact.size });
+    deps.live?.(run.id, { type: "done", status: "succeeded", output: result.text, error: null });
     await deps.notify?.finished(run);
     return { kind: "done" };
   } catch (e) {
+    // Cancelled while it ran: the run is already `canceled` in D1 (the fence kept this executor from writing), and its AgentSession ended the events.
+    if (session.current?.stop.signal.aborted) return { kind: "done" };
     const permanent = e instanceof DomainError || (e instanceof ModelError && e.kind === "provider");
     if (!(e instanceof DomainError || e instanceof ModelError))
       console.error(`run ${run.id} failed unexpectedly:`, e instanceof Error ? `${e.name}: ${e.message}` : e);
@@ -189,22 +198,48 @@ async function runClaimed(deps: RunDeps, run: RunRow, session: SessionCache, rea
     // Attempts are counted here, not by queue deliveries: a run's first attempt may not come from the queue.
     if (!permanent && run.attempts < MAX_ATTEMPTS) {
       await requeueRun(db, run, reason);
-      return { kind: "retry", delayMs: retryDelaySeconds(deps.settings, run.attempts) * 1000 };
+      const delayMs = retryDelaySeconds(deps.settings, run.attempts) * 1000;
+      deps.live?.(run.id, { type: "status", phase: "queued", message: `Trying again in ${Math.round(delayMs / 1000)} s: ${reason}` });
+      return { kind: "retry", delayMs };
     }
-    await finishRun(db, run, "failed", { error: permanent ? reason : `Gave up after ${run.attempts} attempts. Last error: ${reason}` });
+    const error = permanent ? reason : `Gave up after ${run.attempts} attempts. Last error: ${reason}`;
+    await finishRun(db, run, "failed", { error });
+    deps.live?.(run.id, { type: "done", status: "failed", output: null, error });
     await deps.notify?.finished(run);
     return { kind: "done" };
   }
 }
 
+/** The earlier turns of a conversation a direct-mode turn hands the model. */
+const DIRECT_HISTORY_TURNS = 20;
+
 /** Without tenant runtimes (TENANT_RUNTIME=direct): the Worker calls the model with the agent's persona. */
 async function directTurn(deps: RunDeps, run: RunRow, session: SessionCache): Promise<TurnOutput> {
   const upstream = await resolveUpstream(deps.db, deps.settings, run.tenantId, run.model, { run: run.id, agent: run.agentId });
   const instructions = await (session.persona ?? ((t, a) => agentInstructions(deps.bucket, t, a)))(run.tenantId, run.agentId);
+  // A conversation's earlier turns are its memory here (a runtime keeps its own session instead).
+  const earlier = run.conversationId
+    ? await deps.db
+        .select({ input: runs.input, output: runs.output })
+        .from(runs)
+        .where(and(eq(runs.conversationId, run.conversationId), eq(runs.status, "succeeded"), lt(runs.createdAt, run.createdAt)))
+        .orderBy(desc(runs.createdAt))
+        .limit(DIRECT_HISTORY_TURNS)
+    : [];
+  const history = earlier.reverse().flatMap((t) => [
+    { role: "user" as const, content: t.input },
+    { role: "assistant" as const, content: t.output ?? "" },
+  ]);
   const t0 = Date.now();
   const reply = await chatCompletion(upstream, {
-    messages: [...(instructions ? [{ role: "system" as const, content: instructions }] : []), { role: "user", content: run.input }],
+    messages: [
+      ...(instructions ? [{ role: "system" as const, content: instructions }] : []),
+      ...history,
+      { role: "user", content: run.input },
+    ],
     timeoutMs: deps.settings.MODEL_TIMEOUT_MS,
+    signal: session.current?.stop.signal,
+    onDelta: deps.live && ((text) => deps.live!(run.id, { type: "token", text })),
   });
   return { ...reply, agentMs: Date.now() - t0, warnings: [] };
 }
@@ -214,6 +249,7 @@ async function directTurn(deps: RunDeps, run: RunRow, session: SessionCache): Pr
  * and calls the model through the Worker's proxy. The agent's files go to R2 before the run ends.
  */
 async function turnInRuntime(
+  deps: Pick<RunDeps, "live">,
   rt: RuntimeDeps,
   run: RunRow,
   session: SessionCache,
@@ -226,13 +262,11 @@ async function turnInRuntime(
     live = await ensureRuntimeReady(
       rt,
       run.tenantId,
-      () =>
-        addEvent(
-          rt.db,
-          run.id,
-          "starting runtime",
-          "The team's OpenClaw runtime is starting (a few seconds with a warm gateway free, up to a minute without)",
-        ),
+      () => {
+        const message = "The team's OpenClaw runtime is starting (a few seconds with a warm gateway free, up to a minute without)";
+        deps.live?.(run.id, { type: "status", phase: "starting runtime", message });
+        return addEvent(rt.db, run.id, "starting runtime", message);
+      },
       secondTry ? undefined : readiness,
     );
   } catch (e) {
@@ -241,14 +275,14 @@ async function turnInRuntime(
   }
   let res: TurnResult;
   const turnStarted = Date.now();
+  if (!secondTry) deps.live?.(run.id, { type: "status", phase: "running", message: null });
   try {
-    res = await rt.driver.turn(run.tenantId, {
-      agentId: run.agentId,
-      sessionKey: sessionKey(run),
-      channel: run.source,
-      input: run.input,
-      deadlineMs: turnDeadlineMs(rt.settings),
-    });
+    res = await rt.driver.turn(
+      run.tenantId,
+      { agentId: run.agentId, sessionKey: sessionKey(run), channel: run.source, input: run.input, deadlineMs: turnDeadlineMs(rt.settings) },
+      session.current?.stop.signal,
+      deps.live && ((text) => deps.live!(run.id, { type: "token", text })),
+    );
   } catch (e) {
     // No gateway there (stopped while idle, host or container restarted): start it, once, in this attempt.
     // One that did not answer is started only if the driver says it is gone: a crashed gateway the host
@@ -258,7 +292,7 @@ async function turnInRuntime(
       e instanceof RuntimeError &&
       (e.code === "not_running" || (e.code === "unreachable" && (await gatewayGone(rt, run.tenantId))))
     ) {
-      return restartAndRetry(rt, run, session, live, e.message);
+      return restartAndRetry(deps, rt, run, session, live, e.message);
     }
     // A turn past its deadline was stopped in the gateway; busy and capacity pass. All are retried later.
     throw new ModelError("transient", e instanceof Error ? e.message : String(e));
@@ -277,7 +311,7 @@ async function turnInRuntime(
       !secondTry &&
       (res.body.includes(RUNTIME_TOKEN_REFUSED) || (res.status >= 500 && (await runsStaleSecrets(rt, run.tenantId, live))))
     ) {
-      return restartAndRetry(rt, run, session, live, "the gateway held other secrets than the platform");
+      return restartAndRetry(deps, rt, run, session, live, "the gateway held other secrets than the platform");
     }
     // Why the model call failed is what the proxy recorded (OpenClaw is only told "refused" or "failed").
     const upstream = await lastFailedModelCall(rt.db, run.tenantId, run.agentId, new Date(turnStarted - 1000));
@@ -293,9 +327,15 @@ async function turnInRuntime(
     choices?: { message?: { content?: string } }[];
     usage?: { prompt_tokens?: number; completion_tokens?: number };
   };
-  const warnings = await saveTurnFiles(rt, run, session, live, res.listing);
+  const text = data.choices?.[0]?.message?.content ?? "";
+  if (!text) {
+    // A streamed turn whose model call failed still answers 200 (the failure is inside the stream): the proxy's record says why.
+    const upstream = await lastFailedModelCall(rt.db, run.tenantId, run.agentId, new Date(turnStarted - 1000));
+    if (upstream) throw upstreamError(upstream.status, upstream.error ?? "no reason given");
+  }
+  const warnings = await saveTurnFiles(deps, rt, run, session, live, res.listing);
   return {
-    text: data.choices?.[0]?.message?.content ?? "",
+    text,
     usage: { inputTokens: data.usage?.prompt_tokens ?? 0, outputTokens: data.usage?.completion_tokens ?? 0 },
     agentMs: res.agentMs,
     warnings,
@@ -309,6 +349,7 @@ async function turnInRuntime(
  * the live one makes the turn run again, since what it wrote is not where the agent will look.
  */
 async function saveTurnFiles(
+  deps: Pick<RunDeps, "live">,
   rt: RuntimeDeps,
   run: RunRow,
   session: SessionCache,
@@ -325,6 +366,7 @@ async function saveTurnFiles(
       runId: run.id,
     });
     session.manifest = { startedAt, manifest: saved.manifest };
+    for (const f of saved.saved ?? []) deps.live?.(run.id, { type: "artifact", name: f.path, size: f.size });
     return saved.warnings;
   } catch (e) {
     if (e instanceof WorkspaceNotLiveError || (e instanceof RuntimeError && e.code === "no_workspace")) {
@@ -343,12 +385,19 @@ async function gatewayGone(rt: RuntimeDeps, tenantId: string) {
   return live?.state === "stopped" || live?.state === "error";
 }
 
-async function restartAndRetry(rt: RuntimeDeps, run: RunRow, session: SessionCache, live: RuntimeRow, reason: string) {
+async function restartAndRetry(
+  deps: Pick<RunDeps, "live">,
+  rt: RuntimeDeps,
+  run: RunRow,
+  session: SessionCache,
+  live: RuntimeRow,
+  reason: string,
+) {
   await markRuntimeGone(rt.db, run.tenantId, live.generation, `Restarted: ${reason}`);
-  return turnInRuntime(rt, run, session, undefined, true);
+  return turnInRuntime(deps, rt, run, session, undefined, true);
 }
 
-/** Dashboard and API runs each get their own OpenClaw session; a conversation (one Telegram user) keeps one. */
+/** Dashboard and API runs each get their own OpenClaw session; a conversation (a chat, one Telegram user) keeps one. */
 const sessionKey = (run: RunRow) =>
   run.conversation ? `agent:${run.agentId}:${run.conversation}` : `agent:${run.agentId}:${run.source}:${run.id}`;
 
@@ -357,6 +406,7 @@ function artifactFor(deps: RunDeps, run: RunRow, name: string, body: string, con
   const r2Key = runFileKey(run.tenantId, run.id, name);
   const size = new TextEncoder().encode(body).byteLength;
   return {
+    size,
     put: () => deps.bucket.put(r2Key, body, { httpMetadata: { contentType } }),
     record: deps.db
       .insert(runArtifacts)

@@ -1,7 +1,7 @@
 // What the run lifecycle (runs.ts) and the run executor (run-executor.ts) share: their dependencies,
 // the queue message, the notifier, the retry policy, and the run's timeline in D1.
 import { and, eq, sql, type SQL } from "drizzle-orm";
-import type { RunMessage, RunSource } from "@autoclaw/shared";
+import type { LiveRunEventBody, RunMessage, RunSource } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { runEvents, runs } from "../db/schema";
@@ -18,7 +18,13 @@ export interface RunDeps {
   notify?: RunNotifier;
   /** Hands a run to its AgentSession's inbox at once, without waiting for the queue (see createRun). */
   dispatch?: (message: Required<RunMessage>) => Promise<void>;
+  /** Tells a run's AgentSession it was cancelled: it stops the turn (in the gateway too) and ends the run's live events. */
+  stopRun?: (route: Required<RunMessage>) => Promise<void>;
+  /** Where a run's live events go (the executing AgentSession's event log); only the executor has one. */
+  live?: LiveSink;
 }
+
+export type LiveSink = (runId: string, event: LiveRunEventBody) => void;
 
 export interface RunNotifier {
   /** A run started executing; returns what to call when it stops. */

@@ -1,16 +1,29 @@
 // Runs: every agent turn, whatever its source, is a run (docs/architecture.md "Runs"). Creating, reading,
 // listing and cancelling them, and their signed artifact links; run-executor.ts executes them.
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { CreateRunInput, ListRunsQuery, Run, RunSource, RunStatus, RunSummary } from "@autoclaw/shared";
+import type {
+  CreateRunInput,
+  ListRunsQuery,
+  LiveRunEvent,
+  LiveRunEventBody,
+  Run,
+  RunMessage,
+  RunSource,
+  RunStatus,
+  RunSummary,
+} from "@autoclaw/shared";
+import { readLines } from "@autoclaw/runtime-protocol";
 import type { Settings } from "../config";
 import { type Db, literalRow } from "../db/client";
-import { runArtifacts, runEvents, runs, tenants } from "../db/schema";
+import { conversations, runArtifacts, runEvents, runs, tenants } from "../db/schema";
 import { assertModelReachable } from "../model/upstream";
 import { getAgentRow } from "./agents";
 import { entitlementRefusal, runCap, underCap } from "./entitlements";
 import { hmacSign, hmacVerify, newId } from "./crypto";
-import { DomainError, notFound } from "./errors";
+import { DomainError } from "./errors";
+import { runVisible, visibleRunRow } from "./conversation-access";
+import type { Actor } from "./principals";
 import { addEvent, eventIf, retryDelaySeconds, type RunDeps } from "./run-records";
 
 type Row = typeof runs.$inferSelect;
@@ -34,8 +47,8 @@ const toSummary = (r: Row): RunSummary => ({
 // ── Creating, reading, cancelling ───────────────────────────────────────────────────────────────────
 
 export interface CreateRunOptions {
-  /** The conversation the run continues (`telegram:<userId>`); its turns share one OpenClaw session. */
-  conversation?: string;
+  /** The conversation the run is a turn of (its scope names the OpenClaw session its turns share). */
+  conversation?: { id: string; scope: string };
   /**
    * Statements that must commit with the run (a Telegram reply's destination). They run in its batch
    * even when the run is not inserted (a cap, a repeated idempotency key), so each must do nothing
@@ -76,7 +89,8 @@ export async function createRun(
     input: input.input,
     model: agent.model,
     idempotencyKey: input.idempotencyKey,
-    conversation: opts.conversation,
+    conversation: opts.conversation?.scope,
+    conversationId: opts.conversation?.id,
     createdBy: opts.createdBy,
     createdAt: now,
     updatedAt: now,
@@ -93,6 +107,7 @@ export async function createRun(
       .onConflictDoNothing()
       .returning({ id: runs.id }),
     eventIf(db, id, now, "queued", `from ${source}`, undefined),
+    ...(opts.conversation ? [countTurn(db, opts.conversation.id, id, input.input, now)] : []),
     ...(opts.also?.(id) ?? []),
   ]);
   if (inserted.length === 0) {
@@ -119,6 +134,24 @@ export async function createRun(
   return { id, status: "queued" };
 }
 
+/** A conversation's new turn (only if its run was inserted): counted, the conversation moved up, named after its first message if unnamed. */
+const countTurn = (db: Db, conversationId: string, runId: string, input: string, now: Date) =>
+  db
+    .update(conversations)
+    .set({
+      turns: sql`${conversations.turns} + 1`,
+      updatedAt: now,
+      title: sql`coalesce(${conversations.title}, ${firstLine(input)})`,
+      removedAt: null,
+    })
+    .where(and(eq(conversations.id, conversationId), sql`exists (select 1 from ${runs} where ${runs.id} = ${runId})`));
+
+const TITLE_FROM_INPUT = 60;
+const firstLine = (input: string) => {
+  const line = input.trim().split("\n")[0]!.trim();
+  return line.length > TITLE_FROM_INPUT ? `${line.slice(0, TITLE_FROM_INPUT - 1)}…` : line;
+};
+
 async function findByIdempotencyKey(db: Db, tenantId: string, key: string): Promise<Row | undefined> {
   const [row] = await db
     .select()
@@ -134,14 +167,8 @@ function sameRequestOrConflict(existing: Row, input: CreateRunInput) {
   return { id: existing.id, status: existing.status };
 }
 
-async function getRunRow(db: Db, tenantId: string, id: string): Promise<Row> {
-  const row = await db.query.runs.findFirst({ where: and(eq(runs.id, id), eq(runs.tenantId, tenantId)) });
-  if (!row) throw notFound("Run");
-  return row;
-}
-
-export async function getRun(deps: Pick<RunDeps, "db" | "settings">, tenantId: string, id: string): Promise<Run> {
-  const row = await getRunRow(deps.db, tenantId, id);
+export async function getRun(deps: Pick<RunDeps, "db" | "settings">, tenantId: string, viewer: Actor, id: string): Promise<Run> {
+  const row = await visibleRunRow(deps.db, tenantId, viewer, id);
   const [events, artifacts] = await Promise.all([
     deps.db.query.runEvents.findMany({ where: eq(runEvents.runId, id), orderBy: runEvents.id }),
     deps.db.query.runArtifacts.findMany({ where: eq(runArtifacts.runId, id), orderBy: runArtifacts.name }),
@@ -162,8 +189,9 @@ export async function getRun(deps: Pick<RunDeps, "db" | "settings">, tenantId: s
   };
 }
 
-const encodeCursor = (r: { createdAt: Date; id: string }) => btoa(`${r.createdAt.getTime()}:${r.id}`);
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+/** A page's end as a cursor: the (time, id) of its last row. */
+export const encodeCursor = (r: { createdAt: Date; id: string }) => btoa(`${r.createdAt.getTime()}:${r.id}`);
+export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
     const [ms, id] = atob(cursor).split(":");
     if (ms && id && /^\d+$/.test(ms)) return { createdAt: new Date(Number(ms)), id };
@@ -174,7 +202,7 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 }
 
 /** Newest first, paged by (createdAt, id) so pages never skip or repeat a run. */
-export async function listRuns(db: Db, tenantId: string, input: ListRunsQuery) {
+export async function listRuns(db: Db, tenantId: string, viewer: Actor, input: ListRunsQuery) {
   const after = input.cursor ? decodeCursor(input.cursor) : undefined;
   const rows = await db
     .select()
@@ -182,6 +210,7 @@ export async function listRuns(db: Db, tenantId: string, input: ListRunsQuery) {
     .where(
       and(
         eq(runs.tenantId, tenantId),
+        runVisible(viewer, tenantId),
         input.agentId ? eq(runs.agentId, input.agentId) : undefined,
         input.status ? eq(runs.status, input.status) : undefined,
         after ? or(lt(runs.createdAt, after.createdAt), and(eq(runs.createdAt, after.createdAt), lt(runs.id, after.id))) : undefined,
@@ -193,36 +222,109 @@ export async function listRuns(db: Db, tenantId: string, input: ListRunsQuery) {
   return { items: page.map(toSummary), nextCursor: rows.length > input.limit ? encodeCursor(page.at(-1)!) : null };
 }
 
-/** Only a run that has not started can be cancelled; its queue message then finds nothing to do. */
 /**
- * Cancels a queued run. `by` is who asks: anyone who may manage the team cancels any run, anyone else
- * only the runs they started.
+ * Cancels a run that has not ended. A queued run's message then finds nothing to do; a running one's
+ * AgentSession stops its turn (the gateway aborts the model call) and ends its live events. `by` is
+ * who asks: overseers cancel any run, anyone else only the runs they started.
  */
 export async function cancelRun(
-  deps: Pick<RunDeps, "db" | "notify">,
+  deps: Pick<RunDeps, "db" | "notify" | "stopRun">,
   tenantId: string,
   id: string,
-  by: { actor: string; anyRun: boolean },
+  by: Actor,
 ): Promise<{ id: string; status: RunStatus }> {
   const { db } = deps;
   const now = new Date();
-  if (!by.anyRun) {
-    const existing = await getRunRow(db, tenantId, id);
+  if (!by.overseer) {
+    const existing = await visibleRunRow(db, tenantId, by, id);
     if (existing.createdBy !== by.actor)
       throw new DomainError("FORBIDDEN", "Only the person who started a run, or a team admin, can cancel it");
   }
   const [row] = await db
     .update(runs)
     .set({ status: "canceled", finishedAt: now, updatedAt: now, leaseExpiresAt: null })
-    .where(and(eq(runs.id, id), eq(runs.tenantId, tenantId), eq(runs.status, "queued")))
-    .returning({ id: runs.id, source: runs.source });
+    .where(and(eq(runs.id, id), eq(runs.tenantId, tenantId), inArray(runs.status, ["queued", "running"])))
+    .returning({ id: runs.id, source: runs.source, agentId: runs.agentId });
   if (!row) {
-    const existing = await getRunRow(db, tenantId, id);
-    throw new DomainError("PRECONDITION_FAILED", `The run is already ${existing.status}; only queued runs can be cancelled`);
+    const existing = await visibleRunRow(db, tenantId, by, id);
+    throw new DomainError("PRECONDITION_FAILED", `The run has already ${existing.status}; only a run that has not ended can be cancelled`);
   }
   await addEvent(db, id, "canceled");
+  await deps
+    .stopRun?.({ runId: id, tenantId, agentId: row.agentId })
+    .catch((e) => console.error(`run ${id}: telling its agent session to stop failed:`, e instanceof Error ? e.message : e));
   await deps.notify?.finished(row);
   return { id, status: "canceled" };
+}
+
+// ── Live events ─────────────────────────────────────────────────────────────────────────────────────
+
+/** Reads a run's live events from its AgentSession (the entry wires it to the Durable Object). */
+export type LiveEventSource = (
+  route: Required<RunMessage>,
+  after: number,
+  fallback?: LiveRunEventBody[],
+) => Promise<ReadableStream<Uint8Array>>;
+
+/** How long a watcher waits for an event before asking D1 whether the run ended without its executor (the reaper). */
+const RECHECK_MS = 15_000;
+
+/**
+ * A run's live events after `lastEventId`, ending with `done`. They come from the AgentSession that
+ * executes it; a run it has no log of (finished before, or too long ago) is answered from D1.
+ */
+export async function openRunEvents(
+  deps: { db: Db; liveEvents: LiveEventSource },
+  tenantId: string,
+  viewer: Actor,
+  runId: string,
+  lastEventId?: string | null,
+): Promise<AsyncGenerator<LiveRunEvent>> {
+  // Checked before the first event, so a run the caller may not see is refused as the request's answer.
+  const row = await visibleRunRow(deps.db, tenantId, viewer, runId);
+  const after = Number(lastEventId ?? 0);
+  const stream = await deps.liveEvents({ runId, tenantId, agentId: row.agentId }, after, endingOf(row));
+  return followEvents(deps.db, runId, stream, after);
+}
+
+/** A run's last events as D1 has them (undefined while it has not ended). */
+const endingOf = (r: Pick<Row, "status" | "output" | "error">): LiveRunEventBody[] | undefined =>
+  r.status === "succeeded" || r.status === "failed" || r.status === "canceled"
+    ? [
+        { type: "status", phase: r.status, message: null },
+        { type: "done", status: r.status, output: r.output, error: r.error },
+      ]
+    : undefined;
+
+async function* followEvents(db: Db, runId: string, stream: ReadableStream<Uint8Array>, after: number): AsyncGenerator<LiveRunEvent> {
+  const lines = readLines(stream)[Symbol.asyncIterator]();
+  try {
+    let next = lines.next();
+    for (;;) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const got = await Promise.race([next, new Promise<null>((r) => (timer = setTimeout(() => r(null), RECHECK_MS)))]);
+      clearTimeout(timer);
+      if (got === null) {
+        // Quiet: a run finished outside its AgentSession (the reaper, the dead-letter queue) has no `done` in the log.
+        const [now] = await db.select().from(runs).where(eq(runs.id, runId));
+        const end = now?.finishedAt && Date.now() - now.finishedAt.getTime() > RECHECK_MS ? endingOf(now) : undefined;
+        if (end) {
+          for (const body of end) yield { ...body, seq: ++after, at: new Date().toISOString() } as LiveRunEvent;
+          return;
+        }
+        continue;
+      }
+      if (got.done) return;
+      next = lines.next();
+      if (!got.value) continue;
+      const ev = JSON.parse(got.value) as LiveRunEvent;
+      after = ev.seq;
+      yield ev;
+      if (ev.type === "done") return;
+    }
+  } finally {
+    await lines.return?.(undefined);
+  }
 }
 
 // ── Signed artifact URLs ────────────────────────────────────────────────────────────────────────────

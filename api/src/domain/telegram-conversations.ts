@@ -8,6 +8,7 @@ import { runtimeStateWord } from "./runtime";
 import { chatVisibleSkills } from "./skill-policy";
 import { DomainError } from "./errors";
 import type { RunDeps } from "./run-records";
+import { telegramConversation } from "./conversations";
 import { createRun } from "./runs";
 
 export interface Conversation {
@@ -82,8 +83,10 @@ export async function startTelegramRun(deps: RunDeps, conv: Conversation, text: 
   if (!conv.agent) throw new DomainError("PRECONDITION_FAILED", "Your team has no agents yet: create one in AutoClaw first.");
   const { db } = deps;
   const chatId = conv.pairing.chatId;
-  return createRun(deps, conv.pairing.tenantId, { agentId: conv.agent.id, input: text, idempotencyKey }, "telegram", {
-    conversation: `telegram:${conv.pairing.telegramUserId}`,
+  const { telegramUserId, tenantId, pairedByUserId } = conv.pairing;
+  const conversation = await telegramConversation(db, tenantId, conv.agent.id, telegramUserId, pairedByUserId);
+  return createRun(deps, tenantId, { agentId: conv.agent.id, input: text, idempotencyKey }, "telegram", {
+    conversation,
     createdBy: `telegram:${conv.pairing.telegramUserId}`,
     also: (runId) => [
       db.insert(telegramReplies).select(db.select(literalRow(telegramReplies, { runId, chatId })).from(runs).where(eq(runs.id, runId))),

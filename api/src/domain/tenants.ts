@@ -15,7 +15,8 @@ export async function createTenant(db: Db, ownerId: string, name: string, maxOwn
   const now = Date.now();
   const owned = sql`(select count(*) from ${tenantMembers} where ${tenantMembers.userId} = ${ownerId} and ${tenantMembers.role} = 'owner')`;
   const [inserted] = await db.batch([
-    db.insert(tenants).select(sql`select ${id}, ${name}, ${now} where ${owned} < ${maxOwned}`).returning({ id: tenants.id }),
+    // In the table's column order: id, name, conversation_visibility, created_at.
+    db.insert(tenants).select(sql`select ${id}, ${name}, 'private', ${now} where ${owned} < ${maxOwned}`).returning({ id: tenants.id }),
     db
       .insert(tenantMembers)
       .select(sql`select ${id}, ${ownerId}, 'owner', ${now} where exists (select 1 from ${tenants} where ${tenants.id} = ${id})`),

@@ -70,6 +70,8 @@ export interface MirrorResult {
   manifest: WorkspaceManifest;
   /** Files not kept (named, with the reason) and other things the run's reader should know. */
   warnings: string[];
+  /** The files this mirror wrote (new or changed), relative to the agent's folder. */
+  saved?: { path: string; size: number }[];
 }
 
 /**
@@ -109,6 +111,7 @@ export async function mirrorWorkspace(
   if (changed.length === 0 && deleted.length === 0) return { manifest: before, warnings };
 
   const manifest = { ...before };
+  const saved: { path: string; size: number }[] = [];
   const now = Date.now();
   const versions: (typeof workspaceVersions.$inferInsert)[] = [];
   const keepVersion = async (path: string, reason: "overwritten" | "deleted") => {
@@ -143,6 +146,7 @@ export async function mirrorWorkspace(
     const hash = await sha256(content);
     await deps.bucket.put(workspaceRoot(tenantId) + f.path, content, { customMetadata: { sha256: hash } });
     manifest[f.path] = hash;
+    saved.push({ path: rel(f.path), size: content.byteLength });
   }
   for (const p of deleted) await keepVersion(p, "deleted");
   if (deleted.length) {
@@ -155,7 +159,7 @@ export async function mirrorWorkspace(
   const inserts = chunks(versions, 9).map((rows) => deps.db.insert(workspaceVersions).values(rows));
   if (inserts.length) await deps.db.batch(inserts as [(typeof inserts)[0], ...typeof inserts]);
   await deps.bucket.put(manifestKey(tenantId, agentId), JSON.stringify(manifest), { httpMetadata: { contentType: "application/json" } });
-  return { manifest, warnings };
+  return { manifest, warnings, saved };
 }
 
 /** The runtime's whole workspace, or undefined when it has none (a fresh disk). */

@@ -48,9 +48,10 @@ export interface RuntimeDriver {
   supersedeWorkspace(tenantId: string): Promise<void>;
   /**
    * One agent turn. Only one turn per session runs at a time (another is RuntimeError `busy`); at the
-   * deadline, or if the caller goes away, the turn is stopped in the gateway, not only here.
+   * deadline, or if the caller goes away, the turn is stopped in the gateway, not only here. With
+   * `onDelta` the gateway streams, and each piece of the reply's text is handed over as it is written.
    */
-  turn(tenantId: string, turn: TurnRequest, signal?: AbortSignal): Promise<TurnResult>;
+  turn(tenantId: string, turn: TurnRequest, signal?: AbortSignal, onDelta?: (text: string) => void): Promise<TurnResult>;
   /** An allow-listed openclaw CLI command (skills list, config validate, …). */
   cli(tenantId: string, args: string[]): Promise<CliResult>;
   /** A request to the tenant's gateway HTTP API; the driver attaches the gateway token. */

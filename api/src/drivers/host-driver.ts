@@ -8,6 +8,8 @@ import {
   type StartSpec,
   type TenantOpenclawConfig,
   type TurnResult,
+  type TurnStreamLine,
+  readLines,
   type WorkspaceListing,
 } from "@autoclaw/runtime-protocol";
 import { RuntimeError, type RuntimeDriver } from "./driver";
@@ -17,10 +19,9 @@ const TURN_GRACE_MS = 5_000;
 
 export function hostDriver(baseUrl: string, secret: string, fetcher: typeof fetch = fetch): RuntimeDriver {
   const base = baseUrl.replace(/\/+$/, "");
-  async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    let res: Response;
+  async function send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     try {
-      res = await fetcher(`${base}${path}`, {
+      return await fetcher(`${base}${path}`, {
         method,
         headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
         ...(body !== undefined && { body: JSON.stringify(body) }),
@@ -30,10 +31,14 @@ export function hostDriver(baseUrl: string, secret: string, fetcher: typeof fetc
       if (signal?.aborted) throw new RuntimeError("The runtime host did not answer in time", 504, "timeout");
       throw new RuntimeError(`The runtime host is unreachable (${e instanceof Error ? e.message : e})`, 503, "unreachable");
     }
+  }
+  async function answer<T>(res: Response): Promise<T> {
     const data = (await res.json().catch(() => ({}))) as T & HostError;
     if (!res.ok) throw new RuntimeError(data.error ?? `runtime host answered ${res.status}`, res.status, data.code ?? "failed");
     return data;
   }
+  const call = async <T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> =>
+    answer<T>(await send(method, path, body, signal));
   const t = (id: string) => `/tenants/${encodeURIComponent(id)}`;
   const status = (s: DriverStatus): DriverStatus => ({
     state: s.state,
@@ -57,13 +62,26 @@ export function hostDriver(baseUrl: string, secret: string, fetcher: typeof fetc
       fromBase64((await call<{ content: string }>("GET", `${t(id)}/file?path=${encodeURIComponent(path)}`)).content),
     supersedeWorkspace: async (id) => void (await call("POST", `${t(id)}/workspace/supersede`)),
     // The host stops the turn in the gateway at the deadline; hanging up (our own deadline, or the caller's signal) stops it too.
-    turn: (id, turn, signal) =>
-      call<TurnResult>(
-        "POST",
-        `${t(id)}/turn`,
-        turn,
-        AbortSignal.any([AbortSignal.timeout(turn.deadlineMs + TURN_GRACE_MS), ...(signal ? [signal] : [])]),
-      ),
+    turn: async (id, turn, signal, onDelta) => {
+      const stop = AbortSignal.any([AbortSignal.timeout(turn.deadlineMs + TURN_GRACE_MS), ...(signal ? [signal] : [])]);
+      if (!onDelta) return call<TurnResult>("POST", `${t(id)}/turn`, turn, stop);
+      const res = await send("POST", `${t(id)}/turn`, { ...turn, stream: true }, stop);
+      if (!res.headers.get("content-type")?.includes("ndjson")) return answer<TurnResult>(res);
+      try {
+        for await (const line of readLines(res.body!)) {
+          if (!line) continue;
+          const v = JSON.parse(line) as TurnStreamLine;
+          if ("delta" in v) onDelta(v.delta);
+          else if ("result" in v) return v.result;
+          else throw new RuntimeError(v.error, 502, v.code ?? "failed");
+        }
+      } catch (e) {
+        if (e instanceof RuntimeError) throw e;
+        if (stop.aborted) throw new RuntimeError("The runtime host did not answer in time", 504, "timeout");
+        throw new RuntimeError(`The runtime host's answer broke off (${e instanceof Error ? e.message : e})`, 502, "unreachable");
+      }
+      throw new RuntimeError("The runtime host's answer ended before the turn's result", 502, "unreachable");
+    },
     cli: (id, args) => call<CliResult>("POST", `${t(id)}/cli`, { args }),
     gatewayFetch: async (id, path, init) => {
       const headers = new Headers(init.headers);

@@ -3,6 +3,8 @@
 // and is reached with containerFetch on its port; the container is the isolation boundary.
 import {
   gatewayEnvironment,
+  gatewayTurnRequest,
+  readCompletionStream,
   MODEL_TOKEN_ENV,
   OPENCLAW_VERSION,
   placeConfig,
@@ -219,7 +221,7 @@ export function sandboxDriver(
       );
       if (r.exitCode !== 0) throw new RuntimeError(`The old workspace could not be moved aside: ${r.stderr.slice(0, 200)}`);
     },
-    async turn(tenantId, turn, signal) {
+    async turn(tenantId, turn, signal, onDelta) {
       const sb = stubFor(tenantId);
       const deadline = AbortSignal.timeout(turn.deadlineMs);
       const stop = AbortSignal.any([deadline, ...(signal ? [signal] : [])]);
@@ -228,20 +230,11 @@ export function sandboxDriver(
         // Aborting the request is what makes OpenClaw abort the agent's run (and its model call).
         const res = await sb.containerFetch(
           `http://localhost:${GATEWAY_PORT}/v1/chat/completions`,
-          {
-            method: "POST",
-            headers: {
-              authorization: `Bearer ${await gatewayToken(tenantId)}`,
-              "content-type": "application/json",
-              "x-openclaw-session-key": turn.sessionKey,
-              "x-openclaw-message-channel": turn.channel,
-            },
-            body: JSON.stringify({ model: `openclaw/${turn.agentId}`, messages: [{ role: "user", content: turn.input }] }),
-            signal: stop,
-          },
+          gatewayTurnRequest({ ...turn, stream: !!onDelta }, await gatewayToken(tenantId), stop),
           GATEWAY_PORT,
         );
-        const body = await res.text();
+        const streamed = onDelta && res.ok && res.body && (res.headers.get("content-type") ?? "").includes("text/event-stream");
+        const body = streamed ? await readCompletionStream(res.body!, onDelta) : await res.text();
         const agentMs = Date.now() - t0;
         const listing = res.ok ? await listFiles(sb, turn.agentId).catch(() => undefined) : undefined;
         return { status: res.status, body, agentMs, ...(listing && { listing }) };

@@ -1,6 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { agentInstructions } from "../domain/agents";
+import type { LiveRunEventBody } from "@autoclaw/shared";
+import { eq, and } from "drizzle-orm";
+import { runs } from "../db/schema";
 import { executeRun, type SessionCache } from "../domain/run-executor";
+import type { RunDeps } from "../domain/run-records";
+import { RunEventLog } from "./run-event-log";
 import type { AgentSessionRpc, AppEnv } from "../env";
 import { services, type Services } from "../services";
 
@@ -38,10 +43,15 @@ export class AgentSession extends DurableObject<AppEnv> implements AgentSessionR
 
   /** What this agent's turns reuse: its persona, and its workspace manifest as last written to R2. */
   readonly #session: SessionCache = { persona: this.#loadPersona };
+  /** The live events of the runs this object executes. */
+  readonly #log: RunEventLog;
+  readonly #deps: RunDeps;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
     this.#svc = services(env);
+    this.#log = new RunEventLog(ctx.storage.kv);
+    this.#deps = { ...this.#svc, live: (runId, ev) => this.#log.append(runId, ev) };
   }
 
   /** Puts a run in the inbox (once, however often it is handed over) and starts working if idle. */
@@ -52,10 +62,45 @@ export class AgentSession extends DurableObject<AppEnv> implements AgentSessionR
       // Synchronous storage (SQLite in this object): durable once this call returns (output gate).
       kv.put(key, { runId, notBefore: 0 } satisfies Pending);
       kv.put(`id:${runId}`, key);
+      if (!this.#log.has(runId)) this.#log.append(runId, { type: "status", phase: "queued", message: null });
     }
     // The turn starts first; the watchdog alarm is set while it runs.
     this.#drain();
     await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+  }
+
+  /**
+   * The run was cancelled (D1 says so already): out of the inbox, its turn stopped if it is the one
+   * running (aborting the request makes the gateway abort the model call), and its events ended with
+   * what it had written so far, which is kept as its output.
+   */
+  async cancel(runId: string): Promise<void> {
+    const kv = this.ctx.storage.kv;
+    const key = kv.get<string>(`id:${runId}`);
+    if (key) {
+      kv.delete(key);
+      kv.delete(`id:${runId}`);
+    }
+    if (this.#session.current?.runId === runId) this.#session.current.stop.abort("canceled");
+    const partial = this.#log.textOf(runId);
+    this.#log.append(runId, { type: "status", phase: "canceled", message: null });
+    this.#log.append(runId, { type: "done", status: "canceled", output: partial || null, error: null });
+    if (partial)
+      await this.#svc.db
+        .update(runs)
+        .set({ output: partial })
+        .where(and(eq(runs.id, runId), eq(runs.status, "canceled")));
+  }
+
+  /** A run's live events after `after` (NDJSON); `fallback` answers for a run this object has no log of. */
+  events(runId: string, after: number, fallback?: LiveRunEventBody[]): ReadableStream<Uint8Array> {
+    return this.#log.read(runId, after, fallback);
+  }
+
+  /** A tool call the model proxy saw this agent's model make: an event of the run executing now. */
+  async toolCalled(name: string, summary: string): Promise<void> {
+    const runId = this.#session.current?.runId;
+    if (runId) this.#log.append(runId, { type: "tool", name, summary });
   }
 
   async alarm(): Promise<void> {
@@ -82,7 +127,11 @@ export class AgentSession extends DurableObject<AppEnv> implements AgentSessionR
     const started = Date.now();
     for (;;) {
       const entries = [...kv.list<Pending>({ prefix: "q:" })];
-      if (!entries.length) return void (await this.ctx.storage.deleteAlarm());
+      if (!entries.length) {
+        // Idle: wake again only to drop finished runs' event logs.
+        const prune = this.#log.prune();
+        return void (await (prune ? this.ctx.storage.setAlarm(prune) : this.ctx.storage.deleteAlarm()));
+      }
       const now = Date.now();
       const due = entries.find(([, p]) => p.notBefore <= now);
       if (!due || now - started > ALARM_BUDGET_MS) {
@@ -91,7 +140,7 @@ export class AgentSession extends DurableObject<AppEnv> implements AgentSessionR
         return void (await this.ctx.storage.setAlarm(wake));
       }
       const [key, pending] = due;
-      const outcome = await executeRun(this.#svc, pending.runId, this.#session);
+      const outcome = await executeRun(this.#deps, pending.runId, this.#session);
       if (outcome.kind === "retry" || outcome.kind === "busy") {
         kv.put(key, { ...pending, notBefore: outcome.kind === "retry" ? Date.now() + outcome.delayMs : outcome.untilMs });
       } else {

@@ -72,12 +72,14 @@ export interface ChatOptions {
   timeoutMs: number;
   /** Called with each piece of streamed text. */
   onDelta?: (text: string) => void;
+  /** Stops the call (a cancelled run); it fails as a transient error. */
+  signal?: AbortSignal;
 }
 
 export async function chatCompletion(upstream: Upstream, opts: ChatOptions): Promise<ChatResult> {
   const stream = opts.stream ?? true;
   const body = { model: upstream.model, messages: opts.messages, stream, ...(stream && { stream_options: { include_usage: true } }) };
-  const signal = AbortSignal.timeout(opts.timeoutMs);
+  const signal = AbortSignal.any([AbortSignal.timeout(opts.timeoutMs), ...(opts.signal ? [opts.signal] : [])]);
   let res: Response;
   try {
     res = await fetch(upstream.url, {

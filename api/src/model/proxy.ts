@@ -26,12 +26,38 @@ const refused = () => openaiError("The model provider refused this call; the run
 const failed = () =>
   openaiError("The model call failed upstream and may be tried again; the run says why (autoclaw_upstream_failed)", 502, "api_error");
 
+/** A tool call the model asked for: its name and the start of its arguments (what a watcher of the run sees). */
+export interface ToolCall {
+  name: string;
+  summary: string;
+}
+const SUMMARY_MAX = 120;
+const summarise = (args: string) => args.replace(/\s+/g, " ").trim().slice(0, SUMMARY_MAX);
+
+/** Tool calls of a streamed answer, their names and arguments assembled from the chunks' pieces. */
+function toolCallCollector() {
+  const calls = new Map<number, { name: string; args: string }>();
+  return {
+    add(chunk: { choices?: { delta?: { tool_calls?: { index?: number; function?: { name?: string; arguments?: string } }[] } }[] }) {
+      for (const tc of chunk.choices?.[0]?.delta?.tool_calls ?? []) {
+        const c = calls.get(tc.index ?? 0) ?? { name: "", args: "" };
+        c.name += tc.function?.name ?? "";
+        c.args += tc.function?.arguments ?? "";
+        calls.set(tc.index ?? 0, c);
+      }
+    },
+    calls: (): ToolCall[] => [...calls.values()].filter((c) => c.name).map((c) => ({ name: c.name, summary: summarise(c.args) })),
+  };
+}
+
 export async function handleModelProxy(
   req: Request,
   path: string,
   db: Db,
   s: Settings,
   waitUntil: (p: Promise<unknown>) => void,
+  /** Told the tool calls each answer asks for (the agent's run shows them live). */
+  onToolCalls?: (tenantId: string, agentId: string, calls: ToolCall[]) => Promise<void>,
 ): Promise<Response> {
   const token =
     req.headers
@@ -105,14 +131,29 @@ export async function handleModelProxy(
     await record(res.status, 0, 0, redact(await errorText(res), upstream.secret));
     return isTransientStatus(res.status) ? failed() : refused();
   }
+  const tell = (calls: ToolCall[]) => {
+    if (calls.length && agentId && onToolCalls)
+      waitUntil(
+        onToolCalls(tenantId, agentId, calls).catch((e) => console.error("model proxy: telling the run about its tools failed:", e)),
+      );
+  };
   if (!stream || !res.body) {
-    const data = (await res.json()) as { usage?: { prompt_tokens?: number; completion_tokens?: number } };
+    const data = (await res.json()) as {
+      usage?: { prompt_tokens?: number; completion_tokens?: number };
+      choices?: { message?: { tool_calls?: { function?: { name?: string; arguments?: string } }[] } }[];
+    };
     waitUntil(record(res.status, data.usage?.prompt_tokens ?? 0, data.usage?.completion_tokens ?? 0));
+    tell(
+      (data.choices?.[0]?.message?.tool_calls ?? [])
+        .filter((c) => c.function?.name)
+        .map((c) => ({ name: c.function!.name!, summary: summarise(c.function?.arguments ?? "") })),
+    );
     return json(data, res.status);
   }
-  // Stream through untouched, watching the SSE lines for the final usage chunk.
+  // Stream through untouched, watching the SSE lines for tool calls and the final usage chunk.
   let tail = "";
   let usage = { in: 0, out: 0 };
+  const tools = toolCallCollector();
   const decoder = new TextDecoder();
   const meter = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
@@ -121,10 +162,11 @@ export async function handleModelProxy(
       const lines = tail.split("\n");
       tail = lines.pop() ?? "";
       for (const line of lines) {
-        if (!line.startsWith("data:") || !line.includes('"usage"')) continue;
+        if (!line.startsWith("data:") || !(line.includes('"usage"') || line.includes('"tool_calls"'))) continue;
         try {
-          const u = JSON.parse(line.slice(5)).usage;
-          if (u) usage = { in: u.prompt_tokens ?? 0, out: u.completion_tokens ?? 0 };
+          const chunk = JSON.parse(line.slice(5));
+          if (chunk.usage) usage = { in: chunk.usage.prompt_tokens ?? 0, out: chunk.usage.completion_tokens ?? 0 };
+          tools.add(chunk);
         } catch {
           /* a partial or non-JSON line */
         }
@@ -132,6 +174,7 @@ export async function handleModelProxy(
     },
     flush() {
       waitUntil(record(200, usage.in, usage.out));
+      tell(tools.calls());
     },
   });
   return new Response(res.body.pipeThrough(meter), {

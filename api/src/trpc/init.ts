@@ -1,5 +1,5 @@
-import { initTRPC, TRPCError } from "@trpc/server";
-import { ZodError } from "zod";
+import { initTRPC, isTrackedEnvelope, tracked, type TrackedEnvelope, TRPCError } from "@trpc/server";
+import { z, ZodError } from "zod";
 import { type Access, accessRefusal, TENANT_HEADER, type InputIssue, type TenantRole } from "@autoclaw/shared";
 import { authenticateApiKey } from "../domain/api-keys";
 import { DomainError } from "../domain/errors";
@@ -15,6 +15,8 @@ export interface Context {
   svc: Services;
   req: Request;
   principal: Principal | null;
+  /** A subscription's team (an EventSource cannot send headers, so the client sends it as a connection param). */
+  tenantParam?: string;
 }
 
 /**
@@ -33,7 +35,12 @@ export function crossSiteRefusal(req: Request, appUrl: string): Response | undef
   );
 }
 
-export async function createContext(svc: Services, req: Request): Promise<Context> {
+export async function createContext(
+  svc: Services,
+  req: Request,
+  connectionParams?: Record<string, string | undefined> | null,
+): Promise<Context> {
+  const tenantParam = connectionParams?.[TENANT_HEADER];
   const bearer = req.headers
     .get("authorization")
     ?.match(/^Bearer\s+(.+)$/i)?.[1]
@@ -42,7 +49,7 @@ export async function createContext(svc: Services, req: Request): Promise<Contex
     const key = await authenticateApiKey(svc.db, bearer);
     // A presented but bad key is an error, never a silent fall-back to the cookie.
     if (!key) throw new TRPCError({ code: "UNAUTHORIZED", message: "Invalid or revoked API key" });
-    return { svc, req, principal: { kind: "apiKey", ...key } };
+    return { svc, req, tenantParam, principal: { kind: "apiKey", ...key } };
   }
   const session = await svc.auth().api.getSession({ headers: req.headers });
   const principal: Principal | null = session
@@ -54,7 +61,7 @@ export async function createContext(svc: Services, req: Request): Promise<Contex
         emailVerified: session.user.emailVerified,
       }
     : null;
-  return { svc, req, principal };
+  return { svc, req, tenantParam, principal };
 }
 // ── 2. Initialisation ───────────────────────────────────────────────────────────────────────────────
 // Errors: zod issues become `data.issues` (path + message); stacks and internal messages never leave.
@@ -70,6 +77,9 @@ const t = initTRPC
   .meta<ProcedureMeta>()
   .create({
     isDev: false,
+    // Subscriptions (SSE): a ping keeps proxies from closing a quiet stream; the client reconnects
+    // (resuming from the last tracked id) when even pings stop.
+    sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 25_000 } },
     errorFormatter({ shape, error }) {
       const issues: InputIssue[] | undefined =
         error.code === "BAD_REQUEST" && error.cause instanceof ZodError
@@ -119,7 +129,7 @@ export const authedProcedure = publicProcedure.meta({ caller: "authenticated" })
  */
 const tenantProcedure = authedProcedure.use(async ({ ctx, next }) => {
   const p = ctx.principal;
-  const requested = ctx.req.headers.get(TENANT_HEADER)?.trim() || undefined;
+  const requested = (ctx.req.headers.get(TENANT_HEADER) ?? ctx.tenantParam)?.trim() || undefined;
   let tenantId: string;
   let role: TenantRole;
   if (p.kind === "apiKey") {
@@ -152,3 +162,18 @@ export const accessProcedure = (access: Access) =>
       throw new TRPCError({ code: "FORBIDDEN", message: accessRefusal(access, ctx.principal.kind === "apiKey") });
     return next();
   });
+
+/**
+ * A subscription's output: each event checked against its shared schema and sent with its id (the
+ * event's `seq`), which the client hands back as `lastEventId` when it reconnects.
+ */
+export function trackedEvents<T extends { seq: number }>(event: z.ZodType<T>) {
+  return z
+    .custom<AsyncIterable<T>>((v) => !!v && typeof v === "object" && Symbol.asyncIterator in v)
+    .transform(async function* (events): AsyncGenerator<TrackedEnvelope<T>> {
+      for await (const ev of events) {
+        const checked = await event.parseAsync(isTrackedEnvelope(ev) ? ev[1] : ev);
+        yield tracked(String(checked.seq), checked);
+      }
+    });
+}

@@ -9,6 +9,7 @@ import { runtimeRouter } from "./routers/runtime";
 import { skillsRouter } from "./routers/skills";
 import { telegramRouter } from "./routers/telegram";
 import { billingRouter } from "./routers/billing";
+import { conversationsRouter } from "./routers/conversations";
 import { tenantsRouter } from "./routers/tenants";
 import { usageRouter } from "./routers/usage";
 
@@ -20,6 +21,7 @@ export const appRouter = router({
   templates: templatesRouter,
   agents: agentsRouter,
   runs: runsRouter,
+  conversations: conversationsRouter,
   usage: usageRouter,
   runtime: runtimeRouter,
   skills: skillsRouter,

@@ -1,6 +1,6 @@
 import { MutationCache, QueryClient } from "@tanstack/react-query";
 import { toast } from "sonner";
-import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import type { AppRouter } from "@autoclaw/api/router";
 import { TENANT_HEADER, TRPC_MAX_BATCH, type InputIssue } from "@autoclaw/shared";
@@ -28,15 +28,17 @@ export function makeQueryClient() {
 }
 
 export function makeTrpcClient() {
+  const team = () => {
+    const id = getTenantId();
+    return id ? { [TENANT_HEADER]: id } : {};
+  };
   return createTRPCClient<AppRouter>({
     links: [
-      httpBatchLink({
-        url: "/trpc",
-        maxItems: TRPC_MAX_BATCH,
-        headers: () => {
-          const id = getTenantId();
-          return id ? { [TENANT_HEADER]: id } : {};
-        },
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        // Live events over SSE (the browser's EventSource, with the session cookie); it reconnects from the last event id.
+        true: httpSubscriptionLink({ url: "/trpc", connectionParams: team }),
+        false: httpBatchLink({ url: "/trpc", maxItems: TRPC_MAX_BATCH, headers: team }),
       }),
     ],
   });

@@ -1,9 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { toast } from "sonner";
 import { createRunInput, updateAgentInput, type Agent } from "@autoclaw/shared";
-import { pollWhileActive, RunsTable } from "../components/runs";
+import { isActive, RunsTable } from "../components/runs";
 import { AgentFields } from "../components/agents";
 import {
   Button,
@@ -21,6 +21,7 @@ import {
 } from "../components/ui";
 import { useZodForm } from "../lib/forms";
 import { useCan } from "../lib/teams";
+import { useLiveRun } from "../lib/live";
 import { errorMessage, useTRPC } from "../lib/trpc";
 import { formatBytes, relativeTime } from "../lib/format";
 
@@ -28,10 +29,14 @@ export function AgentPage() {
   const { id = "" } = useParams();
   const trpc = useTRPC();
   const agent = useQuery(trpc.agents.get.queryOptions({ id }));
-  const runs = useQuery({
-    ...trpc.runs.list.queryOptions({ agentId: id, limit: 20 }),
-    refetchInterval: (q) => pollWhileActive(q.state.data?.items.map((r) => r.status)),
-  });
+  const runs = useQuery(trpc.runs.list.queryOptions({ agentId: id, limit: 20 }));
+  // The oldest run still working is followed live (the agent runs one turn at a time); each change of its phase reads the list again.
+  const working = runs.data?.items.filter((r) => isActive(r.status)).at(-1);
+  const live = useLiveRun(working?.id, !!working);
+  const qc = useQueryClient();
+  useEffect(() => {
+    if (live.phase) void qc.invalidateQueries({ queryKey: trpc.runs.list.queryKey({ agentId: id, limit: 20 }) });
+  }, [live.phase, qc, trpc, id]);
   const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const canManage = useCan()("manageAgents");
@@ -53,16 +58,24 @@ export function AgentPage() {
           </>
         }
         actions={
-          canManage && (
-            <div className="flex gap-2">
-              <Button variant="secondary" onClick={() => setEditing(true)}>
-                Edit
-              </Button>
-              <Button variant="danger" onClick={() => setDeleting(true)}>
-                Delete
-              </Button>
-            </div>
-          )
+          <div className="flex gap-2">
+            <Link
+              to={`/agents/${a.id}/chat`}
+              className="inline-flex items-center rounded-lg bg-brand-600 px-3.5 py-2 text-sm font-medium text-white shadow-sm hover:bg-brand-700"
+            >
+              Chat
+            </Link>
+            {canManage && (
+              <>
+                <Button variant="secondary" onClick={() => setEditing(true)}>
+                  Edit
+                </Button>
+                <Button variant="danger" onClick={() => setDeleting(true)}>
+                  Delete
+                </Button>
+              </>
+            )}
+          </div>
         }
       />
       <RunComposer agent={a} />

@@ -1,9 +1,11 @@
-import { useQuery } from "@tanstack/react-query";
+import { type ConversationVisibility, roleAllows } from "@autoclaw/shared";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
+import { toast } from "sonner";
 import { TeamAvatar } from "../components/AppShell";
 import { Members } from "../components/members";
 import { pollWhileActive, RunStatusBadge } from "../components/runs";
-import { Card, EmptyState, ErrorState, Fact, Loading } from "../components/ui";
+import { Card, EmptyState, ErrorState, Fact, Loading, Select } from "../components/ui";
 import { errorMessage, useTRPC } from "../lib/trpc";
 import { formatDate } from "../lib/format";
 
@@ -151,8 +153,41 @@ export function DashboardPage() {
           </div>
         </div>
         <Members team={t} />
+        <ConversationPrivacy canManage={roleAllows(t.role, "manageTeam")} />
       </div>
     </>
+  );
+}
+
+/** Who besides its owner sees a conversation with an agent (and the runs that are its turns). */
+function ConversationPrivacy({ canManage }: { canManage: boolean }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const settings = useQuery(trpc.conversations.settings.queryOptions());
+  const set = useMutation(
+    trpc.conversations.setVisibility.mutationOptions({
+      onSuccess: (data) => {
+        qc.setQueryData(trpc.conversations.settings.queryKey(), data);
+        toast.success("Saved");
+      },
+    }),
+  );
+  if (!settings.data) return null;
+  return (
+    <Card title="Conversations">
+      <div className="flex flex-wrap items-center gap-3 px-5 py-4 text-sm text-zinc-600">
+        <label htmlFor="conversation-visibility">A person's chats with agents are visible to</label>
+        <Select
+          id="conversation-visibility"
+          value={settings.data.visibility}
+          disabled={!canManage || set.isPending}
+          onChange={(e) => set.mutate({ visibility: e.target.value as ConversationVisibility })}
+        >
+          <option value="private">them and the team's admins</option>
+          <option value="team">every member of the team</option>
+        </Select>
+      </div>
+    </Card>
   );
 }
 

@@ -1,8 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
 import { Link, useParams } from "react-router";
 import { toast } from "sonner";
 import { isActive, RunStatusBadge } from "../components/runs";
 import { Alert, Button, Card, ErrorState, Fact, Loading } from "../components/ui";
+import { useLiveRun } from "../lib/live";
 import { errorMessage, useTRPC } from "../lib/trpc";
 import { duration, formatDate } from "../lib/format";
 
@@ -10,10 +12,14 @@ export function RunPage() {
   const { id = "" } = useParams();
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const run = useQuery({
-    ...trpc.runs.get.queryOptions({ id }),
-    refetchInterval: (q) => (q.state.data && isActive(q.state.data.status) ? 800 : false),
-  });
+  const run = useQuery(trpc.runs.get.queryOptions({ id }));
+  // While it works, the page follows the run's live events (no polling); at its end it reads the run again.
+  const active = !!run.data && isActive(run.data.status);
+  const live = useLiveRun(id, active);
+  const phase = live.phase;
+  useEffect(() => {
+    if (live.done || (phase && phase !== "queued")) void qc.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ id }) });
+  }, [live.done, phase, qc, trpc, id]);
   const agents = useQuery(trpc.agents.list.queryOptions());
   const cancel = useMutation(
     trpc.runs.cancel.mutationOptions({
@@ -43,9 +49,9 @@ export function RunPage() {
         </span>
         <code className="text-xs text-zinc-400">{r.id}</code>
         <div className="ml-auto">
-          {r.status === "queued" && (
+          {isActive(r.status) && !live.done && (
             <Button variant="danger" loading={cancel.isPending} onClick={() => cancel.mutate({ id: r.id })}>
-              Cancel run
+              {r.status === "queued" ? "Cancel run" : "Stop run"}
             </Button>
           )}
         </div>
@@ -96,14 +102,37 @@ export function RunPage() {
               <pre data-testid="run-output" className="px-5 py-4 font-sans text-sm whitespace-pre-wrap text-zinc-800">
                 {r.output}
               </pre>
+            ) : active && live.text ? (
+              <pre data-testid="run-output-live" className="px-5 py-4 font-sans text-sm whitespace-pre-wrap text-zinc-800">
+                {live.text}
+                <span className="ml-0.5 inline-block h-4 w-1.5 animate-pulse bg-brand-500 align-middle" />
+              </pre>
             ) : (
               <p className="px-5 py-6 text-sm text-zinc-500">
-                {isActive(r.status) ? (r.error ? `Retrying after: ${r.error}` : "Working on it…") : "No output."}
+                {isActive(r.status)
+                  ? r.error
+                    ? `Retrying after: ${r.error}`
+                    : phase === "starting runtime"
+                      ? "Starting the team's runtime…"
+                      : "Working on it…"
+                  : "No output."}
               </p>
             )}
           </Card>
         </div>
         <div className="space-y-6">
+          {live.tools.length > 0 && (
+            <Card title="Tools used">
+              <ul className="divide-y divide-zinc-100" data-testid="run-tools">
+                {live.tools.map((t) => (
+                  <li key={t.seq} className="px-5 py-2 text-sm">
+                    <code className="font-medium">{t.name}</code>
+                    {t.summary && <span className="block truncate text-xs text-zinc-500">{t.summary}</span>}
+                  </li>
+                ))}
+              </ul>
+            </Card>
+          )}
           <Card title="Timeline">
             <ol className="space-y-3 px-5 py-4" data-testid="run-timeline">
               {r.events.map((e) => (

@@ -1,0 +1,101 @@
+// A run's live events, kept by the AgentSession that executes it (runs.events reads them through):
+// numbered in order in the object's own storage, so every watcher sees the same sequence and one that
+// reconnects resumes after the last number it saw. A finished run's log is kept for LOG_KEEP_MS, long
+// enough for a late watcher to replay the whole run; after that the final state comes from D1 and R2.
+import type { LiveRunEvent, LiveRunEventBody } from "@autoclaw/shared";
+
+export const LOG_KEEP_MS = 60 * 60_000;
+
+interface Meta {
+  seq: number;
+  /** When the run's `done` event was written: the log is closed, and pruned LOG_KEEP_MS after. */
+  doneAt?: number;
+}
+
+const metaKey = (runId: string) => `evm:${runId}`;
+const eventKey = (runId: string, seq: number) => `ev:${runId}:${String(seq).padStart(9, "0")}`;
+const encoder = new TextEncoder();
+const line = (ev: LiveRunEvent) => encoder.encode(`${JSON.stringify(ev)}\n`);
+
+export class RunEventLog {
+  readonly #kv: SyncKvStorage;
+  readonly #watchers = new Map<string, Set<(ev: LiveRunEvent) => void>>();
+
+  constructor(kv: SyncKvStorage) {
+    this.#kv = kv;
+  }
+
+  /** Appends an event (ignored once the run's log is closed) and hands it to every watcher. */
+  append(runId: string, body: LiveRunEventBody): void {
+    const meta = this.#kv.get<Meta>(metaKey(runId)) ?? { seq: 0 };
+    if (meta.doneAt) return;
+    const ev = { ...body, seq: meta.seq + 1, at: new Date().toISOString() } as LiveRunEvent;
+    this.#kv.put(eventKey(runId, ev.seq), ev);
+    this.#kv.put(metaKey(runId), { seq: ev.seq, ...(ev.type === "done" && { doneAt: Date.now() }) } satisfies Meta);
+    for (const w of this.#watchers.get(runId) ?? []) w(ev);
+  }
+
+  has(runId: string): boolean {
+    return this.#kv.get(metaKey(runId)) !== undefined;
+  }
+
+  /** The reply's text so far (a cancelled run keeps what it had written). */
+  textOf(runId: string): string {
+    let text = "";
+    for (const [, ev] of this.#kv.list<LiveRunEvent>({ prefix: `ev:${runId}:` })) if (ev.type === "token") text += ev.text;
+    return text;
+  }
+
+  /**
+   * The events after `after`, as NDJSON: those kept, then each new one as it is appended, ending
+   * with `done`. A run this log never saw is answered with `fallback` (its final state from D1)
+   * when there is one, else watched until its events start.
+   */
+  read(runId: string, after: number, fallback?: LiveRunEventBody[]): ReadableStream<Uint8Array> {
+    let stop = () => {};
+    return new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        if (!this.has(runId) && fallback) {
+          fallback.forEach((body, i) => {
+            const seq = i + 1;
+            if (seq > after) controller.enqueue(line({ ...body, seq, at: new Date().toISOString() } as LiveRunEvent));
+          });
+          return controller.close();
+        }
+        for (const [, ev] of this.#kv.list<LiveRunEvent>({ prefix: `ev:${runId}:` })) if (ev.seq > after) controller.enqueue(line(ev));
+        if (this.#kv.get<Meta>(metaKey(runId))?.doneAt) return controller.close();
+        const watch = (ev: LiveRunEvent) => {
+          controller.enqueue(line(ev));
+          if (ev.type === "done") {
+            stop();
+            controller.close();
+          }
+        };
+        const set = this.#watchers.get(runId) ?? new Set();
+        set.add(watch);
+        this.#watchers.set(runId, set);
+        stop = () => {
+          set.delete(watch);
+          if (!set.size) this.#watchers.delete(runId);
+        };
+      },
+      cancel: () => stop(),
+    });
+  }
+
+  /** Deletes the logs of runs that finished more than LOG_KEEP_MS ago; answers when the next one is due (undefined: none kept). */
+  prune(now = Date.now()): number | undefined {
+    let next: number | undefined;
+    for (const [key, meta] of this.#kv.list<Meta>({ prefix: "evm:" })) {
+      if (!meta.doneAt) continue;
+      if (now - meta.doneAt < LOG_KEEP_MS) {
+        next = Math.min(next ?? Infinity, meta.doneAt + LOG_KEEP_MS);
+        continue;
+      }
+      const runId = key.slice(4);
+      for (const [k] of this.#kv.list({ prefix: `ev:${runId}:` })) this.#kv.delete(k);
+      this.#kv.delete(key);
+    }
+    return next;
+  }
+}
