@@ -239,7 +239,11 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
     expect(said(asked("who am I?"))).toBe(false);
 
     // The tools the agent calls (seen by the model proxy) and the files it writes are events of the run too.
-    const writer = await b.call<{ id: string }>("agents.create", { templateId: "personal-assistant", name: "Scribe", model: "custom/writer" });
+    const writer = await b.call<{ id: string }>("agents.create", {
+      templateId: "personal-assistant",
+      name: "Scribe",
+      model: "custom/writer",
+    });
     const { id } = await b.call<{ id: string }>("runs.create", { agentId: writer.id, input: "keep this note" });
     const events = await liveEvents(b, id);
     expect(events.find((e) => e.type === "tool")).toMatchObject({ name: "write" });
