@@ -332,6 +332,9 @@ async function turnInRuntime(
     // A streamed turn whose model call failed still answers 200 (the failure is inside the stream): the proxy's record says why.
     const upstream = await lastFailedModelCall(rt.db, run.tenantId, run.agentId, new Date(turnStarted - 1000));
     if (upstream) throw upstreamError(upstream.status, upstream.error ?? "no reason given");
+    // Nothing recorded: the proxy refused the gateway's token itself (a lock-out), healed as a non-streamed turn's refusal is.
+    if (!secondTry && (await runsStaleSecrets(rt, run.tenantId, live)))
+      return restartAndRetry(deps, rt, run, session, live, "the gateway held other secrets than the platform");
   }
   const warnings = await saveTurnFiles(deps, rt, run, session, live, res.listing);
   return {
