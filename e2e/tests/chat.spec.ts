@@ -1,6 +1,6 @@
 import { expect, test } from "./fixtures";
 import { startFakeModel, type FakeModel } from "../../fakes/openai";
-import { signUpAndCreateTeam, snap } from "./helpers";
+import { customKeyAndAgent, signUpAndCreateTeam, snap } from "./helpers";
 
 let fake: FakeModel;
 test.beforeAll(async () => {
@@ -19,20 +19,8 @@ test("a person chats with an agent: it remembers within a conversation, replies 
 }) => {
   await page.goto("/signup");
   await signUpAndCreateTeam(page, "Cora Chat", "Chat Crew", "chat");
-  await page.getByRole("link", { name: "Model keys", exact: true }).click();
-  const custom = page.locator('[data-provider="custom"]');
-  await custom.getByRole("button", { name: "Add key" }).click();
-  await page.getByLabel("Base URL").fill(`${fake.url}/v1`);
-  await page.getByLabel("API key").fill("sk-e2e-chat-key-5521");
-  await page.getByRole("button", { name: "Save key" }).click();
-  await expect(custom).toContainText("••••5521");
-  await page.getByRole("link", { name: "Agents", exact: true }).click();
-  await page.getByRole("button", { name: "Use template Personal assistant" }).click();
-  await page.getByLabel("Name").fill("Penny");
-  // Streams its (echo) reply one word every 150 ms.
-  await page.getByLabel("Model").fill("custom/drip-150");
-  await page.getByRole("button", { name: "Create agent" }).click();
-  await expect(page.getByRole("heading", { name: "Penny" })).toBeVisible();
+  // Penny streams its (echo) reply one word every 150 ms.
+  await customKeyAndAgent(page, { baseUrl: `${fake.url}/v1`, apiKey: "sk-e2e-chat-key-5521", agent: "Penny", model: "custom/drip-150" });
 
   // The chat: a first conversation, two turns; the second model call carries the first (one OpenClaw session).
   await page.getByRole("link", { name: "Chat", exact: true }).click();

@@ -1,6 +1,6 @@
 import { expect, test } from "./fixtures";
 import { startFakeModel, type FakeModel } from "../../fakes/openai";
-import { signUpAndCreateTeam, snap } from "./helpers";
+import { customKeyAndAgent, signUpAndCreateTeam, snap } from "./helpers";
 
 let fake: FakeModel;
 test.beforeAll(async () => {
@@ -16,19 +16,7 @@ test("the skills page lists what the team's OpenClaw has: search, switch a skill
 }) => {
   await page.goto("/signup");
   await signUpAndCreateTeam(page, "Sam Skills", "Skill Crew", "skills");
-  await page.getByRole("link", { name: "Model keys", exact: true }).click();
-  const custom = page.locator('[data-provider="custom"]');
-  await custom.getByRole("button", { name: "Add key" }).click();
-  await page.getByLabel("Base URL").fill(`${fake.url}/v1`);
-  await page.getByLabel("API key").fill("sk-e2e-skills-key-4410");
-  await page.getByRole("button", { name: "Save key" }).click();
-  await expect(custom).toContainText("••••4410");
-  await page.getByRole("link", { name: "Agents", exact: true }).click();
-  await page.getByRole("button", { name: "Use template Personal assistant" }).click();
-  await page.getByLabel("Name").fill("Pia");
-  await page.getByLabel("Model").fill("custom/echo");
-  await page.getByRole("button", { name: "Create agent" }).click();
-  await expect(page.getByRole("heading", { name: "Pia" })).toBeVisible();
+  await customKeyAndAgent(page, { baseUrl: `${fake.url}/v1`, apiKey: "sk-e2e-skills-key-4410", agent: "Pia", model: "custom/echo" });
 
   // Before the runtime has run: nothing to list, and the page says why.
   await page.getByRole("link", { name: "Skills", exact: true }).click();
