@@ -91,6 +91,22 @@ export const settingsSchema = z.object({
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
+/**
+ * Settings that are secrets: set with `wrangler secret put` (never written in wrangler.toml), never logged,
+ * never placed in a tenant runtime. `pnpm deploy:check` holds wrangler.toml to this.
+ */
+export const SECRET_SETTINGS = [
+  "BETTER_AUTH_SECRET",
+  "ENCRYPTION_KEY",
+  "AI_GATEWAY_TOKEN",
+  "RUNTIME_HOST_SECRET",
+  "TELEGRAM_BOT_TOKEN",
+  "TELEGRAM_WEBHOOK_SECRET",
+  "STRIPE_SECRET_KEY",
+  "STRIPE_WEBHOOK_SECRET",
+  "MAIL_API_KEY",
+] as const satisfies readonly (keyof Settings)[];
+
 /** Every setting name, for the run command's "environment overrides" pass-through. */
 export const SETTING_NAMES = Object.keys(settingsSchema.shape) as (keyof Settings)[];
 
