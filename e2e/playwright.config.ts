@@ -1,4 +1,5 @@
-import { mkdtempSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
@@ -11,9 +12,31 @@ const stateDir = process.env.E2E_STATE_DIR ?? mkdtempSync(path.join(tmpdir(), "a
 process.env.E2E_STATE_DIR = stateDir;
 const root = path.resolve(import.meta.dirname, "..");
 
+// The demos record video, which Playwright encodes with its own ffmpeg build; it cannot download that here, so the
+// same encoder comes from npm (@ffmpeg-installer/linux-x64) and is put where Playwright looks, inside .autoclaw/.
+// Chromium is Debian's (executablePath below), so this folder holds nothing else.
+process.env.PLAYWRIGHT_BROWSERS_PATH ??= path.join(root, ".autoclaw/playwright");
+{
+  const from = (base: string, pkg: string) => createRequire(base).resolve(`${pkg}/package.json`);
+  const core = from(from(from(import.meta.url, "@playwright/test"), "playwright"), "playwright-core");
+  const { browsers } = JSON.parse(readFileSync(path.join(path.dirname(core), "browsers.json"), "utf8")) as {
+    browsers: { name: string; revision: string }[];
+  };
+  const revision = browsers.find((b) => b.name === "ffmpeg")!.revision;
+  const target = path.join(process.env.PLAYWRIGHT_BROWSERS_PATH, `ffmpeg-${revision}`, "ffmpeg-linux");
+  if (!existsSync(target)) {
+    mkdirSync(path.dirname(target), { recursive: true });
+    copyFileSync(createRequire(import.meta.url).resolve("@ffmpeg-installer/linux-x64/ffmpeg"), target);
+  }
+}
+
 export default defineConfig({
-  testDir: "tests",
   outputDir: "test-results",
+  // The checks, and the demos (scripted walkthroughs that record videos: e2e/demos/, `pnpm demo [name]`).
+  projects: [
+    { name: "e2e", testDir: "tests" },
+    { name: "demos", testDir: "demos", timeout: 360_000 },
+  ],
   timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
@@ -42,7 +65,8 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: `node ${path.join(root, "fakes/telegram.ts")} ${TELEGRAM.port}`,
+      // The chat page (demos) delivers what a person types to the stack's webhook, as Telegram would.
+      command: `node ${path.join(root, "fakes/telegram.ts")} ${TELEGRAM.port} ${API_URL}/api/webhooks/telegram ${TELEGRAM.secret}`,
       cwd: root,
       url: `http://127.0.0.1:${TELEGRAM.port}/__calls`,
       reuseExistingServer: false,

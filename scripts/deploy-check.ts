@@ -92,7 +92,11 @@ if (wants("settings")) {
   on("Telegram", s.TELEGRAM_BOT_TOKEN && s.TELEGRAM_WEBHOOK_SECRET, "TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET");
   on("billing", s.STRIPE_SECRET_KEY && s.STRIPE_WEBHOOK_SECRET, "STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET");
   on("mail", s.MAIL_API_KEY, "MAIL_API_KEY");
-  on("AI Gateway", s.AI_GATEWAY_URL, "AI_GATEWAY_URL: model calls go to the providers directly");
+  on(
+    "AI Gateway",
+    s.AI_GATEWAY_URL,
+    "AI_GATEWAY_URL: only custom OpenAI-compatible model servers work; OpenAI, Anthropic and Google keys need it",
+  );
   if (s.APP_URL && URL.canParse(s.APP_URL)) {
     const host = new URL(s.APP_URL).host;
     ok(`routes for the SPA's domain: wrangler deploy --route "${host}/trpc*" --route "${host}/api/*"`);

@@ -113,6 +113,12 @@ it("installs without the Worker: only the client, tRPC and what the integrator c
   ];
   expect(all.filter((n) => !allowed.includes(n) && !n.startsWith("@typescript/"))).toEqual([]);
   expect(all).toEqual(expect.arrayContaining(["@autoclaw/client", "@trpc/client", "@trpc/server"]));
+  // No Node built-ins (so Deno, Bun and browsers load it as Node does): the bundle imports tRPC and nothing else.
+  const code = readFileSync(path.join(project, "node_modules/@autoclaw/client/dist/index.js"), "utf8");
+  const imports = [...code.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
+  expect(imports.length).toBeGreaterThan(0);
+  expect(imports.filter((i) => !i!.startsWith("@trpc/"))).toEqual([]);
+  expect(code).not.toMatch(/\bprocess\.|\bBuffer\b|require\(/);
   const types = readFileSync(path.join(project, "node_modules/@autoclaw/client/dist/index.d.ts"), "utf8");
   expect(types).not.toMatch(/drizzle|cloudflare|better-auth|D1Database|from "zod"/);
 });
