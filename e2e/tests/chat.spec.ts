@@ -36,6 +36,9 @@ test("a person chats with an agent: it remembers within a conversation, replies 
   await message.press("Shift+Enter");
   await message.pressSequentially("my name?");
   await expect(message).toHaveValue("What is\nmy name?");
+  // While a reply is still finishing the composer shows Stop, and Enter keeps the draft: send once it shows Send
+  // again, as a person would (on a busy machine the last words can arrive well before the run has ended).
+  await expect(page.getByRole("button", { name: "Send", exact: true })).toBeVisible({ timeout: 60_000 });
   await message.press("Enter");
   await expect(replies.nth(1)).toContainText("my name?", { timeout: 60_000 });
   const second = fake.requests.at(-1)!;
@@ -67,6 +70,7 @@ test("a person chats with an agent: it remembers within a conversation, replies 
   await expect(other.getByTestId("run-status")).toHaveText("succeeded");
 
   // Stop a streaming reply: the turn ends as stopped, with what it had written, and the model call is hung up on.
+  await expect(page.getByRole("button", { name: "Send", exact: true })).toBeVisible({ timeout: 60_000 });
   await message.fill(words(60, "s"));
   await message.press("Enter");
   const stopped = replies.nth(3);

@@ -16,6 +16,8 @@ const exec = promisify(execFile);
 let stack: Stack;
 let fake: FakeModel;
 let project: string;
+/** The oldest Node the package supports (engines: >=20), installed from npm so the program runs on it. */
+let node20: string;
 
 /** The integrator's program, as the package's README shows it. */
 const PROGRAM = `import { EventSource } from "eventsource";
@@ -84,9 +86,15 @@ async function installClient(): Promise<string> {
   return dir;
 }
 
+async function installNode20(): Promise<string> {
+  const dir = mkdtempSync(path.join(tmpdir(), "autoclaw-node20-"));
+  await exec("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", dir, "node@20.20.2"], { cwd: dir });
+  return path.join(dir, "node_modules/.bin/node");
+}
+
 beforeAll(async () => {
   fake = await startFakeModel();
-  [stack, project] = await Promise.all([startStack(PORT, { RUNTIME_POOL_SIZE: "1" }), installClient()]);
+  [stack, project, node20] = await Promise.all([startStack(PORT, { RUNTIME_POOL_SIZE: "1" }), installClient(), installNode20()]);
   await waitForPool(PORT + 2, 1);
 }, 300_000);
 afterAll(async () => {
@@ -123,7 +131,7 @@ it("installs without the Worker: only the client, tRPC and what the integrator c
   expect(types).not.toMatch(/drizzle|cloudflare|better-auth|D1Database|from "zod"/);
 });
 
-it("compiles a strict integrator program (a wrong input type does not) and runs it against the product", async () => {
+it("compiles a strict integrator program (a wrong input type does not) and runs it on Node 20 against the product", async () => {
   // tsc fails the build if the @ts-expect-error line compiled: proof that inputs are typed, not `any`.
   await exec(path.join(root, "node_modules/.bin/tsc"), ["-p", project], { cwd: project });
   const broken = PROGRAM.replace("// @ts-expect-error runs.create takes the input text as a string\n", "");
@@ -155,7 +163,8 @@ it("compiles a strict integrator program (a wrong input type does not) and runs 
   const theirRun = await other.call<{ id: string }>("runs.create", { agentId: theirAgent.id, input: "not yours" });
   await other.call("runs.cancel", { id: theirRun.id });
 
-  const { stdout } = await exec(process.execPath, [path.join(project, "out/main.js")], {
+  expect((await exec(node20, ["--version"])).stdout.trim()).toBe("v20.20.2");
+  const { stdout } = await exec(node20, [path.join(project, "out/main.js")], {
     cwd: project,
     env: { PATH: process.env.PATH, AUTOCLAW_URL: stack.api, AUTOCLAW_API_KEY: key, FOREIGN_RUN_ID: theirRun.id },
     timeout: 280_000,
