@@ -16,6 +16,7 @@
 //   steps-<n>-<ms>   a turn of n tool calls (`read` AGENTS.md), each answered after <ms>, then echo
 //   stall-once-<n>-<ms>  like steps the first time it sees a message, like echo after that
 //   drip-<ms>        streams the echo reply one word every <ms>
+//   no-usage         like echo, but never reports usage (as some OpenAI-compatible servers do not)
 // `GET /__requests` lists what it received (auth header, model, messages, start/end times, and when
 // a caller hung up before the answer ended); `POST /__reset` forgets them. In-process, `onRequest`
 // is told of each request as it arrives (tests time faults with it).
@@ -34,6 +35,8 @@ export interface RecordedRequest {
   /** When the caller closed the connection before the answer was complete (an aborted call). */
   abortedAt: number | null;
   status: number;
+  /** The usage the answer reported (null when it reported none): what metering must add up to. */
+  usage: { prompt_tokens: number; completion_tokens: number } | null;
   /** The request's headers (authorization among them). */
   headers: Record<string, string>;
   /** The body's fields other than messages and tools (user, metadata, …). */
@@ -80,6 +83,7 @@ export async function startFakeModel(port = 0): Promise<FakeModel> {
       endedAt: null,
       abortedAt: null,
       status: 200,
+      usage: null,
       headers,
       extra,
     };
@@ -88,8 +92,9 @@ export async function startFakeModel(port = 0): Promise<FakeModel> {
       if (rec.endedAt === null) rec.abortedAt = Date.now();
     });
     fake.onRequest?.(rec, "start");
-    const done = (status: number) => {
+    const done = (status: number, usage: RecordedRequest["usage"] = null) => {
       rec.status = status;
+      rec.usage = usage;
       rec.endedAt = Date.now();
       fake.onRequest?.(rec, "end");
     };
@@ -161,16 +166,17 @@ export async function startFakeModel(port = 0): Promise<FakeModel> {
         : `Echo: ${last}`;
     const prompt = tokens(messages.map((m) => m.content).join("\n"));
     const usage = { prompt_tokens: prompt, completion_tokens: tokens(text), total_tokens: prompt + tokens(text) };
+    const reportsUsage = model !== "no-usage";
 
     if (!body.stream) {
-      done(200);
+      done(200, reportsUsage ? usage : null);
       return send(res, 200, {
         id: `chatcmpl-${requests.length}`,
         object: "chat.completion",
         created: Math.floor(Date.now() / 1000),
         model,
         choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
-        usage,
+        ...(reportsUsage && { usage }),
       });
     }
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
@@ -189,10 +195,10 @@ export async function startFakeModel(port = 0): Promise<FakeModel> {
     res.write(
       `data: ${JSON.stringify({ id, object: "chat.completion.chunk", model, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`,
     );
-    if (body.stream_options?.include_usage)
-      res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", model, choices: [], usage })}\n\n`);
+    const sendsUsage = reportsUsage && !!body.stream_options?.include_usage;
+    if (sendsUsage) res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", model, choices: [], usage })}\n\n`);
     res.end("data: [DONE]\n\n");
-    done(200);
+    done(200, sendsUsage ? usage : null);
   }
 
   const server: Server = createServer((req, res) => {
@@ -217,10 +223,16 @@ export async function startFakeModel(port = 0): Promise<FakeModel> {
 }
 
 /** A tool call answer, streamed or not (with the usage chunk when asked for). */
-function sendToolCall(res: ServerResponse, body: any, model: string, call: object, done: (status: number) => void) {
+function sendToolCall(
+  res: ServerResponse,
+  body: any,
+  model: string,
+  call: object,
+  done: (status: number, usage: RecordedRequest["usage"]) => void,
+) {
   const usage = { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 };
   if (!body.stream) {
-    done(200);
+    done(200, usage);
     return send(res, 200, {
       id: "t",
       object: "chat.completion",
@@ -236,16 +248,16 @@ function sendToolCall(res: ServerResponse, body: any, model: string, call: objec
   res.write(
     `data: ${JSON.stringify({ id: "t", object: "chat.completion.chunk", model, choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] })}\n\n`,
   );
-  if (body.stream_options?.include_usage)
-    res.write(`data: ${JSON.stringify({ id: "t", object: "chat.completion.chunk", model, choices: [], usage })}\n\n`);
+  const sendsUsage = !!body.stream_options?.include_usage;
+  if (sendsUsage) res.write(`data: ${JSON.stringify({ id: "t", object: "chat.completion.chunk", model, choices: [], usage })}\n\n`);
   res.end("data: [DONE]\n\n");
-  done(200);
+  done(200, sendsUsage ? usage : null);
 }
 
 // `node fakes/openai.ts [port]`: run it on its own, e.g. to try the product by hand.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const fake = await startFakeModel(Number(process.argv[2] ?? 18999));
   console.log(
-    `Fake OpenAI-compatible model at ${fake.url}/v1 (models: echo, writer, flaky, slow-<ms>, drip-<ms>, steps-<n>-<ms>, long-<n>, fail-400, fail-503, hang)`,
+    `Fake OpenAI-compatible model at ${fake.url}/v1 (models: echo, no-usage, writer, flaky, slow-<ms>, drip-<ms>, steps-<n>-<ms>, long-<n>, fail-400, fail-503, hang)`,
   );
 }

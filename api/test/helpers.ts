@@ -6,6 +6,7 @@ import type { RecordedRequest } from "../../fakes/openai";
 import { sandboxStandIn } from "../../runtime/test/sandbox-stand-in";
 import { parseSettings, type Settings } from "../src/config";
 import { createDb } from "../src/db/client";
+import { sha256 } from "../src/domain/crypto";
 import type { RunDeps } from "../src/domain/run-records";
 import type { RuntimeDeps } from "../src/domain/runtime";
 import { sandboxDriver } from "../src/drivers/sandbox-driver";
@@ -196,4 +197,17 @@ export function sandboxRuntime(standIn = sandboxStandIn(), patch: Partial<Settin
   };
   const runs: RunDeps = { db: rt.db, settings: rt.settings, queue: env.RUN_QUEUE, bucket: env.ARTIFACTS, runtime: rt };
   return { standIn, rt, runs };
+}
+
+/** A team with an agent on the fake model whose runtime holds a model token (what a start writes to D1): the model proxy's caller. */
+export async function runtimeWithToken(label: string) {
+  const t = await signUpWithTeam(label);
+  await agentOnFakeModel(t.api);
+  const token = `rt_${unique("token").replace(/[^a-z0-9]/gi, "")}`;
+  await env.DB.prepare(
+    "insert into tenant_openclaw_runtime (tenant_id, state, version, generation, model_token_hash, updated_at) values (?, 'ready', '2026.9.6', 1, ?, ?)",
+  )
+    .bind(t.team.id, await sha256(token), Date.now())
+    .run();
+  return { ...t, token };
 }

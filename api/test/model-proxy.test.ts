@@ -2,20 +2,7 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { sha256 } from "../src/domain/crypto";
-import { agentOnFakeModel, BYOK_KEY, fakeRequests, signUpWithTeam, unique } from "./helpers";
-
-/** A team whose runtime holds this model token (what a start writes to D1). */
-async function runtimeWithToken(label: string) {
-  const { api, team } = await signUpWithTeam(label);
-  await agentOnFakeModel(api);
-  const token = `rt_${unique("token").replace(/[^a-z0-9]/gi, "")}`;
-  await env.DB.prepare(
-    "insert into tenant_openclaw_runtime (tenant_id, state, version, generation, model_token_hash, updated_at) values (?, 'ready', '2026.9.6', 1, ?, ?)",
-  )
-    .bind(team.id, await sha256(token), Date.now())
-    .run();
-  return token;
-}
+import { BYOK_KEY, fakeRequests, runtimeWithToken, unique } from "./helpers";
 
 const call = (token: string, body: object, signal?: AbortSignal) =>
   SELF.fetch("http://127.0.0.1/api/model/v1/chat/completions", {
@@ -27,7 +14,7 @@ const call = (token: string, body: object, signal?: AbortSignal) =>
 
 describe("model proxy", () => {
   it("answers a runtime that presents its current token with the team's model, and refuses any other token", async () => {
-    const token = await runtimeWithToken("proxy-ok");
+    const { token } = await runtimeWithToken("proxy-ok");
     const marker = unique("through the proxy");
     const res = await call(token, { model: "custom/echo", messages: [{ role: "user", content: marker }] });
     expect(res.status).toBe(200);
@@ -40,7 +27,7 @@ describe("model proxy", () => {
   });
 
   it("never passes an upstream refusal on as a 401/402/429 (OpenClaw would cool its provider down) nor its text; records why, for the agent's run", async () => {
-    const token = await runtimeWithToken("proxy-refusals");
+    const { token } = await runtimeWithToken("proxy-refusals");
     const teamId = (await env.DB.prepare("select tenant_id from tenant_openclaw_runtime where model_token_hash = ?")
       .bind(await sha256(token))
       .first<{ tenant_id: string }>())!.tenant_id;
@@ -72,7 +59,7 @@ describe("model proxy", () => {
   });
 
   it("a runtime that hangs up (its turn was stopped) stops the model call upstream too", async () => {
-    const token = await runtimeWithToken("proxy-hangup");
+    const { token } = await runtimeWithToken("proxy-hangup");
     const marker = unique("hang up");
     const t0 = Date.now();
     await expect(

@@ -242,9 +242,10 @@ describe("runs through D1 → RUN_QUEUE → AgentSession → model → R2", () =
     const usage = await api.usage.summary.query({});
     const inTok = done.reduce((n, r) => n + r.usage.inputTokens, 0);
     const outTok = done.reduce((n, r) => n + r.usage.outputTokens, 0);
-    expect(usage.total).toEqual({ runs: 2, inputTokens: inTok, outputTokens: outTok });
-    expect(usage.perAgent).toEqual([{ agentId: agent.id, runs: 2, inputTokens: inTok, outputTokens: outTok }]);
-    expect(usage.perDay).toEqual([{ day: new Date().toISOString().slice(0, 10), runs: 2, inputTokens: inTok, outputTokens: outTok }]);
+    const sums = { runs: 2, modelCalls: 2, inputTokens: inTok, outputTokens: outTok, estimatedCostUsd: 0, unpricedTokens: inTok + outTok };
+    expect(usage.total).toEqual(sums);
+    expect(usage.perAgent).toEqual([{ agentId: agent.id, ...sums }]);
+    expect(usage.perDay).toEqual([{ day: new Date().toISOString().slice(0, 10), ...sums }]);
     expect((await api.usage.summary.query({ to: "2020-01-01T00:00:00.000Z" })).total.runs).toBe(0);
   });
 

@@ -246,6 +246,26 @@ describe("talking to the team's agent", () => {
     expect(replies.join("").replace(/\s+/g, "")).toBe(output.replace(/\s+/g, ""));
   });
 
+  it("near its budget, the team's Telegram users each hear it once a month, on their next reply's last line", async () => {
+    const { api, person } = await pairedTeam("tg-budget");
+    await say(person, "spend something");
+    await waitForMessages(person.id, 2);
+    const { usedTokens } = await api.usage.budget.query();
+    await api.usage.setBudget.mutate({ monthlyTokens: Math.ceil(usedTokens / 0.8) + 1_000_000 });
+    // Far from the budget: no notice.
+    await say(person, "still fine");
+    expect((await waitForMessages(person.id, 3))[2]).not.toContain("budget");
+    // At 80 % or more: the next reply says so, once.
+    await api.usage.setBudget.mutate({ monthlyTokens: Math.ceil((await api.usage.budget.query()).usedTokens / 0.9) });
+    await say(person, "getting close");
+    const warned = (await waitForMessages(person.id, 4))[3]!;
+    // (This turn's own tokens may have taken it past 100 %: then the line says the budget is used up.)
+    expect(warned).toMatch(/^Echo: getting close\n\n⚠️ This team(?: has used \d+ % of its|'s) monthly token budget of [\d,]+ tokens/);
+    // Once: the next reply (an answer, or the refusal if that turn used the budget up) carries no notice line.
+    await say(person, "and again");
+    expect((await waitForMessages(person.id, 5))[4]).not.toContain("⚠️");
+  });
+
   it("a failed run answers with the reason, once; a retried run answers once", async () => {
     const failing = await pairedTeam("tg-fail", "fail-400");
     await say(failing.person, "this will fail");

@@ -3,8 +3,7 @@
 // step still asserts what a person would see, so a demo that no longer tells the truth fails.
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
-import { type Browser, type BrowserContext, type Page, test } from "@playwright/test";
-import { startFakeModel, type FakeModel } from "../../fakes/openai";
+import type { Browser, BrowserContext, Page } from "@playwright/test";
 
 export const DEMO_OUTPUT = path.resolve(import.meta.dirname, "output");
 /** How long each caption stays up before the next action, so a viewer can read it. */
@@ -95,14 +94,4 @@ export async function startDemo(browser: Browser, name: string): Promise<Demo> {
       return videos;
     },
   };
-}
-
-/** The local OpenAI-compatible model for this file's demo: started before it, closed after. */
-export function withFakeModel(): { url: () => string } {
-  let fake: FakeModel | undefined;
-  test.beforeAll(async () => {
-    fake = await startFakeModel();
-  });
-  test.afterAll(async () => fake?.close());
-  return { url: () => `${fake!.url}/v1` };
 }

@@ -1,7 +1,7 @@
 // Demo 1: a new team goes from sign-up to its first agent's first answer.
 import { expect, test } from "@playwright/test";
-import { signUpAndCreateTeam } from "../tests/helpers";
-import { startDemo, withFakeModel } from "./demo";
+import { signUpAndCreateTeam, withFakeModel } from "../tests/helpers";
+import { startDemo } from "./demo";
 
 const model = withFakeModel();
 

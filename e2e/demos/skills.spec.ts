@@ -1,7 +1,7 @@
 // Demo 3: what the team's OpenClaw may use — read from the running runtime, switched per team.
 import { expect, test } from "@playwright/test";
-import { customKeyAndAgent, signUpAndCreateTeam } from "../tests/helpers";
-import { startDemo, withFakeModel } from "./demo";
+import { customKeyAndAgent, signUpAndCreateTeam, withFakeModel } from "../tests/helpers";
+import { startDemo } from "./demo";
 
 const model = withFakeModel();
 

@@ -1,7 +1,7 @@
 // Demo 4: an owner invites a teammate, who joins and works with the team's agent.
 import { expect, test } from "@playwright/test";
-import { customKeyAndAgent, mailLink, signUpAndCreateTeam, uniqueEmail } from "../tests/helpers";
-import { startDemo, withFakeModel } from "./demo";
+import { customKeyAndAgent, mailLink, signUpAndCreateTeam, uniqueEmail, withFakeModel } from "../tests/helpers";
+import { startDemo } from "./demo";
 
 const model = withFakeModel();
 

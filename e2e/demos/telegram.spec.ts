@@ -1,8 +1,8 @@
 // Demo 2: a member pairs their Telegram account with the team's bot and talks to the agent there.
 import { expect, test } from "@playwright/test";
 import { TELEGRAM } from "../settings";
-import { customKeyAndAgent, signUpAndCreateTeam } from "../tests/helpers";
-import { startDemo, withFakeModel } from "./demo";
+import { customKeyAndAgent, signUpAndCreateTeam, withFakeModel } from "../tests/helpers";
+import { startDemo } from "./demo";
 
 const model = withFakeModel();
 

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { expect, type Page } from "@playwright/test";
+import { expect, type Page, test } from "@playwright/test";
+import { startFakeModel, type FakeModel } from "../../fakes/openai";
 
 const OUTPUT = path.resolve(import.meta.dirname, "..", "output");
 mkdirSync(OUTPUT, { recursive: true });
@@ -66,4 +67,14 @@ export async function mailLink(email: string, subject: RegExp): Promise<string> 
     )
     .toBeTruthy();
   return link!;
+}
+
+/** The local OpenAI-compatible model for this file's tests: started before them, closed after. */
+export function withFakeModel(): { url: () => string; requests: () => FakeModel["requests"] } {
+  let fake: FakeModel | undefined;
+  test.beforeAll(async () => {
+    fake = await startFakeModel();
+  });
+  test.afterAll(async () => fake?.close());
+  return { url: () => `${fake!.url}/v1`, requests: () => fake!.requests };
 }

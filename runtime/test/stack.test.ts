@@ -251,6 +251,33 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
     expect(events.at(-1)).toMatchObject({ type: "done", status: "succeeded" });
   }, 240_000);
 
+  it("metering: a team's usage is exactly what the model reported for its key, over runtime turns, Telegram and chat", async () => {
+    type Totals = { modelCalls: number; inputTokens: number; outputTokens: number };
+    // The stream's usage row is written once its last byte has passed (waitUntil): allow it a moment.
+    let total: Totals | undefined;
+    let reported: Totals | undefined;
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+      const calls = fake.requests.filter((r) => r.authorization === `Bearer ${KEY_B}` && r.usage);
+      reported = {
+        modelCalls: calls.length,
+        inputTokens: calls.reduce((n, r) => n + r.usage!.prompt_tokens, 0),
+        outputTokens: calls.reduce((n, r) => n + r.usage!.completion_tokens, 0),
+      };
+      total = (await b.query<{ total: Totals }>("usage.summary", {})).total;
+      if (total.inputTokens === reported.inputTokens && total.outputTokens === reported.outputTokens) break;
+    }
+    expect(reported!.modelCalls).toBeGreaterThan(5);
+    expect({ inputTokens: total!.inputTokens, outputTokens: total!.outputTokens }).toEqual({
+      inputTokens: reported!.inputTokens,
+      outputTokens: reported!.outputTokens,
+    });
+    // Every call is a metered call, answered or not.
+    expect(total!.modelCalls).toBe(fake.requests.filter((r) => r.authorization === `Bearer ${KEY_B}` && !r.abortedAt).length);
+    // Per model too: the Telegram and chat turns are the echo and drip agents'.
+    const { perModel } = await b.query<{ perModel: { model: string; modelCalls: number }[] }>("usage.summary", {});
+    expect(perModel.map((m) => m.model).sort()).toEqual(["custom/drip-120", "custom/echo", "custom/writer"]);
+  });
+
   it("the model proxy refuses callers without a current runtime token", async () => {
     const call = (authorization?: string) =>
       fetch(`${stack.api}/api/model/v1/chat/completions`, {

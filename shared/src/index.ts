@@ -14,3 +14,4 @@ export * from "./telegram";
 export * from "./billing";
 export * from "./skills";
 export * from "./conversations";
+export * from "./pricing";

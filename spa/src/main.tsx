@@ -17,6 +17,7 @@ import { SkillsPage } from "./pages/SkillsPage";
 import { RunsPage } from "./pages/RunsPage";
 import { TelegramPage } from "./pages/TelegramPage";
 import { BillingPage } from "./pages/BillingPage";
+import { UsagePage } from "./pages/UsagePage";
 import { PricingPage } from "./pages/PricingPage";
 import { LoginPage, SignupPage } from "./pages/AuthPages";
 import { DashboardPage } from "./pages/DashboardPage";
@@ -59,6 +60,7 @@ const router = createBrowserRouter([
           { path: "/skills", element: <SkillsPage /> },
           { path: "/telegram", element: <TelegramPage /> },
           { path: "/billing", element: <BillingPage /> },
+          { path: "/usage", element: <UsagePage /> },
           { path: "/settings/keys", element: <ModelKeysPage /> },
           { path: "/settings/api-keys", element: <ApiKeysPage /> },
         ],

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import {
   type ApiKeyScope,
   type InventorySkill,
@@ -467,10 +467,65 @@ export const modelUsage = sqliteTable(
     error: text("error"),
     inputTokens: integer("input_tokens").notNull().default(0),
     outputTokens: integer("output_tokens").notNull().default(0),
+    /** The run the call was part of (the agent's running run; null outside one, e.g. a skills check). */
+    runId: text("run_id"),
+    /** From the request until the answer ended (the whole stream, for a streamed one). */
+    latencyMs: integer("latency_ms").notNull().default(0),
+    /** The provider reported no usage: the tokens were counted from the text (about 4 characters a token). */
+    estimated: integer("estimated", { mode: "boolean" }).notNull().default(false),
     at: integer("at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [index("model_usage_tenant_at_idx").on(t.tenantId, t.at)],
 );
+
+/**
+ * Model calls summed per team, UTC day, agent and model: written in the same batch as each call's row, read by
+ * usage.summary (and budgets) without scanning the calls. `agentId` is "" for calls without an agent.
+ */
+export const usageDaily = sqliteTable(
+  "usage_daily",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    day: text("day").notNull(),
+    agentId: text("agent_id").notNull(),
+    model: text("model").notNull(),
+    calls: integer("calls").notNull().default(0),
+    failedCalls: integer("failed_calls").notNull().default(0),
+    estimatedCalls: integer("estimated_calls").notNull().default(0),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    latencyMs: integer("latency_ms").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.day, t.agentId, t.model] })],
+);
+
+/** A team's own prices for its custom models (usage.setPrice), used in cost estimates and cost budgets. */
+export const modelPrices = sqliteTable(
+  "model_prices",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    model: text("model").notNull(),
+    inputPerMTok: real("input_per_mtok").notNull(),
+    outputPerMTok: real("output_per_mtok").notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.model] })],
+);
+
+/** A team's monthly budget on model use (usage.setBudget); no row, or nulls, is no budget. */
+export const budgets = sqliteTable("budgets", {
+  tenantId: text("tenant_id")
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  monthlyTokens: integer("monthly_tokens"),
+  monthlyCostUsd: real("monthly_cost_usd"),
+  updatedBy: text("updated_by"),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
 
 // ── Telegram (one shared bot) ───────────────────────────────────────────────────────────────────────
 
@@ -516,6 +571,8 @@ export const telegramPairings = sqliteTable(
     pairedAt: integer("paired_at", { mode: "timestamp_ms" }).notNull(),
     /** The member whose pairing code this account redeemed: removing them from the team unpairs it. */
     pairedByUserId: text("paired_by_user_id"),
+    /** The month (YYYY-MM) this person was last told the team's budget is nearly or fully used: once a month. */
+    budgetNoticeMonth: text("budget_notice_month"),
   },
   (t) => [index("telegram_pairings_tenant_idx").on(t.tenantId)],
 );

@@ -8,6 +8,7 @@ import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { agents, runs, telegramPairings, tenantBilling, tenants } from "../db/schema";
 import { DomainError } from "./errors";
+import { monthStart } from "./metering";
 
 export interface EntitlementDeps {
   db: Db;
@@ -17,7 +18,6 @@ export interface EntitlementDeps {
 export const billingEnabled = (s: Settings) => !!(s.STRIPE_SECRET_KEY && s.STRIPE_WEBHOOK_SECRET);
 
 const DAY = 24 * 3_600_000;
-const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
 
 interface Standing {
   plan: BillingStatus["plan"];

@@ -19,6 +19,8 @@ import { agentInstructions } from "./agents";
 import { DomainError } from "./errors";
 import { runFileKey } from "./r2-keys";
 import { addEvent, eventIf, MAX_ATTEMPTS, retryDelaySeconds, type RunDeps, type RunRow } from "./run-records";
+import { budgetRefusal } from "./budgets";
+import { meterModelCall } from "./metering";
 import { lastFailedModelCall } from "./usage";
 import {
   ensureRuntimeReady,
@@ -130,6 +132,14 @@ export async function executeRun(deps: RunDeps, runId: string, session: SessionC
     await deps.notify?.finished(run);
     return { kind: "done" };
   }
+  // A queued run does not start once the team's budget is used up (a turn already under way finishes).
+  const overBudget = run.attempts === 1 ? await budgetRefusal(db, run.tenantId) : null;
+  if (overBudget) {
+    await finishRun(db, run, "failed", { error: overBudget });
+    deps.live?.(run.id, { type: "done", status: "failed", output: null, error: overBudget });
+    await deps.notify?.finished(run);
+    return { kind: "done" };
+  }
   // The lease is renewed while the run works, so only a run whose executor is gone ever lapses.
   const heartbeat = setInterval(
     () => {
@@ -231,16 +241,36 @@ async function directTurn(deps: RunDeps, run: RunRow, session: SessionCache): Pr
     { role: "assistant" as const, content: t.output ?? "" },
   ]);
   const t0 = Date.now();
-  const reply = await chatCompletion(upstream, {
-    messages: [
-      ...(instructions ? [{ role: "system" as const, content: instructions }] : []),
-      ...history,
-      { role: "user", content: run.input },
-    ],
-    timeoutMs: deps.settings.MODEL_TIMEOUT_MS,
-    signal: session.current?.stop.signal,
-    onDelta: deps.live && ((text) => deps.live!(run.id, { type: "token", text })),
-  });
+  const meter = (status: number, usage: { inputTokens: number; outputTokens: number }, estimated: boolean, error: string | null) =>
+    meterModelCall(deps.db, {
+      tenantId: run.tenantId,
+      agentId: run.agentId,
+      runId: run.id,
+      model: run.model,
+      status,
+      ...usage,
+      estimated,
+      latencyMs: Date.now() - t0,
+      error,
+      at: new Date(t0),
+    });
+  let reply: Awaited<ReturnType<typeof chatCompletion>>;
+  try {
+    reply = await chatCompletion(upstream, {
+      messages: [
+        ...(instructions ? [{ role: "system" as const, content: instructions }] : []),
+        ...history,
+        { role: "user", content: run.input },
+      ],
+      timeoutMs: deps.settings.MODEL_TIMEOUT_MS,
+      signal: session.current?.stop.signal,
+      onDelta: deps.live && ((text) => deps.live!(run.id, { type: "token", text })),
+    });
+  } catch (e) {
+    if (e instanceof ModelError) await meter(e.status ?? 502, { inputTokens: 0, outputTokens: 0 }, false, e.message);
+    throw e;
+  }
+  await meter(200, reply.usage, reply.estimated, null);
   return { ...reply, agentMs: Date.now() - t0, warnings: [] };
 }
 

@@ -21,6 +21,7 @@ import { assertModelReachable } from "../model/upstream";
 import { getAgentRow } from "./agents";
 import { entitlementRefusal, runCap, underCap } from "./entitlements";
 import { hmacSign, hmacVerify, newId } from "./crypto";
+import { budgetLimits, budgetRefusal, underBudget } from "./budgets";
 import { DomainError } from "./errors";
 import { runVisible, visibleRunRow } from "./conversation-access";
 import type { Actor } from "./principals";
@@ -73,7 +74,8 @@ export async function createRun(
   }
   // The plan's standing is checked now; its monthly cap in the insert itself, so runs started at
   // once cannot pass it (the refusal's words are worked out only when it refuses).
-  const cap = await runCap(deps, tenantId);
+  // So is the team's budget: the insert refuses a run once one is used up.
+  const [cap, budget] = await Promise.all([runCap(deps, tenantId), budgetLimits(db, tenantId)]);
   const agent = await getAgentRow(db, tenantId, input.agentId);
   // Refuse now, with a reason the user can act on, rather than fail later in the queue.
   await assertModelReachable(db, deps.settings, tenantId, agent.model);
@@ -102,7 +104,7 @@ export async function createRun(
         db
           .select(row)
           .from(tenants)
-          .where(and(eq(tenants.id, tenantId), underCap.runsThisMonth(tenantId, cap, now))),
+          .where(and(eq(tenants.id, tenantId), underCap.runsThisMonth(tenantId, cap, now), underBudget(tenantId, budget, now))),
       )
       .onConflictDoNothing()
       .returning({ id: runs.id }),
@@ -116,7 +118,9 @@ export async function createRun(
     if (same) return sameRequestOrConflict(same, input);
     throw new DomainError(
       "FORBIDDEN",
-      (await entitlementRefusal(deps, tenantId, { kind: "run" })) ?? "This month's runs of the plan are used up",
+      (await budgetRefusal(db, tenantId, now)) ??
+        (await entitlementRefusal(deps, tenantId, { kind: "run" })) ??
+        "This month's runs of the plan are used up",
     );
   }
   // The queue is the durable path; if this send is lost, the reaper re-sends runs left queued.

@@ -2,6 +2,7 @@
 // text), retried by the reaper when a send fails; "typing…" while the run works.
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import { runs, telegramReplies } from "../db/schema";
+import { releaseTelegramBudgetNotice, telegramBudgetNotice } from "./budgets";
 import type { TelegramDeps } from "./telegram";
 
 /** Telegram's limit is 4096 characters per message; stay a little under it. */
@@ -50,11 +51,14 @@ export async function sendRunReply(deps: TelegramDeps, runId: string, now = new 
     )
     .returning();
   if (!claimed) return "skipped";
+  // Near or past the team's budget: this person hears it once a month, on the reply's last line.
+  const notice = await telegramBudgetNotice(db, run!.tenantId, claimed.chatId, now).catch(() => null);
   try {
-    for (const part of splitMessage(text))
+    for (const part of splitMessage(notice ? `${text}\n\n⚠️ ${notice}` : text))
       await deps.api.sendMessage(claimed.chatId, part, { link_preview_options: { is_disabled: true } });
   } catch (e) {
     await db.update(telegramReplies).set({ claimedAt: null }).where(eq(telegramReplies.runId, runId));
+    if (notice) await releaseTelegramBudgetNotice(db, run!.tenantId, claimed.chatId);
     console.error(`telegram reply for run ${runId} failed, will retry:`, e instanceof Error ? e.message : e);
     return "skipped";
   }

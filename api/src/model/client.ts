@@ -1,6 +1,7 @@
 // The one place that talks to model providers: OpenAI-compatible chat completions, streamed or not,
 // with a timeout, usage extraction and errors sorted into "the provider refused" (fail the run now)
 // and "try again later" (5xx, 429, timeouts, network).
+import { estimateTokens } from "../domain/metering";
 import type { Upstream } from "./upstream";
 
 export interface ChatMessage {
@@ -16,7 +17,15 @@ export interface Usage {
 export interface ChatResult {
   text: string;
   usage: Usage;
+  /** The provider reported no usage: `usage` was counted from the text. */
+  estimated: boolean;
 }
+
+/** Usage counted from the text, for a provider that reports none. */
+const counted = (messages: ChatMessage[], text: string): Usage => ({
+  inputTokens: estimateTokens(JSON.stringify(messages)),
+  outputTokens: estimateTokens(text),
+});
 
 export type ModelErrorKind = "provider" | "transient";
 
@@ -97,11 +106,17 @@ export async function chatCompletion(upstream: Upstream, opts: ChatOptions): Pro
     throw upstreamError(res.status, redact(await errorText(res), upstream.secret));
   }
   try {
-    if (stream && (res.headers.get("content-type") ?? "").includes("text/event-stream")) return await readStream(res, opts.onDelta);
-    const j = (await res.json()) as { choices?: { message?: { content?: string } }[]; usage?: unknown };
-    const text = j.choices?.[0]?.message?.content ?? "";
-    opts.onDelta?.(text);
-    return { text, usage: usageOf(j.usage) ?? { inputTokens: 0, outputTokens: 0 } };
+    let text: string;
+    let usage: Usage | undefined;
+    if (stream && (res.headers.get("content-type") ?? "").includes("text/event-stream"))
+      ({ text, usage } = await readStream(res, opts.onDelta));
+    else {
+      const j = (await res.json()) as { choices?: { message?: { content?: string } }[]; usage?: unknown };
+      text = j.choices?.[0]?.message?.content ?? "";
+      usage = usageOf(j.usage);
+      opts.onDelta?.(text);
+    }
+    return { text, usage: usage ?? counted(opts.messages, text), estimated: !usage };
   } catch (e) {
     if (e instanceof ModelError) throw e;
     throw networkError(e, opts.timeoutMs, upstream.secret);
@@ -123,11 +138,11 @@ function networkError(e: unknown, timeoutMs: number, secret: string): ModelError
 }
 
 /** Server-sent events from an OpenAI-compatible stream: text deltas and, last, usage. */
-async function readStream(res: Response, onDelta?: (t: string) => void): Promise<ChatResult> {
+async function readStream(res: Response, onDelta?: (t: string) => void): Promise<{ text: string; usage: Usage | undefined }> {
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buf = "";
   let text = "";
-  let usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  let usage: Usage | undefined;
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;

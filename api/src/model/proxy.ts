@@ -9,9 +9,9 @@
 // will not help) or 502 (failed: it may), with no upstream text; the upstream's status and a short
 // redacted reason are recorded here, before the answer, for the run to report.
 import type { Db } from "../db/client";
-import { modelUsage } from "../db/schema";
 import type { Settings } from "../config";
 import { DomainError } from "../domain/errors";
+import { estimateTokens, meterModelCall, runningRunOf } from "../domain/metering";
 import { tenantForModelToken } from "../domain/runtime";
 import { AGENT_HEADER } from "@autoclaw/runtime-protocol";
 import { RUNTIME_TOKEN_REFUSED } from "@autoclaw/runtime-protocol";
@@ -85,8 +85,22 @@ export async function handleModelProxy(
   const agent = req.headers.get(AGENT_HEADER);
   const agentId = agent && /^[a-z0-9_-]{1,64}$/.test(agent) ? agent : null;
   const t0 = Date.now();
-  const record = (status: number, inputTokens = 0, outputTokens = 0, error: string | null = null) =>
-    db.insert(modelUsage).values({ tenantId, agentId, model, status, inputTokens, outputTokens, error, at: new Date(t0) });
+  // Looked up while the call is under way: the run this call belongs to, for the run's and the budget's metering.
+  const runId = agentId ? runningRunOf(db, tenantId, agentId).catch(() => null) : Promise.resolve(null);
+  const record = async (status: number, inputTokens = 0, outputTokens = 0, error: string | null = null, estimated = false) =>
+    meterModelCall(db, {
+      tenantId,
+      agentId,
+      runId: await runId,
+      model,
+      status,
+      inputTokens,
+      outputTokens,
+      estimated,
+      latencyMs: Date.now() - t0,
+      error,
+      at: new Date(t0),
+    });
 
   let upstream: Awaited<ReturnType<typeof resolveUpstream>>;
   try {
@@ -140,9 +154,19 @@ export async function handleModelProxy(
   if (!stream || !res.body) {
     const data = (await res.json()) as {
       usage?: { prompt_tokens?: number; completion_tokens?: number };
-      choices?: { message?: { tool_calls?: { function?: { name?: string; arguments?: string } }[] } }[];
+      choices?: { message?: { content?: string | null; tool_calls?: { function?: { name?: string; arguments?: string } }[] } }[];
     };
-    waitUntil(record(res.status, data.usage?.prompt_tokens ?? 0, data.usage?.completion_tokens ?? 0));
+    if (data.usage) waitUntil(record(res.status, data.usage.prompt_tokens ?? 0, data.usage.completion_tokens ?? 0));
+    else
+      waitUntil(
+        record(
+          res.status,
+          estimateTokens(JSON.stringify(body.messages ?? "")),
+          estimateTokens(data.choices?.[0]?.message?.content ?? ""),
+          null,
+          true,
+        ),
+      );
     tell(
       (data.choices?.[0]?.message?.tool_calls ?? [])
         .filter((c) => c.function?.name)
@@ -150,9 +174,11 @@ export async function handleModelProxy(
     );
     return json(data, res.status);
   }
-  // Stream through untouched, watching the SSE lines for tool calls and the final usage chunk.
+  // Stream through untouched, watching the SSE lines for tool calls, the text (counted when no usage comes) and
+  // the final usage chunk.
   let tail = "";
-  let usage = { in: 0, out: 0 };
+  let usage: { in: number; out: number } | undefined;
+  let textChars = 0;
   const tools = toolCallCollector();
   const decoder = new TextDecoder();
   const meter = new TransformStream<Uint8Array, Uint8Array>({
@@ -162,10 +188,13 @@ export async function handleModelProxy(
       const lines = tail.split("\n");
       tail = lines.pop() ?? "";
       for (const line of lines) {
-        if (!line.startsWith("data:") || !(line.includes('"usage"') || line.includes('"tool_calls"'))) continue;
+        if (!line.startsWith("data:") || !(line.includes('"usage"') || line.includes('"tool_calls"') || line.includes('"content"')))
+          continue;
         try {
           const chunk = JSON.parse(line.slice(5));
           if (chunk.usage) usage = { in: chunk.usage.prompt_tokens ?? 0, out: chunk.usage.completion_tokens ?? 0 };
+          const content = chunk.choices?.[0]?.delta?.content;
+          if (typeof content === "string") textChars += content.length;
           tools.add(chunk);
         } catch {
           /* a partial or non-JSON line */
@@ -173,7 +202,9 @@ export async function handleModelProxy(
       }
     },
     flush() {
-      waitUntil(record(200, usage.in, usage.out));
+      // A provider that sends no usage chunk is counted from the text both ways, and the call says so.
+      if (usage) waitUntil(record(200, usage.in, usage.out));
+      else waitUntil(record(200, estimateTokens(JSON.stringify(body.messages ?? "")), Math.ceil(textChars / 4), null, true));
       tell(tools.calls());
     },
   });

@@ -443,9 +443,92 @@ export type AppRouter = TRPCBuiltRouter<
         output: {
           from: string;
           to: string;
-          total: { runs: number; inputTokens: number; outputTokens: number };
-          perDay: { runs: number; inputTokens: number; outputTokens: number; day: string }[];
-          perAgent: { runs: number; inputTokens: number; outputTokens: number; agentId: string }[];
+          total: {
+            runs: number;
+            modelCalls: number;
+            inputTokens: number;
+            outputTokens: number;
+            estimatedCostUsd: number;
+            unpricedTokens: number;
+          };
+          perDay: {
+            runs: number;
+            modelCalls: number;
+            inputTokens: number;
+            outputTokens: number;
+            estimatedCostUsd: number;
+            unpricedTokens: number;
+            day: string;
+          }[];
+          perAgent: {
+            runs: number;
+            modelCalls: number;
+            inputTokens: number;
+            outputTokens: number;
+            estimatedCostUsd: number;
+            unpricedTokens: number;
+            agentId: string;
+          }[];
+          perModel: {
+            inputTokens: number;
+            outputTokens: number;
+            modelCalls: number;
+            estimatedCostUsd: number;
+            unpricedTokens: number;
+            model: string;
+            estimatedCalls: number;
+            priced: boolean;
+          }[];
+        };
+        meta: object;
+      }>;
+      budget: TRPCQueryProcedure<{
+        input: void;
+        output: {
+          monthlyTokens: number | null;
+          monthlyCostUsd: number | null;
+          usedTokens: number;
+          usedCostUsd: number;
+          resetsAt: string;
+          state: "none" | "ok" | "warning" | "exhausted";
+          message: string | null;
+        };
+        meta: object;
+      }>;
+      setBudget: TRPCMutationProcedure<{
+        input: { monthlyTokens?: number | null | undefined; monthlyCostUsd?: number | null | undefined };
+        output: {
+          monthlyTokens: number | null;
+          monthlyCostUsd: number | null;
+          usedTokens: number;
+          usedCostUsd: number;
+          resetsAt: string;
+          state: "none" | "ok" | "warning" | "exhausted";
+          message: string | null;
+        };
+        meta: object;
+      }>;
+      prices: TRPCQueryProcedure<{
+        input: void;
+        output: {
+          list: { model: string; inputPerMTok: number; outputPerMTok: number }[];
+          team: { model: string; inputPerMTok: number; outputPerMTok: number }[];
+        };
+        meta: object;
+      }>;
+      setPrice: TRPCMutationProcedure<{
+        input: { model: string; inputPerMTok: number; outputPerMTok: number };
+        output: {
+          list: { model: string; inputPerMTok: number; outputPerMTok: number }[];
+          team: { model: string; inputPerMTok: number; outputPerMTok: number }[];
+        };
+        meta: object;
+      }>;
+      removePrice: TRPCMutationProcedure<{
+        input: { model: string };
+        output: {
+          list: { model: string; inputPerMTok: number; outputPerMTok: number }[];
+          team: { model: string; inputPerMTok: number; outputPerMTok: number }[];
         };
         meta: object;
       }>;

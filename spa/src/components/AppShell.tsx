@@ -17,6 +17,7 @@ const NAV: { to: string; label: string; icon: string }[] = [
   { to: "/skills", label: "Skills", icon: "✧" },
   { to: "/runtime", label: "Runtime", icon: "⬢" },
   { to: "/telegram", label: "Telegram", icon: "✈" },
+  { to: "/usage", label: "Usage", icon: "▤" },
   { to: "/billing", label: "Billing", icon: "◈" },
 ];
 const SETTINGS_NAV = [

@@ -380,3 +380,43 @@ export function Switch({
     </button>
   );
 }
+
+/** Use against a limit, as a bar (`limit` null: no limit). `format` writes the numbers (default: plain counts). */
+export function Meter({
+  label,
+  used,
+  limit,
+  format = (n) => n.toLocaleString("en"),
+  testId,
+}: {
+  label: string;
+  used: number;
+  limit: number | null;
+  format?: (n: number) => string;
+  testId?: string;
+}) {
+  const pct = limit === null ? 0 : Math.min(100, Math.round((used / Math.max(1, limit)) * 100));
+  return (
+    <div data-testid={testId}>
+      <div className="flex justify-between text-sm">
+        <span className="text-zinc-600">{label}</span>
+        <span className="font-medium text-zinc-900">
+          {format(used)} {limit === null ? "(no limit)" : `of ${format(limit)}`}
+        </span>
+      </div>
+      {limit !== null && (
+        <div className="mt-1.5 h-2 rounded-full bg-zinc-100">
+          <div
+            role="progressbar"
+            aria-label={label}
+            aria-valuenow={pct}
+            aria-valuemin={0}
+            aria-valuemax={100}
+            className={`h-2 rounded-full ${pct >= 90 ? "bg-red-500" : pct >= 80 ? "bg-amber-500" : "bg-brand-500"}`}
+            style={{ width: `${pct}%` }}
+          />
+        </div>
+      )}
+    </div>
+  );
+}

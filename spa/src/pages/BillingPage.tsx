@@ -1,7 +1,7 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useNavigate, useSearchParams } from "react-router";
 import type { SubscriptionStatus } from "@autoclaw/shared";
-import { Alert, Badge, Button, Card, ErrorState, Fact, Loading, PageHeader } from "../components/ui";
+import { Alert, Badge, Button, Card, ErrorState, Fact, Loading, Meter, PageHeader } from "../components/ui";
 import { useCan } from "../lib/teams";
 import { errorMessage, useTRPC } from "../lib/trpc";
 import { formatDate } from "../lib/format";
@@ -16,26 +16,6 @@ const TONE: Record<SubscriptionStatus, "green" | "brand" | "amber" | "red" | "zi
   incomplete_expired: "red",
   paused: "zinc",
 };
-
-/** `limit` null: the plan sets no limit. */
-function Meter({ label, used, limit }: { label: string; used: number; limit: number | null }) {
-  const pct = limit === null ? 0 : Math.min(100, Math.round((used / Math.max(1, limit)) * 100));
-  return (
-    <div>
-      <div className="flex justify-between text-sm">
-        <span className="text-zinc-600">{label}</span>
-        <span className="font-medium text-zinc-900">
-          {used.toLocaleString("en")} {limit === null ? "(no limit)" : `of ${limit.toLocaleString("en")}`}
-        </span>
-      </div>
-      {limit !== null && (
-        <div className="mt-1.5 h-2 rounded-full bg-zinc-100">
-          <div className={`h-2 rounded-full ${pct >= 90 ? "bg-red-500" : "bg-brand-500"}`} style={{ width: `${pct}%` }} />
-        </div>
-      )}
-    </div>
-  );
-}
 
 export function BillingPage() {
   const trpc = useTRPC();

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { toast } from "sonner";
 import { TeamAvatar } from "../components/AppShell";
+import { BudgetBanner } from "../components/budget";
 import { Members } from "../components/members";
 import { pollWhileActive, RunStatusBadge } from "../components/runs";
 import { Card, EmptyState, ErrorState, Fact, Loading, Select } from "../components/ui";
@@ -64,6 +65,7 @@ export function DashboardPage() {
 
   return (
     <>
+      <BudgetBanner />
       <div className="mb-8 flex items-center gap-4">
         <TeamAvatar name={t.name} />
         <div>

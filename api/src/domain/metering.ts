@@ -1,0 +1,74 @@
+// Metering: every model call, wherever it comes from (the model proxy for runtime turns, chat, Telegram; the
+// Worker's own calls in direct mode), is one row in model_usage and one addition to its day's usage_daily
+// aggregate, written together in one D1 batch so the two can never disagree.
+import { and, desc, eq, sql } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { modelUsage, runs, usageDaily } from "../db/schema";
+
+export interface ModelCall {
+  tenantId: string;
+  agentId: string | null;
+  runId: string | null;
+  model: string;
+  status: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** The provider gave no usage: the tokens were counted from the text. */
+  estimated: boolean;
+  latencyMs: number;
+  error: string | null;
+  at: Date;
+}
+
+/** About four characters a token: what the count falls back to when a provider reports no usage. */
+export const estimateTokens = (text: string) => Math.ceil(text.length / 4);
+
+/** The UTC day of a time, as usage_daily keys it. */
+export const utcDay = (at: Date) => at.toISOString().slice(0, 10);
+
+/** The start of a time's calendar month (UTC): the period plans and budgets count in. */
+export const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+
+export async function meterModelCall(db: Db, call: ModelCall): Promise<void> {
+  const failed = call.status >= 400 ? 1 : 0;
+  const estimated = call.estimated ? 1 : 0;
+  await db.batch([
+    db.insert(modelUsage).values(call),
+    db
+      .insert(usageDaily)
+      .values({
+        tenantId: call.tenantId,
+        day: utcDay(call.at),
+        agentId: call.agentId ?? "",
+        model: call.model,
+        calls: 1,
+        failedCalls: failed,
+        estimatedCalls: estimated,
+        inputTokens: call.inputTokens,
+        outputTokens: call.outputTokens,
+        latencyMs: call.latencyMs,
+      })
+      .onConflictDoUpdate({
+        target: [usageDaily.tenantId, usageDaily.day, usageDaily.agentId, usageDaily.model],
+        set: {
+          calls: sql`${usageDaily.calls} + 1`,
+          failedCalls: sql`${usageDaily.failedCalls} + ${failed}`,
+          estimatedCalls: sql`${usageDaily.estimatedCalls} + ${estimated}`,
+          inputTokens: sql`${usageDaily.inputTokens} + ${call.inputTokens}`,
+          outputTokens: sql`${usageDaily.outputTokens} + ${call.outputTokens}`,
+          latencyMs: sql`${usageDaily.latencyMs} + ${call.latencyMs}`,
+        },
+      }),
+  ]);
+}
+
+/** The run an agent's runtime is working on now (an agent's session runs one turn at a time), if any. */
+export async function runningRunOf(db: Db, tenantId: string, agentId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(and(eq(runs.tenantId, tenantId), eq(runs.agentId, agentId), eq(runs.status, "running")))
+    .orderBy(desc(runs.startedAt))
+    .limit(1);
+  return row?.id ?? null;
+}
