@@ -127,10 +127,14 @@ export async function budgetLimits(db: Db, tenantId: string): Promise<Budgeted |
 
 /** Why a new run may not start (a budget is used up), or null. */
 export async function budgetRefusal(db: Db, tenantId: string, now = new Date()): Promise<string | null> {
+  const verdict = await verdictOf(db, tenantId, now);
+  return verdict?.state === "exhausted" ? verdict.message : null;
+}
+
+/** The team's budget state and its words, or undefined when it has no budget (one read then). */
+async function verdictOf(db: Db, tenantId: string, now: Date) {
   const limits = await budgetLimits(db, tenantId);
-  if (!limits) return null;
-  const verdict = assess(limits, await used(db, tenantId, now, limits.overrides), now);
-  return verdict.state === "exhausted" ? verdict.message : null;
+  return limits && assess(limits, await used(db, tenantId, now, limits.overrides), now);
 }
 
 /**
@@ -138,9 +142,8 @@ export async function budgetRefusal(db: Db, tenantId: string, now = new Date()):
  * 80 % of a budget or past it, or null. The conditional update makes it once, however many replies race.
  */
 export async function telegramBudgetNotice(db: Db, tenantId: string, chatId: number, now = new Date()): Promise<string | null> {
-  if (!(await budgetLimits(db, tenantId))) return null;
-  const b = await budgetOf(db, tenantId, now);
-  if (b.state !== "warning" && b.state !== "exhausted") return null;
+  const verdict = await verdictOf(db, tenantId, now);
+  if (verdict?.state !== "warning" && verdict?.state !== "exhausted") return null;
   const month = monthOf(now);
   const claimed = await db
     .update(telegramPairings)
@@ -153,7 +156,7 @@ export async function telegramBudgetNotice(db: Db, tenantId: string, chatId: num
       ),
     )
     .returning({ id: telegramPairings.telegramUserId });
-  return claimed.length ? b.message : null;
+  return claimed.length ? verdict.message : null;
 }
 
 /** Puts a notice back when the reply that carried it could not be sent, so the person still hears it once. */

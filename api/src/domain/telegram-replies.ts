@@ -37,8 +37,8 @@ function replyText(run: typeof runs.$inferSelect): string | undefined {
 export async function sendRunReply(deps: TelegramDeps, runId: string, now = new Date()): Promise<"sent" | "skipped"> {
   const { db } = deps;
   const [run] = await db.select().from(runs).where(eq(runs.id, runId));
-  const text = run && replyText(run);
-  if (text === undefined) return "skipped";
+  const text = run ? replyText(run) : undefined;
+  if (!run || text === undefined) return "skipped";
   const [claimed] = await db
     .update(telegramReplies)
     .set({ claimedAt: now })
@@ -52,13 +52,13 @@ export async function sendRunReply(deps: TelegramDeps, runId: string, now = new 
     .returning();
   if (!claimed) return "skipped";
   // Near or past the team's budget: this person hears it once a month, on the reply's last line.
-  const notice = await telegramBudgetNotice(db, run!.tenantId, claimed.chatId, now).catch(() => null);
+  const notice = await telegramBudgetNotice(db, run.tenantId, claimed.chatId, now).catch(() => null);
   try {
     for (const part of splitMessage(notice ? `${text}\n\n⚠️ ${notice}` : text))
       await deps.api.sendMessage(claimed.chatId, part, { link_preview_options: { is_disabled: true } });
   } catch (e) {
     await db.update(telegramReplies).set({ claimedAt: null }).where(eq(telegramReplies.runId, runId));
-    if (notice) await releaseTelegramBudgetNotice(db, run!.tenantId, claimed.chatId);
+    if (notice) await releaseTelegramBudgetNotice(db, run.tenantId, claimed.chatId);
     console.error(`telegram reply for run ${runId} failed, will retry:`, e instanceof Error ? e.message : e);
     return "skipped";
   }
