@@ -72,4 +72,37 @@ describe("model proxy", () => {
     expect(upstream!.abortedAt).not.toBeNull();
     expect(upstream!.abortedAt! - t0).toBeLessThan(2500);
   });
+
+  it("a stream the runtime hangs up on is stopped upstream and still metered, counted from what it had written", async () => {
+    const { token, team } = await runtimeWithToken("proxy-stream-hangup");
+    const marker = unique("cut short");
+    const res = await SELF.fetch("http://127.0.0.1/api/model/v1/chat/completions", {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "x-autoclaw-agent": "ag_cut" },
+      body: JSON.stringify({
+        model: "custom/drip-150",
+        stream: true,
+        messages: [{ role: "user", content: `${marker} ${"word ".repeat(30)}` }],
+      }),
+    });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let seen = "";
+    // A few words of the reply (one every 150 ms), then the runtime hangs up.
+    while ((seen.match(/"content":"[^"]+"/g) ?? []).length < 3) seen += decoder.decode((await reader.read()).value);
+    await reader.cancel();
+    type Row = { status: number; estimated: number; output_tokens: number; error: string };
+    let row: Row | null = null;
+    for (let i = 0; i < 50 && !row; i++, await new Promise((r) => setTimeout(r, 100)))
+      row = await env.DB.prepare(
+        "select status, estimated, output_tokens, error from model_usage where tenant_id = ? and agent_id = 'ag_cut'",
+      )
+        .bind(team.id)
+        .first<Row>();
+    expect(row).toMatchObject({ status: 499, estimated: 1, error: "The caller hung up before the answer ended" });
+    expect(row!.output_tokens).toBeGreaterThan(0);
+    for (const deadline = Date.now() + 5000; !(await fakeRequests(marker))[0]?.abortedAt && Date.now() < deadline; )
+      await new Promise((r) => setTimeout(r, 100));
+    expect((await fakeRequests(marker))[0]!.abortedAt).not.toBeNull();
+  });
 });

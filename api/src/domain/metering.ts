@@ -20,6 +20,9 @@ export interface ModelCall {
   at: Date;
 }
 
+/** The status a call is metered with when its caller hung up before the answer ended (not the provider's failure). */
+export const CALLER_HUNG_UP = 499;
+
 /** About four characters a token: what the count falls back to when a provider reports no usage. */
 export const estimateTokens = (text: string) => Math.ceil(text.length / 4);
 

@@ -1,8 +1,8 @@
-import { and, desc, eq, gte, lte, sql } from "drizzle-orm";
+import { and, desc, eq, gte, lte, ne, sql } from "drizzle-orm";
 import { estimateCostUsd, type UsageSummary } from "@autoclaw/shared";
 import type { Db } from "../db/client";
 import { modelUsage, runs, usageDaily } from "../db/schema";
-import { utcDay } from "./metering";
+import { CALLER_HUNG_UP, utcDay } from "./metering";
 import { priceOverrides } from "./model-prices";
 
 const DEFAULT_WINDOW_MS = 30 * 24 * 3600_000;
@@ -89,7 +89,16 @@ export async function lastFailedModelCall(
   const [call] = await db
     .select({ status: modelUsage.status, error: modelUsage.error })
     .from(modelUsage)
-    .where(and(eq(modelUsage.tenantId, tenantId), eq(modelUsage.agentId, agentId), gte(modelUsage.at, since), gte(modelUsage.status, 400)))
+    .where(
+      and(
+        eq(modelUsage.tenantId, tenantId),
+        eq(modelUsage.agentId, agentId),
+        gte(modelUsage.at, since),
+        gte(modelUsage.status, 400),
+        // A call its caller hung up on says nothing about why a turn failed.
+        ne(modelUsage.status, CALLER_HUNG_UP),
+      ),
+    )
     .orderBy(desc(modelUsage.id))
     .limit(1);
   return call;

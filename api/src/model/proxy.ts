@@ -11,7 +11,7 @@
 import type { Db } from "../db/client";
 import type { Settings } from "../config";
 import { DomainError } from "../domain/errors";
-import { estimateTokens, meterModelCall, runningRunOf } from "../domain/metering";
+import { CALLER_HUNG_UP, estimateTokens, meterModelCall, runningRunOf } from "../domain/metering";
 import { tenantForModelToken } from "../domain/runtime";
 import { AGENT_HEADER } from "@autoclaw/runtime-protocol";
 import { RUNTIME_TOKEN_REFUSED } from "@autoclaw/runtime-protocol";
@@ -181,34 +181,46 @@ export async function handleModelProxy(
   let textChars = 0;
   const tools = toolCallCollector();
   const decoder = new TextDecoder();
-  const meter = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      controller.enqueue(chunk);
-      tail += decoder.decode(chunk, { stream: true });
-      const lines = tail.split("\n");
-      tail = lines.pop() ?? "";
-      for (const line of lines) {
-        if (!line.startsWith("data:") || !(line.includes('"usage"') || line.includes('"tool_calls"') || line.includes('"content"')))
-          continue;
-        try {
-          const chunk = JSON.parse(line.slice(5));
-          if (chunk.usage) usage = { in: chunk.usage.prompt_tokens ?? 0, out: chunk.usage.completion_tokens ?? 0 };
-          const content = chunk.choices?.[0]?.delta?.content;
-          if (typeof content === "string") textChars += content.length;
-          tools.add(chunk);
-        } catch {
-          /* a partial or non-JSON line */
-        }
+  const watch = (chunk: Uint8Array) => {
+    tail += decoder.decode(chunk, { stream: true });
+    const lines = tail.split("\n");
+    tail = lines.pop() ?? "";
+    for (const line of lines) {
+      if (!line.startsWith("data:") || !(line.includes('"usage"') || line.includes('"tool_calls"') || line.includes('"content"'))) continue;
+      try {
+        const chunk = JSON.parse(line.slice(5));
+        if (chunk.usage) usage = { in: chunk.usage.prompt_tokens ?? 0, out: chunk.usage.completion_tokens ?? 0 };
+        const content = chunk.choices?.[0]?.delta?.content;
+        if (typeof content === "string") textChars += content.length;
+        tools.add(chunk);
+      } catch {
+        /* a partial or non-JSON line */
       }
-    },
-    flush() {
-      // A provider that sends no usage chunk is counted from the text both ways, and the call says so.
-      if (usage) waitUntil(record(200, usage.in, usage.out));
-      else waitUntil(record(200, estimateTokens(JSON.stringify(body.messages ?? "")), Math.ceil(textChars / 4), null, true));
+    }
+  };
+  // A provider that sends no usage chunk (or a caller that hung up before it came) is counted from the text both
+  // ways, and the call says so.
+  const counted = () => [estimateTokens(JSON.stringify(body.messages ?? "")), Math.ceil(textChars / 4)] as const;
+  const upstreamBody = res.body.getReader();
+  const metered = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { value, done } = await upstreamBody.read();
+      if (value) {
+        controller.enqueue(value);
+        watch(value);
+      }
+      if (!done) return;
+      controller.close();
+      waitUntil(usage ? record(200, usage.in, usage.out) : record(200, ...counted(), null, true));
       tell(tools.calls());
     },
+    // The runtime hung up (its turn was stopped): the provider stops too, and what it had written is still metered.
+    cancel(reason) {
+      waitUntil(record(CALLER_HUNG_UP, ...counted(), "The caller hung up before the answer ended", true));
+      return upstreamBody.cancel(reason);
+    },
   });
-  return new Response(res.body.pipeThrough(meter), {
+  return new Response(metered, {
     status: 200,
     headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
   });
