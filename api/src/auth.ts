@@ -6,6 +6,7 @@ import { PASSWORD_MAX, PASSWORD_MIN } from "@autoclaw/shared";
 import type { Db } from "./db/client";
 import { schema } from "./db/client";
 import type { Settings } from "./config";
+import { clientOf, recordSignIn } from "./domain/audit";
 import { type MailSender, verificationMail } from "./domain/mail";
 
 /** How long a verification link works. */
@@ -62,3 +63,17 @@ export function createAuth(db: Db, s: Settings, mail: MailSender) {
   });
 }
 export type Auth = ReturnType<typeof createAuth>;
+
+/** Accounts' routes; a password sign-in's outcome is also recorded in the audit log of the account's teams. */
+export async function handleAuth(req: Request, auth: Auth, db: Db): Promise<Response> {
+  if (req.method !== "POST" || new URL(req.url).pathname !== "/api/auth/sign-in/email") return auth.handler(req);
+  const email = await req
+    .clone()
+    .json<{ email?: unknown }>()
+    .then((b) => (typeof b?.email === "string" ? b.email.slice(0, 320) : null))
+    .catch(() => null);
+  const res = await auth.handler(req);
+  const outcome = res.ok ? "ok" : res.status === 401 ? "wrong-password" : res.status === 429 ? "rate-limited" : null;
+  if (email && outcome) await recordSignIn(db, email, outcome, clientOf(req));
+  return res;
+}

@@ -3,7 +3,9 @@
 // takes the isolate's services from the composition root (services.ts) and hands them down.
 import { type RunMessage, TRPC_MAX_BATCH } from "@autoclaw/shared";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { handleAuth } from "./auth";
 import { ConfigError } from "./config";
+import { clientOf, openAuditExport, pruneAuditLog } from "./domain/audit";
 import { reapRuns } from "./domain/run-executor";
 import { openSignedArtifact } from "./domain/runs";
 import { stopIdleRuntimes } from "./domain/runtime";
@@ -50,7 +52,20 @@ export default {
 
     if (url.pathname === "/api/health") return json({ ok: true });
 
-    if (url.pathname.startsWith("/api/auth/")) return svc.auth().handler(req);
+    if (url.pathname.startsWith("/api/auth/")) return handleAuth(req, svc.auth(), db);
+
+    // Signed, short-lived audit exports (made by audit.export for a team's owners and admins).
+    if (url.pathname === "/api/audit/export" && req.method === "GET") {
+      const file = await openAuditExport(db, s, url.searchParams.get("grant"), url.searchParams.get("sig"), clientOf(req));
+      if (!file) return json({ error: "This link is invalid or has expired. Export again from the audit page." }, 403);
+      return new Response(file.body, {
+        headers: {
+          "content-type": file.contentType,
+          "content-disposition": `attachment; filename="${file.filename}"`,
+          "cache-control": "private, no-store",
+        },
+      });
+    }
 
     // Tenant runtimes' model calls (OpenAI-compatible), authenticated by the runtime's token.
     if (url.pathname.startsWith("/api/model/v1/"))
@@ -108,6 +123,7 @@ export default {
       console.log(
         `reaper: ${reaped.retried} runs whose executor stopped run again, ${reaped.failed} failed, ${reaped.resent} stale queued runs re-sent`,
       );
+    await pruneAuditLog(svc.db);
     const pruned = await pruneWorkspaceVersions(svc);
     if (pruned) console.log(`reaper: deleted ${pruned} workspace file versions past their retention`);
     if (svc.telegram) {

@@ -89,6 +89,8 @@ const INTENDED: Record<string, ProcedureMeta["caller"] | Access> = {
   "billing.status": "read",
   "billing.createCheckout": "own",
   "billing.portal": "own",
+  "audit.list": "audit",
+  "audit.export": "audit",
 };
 const asMeta = (intended: ProcedureMeta["caller"] | Access): ProcedureMeta =>
   intended in ACCESS ? { caller: "team", access: intended as Access } : { caller: intended as Exclude<ProcedureMeta["caller"], "team"> };

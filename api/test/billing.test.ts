@@ -244,6 +244,19 @@ describe("billing on", () => {
     expect(refused.message).toBe("This team's subscription is canceled. Choose a plan on the Pricing page to run agents again.");
   });
 
+  it("records each plan or standing change Stripe reports in the audit log, by the platform, once", async () => {
+    const { api, team } = await billedTeam("audit-plan");
+    const sub = await subscription(team.id, "active");
+    await post(stripeEvent("customer.subscription.created", sub, now() - 20));
+    await post(stripeEvent("customer.subscription.updated", { ...sub, status: "active" }, now() - 10)); // same state: nothing new
+    await post(stripeEvent("customer.subscription.updated", { ...sub, status: "past_due" }, now()));
+    const changes = (await api.audit.list.query({ action: "billing.plan_changed" })).items;
+    expect(changes.map((e) => [e.actor.kind, e.metadata.fromStatus, e.metadata.toStatus, e.metadata.toPlan])).toEqual([
+      ["platform", "active", "past_due", "pro"],
+      ["platform", null, "active", "pro"],
+    ]);
+  });
+
   it("never lets an older event overwrite newer state (updated before created; an old update after a new one)", async () => {
     const { api, team } = await billedTeam("order");
     const sub = await subscription(team.id, "active");

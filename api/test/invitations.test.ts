@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { INVITATION_DAYS, MAX_PENDING_INVITATIONS } from "@autoclaw/shared";
 import { createDb } from "../src/db/client";
 import { invite } from "../src/domain/invitations";
+import { NO_CLIENT } from "../src/domain/audit";
 import {
   authPost,
   client,
@@ -174,6 +175,7 @@ describe("invitations", () => {
       team.id,
       { userId: row!.id, name: user.name },
       { email: "down@example.com", role: "member" },
+      { actor: { kind: "user", id: row!.id, label: user.email }, client: NO_CLIENT },
     );
     expect(sent.emailSent).toBe(false);
     const list = await client({ cookie: user.cookie, tenantId: team.id }).tenants.invitations.query();

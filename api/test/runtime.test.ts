@@ -4,6 +4,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ensureRuntimeReady, runtimeStatus, startRuntime, stopIdleRuntimes } from "../src/domain/runtime";
+import { byPlatform } from "../src/domain/audit";
 import { IDLE_STOP_MS } from "../src/drivers/driver";
 import { agentOnFakeModel, sandboxRuntime, signUpWithTeam } from "./helpers";
 
@@ -41,10 +42,10 @@ describe("starting a runtime", () => {
   it("needs an agent: a team without one gets a clear refusal and no gateway", async () => {
     const { api, team } = await signUpWithTeam("no-agents");
     const { standIn, rt } = sandboxRuntime();
-    await expect(startRuntime(rt, team.id)).rejects.toThrow("Create an agent first: a runtime runs a team's agents");
+    await expect(startRuntime(rt, team.id, byPlatform)).rejects.toThrow("Create an agent first: a runtime runs a team's agents");
     expect(standIn.calls.filter((c) => c.method === "startProcess")).toEqual([]);
     expect((await runtimeStatus(rt, team.id)).state).toBe("stopped");
     await agentOnFakeModel(api);
-    expect((await startRuntime(rt, team.id)).state).toBe("ready");
+    expect((await startRuntime(rt, team.id, byPlatform)).state).toBe("ready");
   });
 });

@@ -57,6 +57,13 @@ test("an invited teammate verifies their email from the outbox, accepts, and as 
   await mate.getByRole("link", { name: "Agents", exact: true }).click();
   await expect(mate.getByTestId("templates").getByRole("heading")).toHaveCount(4);
   await expect(mate.getByRole("button", { name: /Use template/ })).toHaveCount(0);
+  // The audit log is the owners' and admins': no link to it, and its page says so.
+  await expect(mate.getByRole("link", { name: "Audit log" })).toHaveCount(0);
+  await mate.goto("/audit");
+  await expect(mate.getByText("Only owners and admins can read the audit log")).toBeVisible();
+  // The owner's log has the member joining, by the member.
+  await owner.goto("/audit");
+  await expect(owner.getByTestId("audit-entries").locator('tr[data-action="member.joined"]')).toContainText("Joined the team");
   await mateContext.close();
   await ownerContext.close();
 });

@@ -33,6 +33,8 @@ export const ACCESS = {
   manageAgents: { role: "admin", scope: "agents" },
   /** Model keys, API keys, members, the runtime (start, stop, restart, logs), Telegram settings. */
   manageTeam: { role: "admin", scope: null },
+  /** Read and export the audit log (who did what, from where): owners and admins, never a key. */
+  audit: { role: "admin", scope: null },
   /** Billing (checkout, portal). Making or unmaking an owner also needs an owner (domain/tenants.ts). */
   own: { role: "owner", scope: null },
 } as const satisfies Record<string, { role: TenantRole; scope: ApiKeyScope | null }>;

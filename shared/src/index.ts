@@ -15,3 +15,4 @@ export * from "./billing";
 export * from "./skills";
 export * from "./conversations";
 export * from "./pricing";
+export * from "./audit";

@@ -18,6 +18,7 @@ import { RunsPage } from "./pages/RunsPage";
 import { TelegramPage } from "./pages/TelegramPage";
 import { BillingPage } from "./pages/BillingPage";
 import { UsagePage } from "./pages/UsagePage";
+import { AuditPage } from "./pages/AuditPage";
 import { PricingPage } from "./pages/PricingPage";
 import { LoginPage, SignupPage } from "./pages/AuthPages";
 import { DashboardPage } from "./pages/DashboardPage";
@@ -61,6 +62,7 @@ const router = createBrowserRouter([
           { path: "/telegram", element: <TelegramPage /> },
           { path: "/billing", element: <BillingPage /> },
           { path: "/usage", element: <UsagePage /> },
+          { path: "/audit", element: <AuditPage /> },
           { path: "/settings/keys", element: <ModelKeysPage /> },
           { path: "/settings/api-keys", element: <ApiKeysPage /> },
         ],

@@ -112,7 +112,7 @@ function createBot(svc: Services, token: string, username: string, apiRoot?: str
   });
   paired.command("unpair", async (ctx) => {
     const conv = convOf(ctx);
-    await unpairSelf(db, conv.pairing.telegramUserId);
+    await unpairSelf(db, conv, ctx.from!);
     return ctx.reply(`Unpaired from ${conv.tenantName}. Pair again any time with a new code.`);
   });
   paired.on("message:text", async (ctx) => {

@@ -2,6 +2,9 @@ import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import {
   type ApiKeyScope,
+  type AuditMetadata,
+  AUDIT_ACTIONS,
+  AUDIT_ACTOR_KINDS,
   type InventorySkill,
   CONVERSATION_SOURCES,
   CONVERSATION_VISIBILITIES,
@@ -526,6 +529,38 @@ export const budgets = sqliteTable("budgets", {
   updatedBy: text("updated_by"),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });
+
+// ── Audit log ───────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Security-relevant actions, append-only: each row is written in the batch of the change it records
+ * (domain/audit.ts); only the reaper's retention sweep ever deletes one.
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+    actorKind: text("actor_kind", { enum: AUDIT_ACTOR_KINDS }).notNull(),
+    actorId: text("actor_id").notNull(),
+    actorLabel: text("actor_label").notNull(),
+    action: text("action", { enum: AUDIT_ACTIONS }).notNull(),
+    targetKind: text("target_kind"),
+    targetId: text("target_id"),
+    targetLabel: text("target_label"),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    metadata: text("metadata", { mode: "json" }).$type<AuditMetadata>().notNull(),
+  },
+  (t) => [
+    index("audit_log_tenant_at_idx").on(t.tenantId, t.at, t.id),
+    index("audit_log_tenant_actor_idx").on(t.tenantId, t.actorId, t.at),
+    index("audit_log_at_idx").on(t.at),
+  ],
+);
 
 // ── Telegram (one shared bot) ───────────────────────────────────────────────────────────────────────
 

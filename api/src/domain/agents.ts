@@ -4,6 +4,7 @@ import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { agentCap, entitlementRefusal, underCap } from "./entitlements";
 import { agents } from "../db/schema";
+import { type AuditBy, auditStatement } from "./audit";
 import { newLowercaseId } from "./crypto";
 import { agentWorkspace, manifestKey } from "./r2-keys";
 import { DomainError, notFound } from "./errors";
@@ -22,6 +23,7 @@ export async function createAgent(
   deps: { db: Db; bucket: R2Bucket; settings: Settings },
   tenantId: string,
   input: CreateAgentInput,
+  by: AuditBy,
 ): Promise<Agent> {
   const { db, bucket } = deps;
   const template = findTemplate(input.templateId);
@@ -39,12 +41,19 @@ export async function createAgent(
   // Inserted only while the team is under its plan's cap, checked in the same statement.
   const now = Date.now();
   const model = input.model ?? template.defaultModel;
-  const [row] = await db
-    .insert(agents)
-    .select(
-      sql`select ${id}, ${tenantId}, ${input.name}, ${template.id}, ${model}, ${now}, ${now}, null where ${underCap.agents(tenantId, cap)}`,
-    )
-    .returning();
+  const [[row]] = await db.batch([
+    db
+      .insert(agents)
+      .select(
+        sql`select ${id}, ${tenantId}, ${input.name}, ${template.id}, ${model}, ${now}, ${now}, null where ${underCap.agents(tenantId, cap)}`,
+      )
+      .returning(),
+    auditStatement(db, tenantId, by, {
+      action: "agent.created",
+      target: { kind: "agent", id, label: input.name },
+      metadata: { template: template.id, model },
+    }),
+  ]);
   if (!row) {
     await bucket.delete(files.map(([key]) => key)); // the persona of an agent that was never made
     throw new DomainError(
@@ -87,12 +96,15 @@ export async function updateAgent(db: Db, tenantId: string, input: UpdateAgentIn
 }
 
 /** Deleting keeps the agent's run history readable; its workspace files and manifest go (its kept versions expire on their own). */
-export async function removeAgent(db: Db, bucket: R2Bucket, tenantId: string, id: string): Promise<void> {
-  await getAgentRow(db, tenantId, id);
-  await db
-    .update(agents)
-    .set({ deletedAt: new Date(), updatedAt: new Date() })
-    .where(and(eq(agents.id, id), eq(agents.tenantId, tenantId)));
+export async function removeAgent(db: Db, bucket: R2Bucket, tenantId: string, id: string, by: AuditBy): Promise<void> {
+  const agent = await getAgentRow(db, tenantId, id);
+  await db.batch([
+    db
+      .update(agents)
+      .set({ deletedAt: new Date(), updatedAt: new Date() })
+      .where(and(eq(agents.id, id), eq(agents.tenantId, tenantId), isNull(agents.deletedAt))),
+    auditStatement(db, tenantId, by, { action: "agent.deleted", target: { kind: "agent", id, label: agent.name } }),
+  ]);
   for (let more = true; more; ) {
     const page = await bucket.list({ prefix: agentWorkspace(tenantId, id) });
     if (page.objects.length) await bucket.delete(page.objects.map((o) => o.key));

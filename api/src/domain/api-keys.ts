@@ -1,7 +1,8 @@
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { API_KEY_PREFIX, type ApiKeyScope, type ApiKeySummary, type CreatedApiKey, type CreateApiKeyInput } from "@autoclaw/shared";
 import type { Db } from "../db/client";
 import { apiKeys } from "../db/schema";
+import { type AuditBy, auditStatement } from "./audit";
 import { base64url, newId, randomBytes, sha256 } from "./crypto";
 import { notFound } from "./errors";
 
@@ -25,21 +26,23 @@ export async function createApiKey(
   db: Db,
   tenantId: string,
   input: Required<Pick<CreateApiKeyInput, "name" | "scopes">>,
-  createdByUserId: string | null,
+  by: AuditBy,
 ): Promise<CreatedApiKey> {
   const key = API_KEY_PREFIX + base64url(randomBytes(24));
-  const [row] = await db
-    .insert(apiKeys)
-    .values({
-      id: newId("key"),
-      tenantId,
-      name: input.name,
-      scopes: input.scopes,
-      prefix: key.slice(0, VISIBLE_CHARS),
-      keyHash: await sha256(key),
-      createdByUserId,
-    })
-    .returning();
+  const id = newId("key");
+  const prefix = key.slice(0, VISIBLE_CHARS);
+  const createdByUserId = by.actor.kind === "user" ? by.actor.id : null;
+  const [[row]] = await db.batch([
+    db
+      .insert(apiKeys)
+      .values({ id, tenantId, name: input.name, scopes: input.scopes, prefix, keyHash: await sha256(key), createdByUserId })
+      .returning(),
+    auditStatement(db, tenantId, by, {
+      action: "api_key.created",
+      target: { kind: "apiKey", id, label: `${input.name} (${prefix}…)` },
+      metadata: { scopes: input.scopes.join(",") },
+    }),
+  ]);
   return { ...summary(row!), key };
 }
 
@@ -52,12 +55,22 @@ export async function listApiKeys(db: Db, tenantId: string): Promise<ApiKeySumma
 }
 
 /** Revokes at once; answers with the keys that remain. */
-export async function revokeApiKey(db: Db, tenantId: string, id: string): Promise<ApiKeySummary[]> {
-  const revoked = await db
-    .update(apiKeys)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(apiKeys.id, id), eq(apiKeys.tenantId, tenantId), isNull(apiKeys.revokedAt)))
-    .returning({ id: apiKeys.id });
+export async function revokeApiKey(db: Db, tenantId: string, id: string, by: AuditBy): Promise<ApiKeySummary[]> {
+  const [revoked] = await db.batch([
+    db
+      .update(apiKeys)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(apiKeys.id, id), eq(apiKeys.tenantId, tenantId), isNull(apiKeys.revokedAt)))
+      .returning({ id: apiKeys.id }),
+    auditStatement(db, tenantId, by, {
+      action: "api_key.revoked",
+      target: {
+        kind: "apiKey",
+        id,
+        label: sql`(select ${apiKeys.name} || ' (' || ${apiKeys.prefix} || '…)' from ${apiKeys} where ${apiKeys.id} = ${id})`,
+      },
+    }),
+  ]);
   if (revoked.length === 0) throw notFound("API key");
   return listApiKeys(db, tenantId);
 }
@@ -66,11 +79,11 @@ export async function revokeApiKey(db: Db, tenantId: string, id: string): Promis
 export async function authenticateApiKey(
   db: Db,
   key: string,
-): Promise<{ keyId: string; tenantId: string; scopes: ApiKeyScope[] } | undefined> {
+): Promise<{ keyId: string; prefix: string; tenantId: string; scopes: ApiKeyScope[] } | undefined> {
   if (!key.startsWith(API_KEY_PREFIX)) return undefined;
   const row = await db.query.apiKeys.findFirst({
     where: and(eq(apiKeys.keyHash, await sha256(key)), isNull(apiKeys.revokedAt)),
-    columns: { id: true, tenantId: true, scopes: true },
+    columns: { id: true, prefix: true, tenantId: true, scopes: true },
   });
   if (!row) return undefined;
   const now = Date.now();
@@ -78,5 +91,5 @@ export async function authenticateApiKey(
     .update(apiKeys)
     .set({ lastUsedAt: new Date(now) })
     .where(and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(now - LAST_USED_RESOLUTION_MS)))));
-  return { keyId: row.id, tenantId: row.tenantId, scopes: row.scopes };
+  return { keyId: row.id, prefix: row.prefix, tenantId: row.tenantId, scopes: row.scopes };
 }

@@ -6,6 +6,7 @@ import { PLANS, planId, type PlanId, type PublicPlan, type SubscriptionStatus } 
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { stripeEvents, tenantBilling, tenants } from "../db/schema";
+import { auditStatement, byPlatform } from "./audit";
 import { DomainError } from "./errors";
 import { billingEnabled } from "./entitlements";
 import type { Principal } from "./principals";
@@ -178,10 +179,21 @@ async function applySubscription(
     stripeEventAt: row?.stripeEventAt && row.stripeEventAt > eventAt ? row.stripeEventAt : eventAt,
     updatedAt: now,
   };
-  await deps.db
+  const upsert = deps.db
     .insert(tenantBilling)
     .values({ tenantId, ...values })
     .onConflictDoUpdate({ target: tenantBilling.tenantId, set: values });
+  // A change of plan or of the subscription's standing is the platform's act on Stripe's word.
+  if (row?.plan === values.plan && row.status === values.status) await upsert;
+  else
+    await deps.db.batch([
+      upsert,
+      auditStatement(deps.db, tenantId, byPlatform, {
+        action: "billing.plan_changed",
+        target: { kind: "subscription", id: sub.id, label: values.plan },
+        metadata: { fromPlan: row?.plan ?? null, toPlan: values.plan, fromStatus: row?.status ?? null, toStatus: values.status },
+      }),
+    ]);
   return "applied";
 }
 

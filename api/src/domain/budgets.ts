@@ -7,8 +7,10 @@ import { and, eq, gte, isNull, ne, or, type SQL, sql } from "drizzle-orm";
 import { BUDGET_WARNING_SHARE, type Budget, MODEL_PRICES, type PriceOverrides, type SetBudgetInput } from "@autoclaw/shared";
 import type { Db } from "../db/client";
 import { budgets, telegramPairings, usageDaily } from "../db/schema";
+import { type AuditBy, auditStatement } from "./audit";
 import { monthStart, utcDay } from "./metering";
 import { priceOverrides } from "./model-prices";
+import { recordedActorOf } from "./principals";
 
 const nextMonthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
 const monthOf = (now: Date) => now.toISOString().slice(0, 7);
@@ -84,21 +86,19 @@ export async function budgetOf(db: Db, tenantId: string, now = new Date()): Prom
   return { ...l, usedTokens: use.tokens, usedCostUsd: use.cost, resetsAt: nextMonthStart(now).toISOString(), ...assess(l, use, now) };
 }
 
-export async function setBudget(
-  db: Db,
-  tenantId: string,
-  input: SetBudgetInput,
-  updatedBy: string | null,
-  now = new Date(),
-): Promise<Budget> {
+export async function setBudget(db: Db, tenantId: string, input: SetBudgetInput, by: AuditBy, now = new Date()): Promise<Budget> {
+  const updatedBy = recordedActorOf(by);
   const patch = {
     ...(input.monthlyTokens !== undefined && { monthlyTokens: input.monthlyTokens }),
     ...(input.monthlyCostUsd !== undefined && { monthlyCostUsd: input.monthlyCostUsd }),
   };
-  await db
-    .insert(budgets)
-    .values({ tenantId, monthlyTokens: null, monthlyCostUsd: null, ...patch, updatedBy, updatedAt: now })
-    .onConflictDoUpdate({ target: budgets.tenantId, set: { ...patch, updatedBy, updatedAt: now } });
+  await db.batch([
+    db
+      .insert(budgets)
+      .values({ tenantId, monthlyTokens: null, monthlyCostUsd: null, ...patch, updatedBy, updatedAt: now })
+      .onConflictDoUpdate({ target: budgets.tenantId, set: { ...patch, updatedBy, updatedAt: now } }),
+    auditStatement(db, tenantId, by, { action: "budget.changed", metadata: patch }),
+  ]);
   return budgetOf(db, tenantId, now);
 }
 

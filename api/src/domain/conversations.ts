@@ -9,10 +9,11 @@ import type {
   ListConversationsQuery,
   RunSource,
 } from "@autoclaw/shared";
-import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { conversations, runs, telegramPairings, tenants, user } from "../db/schema";
 import { getAgentRow } from "./agents";
+import { type AuditBy, auditStatement } from "./audit";
 import { conversationVisible } from "./conversation-access";
 import { newId } from "./crypto";
 import { DomainError, notFound } from "./errors";
@@ -219,7 +220,17 @@ export async function conversationSettings(db: Db, tenantId: string): Promise<{ 
   return { visibility: row?.visibility ?? "private" };
 }
 
-export async function setConversationVisibility(db: Db, tenantId: string, visibility: ConversationVisibility) {
-  await db.update(tenants).set({ conversationVisibility: visibility }).where(eq(tenants.id, tenantId));
+export async function setConversationVisibility(db: Db, tenantId: string, visibility: ConversationVisibility, by: AuditBy) {
+  // Only a real change is written, so only a real change is recorded.
+  await db.batch([
+    db
+      .update(tenants)
+      .set({ conversationVisibility: visibility })
+      .where(and(eq(tenants.id, tenantId), ne(tenants.conversationVisibility, visibility))),
+    auditStatement(db, tenantId, by, {
+      action: "team.settings_changed",
+      metadata: { setting: "conversationVisibility", to: visibility },
+    }),
+  ]);
   return { visibility };
 }

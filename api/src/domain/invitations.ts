@@ -14,6 +14,7 @@ import {
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { invitations, tenantMembers, tenants, user } from "../db/schema";
+import { type AuditBy, auditStatement } from "./audit";
 import { newId } from "./crypto";
 import { DomainError } from "./errors";
 import { invitationMail, type MailSender } from "./mail";
@@ -46,6 +47,7 @@ export async function invite(
   tenantId: string,
   inviter: { userId: string; name: string },
   input: Required<InviteInput>,
+  by: AuditBy,
   now = Date.now(),
 ): Promise<InvitationSent> {
   const { db } = deps;
@@ -60,17 +62,24 @@ export async function invite(
   const id = newId("inv");
   const expiresAt = now + INVITATION_DAYS * DAY;
   const openCount = sql`(select count(*) from ${invitations} where ${invitations.tenantId} = ${tenantId} and ${invitations.status} = 'pending' and ${invitations.expiresAt} > ${now} and ${invitations.email} <> ${input.email})`;
-  const [row] = await db
-    .insert(invitations)
-    .select(
-      sql`select ${id}, ${tenantId}, ${input.email}, ${input.role}, ${inviter.userId}, 'pending', ${now}, ${expiresAt}, null where ${openCount} < ${MAX_PENDING_INVITATIONS}`,
-    )
-    .onConflictDoUpdate({
-      target: [invitations.tenantId, invitations.email],
-      targetWhere: sql`status = 'pending'`,
-      set: { role: input.role, invitedBy: inviter.userId, createdAt: new Date(now), expiresAt: new Date(expiresAt) },
-    })
-    .returning();
+  const [[row]] = await db.batch([
+    db
+      .insert(invitations)
+      .select(
+        sql`select ${id}, ${tenantId}, ${input.email}, ${input.role}, ${inviter.userId}, 'pending', ${now}, ${expiresAt}, null where ${openCount} < ${MAX_PENDING_INVITATIONS}`,
+      )
+      .onConflictDoUpdate({
+        target: [invitations.tenantId, invitations.email],
+        targetWhere: sql`status = 'pending'`,
+        set: { role: input.role, invitedBy: inviter.userId, createdAt: new Date(now), expiresAt: new Date(expiresAt) },
+      })
+      .returning(),
+    auditStatement(db, tenantId, by, {
+      action: "member.invited",
+      target: { kind: "email", id: input.email, label: input.email },
+      metadata: { role: input.role },
+    }),
+  ]);
   if (!row)
     throw new DomainError(
       "TOO_MANY_REQUESTS",
@@ -126,12 +135,15 @@ export async function teamInvitations(db: Db, tenantId: string, now = Date.now()
   return rows.map(toInvitation);
 }
 
-export async function revokeInvitation(db: Db, tenantId: string, id: string, now = Date.now()): Promise<void> {
-  const done = await db
-    .update(invitations)
-    .set({ status: "revoked", respondedAt: new Date(now) })
-    .where(and(eq(invitations.id, id), eq(invitations.tenantId, tenantId), eq(invitations.status, "pending")))
-    .returning({ id: invitations.id });
+export async function revokeInvitation(db: Db, tenantId: string, id: string, by: AuditBy, now = Date.now()): Promise<void> {
+  const [done] = await db.batch([
+    db
+      .update(invitations)
+      .set({ status: "revoked", respondedAt: new Date(now) })
+      .where(and(eq(invitations.id, id), eq(invitations.tenantId, tenantId), eq(invitations.status, "pending")))
+      .returning({ id: invitations.id }),
+    auditStatement(db, tenantId, by, { action: "member.invitation_revoked", target: invitationTarget(id) }),
+  ]);
   if (!done.length) throw closed();
 }
 
@@ -155,6 +167,14 @@ export async function myInvitations(db: Db, who: Invitee, now = Date.now()): Pro
   return { emailVerified: true, invitations: rows.map((r) => ({ ...r, expiresAt: r.expiresAt.toISOString() })) };
 }
 
+/** An invitation as the log names it: the address it was sent to. */
+const invitationTarget = (id: string) => ({
+  kind: "invitation",
+  id,
+  label: sql`(select ${invitations.email} from ${invitations} where ${invitations.id} = ${id})`,
+});
+const teamOfInvitation = (id: string) => sql`(select ${invitations.tenantId} from ${invitations} where ${invitations.id} = ${id})`;
+
 function assertVerified(who: Invitee) {
   if (!who.emailVerified)
     throw new DomainError("FORBIDDEN", "Verify your email first: follow the link we sent you, or send a new one from the banner");
@@ -164,10 +184,10 @@ function assertVerified(who: Invitee) {
  * Joins the team: the membership and the invitation's answer in one batch, both conditioned on the
  * invitation being open and addressed to the caller, so it is used at most once.
  */
-export async function acceptInvitation(db: Db, who: Invitee, id: string, now = Date.now()): Promise<TenantWithRole> {
+export async function acceptInvitation(db: Db, who: Invitee, id: string, by: AuditBy, now = Date.now()): Promise<TenantWithRole> {
   assertVerified(who);
   const mine = and(eq(invitations.id, id), eq(invitations.email, who.email.toLowerCase()), open(now));
-  const [, answered] = await db.batch([
+  const [, , answered] = await db.batch([
     db
       .insert(tenantMembers)
       .select(
@@ -182,6 +202,11 @@ export async function acceptInvitation(db: Db, who: Invitee, id: string, now = D
           .where(mine),
       )
       .onConflictDoNothing(),
+    auditStatement(db, teamOfInvitation(id), by, {
+      action: "member.joined",
+      target: { kind: "user", id: who.userId, label: who.email },
+      metadata: { invitation: id },
+    }),
     db
       .update(invitations)
       .set({ status: "accepted", respondedAt: new Date(now) })
@@ -200,12 +225,15 @@ export async function acceptInvitation(db: Db, who: Invitee, id: string, now = D
   return joined;
 }
 
-export async function declineInvitation(db: Db, who: Invitee, id: string, now = Date.now()): Promise<void> {
+export async function declineInvitation(db: Db, who: Invitee, id: string, by: AuditBy, now = Date.now()): Promise<void> {
   assertVerified(who);
-  const done = await db
-    .update(invitations)
-    .set({ status: "declined", respondedAt: new Date(now) })
-    .where(and(eq(invitations.id, id), eq(invitations.email, who.email.toLowerCase()), open(now)))
-    .returning({ id: invitations.id });
+  const [done] = await db.batch([
+    db
+      .update(invitations)
+      .set({ status: "declined", respondedAt: new Date(now) })
+      .where(and(eq(invitations.id, id), eq(invitations.email, who.email.toLowerCase()), open(now)))
+      .returning({ id: invitations.id }),
+    auditStatement(db, teamOfInvitation(id), by, { action: "member.declined", target: invitationTarget(id) }),
+  ]);
   if (!done.length) throw closed();
 }

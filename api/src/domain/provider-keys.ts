@@ -4,6 +4,7 @@ import type { Provider, ProviderKeySummary, SetProviderKeyInput } from "@autocla
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { providerKeys } from "../db/schema";
+import { type AuditBy, auditStatement } from "./audit";
 import { decryptSecret, encryptSecret } from "./crypto";
 import { DomainError } from "./errors";
 
@@ -47,18 +48,32 @@ export function checkCustomBaseUrl(baseUrl: string, s: Settings): string {
   return url.toString().replace(/\/+$/, "");
 }
 
-export async function setProviderKey(db: Db, s: Settings, tenantId: string, input: SetProviderKeyInput): Promise<ProviderKeySummary> {
+export async function setProviderKey(
+  db: Db,
+  s: Settings,
+  tenantId: string,
+  input: SetProviderKeyInput,
+  by: AuditBy,
+): Promise<ProviderKeySummary> {
   const baseUrl = input.provider === "custom" ? checkCustomBaseUrl(input.baseUrl!, s) : null;
   const ciphertext = await encryptSecret(s.ENCRYPTION_KEY, input.apiKey, context(tenantId, input.provider));
   const values = { tenantId, provider: input.provider, ciphertext, last4: input.apiKey.slice(-4), baseUrl, updatedAt: new Date() };
-  const [row] = await db
-    .insert(providerKeys)
-    .values(values)
-    .onConflictDoUpdate({
-      target: [providerKeys.tenantId, providerKeys.provider],
-      set: { ciphertext, last4: values.last4, baseUrl, updatedAt: values.updatedAt },
-    })
-    .returning();
+  const [[row]] = await db.batch([
+    db
+      .insert(providerKeys)
+      .values(values)
+      .onConflictDoUpdate({
+        target: [providerKeys.tenantId, providerKeys.provider],
+        set: { ciphertext, last4: values.last4, baseUrl, updatedAt: values.updatedAt },
+      })
+      .returning(),
+    // The last 4 characters only, as the dashboard shows them: never the key.
+    auditStatement(db, tenantId, by, {
+      action: "model_key.set",
+      target: { kind: "provider", id: input.provider, label: input.provider },
+      metadata: { last4: values.last4, ...(baseUrl && { baseUrl }) },
+    }),
+  ]);
   return summary(row!);
 }
 
@@ -68,11 +83,14 @@ export async function listProviderKeys(db: Db, tenantId: string): Promise<Provid
 }
 
 /** Removes the team's key for a provider; answers with the keys that remain. */
-export async function removeProviderKey(db: Db, tenantId: string, provider: Provider): Promise<ProviderKeySummary[]> {
-  const gone = await db
-    .delete(providerKeys)
-    .where(and(eq(providerKeys.tenantId, tenantId), eq(providerKeys.provider, provider)))
-    .returning({ provider: providerKeys.provider });
+export async function removeProviderKey(db: Db, tenantId: string, provider: Provider, by: AuditBy): Promise<ProviderKeySummary[]> {
+  const [gone] = await db.batch([
+    db
+      .delete(providerKeys)
+      .where(and(eq(providerKeys.tenantId, tenantId), eq(providerKeys.provider, provider)))
+      .returning({ provider: providerKeys.provider }),
+    auditStatement(db, tenantId, by, { action: "model_key.removed", target: { kind: "provider", id: provider, label: provider } }),
+  ]);
   if (gone.length === 0) throw new DomainError("NOT_FOUND", "No key is stored for that provider");
   return listProviderKeys(db, tenantId);
 }

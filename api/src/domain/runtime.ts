@@ -14,6 +14,7 @@ import { MODEL_TOKEN_ENV, OPENCLAW_VERSION, tenantOpenclawConfig } from "@autocl
 import type { DriverStatus } from "@autoclaw/runtime-protocol";
 import { IDLE_STOP_MS, type RuntimeDriver } from "../drivers/driver";
 import { listAgents, toAgent } from "./agents";
+import { type AuditBy, auditStatement, byPlatform } from "./audit";
 import { base64url, hmacSign, newId, randomBytes, sha256 } from "./crypto";
 import { assertEntitled } from "./entitlements";
 import { DomainError } from "./errors";
@@ -138,6 +139,8 @@ export async function ensureRuntimeReady(
   tenantId: string,
   onStarting?: () => Promise<void>,
   read?: Readiness,
+  /** How the start is recorded if this call makes it (null: not at all, a restart recorded its stop). */
+  audit: RuntimeAudit | null = PLATFORM_START,
 ): Promise<RuntimeRow> {
   const { db } = deps;
   // The hot path costs no D1 round trip of its own when the run's claim brought the reads along.
@@ -176,10 +179,25 @@ export async function ensureRuntimeReady(
     )
     .returning();
   if (!claimed) return waitForStart(deps, tenantId);
-  return startClaimed(deps, tenantId, claimed);
+  return startClaimed(deps, tenantId, claimed, audit);
 }
 
-async function startClaimed(deps: RuntimeDeps, tenantId: string, claimed: RuntimeRow): Promise<RuntimeRow> {
+/** Who started or stopped a runtime, as the audit log records it. */
+export interface RuntimeAudit {
+  by: AuditBy;
+  action: "runtime.started" | "runtime.stopped" | "runtime.restarted";
+  reason?: string;
+}
+/** A start a run needed (a stopped runtime is started by the platform for the turn). */
+const PLATFORM_START: RuntimeAudit = { by: byPlatform, action: "runtime.started", reason: "a run needed it" };
+const runtimeEntry = (deps: RuntimeDeps, tenantId: string, audit: RuntimeAudit, generation?: number) =>
+  auditStatement(deps.db, tenantId, audit.by, {
+    action: audit.action,
+    target: { kind: "runtime", id: tenantId, label: "OpenClaw runtime" },
+    metadata: { ...(generation !== undefined && { generation }), ...(audit.reason && { reason: audit.reason }) },
+  });
+
+async function startClaimed(deps: RuntimeDeps, tenantId: string, claimed: RuntimeRow, audit: RuntimeAudit | null): Promise<RuntimeRow> {
   const { db } = deps;
   const generation = claimed.generation;
   // A fresh model token for every start: the one a stopped runtime had stops working.
@@ -201,11 +219,7 @@ async function startClaimed(deps: RuntimeDeps, tenantId: string, claimed: Runtim
     await deps.driver.start(tenantId, { generation, config, env: { ...skillEnv, [MODEL_TOKEN_ENV]: token } });
     const workspaceId = await prepareWorkspace(deps, tenantId, claimed.workspaceId, saved);
     const now = new Date();
-    const [ready] = await db
-      .update(tenantOpenclawRuntime)
-      .set({ state: "ready", startedAt: now, lastActiveAt: now, startingUntil: null, lastError: null, workspaceId, updatedAt: now })
-      .where(and(atGeneration(tenantId, generation), eq(tenantOpenclawRuntime.state, "starting")))
-      .returning();
+    const ready = await readyAt(deps, tenantId, generation, { startedAt: now, lastActiveAt: now, workspaceId, updatedAt: now }, audit);
     // Overtaken by a newer start (this one outlived its lease): that one's outcome is the outcome.
     return ready ?? (await waitForStart(deps, tenantId));
   } catch (e) {
@@ -216,6 +230,24 @@ async function startClaimed(deps: RuntimeDeps, tenantId: string, claimed: Runtim
       .where(and(atGeneration(tenantId, generation), eq(tenantOpenclawRuntime.state, "starting")));
     throw new DomainError("PRECONDITION_FAILED", message);
   }
+}
+
+/** The start's end: ready (and recorded) only if this generation's start still holds the claim. */
+async function readyAt(
+  deps: RuntimeDeps,
+  tenantId: string,
+  generation: number,
+  set: { startedAt: Date; lastActiveAt: Date; workspaceId: string; updatedAt: Date },
+  audit: RuntimeAudit | null,
+): Promise<RuntimeRow | undefined> {
+  const update = deps.db
+    .update(tenantOpenclawRuntime)
+    .set({ ...set, state: "ready", startingUntil: null, lastError: null })
+    .where(and(atGeneration(tenantId, generation), eq(tenantOpenclawRuntime.state, "starting")))
+    .returning();
+  if (!audit) return (await update)[0];
+  const [[ready]] = await deps.db.batch([update, runtimeEntry(deps, tenantId, audit, generation)]);
+  return ready;
 }
 
 /**
@@ -268,10 +300,17 @@ async function waitForStart(deps: RuntimeDeps, tenantId: string): Promise<Runtim
 
 /** The gateway of this generation is not there (idle-stopped, host restarted): record it so the next ensure starts it. */
 export async function markRuntimeGone(db: Db, tenantId: string, generation: number, reason: string) {
-  await db
-    .update(tenantOpenclawRuntime)
-    .set({ state: "stopped", lastError: reason, modelTokenHash: null, configHash: null, updatedAt: new Date() })
-    .where(and(atGeneration(tenantId, generation), eq(tenantOpenclawRuntime.state, "ready")));
+  await db.batch([
+    db
+      .update(tenantOpenclawRuntime)
+      .set({ state: "stopped", lastError: reason, modelTokenHash: null, configHash: null, updatedAt: new Date() })
+      .where(and(atGeneration(tenantId, generation), eq(tenantOpenclawRuntime.state, "ready"))),
+    auditStatement(db, tenantId, byPlatform, {
+      action: "runtime.stopped",
+      target: { kind: "runtime", id: tenantId, label: "OpenClaw runtime" },
+      metadata: { generation, reason },
+    }),
+  ]);
 }
 
 /**
@@ -285,7 +324,7 @@ export async function runsStaleSecrets(deps: RuntimeDeps, tenantId: string, live
   return now.generation !== live.generation || (!!now.tokenHash && !!live.modelTokenHash && now.tokenHash !== live.modelTokenHash);
 }
 
-export async function stopRuntime(deps: RuntimeDeps, tenantId: string): Promise<RuntimeStatus> {
+export async function stopRuntime(deps: RuntimeDeps, tenantId: string, audit: RuntimeAudit | null): Promise<RuntimeStatus> {
   const r = await row(deps.db, tenantId);
   const problems: string[] = [];
   // Mirrored only from the live workspace: a runtime that is not running, or whose disk went with its
@@ -312,7 +351,7 @@ export async function stopRuntime(deps: RuntimeDeps, tenantId: string): Promise<
     }
   }
   const lastError = problems.length ? `Not everything could be saved at the stop (${problems.join("; ")})`.slice(0, 500) : undefined;
-  await deps.db
+  const stopped = deps.db
     .update(tenantOpenclawRuntime)
     .set({
       state: "stopped",
@@ -323,6 +362,8 @@ export async function stopRuntime(deps: RuntimeDeps, tenantId: string): Promise<
       ...(lastError && { lastError }),
     })
     .where(eq(tenantOpenclawRuntime.tenantId, tenantId));
+  if (audit) await deps.db.batch([stopped, runtimeEntry(deps, tenantId, audit, r?.generation)]);
+  else await stopped;
   return runtimeStatus(deps, tenantId);
 }
 
@@ -342,7 +383,7 @@ export async function stopIdleRuntimes(deps: RuntimeDeps, now = new Date()): Pro
         lt(sql`coalesce(${tenantOpenclawRuntime.lastActiveAt}, ${tenantOpenclawRuntime.startedAt})`, idleSince.getTime()),
       ),
     );
-  for (const { tenantId } of idle) await stopRuntime(deps, tenantId);
+  for (const { tenantId } of idle) await stopRuntime(deps, tenantId, { by: byPlatform, action: "runtime.stopped", reason: "idle" });
   return idle.length;
 }
 
@@ -422,20 +463,21 @@ export function requireRuntime(deps: { runtime: RuntimeDeps | undefined }): Runt
 }
 
 /** An admin's Start: the plan must allow it; answers with the status once the gateway is ready. */
-export async function startRuntime(deps: RuntimeDeps, tenantId: string): Promise<RuntimeStatus> {
+export async function startRuntime(deps: RuntimeDeps, tenantId: string, by: AuditBy, recorded = true): Promise<RuntimeStatus> {
   // A runtime without agents would hold a gateway (~1.25 GB) for nothing.
   if (!(await listAgents(deps.db, tenantId)).length)
     throw new DomainError("PRECONDITION_FAILED", "Create an agent first: a runtime runs a team's agents");
   await assertEntitled(deps, tenantId, { kind: "runtimeStart" });
-  await ensureRuntimeReady(deps, tenantId);
+  await ensureRuntimeReady(deps, tenantId, undefined, undefined, recorded ? { by, action: "runtime.started" } : null);
   return runtimeStatus(deps, tenantId);
 }
 
 /** Stop (the workspace saved to R2), then start again with fresh secrets. */
-export async function restartRuntime(deps: RuntimeDeps, tenantId: string): Promise<RuntimeStatus> {
+export async function restartRuntime(deps: RuntimeDeps, tenantId: string, by: AuditBy): Promise<RuntimeStatus> {
   await assertEntitled(deps, tenantId, { kind: "runtimeStart" });
-  await stopRuntime(deps, tenantId);
-  return startRuntime(deps, tenantId);
+  // Recorded once, at the stop (the change that surely happens); the start that follows is its second half.
+  await stopRuntime(deps, tenantId, { by, action: "runtime.restarted" });
+  return startRuntime(deps, tenantId, by, false);
 }
 
 /** Recent gateway log lines; none when the runtime cannot be reached (it may be stopped). */

@@ -19,9 +19,11 @@ import {
 import type { Db } from "../db/client";
 import { agentSkillOverrides, skillInventories, skillPolicies, skillPolicyChanges, skillSecrets, user } from "../db/schema";
 import { getAgentRow, listAgents } from "./agents";
+import { type AuditBy, auditStatement } from "./audit";
 import { encryptSecret } from "./crypto";
 import type { EntitlementDeps } from "./entitlements";
 import { DomainError } from "./errors";
+import { recordedActorOf } from "./principals";
 import { setAsideKey } from "./r2-keys";
 import { refreshRuntimeConfig, rescanSkills, runtimeStatus, type RuntimeDeps } from "./runtime";
 import {
@@ -291,7 +293,8 @@ type Batch = [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
 /** Writes of several tables in one batch (D1 runs a batch as one transaction): all or nothing. */
 const batchAll = (db: Db, writes: BatchItem<"sqlite">[]) => db.batch(writes as Batch);
 
-export async function updateSkillPolicy(deps: SkillsDeps, tenantId: string, actor: string, input: UpdateSkillPolicyInput) {
+export async function updateSkillPolicy(deps: SkillsDeps, tenantId: string, by: AuditBy, input: UpdateSkillPolicyInput) {
+  const actor = recordedActorOf(by);
   const withAllowed = input.policies.filter((p) => p.allowed !== undefined).map((p) => p.name);
   if (withAllowed.length)
     throw new DomainError(
@@ -321,6 +324,15 @@ export async function updateSkillPolicy(deps: SkillsDeps, tenantId: string, acto
       deps.db.insert(skillPolicyChanges).values({ tenantId, actor, change: { kind: "policy", name, ...patch }, createdAt: now }),
     ];
   });
+  const changes = [...merged].map(
+    ([name, patch]) =>
+      `${name}: ${Object.entries(patch)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ")}`,
+  );
+  writes.push(
+    auditStatement(deps.db, tenantId, by, { action: "skills.policy_changed", metadata: { changes: changes.join("; ") } }, "always"),
+  );
   await batchAll(deps.db, writes);
   return applied(deps, tenantId);
 }
@@ -332,10 +344,11 @@ const definedOf = (p: { enabled?: boolean; hidden?: boolean }) =>
 export async function updateAgentSkills(
   deps: SkillsDeps,
   tenantId: string,
-  actor: string,
+  by: AuditBy,
   input: { agentId: string; skills: { name: string; include: boolean | null }[] },
 ) {
-  await getAgentRow(deps.db, tenantId, input.agentId); // NOT_FOUND for another team's agent
+  const actor = recordedActorOf(by);
+  const agent = await getAgentRow(deps.db, tenantId, input.agentId); // NOT_FOUND for another team's agent
   assertKnown(
     knownNames(await cachedInventory(deps.db, tenantId)),
     input.skills.map((s) => s.name),
@@ -347,6 +360,20 @@ export async function updateAgentSkills(
       .insert(skillPolicyChanges)
       .values({ tenantId, actor, change: { kind: "agent", agentId: input.agentId, name, include }, createdAt: now }),
   ]);
+  const word = (include: boolean | null) => (include === null ? "as template" : include ? "added" : "removed");
+  writes.push(
+    auditStatement(
+      deps.db,
+      tenantId,
+      by,
+      {
+        action: "skills.agent_changed",
+        target: { kind: "agent", id: agent.id, label: agent.name },
+        metadata: { changes: input.skills.map((x) => `${x.name}: ${word(x.include)}`).join("; ") },
+      },
+      "always",
+    ),
+  );
   await batchAll(deps.db, writes);
   return applied(deps, tenantId);
 }
@@ -369,7 +396,8 @@ export async function listPacks(deps: SkillsDeps, tenantId: string): Promise<Ski
 }
 
 /** Switches a pack's allowed skills on for the team, and with `agentId` adds them to that agent too. */
-export async function applyPack(deps: SkillsDeps, tenantId: string, actor: string, input: { pack: string; agentId?: string }) {
+export async function applyPack(deps: SkillsDeps, tenantId: string, by: AuditBy, input: { pack: string; agentId?: string }) {
+  const actor = recordedActorOf(by);
   const pack = SKILL_PACKS[input.pack];
   if (!pack) throw new DomainError("BAD_REQUEST", `Unknown pack "${input.pack}". Nothing was changed.`);
   const state = await readPolicyState(deps, tenantId);
@@ -389,6 +417,17 @@ export async function applyPack(deps: SkillsDeps, tenantId: string, actor: strin
       change: { kind: "pack", pack: input.pack, agentId: input.agentId ?? null, skills: names },
       createdAt: now,
     }),
+    auditStatement(
+      deps.db,
+      tenantId,
+      by,
+      {
+        action: "skills.pack_applied",
+        target: { kind: "pack", id: input.pack, label: pack.name },
+        metadata: { agentId: input.agentId ?? null, skills: names.join(",") },
+      },
+      "always",
+    ),
   );
   await batchAll(deps.db, writes);
   return applied(deps, tenantId);
@@ -459,7 +498,8 @@ export async function diagnoseSkill(deps: SkillsDeps, tenantId: string, name: st
  * variables its config references, never returned, logged or written to the workspace. A value is
  * accepted only for a variable the skill asks for.
  */
-export async function configureSkill(deps: SkillsDeps, tenantId: string, actor: string, input: ConfigureSkillInput) {
+export async function configureSkill(deps: SkillsDeps, tenantId: string, by: AuditBy, input: ConfigureSkillInput) {
+  const actor = recordedActorOf(by);
   const cached = await cachedInventory(deps.db, tenantId);
   const s = cached?.skills.find((x) => x.name === input.name);
   if (!s)
@@ -499,6 +539,20 @@ export async function configureSkill(deps: SkillsDeps, tenantId: string, actor: 
     removed: Object.keys(input.env).filter((k) => input.env[k] === null),
   };
   writes.push(deps.db.insert(skillPolicyChanges).values({ tenantId, actor, change, createdAt: now }));
+  // The variables' names, never their values.
+  writes.push(
+    auditStatement(
+      deps.db,
+      tenantId,
+      by,
+      {
+        action: "skills.configured",
+        target: { kind: "skill", id: s.name, label: s.name },
+        metadata: { set: change.set.join(","), removed: change.removed.join(",") },
+      },
+      "always",
+    ),
+  );
   await batchAll(deps.db, writes);
   // OpenClaw re-checks eligibility with the new values: the list is read again from the gateway.
   const list = await applied(deps, tenantId, true);

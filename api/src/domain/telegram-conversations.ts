@@ -9,6 +9,8 @@ import { chatVisibleSkills } from "./skill-policy";
 import { DomainError } from "./errors";
 import type { RunDeps } from "./run-records";
 import { telegramConversation } from "./conversations";
+import { NO_CLIENT, telegramActor } from "./audit";
+import { unpair } from "./telegram-pairing";
 import { createRun } from "./runs";
 
 export interface Conversation {
@@ -74,8 +76,12 @@ export async function chooseAgent(db: Db, telegramUserId: number, agentId: strin
   await db.update(telegramPairings).set({ agentId }).where(eq(telegramPairings.telegramUserId, telegramUserId));
 }
 
-export async function unpairSelf(db: Db, telegramUserId: number) {
-  await db.delete(telegramPairings).where(eq(telegramPairings.telegramUserId, telegramUserId));
+export async function unpairSelf(db: Db, conv: Conversation, from: { id: number; username?: string; first_name?: string }) {
+  const { tenantId, telegramUserId } = conv.pairing;
+  // Already gone (an admin unpaired them meanwhile) is as good as done.
+  await unpair(db, tenantId, telegramUserId, { actor: telegramActor(from), client: NO_CLIENT }).catch((e) => {
+    if (!(e instanceof DomainError && e.code === "NOT_FOUND")) throw e;
+  });
 }
 
 /** A paired user's message: a run of their agent in their own conversation, answered when it ends. */

@@ -14,6 +14,7 @@ import type { Settings } from "../config";
 import { type Db, literalRow } from "../db/client";
 import { telegramPairAttempts, telegramPairingCodes, telegramPairings, telegramSettings, tenants } from "../db/schema";
 import { getAgentRow } from "./agents";
+import { type AuditBy, auditStatement, NO_CLIENT, telegramActor } from "./audit";
 import { underCap } from "./entitlements";
 import { newId, randomBytes, sha256 } from "./crypto";
 import { DomainError, notFound } from "./errors";
@@ -89,22 +90,44 @@ export async function listPairings(db: Db, tenantId: string): Promise<TelegramPa
 }
 
 /** An admin unpairs someone; answers with the pairings that remain. */
-export async function unpair(db: Db, tenantId: string, telegramUserId: number): Promise<TelegramPairing[]> {
-  const removed = await db
-    .delete(telegramPairings)
-    .where(and(eq(telegramPairings.tenantId, tenantId), eq(telegramPairings.telegramUserId, telegramUserId)))
-    .returning({ id: telegramPairings.telegramUserId });
+export async function unpair(db: Db, tenantId: string, telegramUserId: number, by: AuditBy): Promise<TelegramPairing[]> {
+  const mine = and(eq(telegramPairings.tenantId, tenantId), eq(telegramPairings.telegramUserId, telegramUserId));
+  // The entry first, while the pairing is there to name it; both or neither (one batch).
+  const [, removed] = await db.batch([
+    auditStatement(
+      db,
+      tenantId,
+      by,
+      {
+        action: "telegram.unpaired",
+        target: {
+          kind: "telegram",
+          id: String(telegramUserId),
+          label: sql`(select coalesce('@' || ${telegramPairings.username}, ${telegramPairings.name}) from ${telegramPairings} where ${mine})`,
+        },
+      },
+      sql`exists (select 1 from ${telegramPairings} where ${mine})`,
+    ),
+    db.delete(telegramPairings).where(mine).returning({ id: telegramPairings.telegramUserId }),
+  ]);
   if (!removed.length) throw notFound("Pairing");
   return listPairings(db, tenantId);
 }
 
 /** Which agent answers paired people who have not picked one; answers with the Telegram status. */
-export async function setDefaultAgent(db: Db, s: Settings, tenantId: string, agentId: string | null): Promise<TelegramStatus> {
-  if (agentId) await getAgentRow(db, tenantId, agentId); // another tenant's agent is not found
-  await db
-    .insert(telegramSettings)
-    .values({ tenantId, defaultAgentId: agentId })
-    .onConflictDoUpdate({ target: telegramSettings.tenantId, set: { defaultAgentId: agentId } });
+export async function setDefaultAgent(db: Db, s: Settings, tenantId: string, agentId: string | null, by: AuditBy): Promise<TelegramStatus> {
+  const agent = agentId ? await getAgentRow(db, tenantId, agentId) : null; // another tenant's agent is not found
+  await db.batch([
+    db
+      .insert(telegramSettings)
+      .values({ tenantId, defaultAgentId: agentId })
+      .onConflictDoUpdate({ target: telegramSettings.tenantId, set: { defaultAgentId: agentId } }),
+    auditStatement(db, tenantId, by, {
+      action: "telegram.default_agent_set",
+      target: agent ? { kind: "agent", id: agent.id, label: agent.name } : undefined,
+      metadata: { agentId },
+    }),
+  ]);
   return telegramStatus(db, s, tenantId);
 }
 
@@ -198,6 +221,16 @@ export async function redeemPairingCode(
           .where(spentHere),
       )
       .onConflictDoUpdate({ target: telegramPairings.telegramUserId, set: values }),
+    auditStatement(
+      db,
+      row.tenantId,
+      { actor: telegramActor({ id: person.id, username: person.username, first_name: person.name }), client: NO_CLIENT },
+      {
+        action: "telegram.paired",
+        target: { kind: "telegram", id: String(person.id), label: person.username ? `@${person.username}` : person.name },
+        metadata: { pairedBy: values.pairedByUserId },
+      },
+    ),
   ]);
   if (!claimed.length) {
     // Spent by someone else, or no seat (refused before the code is spent, so it works once one is free).

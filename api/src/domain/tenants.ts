@@ -1,16 +1,18 @@
 import { and, asc, eq, isNull, ne, sql } from "drizzle-orm";
-import type { SetRoleInput, Tenant, TenantOverview, TenantRole, TenantWithRole } from "@autoclaw/shared";
+import type { AuditAction, SetRoleInput, Tenant, TenantOverview, TenantRole, TenantWithRole } from "@autoclaw/shared";
 import type { Db } from "../db/client";
 import { telegramPairingCodes, telegramPairings, tenantMembers, tenants, user } from "../db/schema";
+import { type AuditBy, auditStatement } from "./audit";
 import { newId } from "./crypto";
 import { DomainError, notFound } from "./errors";
-import type { Principal } from "./principals";
+import type { PersonBy, Principal } from "./principals";
 
 /**
  * A new team, its creator its owner. An account owns at most `maxOwned` teams (each gets a trial and a
  * runtime): checked and inserted in one batch, so calls at once cannot slip past the limit.
  */
-export async function createTenant(db: Db, ownerId: string, name: string, maxOwned: number): Promise<Tenant> {
+export async function createTenant(db: Db, by: PersonBy, name: string, maxOwned: number): Promise<Tenant> {
+  const ownerId = by.actor.id;
   const id = newId("tn");
   const now = Date.now();
   const owned = sql`(select count(*) from ${tenantMembers} where ${tenantMembers.userId} = ${ownerId} and ${tenantMembers.role} = 'owner')`;
@@ -20,6 +22,7 @@ export async function createTenant(db: Db, ownerId: string, name: string, maxOwn
     db
       .insert(tenantMembers)
       .select(sql`select ${id}, ${ownerId}, 'owner', ${now} where exists (select 1 from ${tenants} where ${tenants.id} = ${id})`),
+    auditStatement(db, id, by, { action: "team.created", target: { kind: "team", id, label: name } }),
   ]);
   if (!inserted.length)
     throw new DomainError(
@@ -68,8 +71,18 @@ export async function tenantOverview(db: Db, tenantId: string, callerRole: Tenan
   };
 }
 
-/** In one batch: the membership, the Telegram accounts they paired with this team, their unused codes. */
-function membershipDrop(db: Db, tenantId: string, userId: string, keepLastOwner: boolean) {
+/** What the log calls a member: their email, read in the change's batch. */
+export const memberTarget = (userId: string) => ({
+  kind: "user",
+  id: userId,
+  label: sql`(select ${user.email} from ${user} where ${user.id} = ${userId})`,
+});
+
+/**
+ * In one batch: the membership, its audit entry, the Telegram accounts they paired with this team,
+ * their unused codes.
+ */
+function membershipDrop(db: Db, tenantId: string, userId: string, keepLastOwner: boolean, by: AuditBy, action: AuditAction) {
   const owners = sql`(select count(*) from ${tenantMembers} where ${tenantMembers.tenantId} = ${tenantId} and ${tenantMembers.role} = 'owner')`;
   // The pairings and codes go only if the membership did (checked after its delete, in the same batch).
   const gone = sql`not exists (select 1 from ${tenantMembers} where ${tenantMembers.tenantId} = ${tenantId} and ${tenantMembers.userId} = ${userId})`;
@@ -84,6 +97,7 @@ function membershipDrop(db: Db, tenantId: string, userId: string, keepLastOwner:
         ),
       )
       .returning({ role: tenantMembers.role }),
+    auditStatement(db, tenantId, by, { action, target: memberTarget(userId) }),
     db.delete(telegramPairings).where(and(eq(telegramPairings.tenantId, tenantId), eq(telegramPairings.pairedByUserId, userId), gone)),
     db
       .delete(telegramPairingCodes)
@@ -99,17 +113,22 @@ function membershipDrop(db: Db, tenantId: string, userId: string, keepLastOwner:
 }
 
 /** An admin removes someone; an owner must first be made an admin or member (by an owner). */
-export async function removeMember(db: Db, tenantId: string, userId: string, callerRole: TenantRole): Promise<TenantOverview> {
+export async function removeMember(
+  db: Db,
+  tenantId: string,
+  userId: string,
+  caller: { role: TenantRole; by: AuditBy },
+): Promise<TenantOverview> {
   const role = await membershipRole(db, tenantId, userId);
   if (!role) throw notFound("Member");
   if (role === "owner") throw new DomainError("FORBIDDEN", "An owner cannot be removed: an owner must first change their role");
-  await membershipDrop(db, tenantId, userId, false);
-  return tenantOverview(db, tenantId, callerRole);
+  await membershipDrop(db, tenantId, userId, false, caller.by, "member.removed");
+  return tenantOverview(db, tenantId, caller.role);
 }
 
 /** The caller leaves the team; its last owner cannot (another owner must remain). */
-export async function leaveTenant(db: Db, tenantId: string, userId: string): Promise<void> {
-  const [left] = await membershipDrop(db, tenantId, userId, true);
+export async function leaveTenant(db: Db, tenantId: string, by: AuditBy): Promise<void> {
+  const [left] = await membershipDrop(db, tenantId, by.actor.id, true, by, "member.left");
   if (!left.length) throw new DomainError("FORBIDDEN", "You are this team's only owner: make another member an owner first, then leave");
 }
 
@@ -122,7 +141,7 @@ export async function setMemberRole(
   db: Db,
   tenantId: string,
   input: SetRoleInput,
-  caller: { userId: string; role: TenantRole },
+  caller: { userId: string; role: TenantRole; by: AuditBy },
 ): Promise<TenantOverview> {
   const callerRole = caller.role;
   const current = await membershipRole(db, tenantId, input.userId);
@@ -130,17 +149,24 @@ export async function setMemberRole(
   if ((current === "owner" || input.role === "owner") && callerRole !== "owner")
     throw new DomainError("FORBIDDEN", "Only team owners can make or unmake owners");
   const owners = sql`(select count(*) from ${tenantMembers} where ${tenantMembers.tenantId} = ${tenantId} and ${tenantMembers.role} = 'owner')`;
-  const changed = await db
-    .update(tenantMembers)
-    .set({ role: input.role })
-    .where(
-      and(
-        eq(tenantMembers.tenantId, tenantId),
-        eq(tenantMembers.userId, input.userId),
-        sql`(${tenantMembers.role} <> 'owner' or ${input.role} = 'owner' or ${owners} > 1)`,
-      ),
-    )
-    .returning({ role: tenantMembers.role });
+  const [changed] = await db.batch([
+    db
+      .update(tenantMembers)
+      .set({ role: input.role })
+      .where(
+        and(
+          eq(tenantMembers.tenantId, tenantId),
+          eq(tenantMembers.userId, input.userId),
+          sql`(${tenantMembers.role} <> 'owner' or ${input.role} = 'owner' or ${owners} > 1)`,
+        ),
+      )
+      .returning({ role: tenantMembers.role }),
+    auditStatement(db, tenantId, caller.by, {
+      action: "member.role_changed",
+      target: memberTarget(input.userId),
+      metadata: { from: current, to: input.role },
+    }),
+  ]);
   if (!changed.length) throw new DomainError("FORBIDDEN", "A team keeps at least one owner: make someone else an owner first");
   return tenantOverview(db, tenantId, input.userId === caller.userId ? input.role : callerRole);
 }

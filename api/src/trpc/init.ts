@@ -3,7 +3,8 @@ import { z, ZodError } from "zod";
 import { type Access, accessRefusal, TENANT_HEADER, type InputIssue, type TenantRole } from "@autoclaw/shared";
 import { authenticateApiKey } from "../domain/api-keys";
 import { DomainError } from "../domain/errors";
-import { allows, type Principal } from "../domain/principals";
+import { type AuditClient, clientOf } from "../domain/audit";
+import { allows, auditByOf, type Principal } from "../domain/principals";
 import { listTenantsOfUser, membershipRole } from "../domain/tenants";
 import type { Services } from "../services";
 
@@ -15,6 +16,8 @@ export interface Context {
   svc: Services;
   req: Request;
   principal: Principal | null;
+  /** Where the request came from, for the audit log. */
+  client: AuditClient;
   /** A subscription's team (an EventSource cannot send headers, so the client sends it as a connection param). */
   tenantParam?: string;
 }
@@ -41,6 +44,7 @@ export async function createContext(
   connectionParams?: Record<string, string | undefined> | null,
 ): Promise<Context> {
   const tenantParam = connectionParams?.[TENANT_HEADER];
+  const client = clientOf(req);
   const bearer = req.headers
     .get("authorization")
     ?.match(/^Bearer\s+(.+)$/i)?.[1]
@@ -49,7 +53,7 @@ export async function createContext(
     const key = await authenticateApiKey(svc.db, bearer);
     // A presented but bad key is an error, never a silent fall-back to the cookie.
     if (!key) throw new TRPCError({ code: "UNAUTHORIZED", message: "Invalid or revoked API key" });
-    return { svc, req, tenantParam, principal: { kind: "apiKey", ...key } };
+    return { svc, req, client, tenantParam, principal: { kind: "apiKey", ...key } };
   }
   const session = await svc.auth().api.getSession({ headers: req.headers });
   const principal: Principal | null = session
@@ -61,7 +65,7 @@ export async function createContext(
         emailVerified: session.user.emailVerified,
       }
     : null;
-  return { svc, req, tenantParam, principal };
+  return { svc, req, client, tenantParam, principal };
 }
 // ── 2. Initialisation ───────────────────────────────────────────────────────────────────────────────
 // Errors: zod issues become `data.issues` (path + message); stacks and internal messages never leave.
@@ -113,13 +117,13 @@ export const publicProcedure = t.procedure.use(domainErrors).meta({ caller: "any
 /** A signed-in person (not an API key): creating teams belongs to people. */
 export const userProcedure = publicProcedure.meta({ caller: "person" }).use(({ ctx, next }) => {
   if (ctx.principal?.kind !== "user") throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
-  return next({ ctx: { ...ctx, user: ctx.principal } });
+  return next({ ctx: { ...ctx, user: ctx.principal, by: auditByOf(ctx.principal, ctx.client) } });
 });
 
 /** A signed-in person or an API key. */
 export const authedProcedure = publicProcedure.meta({ caller: "authenticated" }).use(({ ctx, next }) => {
   if (!ctx.principal) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in or send an API key" });
-  return next({ ctx: { ...ctx, principal: ctx.principal } });
+  return next({ ctx: { ...ctx, principal: ctx.principal, by: auditByOf(ctx.principal, ctx.client) } });
 });
 
 /**

@@ -2,6 +2,7 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { router } from "./init";
 import { agentsRouter, templatesRouter } from "./routers/agents";
 import { apiKeysRouter } from "./routers/api-keys";
+import { auditRouter } from "./routers/audit";
 import { invitationsRouter } from "./routers/invitations";
 import { providerKeysRouter } from "./routers/provider-keys";
 import { runsRouter } from "./routers/runs";
@@ -27,6 +28,7 @@ export const appRouter = router({
   skills: skillsRouter,
   telegram: telegramRouter,
   billing: billingRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

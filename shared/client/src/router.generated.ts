@@ -766,7 +766,7 @@ export type AppRouter = TRPCBuiltRouter<
           effective: boolean;
           missing: { bins: string[]; anyBins: string[]; env: string[]; config: string[]; os: string[] };
           fixes: {
-            kind: "unknown" | "env" | "config" | "os" | "bin" | "policy" | "platform";
+            kind: "unknown" | "env" | "config" | "os" | "platform" | "bin" | "policy";
             description: string;
             fixable: boolean;
             env?: string | undefined;
@@ -863,6 +863,102 @@ export type AppRouter = TRPCBuiltRouter<
       }>;
       createCheckout: TRPCMutationProcedure<{ input: { plan: "team" | "pro" }; output: { url: string }; meta: object }>;
       portal: TRPCMutationProcedure<{ input: void; output: { url: string }; meta: object }>;
+    };
+    audit: {
+      list: TRPCQueryProcedure<{
+        input: {
+          from?: string | undefined;
+          to?: string | undefined;
+          cursor?: string | undefined;
+          limit?: number | undefined;
+          action?:
+            | "auth.signed_in"
+            | "auth.sign_in_failed"
+            | "team.created"
+            | "team.settings_changed"
+            | "agent.created"
+            | "agent.deleted"
+            | "api_key.created"
+            | "api_key.revoked"
+            | "model_key.set"
+            | "model_key.removed"
+            | "member.invited"
+            | "member.invitation_revoked"
+            | "member.joined"
+            | "member.declined"
+            | "member.removed"
+            | "member.left"
+            | "member.role_changed"
+            | "telegram.paired"
+            | "telegram.unpaired"
+            | "telegram.default_agent_set"
+            | "skills.policy_changed"
+            | "skills.agent_changed"
+            | "skills.pack_applied"
+            | "skills.configured"
+            | "runtime.started"
+            | "runtime.stopped"
+            | "runtime.restarted"
+            | "billing.plan_changed"
+            | "budget.changed"
+            | "price.set"
+            | "price.removed"
+            | "audit.exported"
+            | undefined;
+          actorId?: string | undefined;
+        };
+        output: {
+          items: {
+            id: string;
+            at: string;
+            actor: { kind: "user" | "apiKey" | "telegram" | "platform"; id: string; label: string };
+            action:
+              | "auth.signed_in"
+              | "auth.sign_in_failed"
+              | "team.created"
+              | "team.settings_changed"
+              | "agent.created"
+              | "agent.deleted"
+              | "api_key.created"
+              | "api_key.revoked"
+              | "model_key.set"
+              | "model_key.removed"
+              | "member.invited"
+              | "member.invitation_revoked"
+              | "member.joined"
+              | "member.declined"
+              | "member.removed"
+              | "member.left"
+              | "member.role_changed"
+              | "telegram.paired"
+              | "telegram.unpaired"
+              | "telegram.default_agent_set"
+              | "skills.policy_changed"
+              | "skills.agent_changed"
+              | "skills.pack_applied"
+              | "skills.configured"
+              | "runtime.started"
+              | "runtime.stopped"
+              | "runtime.restarted"
+              | "billing.plan_changed"
+              | "budget.changed"
+              | "price.set"
+              | "price.removed"
+              | "audit.exported";
+            target: { kind: string; id: string; label: string | null } | null;
+            ip: string | null;
+            userAgent: string | null;
+            metadata: Record<string, string | number | boolean | null>;
+          }[];
+          nextCursor: string | null;
+        };
+        meta: object;
+      }>;
+      export: TRPCMutationProcedure<{
+        input: { format: "jsonl" | "csv"; from?: string | undefined; to?: string | undefined };
+        output: { url: string; expiresAt: string };
+        meta: object;
+      }>;
     };
   }
 >;

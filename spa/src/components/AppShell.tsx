@@ -4,7 +4,8 @@ import { useEffect, useRef, useState } from "react";
 import { Link, Navigate, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { toast } from "sonner";
 import { signOut, useSession, type SessionUser } from "../lib/auth";
-import { useSwitchTeam, useTeams } from "../lib/teams";
+import type { Access } from "@autoclaw/shared";
+import { useCan, useSwitchTeam, useTeams } from "../lib/teams";
 import { setTenantId } from "../lib/tenant";
 import { errorMessage } from "../lib/trpc";
 import { InvitationsNotice, VerifyEmailBanner } from "./invitations";
@@ -20,9 +21,10 @@ const NAV: { to: string; label: string; icon: string }[] = [
   { to: "/usage", label: "Usage", icon: "▤" },
   { to: "/billing", label: "Billing", icon: "◈" },
 ];
-const SETTINGS_NAV = [
+const SETTINGS_NAV: { to: string; label: string; icon: string; access?: Access }[] = [
   { to: "/settings/keys", label: "Model keys", icon: "◆" },
   { to: "/settings/api-keys", label: "API keys", icon: "⌘" },
+  { to: "/audit", label: "Audit log", icon: "☰", access: "audit" },
 ];
 
 /** Signed-in area: redirects to /login without a session and to team creation without a team. */
@@ -38,6 +40,7 @@ export function RequireSession() {
 export function AppShell() {
   const session = useSession();
   const teams = useTeams();
+  const can = useCan();
   if (teams.isPending) return <Loading label="Loading your teams…" />;
   if (teams.isError) return <ErrorState message={errorMessage(teams.error)} onRetry={() => teams.refetch()} />;
   if (!teams.current) return <Navigate to="/teams/new" replace />;
@@ -56,7 +59,7 @@ export function AppShell() {
             <NavItem key={n.to} {...n} />
           ))}
           <p className="px-3 pt-5 pb-1 text-xs font-medium tracking-wide text-zinc-400 uppercase">Settings</p>
-          {SETTINGS_NAV.map((n) => (
+          {SETTINGS_NAV.filter((n) => !n.access || can(n.access)).map((n) => (
             <NavItem key={n.to} {...n} />
           ))}
         </nav>

@@ -1,13 +1,13 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import { useSearchParams } from "react-router";
 import { RUN_STATUSES, runStatus } from "@autoclaw/shared";
 import { pollWhileActive, RunsTable } from "../components/runs";
 import { Button, Card, EmptyState, ErrorState, Loading, PageHeader, Select } from "../components/ui";
+import { useSearchFilters } from "../lib/filters";
 import { errorMessage, useTRPC } from "../lib/trpc";
 
 export function RunsPage() {
   const trpc = useTRPC();
-  const [params, setParams] = useSearchParams();
+  const [params, setFilter] = useSearchFilters();
   const agentId = params.get("agent") || undefined;
   const status = runStatus.safeParse(params.get("status")).data;
   const agents = useQuery(trpc.agents.list.queryOptions());
@@ -16,12 +16,6 @@ export function RunsPage() {
     refetchInterval: (q) => pollWhileActive(q.state.data?.pages[0]?.items.map((r) => r.status)),
   });
   const items = runs.data?.pages.flatMap((p) => p.items) ?? [];
-  const setFilter = (key: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next, { replace: true });
-  };
 
   return (
     <>

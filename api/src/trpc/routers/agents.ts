@@ -23,7 +23,7 @@ export const agentsRouter = router({
   create: accessProcedure("manageAgents")
     .input(createAgentInput)
     .output(agent)
-    .mutation(({ ctx, input }) => createAgent(ctx.svc, ctx.tenant.id, input)),
+    .mutation(({ ctx, input }) => createAgent(ctx.svc, ctx.tenant.id, input, ctx.by)),
   list: accessProcedure("read")
     .output(z.array(agent))
     .query(({ ctx }) => listAgents(ctx.svc.db, ctx.tenant.id)),
@@ -39,7 +39,7 @@ export const agentsRouter = router({
     .input(agentIdInput)
     .output(z.object({ id: z.string() }))
     .mutation(async ({ ctx, input }) => {
-      await removeAgent(ctx.svc.db, ctx.svc.bucket, ctx.tenant.id, input.id);
+      await removeAgent(ctx.svc.db, ctx.svc.bucket, ctx.tenant.id, input.id, ctx.by);
       return { id: input.id };
     }),
   /** The agent's workspace as R2 keeps it (updated after every turn). */

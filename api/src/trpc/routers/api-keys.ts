@@ -1,14 +1,13 @@
 import { z } from "zod";
 import { apiKeySummary, createApiKeyInput, createdApiKey, revokeApiKeyInput } from "@autoclaw/shared";
 import { createApiKey, listApiKeys, revokeApiKey } from "../../domain/api-keys";
-import { userIdOf } from "../../domain/principals";
 import { accessProcedure, router } from "../init";
 
 export const apiKeysRouter = router({
   create: accessProcedure("manageTeam")
     .input(createApiKeyInput)
     .output(createdApiKey)
-    .mutation(({ ctx, input }) => createApiKey(ctx.svc.db, ctx.tenant.id, input, userIdOf(ctx.principal))),
+    .mutation(({ ctx, input }) => createApiKey(ctx.svc.db, ctx.tenant.id, input, ctx.by)),
 
   list: accessProcedure("read")
     .output(z.array(apiKeySummary))
@@ -18,5 +17,5 @@ export const apiKeysRouter = router({
   revoke: accessProcedure("manageTeam")
     .input(revokeApiKeyInput)
     .output(z.array(apiKeySummary))
-    .mutation(({ ctx, input }) => revokeApiKey(ctx.svc.db, ctx.tenant.id, input.id)),
+    .mutation(({ ctx, input }) => revokeApiKey(ctx.svc.db, ctx.tenant.id, input.id, ctx.by)),
 });

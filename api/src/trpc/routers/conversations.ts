@@ -66,5 +66,5 @@ export const conversationsRouter = router({
   setVisibility: accessProcedure("manageTeam")
     .input(setConversationVisibilityInput)
     .output(conversationSettings)
-    .mutation(({ ctx, input }) => setConversationVisibility(ctx.svc.db, ctx.tenant.id, input.visibility)),
+    .mutation(({ ctx, input }) => setConversationVisibility(ctx.svc.db, ctx.tenant.id, input.visibility, ctx.by)),
 });

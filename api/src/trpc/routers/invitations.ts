@@ -10,13 +10,13 @@ export const invitationsRouter = router({
   accept: userProcedure
     .input(invitationIdInput)
     .output(tenantWithRole)
-    .mutation(({ ctx, input }) => acceptInvitation(ctx.svc.db, ctx.user, input.id)),
+    .mutation(({ ctx, input }) => acceptInvitation(ctx.svc.db, ctx.user, input.id, ctx.by)),
 
   decline: userProcedure
     .input(invitationIdInput)
     .output(z.object({ declined: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
-      await declineInvitation(ctx.svc.db, ctx.user, input.id);
+      await declineInvitation(ctx.svc.db, ctx.user, input.id, ctx.by);
       return { declined: true as const };
     }),
 });

@@ -8,7 +8,7 @@ export const providerKeysRouter = router({
   set: accessProcedure("manageTeam")
     .input(setProviderKeyInput)
     .output(providerKeySummary)
-    .mutation(({ ctx, input }) => setProviderKey(ctx.svc.db, ctx.svc.settings, ctx.tenant.id, input)),
+    .mutation(({ ctx, input }) => setProviderKey(ctx.svc.db, ctx.svc.settings, ctx.tenant.id, input, ctx.by)),
 
   list: accessProcedure("read")
     .output(z.array(providerKeySummary))
@@ -17,5 +17,5 @@ export const providerKeysRouter = router({
   remove: accessProcedure("manageTeam")
     .input(removeProviderKeyInput)
     .output(z.array(providerKeySummary))
-    .mutation(({ ctx, input }) => removeProviderKey(ctx.svc.db, ctx.tenant.id, input.provider)),
+    .mutation(({ ctx, input }) => removeProviderKey(ctx.svc.db, ctx.tenant.id, input.provider, ctx.by)),
 });

@@ -10,16 +10,16 @@ export const runtimeRouter = router({
 
   start: accessProcedure("manageTeam")
     .output(runtimeStatus)
-    .mutation(({ ctx }) => startRuntime(requireRuntime(ctx.svc), ctx.tenant.id)),
+    .mutation(({ ctx }) => startRuntime(requireRuntime(ctx.svc), ctx.tenant.id, ctx.by)),
 
   stop: accessProcedure("manageTeam")
     .output(runtimeStatus)
-    .mutation(({ ctx }) => stopRuntime(requireRuntime(ctx.svc), ctx.tenant.id)),
+    .mutation(({ ctx }) => stopRuntime(requireRuntime(ctx.svc), ctx.tenant.id, { by: ctx.by, action: "runtime.stopped" })),
 
   /** Stop, then start: the gateway comes back with fresh secrets and the agents' saved workspace. */
   restart: accessProcedure("manageTeam")
     .output(runtimeStatus)
-    .mutation(({ ctx }) => restartRuntime(requireRuntime(ctx.svc), ctx.tenant.id)),
+    .mutation(({ ctx }) => restartRuntime(requireRuntime(ctx.svc), ctx.tenant.id, ctx.by)),
 
   /** OpenClaw's own diagnostics of the running gateway (security audit, doctor's lint); never starts one. */
   check: accessProcedure("manageTeam")

@@ -11,7 +11,6 @@ import {
   updateAgentSkillsInput,
   updateSkillPolicyInput,
 } from "@autoclaw/shared";
-import { actorOf } from "../../domain/principals";
 import {
   applyPack,
   configureSkill,
@@ -39,13 +38,13 @@ export const skillsRouter = router({
   updatePolicy: accessProcedure("manageTeam")
     .input(updateSkillPolicyInput)
     .output(skillsList)
-    .mutation(({ ctx, input }) => updateSkillPolicy(ctx.svc, ctx.tenant.id, actorOf(ctx.principal), input)),
+    .mutation(({ ctx, input }) => updateSkillPolicy(ctx.svc, ctx.tenant.id, ctx.by, input)),
 
   /** Adds skills to or removes them from one agent (null: as its template has it). */
   updateAgent: accessProcedure("manageTeam")
     .input(updateAgentSkillsInput)
     .output(skillsList)
-    .mutation(({ ctx, input }) => updateAgentSkills(ctx.svc, ctx.tenant.id, actorOf(ctx.principal), input)),
+    .mutation(({ ctx, input }) => updateAgentSkills(ctx.svc, ctx.tenant.id, ctx.by, input)),
 
   packs: accessProcedure("read")
     .output(z.array(skillPack))
@@ -54,7 +53,7 @@ export const skillsRouter = router({
   applyPack: accessProcedure("manageTeam")
     .input(applyPackInput)
     .output(skillsList)
-    .mutation(({ ctx, input }) => applyPack(ctx.svc, ctx.tenant.id, actorOf(ctx.principal), input)),
+    .mutation(({ ctx, input }) => applyPack(ctx.svc, ctx.tenant.id, ctx.by, input)),
 
   /** Why a skill is not eligible, and what fixes it. */
   diagnose: accessProcedure("read")
@@ -66,7 +65,7 @@ export const skillsRouter = router({
   configure: accessProcedure("manageTeam")
     .input(configureSkillInput)
     .output(skillEntry)
-    .mutation(({ ctx, input }) => configureSkill(ctx.svc, ctx.tenant.id, actorOf(ctx.principal), input)),
+    .mutation(({ ctx, input }) => configureSkill(ctx.svc, ctx.tenant.id, ctx.by, input)),
 
   /** Who changed what, newest first. */
   history: accessProcedure("manageTeam")

@@ -22,11 +22,11 @@ export const telegramRouter = router({
   unpair: accessProcedure("manageTeam")
     .input(unpairInput)
     .output(z.array(telegramPairing))
-    .mutation(({ ctx, input }) => unpair(ctx.svc.db, ctx.tenant.id, input.telegramUserId)),
+    .mutation(({ ctx, input }) => unpair(ctx.svc.db, ctx.tenant.id, input.telegramUserId, ctx.by)),
 
   /** Which agent answers paired users who have not picked one with /agent. */
   setDefaultAgent: accessProcedure("manageTeam")
     .input(setTelegramAgentInput)
     .output(telegramStatus)
-    .mutation(({ ctx, input }) => setDefaultAgent(ctx.svc.db, ctx.svc.settings, ctx.tenant.id, input.agentId)),
+    .mutation(({ ctx, input }) => setDefaultAgent(ctx.svc.db, ctx.svc.settings, ctx.tenant.id, input.agentId, ctx.by)),
 });

@@ -9,7 +9,6 @@ import {
 } from "@autoclaw/shared";
 import { budgetOf, setBudget } from "../../domain/budgets";
 import { listModelPrices, removeModelPrice, setModelPrice } from "../../domain/model-prices";
-import { actorOf } from "../../domain/principals";
 import { usageSummary as summarise } from "../../domain/usage";
 import { accessProcedure, router } from "../init";
 
@@ -24,16 +23,16 @@ export const usageRouter = router({
   setBudget: accessProcedure("manageTeam")
     .input(setBudgetInput)
     .output(budget)
-    .mutation(({ ctx, input }) => setBudget(ctx.svc.db, ctx.tenant.id, input, actorOf(ctx.principal))),
+    .mutation(({ ctx, input }) => setBudget(ctx.svc.db, ctx.tenant.id, input, ctx.by)),
   prices: accessProcedure("read")
     .output(modelPrices)
     .query(({ ctx }) => listModelPrices(ctx.svc.db, ctx.tenant.id)),
   setPrice: accessProcedure("manageTeam")
     .input(setModelPriceInput)
     .output(modelPrices)
-    .mutation(({ ctx, input }) => setModelPrice(ctx.svc.db, ctx.tenant.id, input)),
+    .mutation(({ ctx, input }) => setModelPrice(ctx.svc.db, ctx.tenant.id, input, ctx.by)),
   removePrice: accessProcedure("manageTeam")
     .input(removeModelPriceInput)
     .output(modelPrices)
-    .mutation(({ ctx, input }) => removeModelPrice(ctx.svc.db, ctx.tenant.id, input.model)),
+    .mutation(({ ctx, input }) => removeModelPrice(ctx.svc.db, ctx.tenant.id, input.model, ctx.by)),
 });
