@@ -9,6 +9,8 @@ import { clientOf, openAuditExport, pruneAuditLog } from "./domain/audit";
 import { reapRuns } from "./domain/run-executor";
 import { openSignedArtifact } from "./domain/runs";
 import { stopIdleRuntimes } from "./domain/runtime";
+import { fireDueSchedules } from "./domain/schedules";
+import { handleTriggerRequest } from "./domain/triggers";
 import { pruneTelegramUpdates } from "./domain/telegram";
 import { sendPendingReplies } from "./domain/telegram-replies";
 import { pruneWorkspaceVersions } from "./domain/workspace";
@@ -90,6 +92,16 @@ export default {
       });
     }
 
+    // Inbound triggers: another system's request starts a run of the trigger's agent.
+    const trigger = url.pathname.match(/^\/api\/triggers\/([A-Za-z0-9_-]{1,64})$/);
+    if (trigger) {
+      const answer = await handleTriggerRequest(svc, trigger[1]!, req);
+      return new Response(JSON.stringify(answer.body), {
+        status: answer.status,
+        headers: { "content-type": "application/json", ...answer.headers },
+      });
+    }
+
     if (url.pathname === "/api/webhooks/telegram") return telegramWebhook(req, env, svc);
 
     if (url.pathname === "/api/webhooks/stripe") return stripeWebhook(req, svc);
@@ -123,6 +135,9 @@ export default {
       console.log(
         `reaper: ${reaped.retried} runs whose executor stopped run again, ${reaped.failed} failed, ${reaped.resent} stale queued runs re-sent`,
       );
+    const fired = await fireDueSchedules(svc);
+    if (fired.ran || fired.refused || fired.failed)
+      console.log(`cron: ${fired.ran} scheduled runs started, ${fired.refused} refused, ${fired.failed} to try again`);
     await pruneAuditLog(svc.db);
     const pruned = await pruneWorkspaceVersions(svc);
     if (pruned) console.log(`reaper: deleted ${pruned} workspace file versions past their retention`);

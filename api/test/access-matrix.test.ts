@@ -91,6 +91,14 @@ const INTENDED: Record<string, ProcedureMeta["caller"] | Access> = {
   "billing.portal": "own",
   "audit.list": "audit",
   "audit.export": "audit",
+  "schedules.create": "manageAgents",
+  "schedules.list": "read",
+  "schedules.update": "manageAgents",
+  "schedules.remove": "manageAgents",
+  "schedules.runNow": "manageAgents",
+  "triggers.create": "manageAgents",
+  "triggers.list": "read",
+  "triggers.revoke": "manageAgents",
 };
 const asMeta = (intended: ProcedureMeta["caller"] | Access): ProcedureMeta =>
   intended in ACCESS ? { caller: "team", access: intended as Access } : { caller: intended as Exclude<ProcedureMeta["caller"], "team"> };

@@ -29,7 +29,10 @@ export async function signUpAndCreateTeam(page: Page, name: string, team: string
  * A team on a custom OpenAI-compatible model server (the fake) with one Personal assistant agent on
  * `model`, set up through the pages as a person would. The key's last 4 characters are checked as shown.
  */
-export async function customKeyAndAgent(page: Page, opts: { baseUrl: string; apiKey: string; agent: string; model: string }) {
+export async function customKeyAndAgent(
+  page: Page,
+  opts: { baseUrl: string; apiKey: string; agent: string; model: string; template?: string },
+) {
   await page.getByRole("link", { name: "Model keys", exact: true }).click();
   const custom = page.locator('[data-provider="custom"]');
   await custom.getByRole("button", { name: "Add key" }).click();
@@ -38,7 +41,7 @@ export async function customKeyAndAgent(page: Page, opts: { baseUrl: string; api
   await page.getByRole("button", { name: "Save key" }).click();
   await expect(custom).toContainText(`••••${opts.apiKey.slice(-4)}`);
   await page.getByRole("link", { name: "Agents", exact: true }).click();
-  await page.getByRole("button", { name: "Use template Personal assistant" }).click();
+  await page.getByRole("button", { name: `Use template ${opts.template ?? "Personal assistant"}` }).click();
   await page.getByLabel("Name").fill(opts.agent);
   await page.getByLabel("Model").fill(opts.model);
   await page.getByRole("button", { name: "Create agent" }).click();

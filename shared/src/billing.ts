@@ -10,6 +10,9 @@ export const planLimits = z.object({
   agents: z.number().int().nullable(),
   runsPerMonth: z.number().int().nullable(),
   telegramSeats: z.number().int().nullable(),
+  /** Schedules the team may have, and the shortest gap between two fire times they may ask for. */
+  schedules: z.number().int().nullable(),
+  scheduleMinIntervalMinutes: z.number().int().nullable(),
 });
 export type PlanLimits = z.infer<typeof planLimits>;
 
@@ -33,27 +36,42 @@ export const PLANS: Record<PlanId, Plan> = {
     name: "Free trial",
     priceUsd: 0,
     blurb: `${TRIAL_DAYS} days to try everything with your own model key.`,
-    limits: { agents: 2, runsPerMonth: 200, telegramSeats: 2 },
+    limits: { agents: 2, runsPerMonth: 200, telegramSeats: 2, schedules: 3, scheduleMinIntervalMinutes: 60 },
     skillPacks: null,
-    features: ["2 agents", "200 runs a month", "All templates and skill packs", "2 Telegram seats"],
+    features: ["2 agents", "200 runs a month", "All templates and skill packs", "2 Telegram seats", "3 schedules, hourly at most"],
   },
   pro: {
     id: "pro",
     name: "Pro",
     priceUsd: 49,
     blurb: "For a team that works with its agents every day.",
-    limits: { agents: 10, runsPerMonth: 5_000, telegramSeats: 10 },
+    limits: { agents: 10, runsPerMonth: 5_000, telegramSeats: 10, schedules: 50, scheduleMinIntervalMinutes: 15 },
     skillPacks: null,
-    features: ["10 agents", "5,000 runs a month", "All templates and skill packs", "10 Telegram seats", "API access"],
+    features: [
+      "10 agents",
+      "5,000 runs a month",
+      "All templates and skill packs",
+      "10 Telegram seats",
+      "50 schedules, every 15 minutes at most",
+      "API access",
+    ],
   },
   team: {
     id: "team",
     name: "Team",
     priceUsd: 199,
     blurb: "For larger teams running agents across the company.",
-    limits: { agents: 50, runsPerMonth: 25_000, telegramSeats: 50 },
+    limits: { agents: 50, runsPerMonth: 25_000, telegramSeats: 50, schedules: 500, scheduleMinIntervalMinutes: 5 },
     skillPacks: null,
-    features: ["50 agents", "25,000 runs a month", "All templates and skill packs", "50 Telegram seats", "API access", "Priority support"],
+    features: [
+      "50 agents",
+      "25,000 runs a month",
+      "All templates and skill packs",
+      "50 Telegram seats",
+      "500 schedules, every 5 minutes at most",
+      "API access",
+      "Priority support",
+    ],
   },
 };
 
@@ -62,7 +80,7 @@ export const DEVELOPMENT_PLAN: Plan = {
   name: "Development",
   priceUsd: 0,
   blurb: "Billing is off on this AutoClaw: no limits, nothing to pay.",
-  limits: { agents: null, runsPerMonth: null, telegramSeats: null },
+  limits: { agents: null, runsPerMonth: null, telegramSeats: null, schedules: null, scheduleMinIntervalMinutes: null },
   skillPacks: null,
   features: ["Everything, without limits"],
 };

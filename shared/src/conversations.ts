@@ -3,7 +3,7 @@ import { RUN_INPUT_MAX, runStatus } from "./runs";
 
 // ── Conversations: an agent's ongoing chats, each one OpenClaw session ──────────────────────────────
 
-export const CONVERSATION_SOURCES = ["webchat", "telegram"] as const;
+export const CONVERSATION_SOURCES = ["webchat", "telegram", "schedule"] as const;
 export const conversationSource = z.enum(CONVERSATION_SOURCES);
 
 /**

@@ -16,3 +16,5 @@ export * from "./skills";
 export * from "./conversations";
 export * from "./pricing";
 export * from "./audit";
+export * from "./schedules";
+export * from "./triggers";

@@ -5,7 +5,7 @@ export const runStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof runStatus>;
 export const FINAL_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "canceled"];
 
-export const RUN_SOURCES = ["dashboard", "api", "telegram", "webchat"] as const;
+export const RUN_SOURCES = ["dashboard", "api", "telegram", "webchat", "schedule", "trigger"] as const;
 export const runSource = z.enum(RUN_SOURCES);
 export type RunSource = z.infer<typeof runSource>;
 

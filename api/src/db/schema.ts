@@ -9,6 +9,7 @@ import {
   CONVERSATION_SOURCES,
   CONVERSATION_VISIBILITIES,
   FILE_VERSION_REASONS,
+  FIRING_STATUSES,
   PLAN_IDS,
   PROVIDERS,
   RUN_SOURCES,
@@ -529,6 +530,73 @@ export const budgets = sqliteTable("budgets", {
   updatedBy: text("updated_by"),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });
+
+// ── Schedules ───────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * An agent run on a cron expression in a timezone. `nextFireAt` is the next fire time the cron sweep
+ * looks for (null while paused): one indexed range read finds every due schedule.
+ */
+export const schedules = sqliteTable(
+  "schedules",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    agentId: text("agent_id").notNull(),
+    cron: text("cron").notNull(),
+    timezone: text("timezone").notNull(),
+    input: text("input").notNull(),
+    /** The schedule's own conversation, when firings are delivered into one. */
+    conversationId: text("conversation_id"),
+    paused: integer("paused", { mode: "boolean" }).notNull().default(false),
+    nextFireAt: integer("next_fire_at", { mode: "timestamp_ms" }),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("schedules_due_idx").on(t.nextFireAt), index("schedules_tenant_idx").on(t.tenantId, t.agentId)],
+);
+
+/** What became of each fire time (at most one row per schedule and time: the sweep's repeats change nothing). */
+export const scheduleFirings = sqliteTable(
+  "schedule_firings",
+  {
+    scheduleId: text("schedule_id")
+      .notNull()
+      .references(() => schedules.id, { onDelete: "cascade" }),
+    fireAt: integer("fire_at", { mode: "timestamp_ms" }).notNull(),
+    status: text("status", { enum: FIRING_STATUSES }).notNull(),
+    runId: text("run_id"),
+    reason: text("reason"),
+    recordedAt: integer("recorded_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scheduleId, t.fireAt] })],
+);
+
+/** An inbound webhook URL of an agent: a request with its secret (only the SHA-256 is kept) starts a run. */
+export const triggers = sqliteTable(
+  "triggers",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    agentId: text("agent_id").notNull(),
+    name: text("name").notNull(),
+    template: text("template").notNull(),
+    secretHash: text("secret_hash").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+    /** The rate limit's fixed one-minute window and its count. */
+    windowStart: integer("window_start", { mode: "timestamp_ms" }),
+    windowHits: integer("window_hits").notNull().default(0),
+  },
+  (t) => [index("triggers_tenant_idx").on(t.tenantId, t.agentId)],
+);
 
 // ── Audit log ───────────────────────────────────────────────────────────────────────────────────────
 

@@ -3,7 +3,7 @@ import { findTemplate, type Agent, type CreateAgentInput, type UpdateAgentInput 
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { agentCap, entitlementRefusal, underCap } from "./entitlements";
-import { agents } from "../db/schema";
+import { agents, schedules, triggers } from "../db/schema";
 import { type AuditBy, auditStatement } from "./audit";
 import { newLowercaseId } from "./crypto";
 import { agentWorkspace, manifestKey } from "./r2-keys";
@@ -104,6 +104,12 @@ export async function removeAgent(db: Db, bucket: R2Bucket, tenantId: string, id
       .set({ deletedAt: new Date(), updatedAt: new Date() })
       .where(and(eq(agents.id, id), eq(agents.tenantId, tenantId), isNull(agents.deletedAt))),
     auditStatement(db, tenantId, by, { action: "agent.deleted", target: { kind: "agent", id, label: agent.name } }),
+    // Its schedules and triggers go with it (their runs stay in the history).
+    db.delete(schedules).where(and(eq(schedules.tenantId, tenantId), eq(schedules.agentId, id))),
+    db
+      .update(triggers)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(triggers.tenantId, tenantId), eq(triggers.agentId, id), isNull(triggers.revokedAt))),
   ]);
   for (let more = true; more; ) {
     const page = await bucket.list({ prefix: agentWorkspace(tenantId, id) });

@@ -192,27 +192,29 @@ export async function startRun(deps: RunDeps, tenantId: string, viewer: Actor, s
 }
 
 /**
- * A Telegram person's conversation with an agent, made with their first message (and shown again
- * if it was removed, since it is the same OpenClaw session). One D1 statement.
+ * The one conversation of an agent with a scope that is not a person's chat window (a Telegram
+ * account, a schedule), made when first needed and shown again if it was removed, since it is the same
+ * OpenClaw session. One D1 statement.
  */
-export async function telegramConversation(db: Db, tenantId: string, agentId: string, telegramUserId: number, ownerId: string | null) {
+export async function scopedConversation(
+  db: Db,
+  tenantId: string,
+  agentId: string,
+  c: { source: "telegram" | "schedule"; scope: string; ownerId: string; title: string | null },
+) {
   const now = new Date();
   const [row] = await db
     .insert(conversations)
-    .values({
-      id: newId("conv"),
-      tenantId,
-      agentId,
-      ownerId: ownerId ?? `telegram:${telegramUserId}`,
-      title: null,
-      source: "telegram",
-      scope: `telegram:${telegramUserId}`,
-      createdAt: now,
-      updatedAt: now,
-    })
+    .values({ id: newId("conv"), tenantId, agentId, ...c, createdAt: now, updatedAt: now })
     .onConflictDoUpdate({ target: [conversations.tenantId, conversations.agentId, conversations.scope], set: { removedAt: null } })
     .returning({ id: conversations.id, scope: conversations.scope });
   return row!;
+}
+
+/** A Telegram person's conversation with an agent, made with their first message. */
+export function telegramConversation(db: Db, tenantId: string, agentId: string, telegramUserId: number, ownerId: string | null) {
+  const scope = `telegram:${telegramUserId}`;
+  return scopedConversation(db, tenantId, agentId, { source: "telegram", scope, ownerId: ownerId ?? scope, title: null });
 }
 
 export async function conversationSettings(db: Db, tenantId: string): Promise<{ visibility: ConversationVisibility }> {

@@ -3,7 +3,7 @@
 // Telegram seats. With no Stripe keys (the local default) billing is off: every team is on the
 // "development" plan and nothing is refused.
 import { and, count, eq, gte, isNull, ne, sql } from "drizzle-orm";
-import { DEVELOPMENT_PLAN, PLANS, TRIAL_DAYS, type BillingStatus, type SubscriptionStatus } from "@autoclaw/shared";
+import { DEVELOPMENT_PLAN, PLANS, TRIAL_DAYS, type BillingStatus, type PlanLimits, type SubscriptionStatus } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { agents, runs, telegramPairings, tenantBilling, tenants } from "../db/schema";
@@ -144,6 +144,12 @@ export async function assertEntitled(deps: EntitlementDeps, tenantId: string, e:
 export async function agentCap(deps: EntitlementDeps, tenantId: string, now = new Date()): Promise<number | null> {
   if (!billingEnabled(deps.settings)) return null;
   return planOf((await standing(deps, tenantId, now)).plan).limits.agents;
+}
+
+/** The team's plan's limits, or null when billing is off (no limits). */
+export async function planLimitsOf(deps: EntitlementDeps, tenantId: string, now = new Date()): Promise<PlanLimits | null> {
+  if (!billingEnabled(deps.settings)) return null;
+  return planOf((await standing(deps, tenantId, now)).plan).limits;
 }
 
 /** The skill packs the team's plan includes (null: every pack). */

@@ -7,6 +7,8 @@ import { invitationsRouter } from "./routers/invitations";
 import { providerKeysRouter } from "./routers/provider-keys";
 import { runsRouter } from "./routers/runs";
 import { runtimeRouter } from "./routers/runtime";
+import { schedulesRouter } from "./routers/schedules";
+import { triggersRouter } from "./routers/triggers";
 import { skillsRouter } from "./routers/skills";
 import { telegramRouter } from "./routers/telegram";
 import { billingRouter } from "./routers/billing";
@@ -29,6 +31,8 @@ export const appRouter = router({
   telegram: telegramRouter,
   billing: billingRouter,
   audit: auditRouter,
+  schedules: schedulesRouter,
+  triggers: triggersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -251,7 +251,7 @@ export type AppRouter = TRPCBuiltRouter<
           id: string;
           agentId: string;
           status: "queued" | "running" | "succeeded" | "failed" | "canceled";
-          source: "dashboard" | "api" | "telegram" | "webchat";
+          source: "dashboard" | "api" | "telegram" | "webchat" | "schedule" | "trigger";
           input: string;
           error: string | null;
           usage: { inputTokens: number; outputTokens: number };
@@ -281,7 +281,7 @@ export type AppRouter = TRPCBuiltRouter<
             id: string;
             agentId: string;
             status: "queued" | "running" | "succeeded" | "failed" | "canceled";
-            source: "dashboard" | "api" | "telegram" | "webchat";
+            source: "dashboard" | "api" | "telegram" | "webchat" | "schedule" | "trigger";
             input: string;
             error: string | null;
             usage: { inputTokens: number; outputTokens: number };
@@ -336,7 +336,7 @@ export type AppRouter = TRPCBuiltRouter<
           id: string;
           agentId: string;
           title: string;
-          source: "telegram" | "webchat";
+          source: "telegram" | "webchat" | "schedule";
           owner: { id: string; name: string };
           mine: boolean;
           writable: boolean;
@@ -362,7 +362,7 @@ export type AppRouter = TRPCBuiltRouter<
             id: string;
             agentId: string;
             title: string;
-            source: "telegram" | "webchat";
+            source: "telegram" | "webchat" | "schedule";
             owner: { id: string; name: string };
             mine: boolean;
             writable: boolean;
@@ -380,7 +380,7 @@ export type AppRouter = TRPCBuiltRouter<
           id: string;
           agentId: string;
           title: string;
-          source: "telegram" | "webchat";
+          source: "telegram" | "webchat" | "schedule";
           owner: { id: string; name: string };
           mine: boolean;
           writable: boolean;
@@ -405,7 +405,7 @@ export type AppRouter = TRPCBuiltRouter<
           id: string;
           agentId: string;
           title: string;
-          source: "telegram" | "webchat";
+          source: "telegram" | "webchat" | "schedule";
           owner: { id: string; name: string };
           mine: boolean;
           writable: boolean;
@@ -851,13 +851,19 @@ export type AppRouter = TRPCBuiltRouter<
           billingEnabled: boolean;
           plan: "team" | "trial" | "pro" | "development";
           planName: string;
-          status: "canceled" | "trialing" | "active" | "past_due" | "unpaid" | "incomplete" | "incomplete_expired" | "paused";
+          status: "canceled" | "paused" | "trialing" | "active" | "past_due" | "unpaid" | "incomplete" | "incomplete_expired";
           currentPeriodEnd: string | null;
           canRun: boolean;
           reason: string | null;
           hasCustomer: boolean;
           usage: { agents: number; runsThisMonth: number; telegramSeats: number };
-          limits: { agents: number | null; runsPerMonth: number | null; telegramSeats: number | null };
+          limits: {
+            agents: number | null;
+            runsPerMonth: number | null;
+            telegramSeats: number | null;
+            schedules: number | null;
+            scheduleMinIntervalMinutes: number | null;
+          };
         };
         meta: object;
       }>;
@@ -896,6 +902,8 @@ export type AppRouter = TRPCBuiltRouter<
             | "skills.agent_changed"
             | "skills.pack_applied"
             | "skills.configured"
+            | "trigger.created"
+            | "trigger.revoked"
             | "runtime.started"
             | "runtime.stopped"
             | "runtime.restarted"
@@ -937,6 +945,8 @@ export type AppRouter = TRPCBuiltRouter<
               | "skills.agent_changed"
               | "skills.pack_applied"
               | "skills.configured"
+              | "trigger.created"
+              | "trigger.revoked"
               | "runtime.started"
               | "runtime.stopped"
               | "runtime.restarted"
@@ -959,6 +969,110 @@ export type AppRouter = TRPCBuiltRouter<
         output: { url: string; expiresAt: string };
         meta: object;
       }>;
+    };
+    schedules: {
+      create: TRPCMutationProcedure<{
+        input: {
+          agentId: string;
+          cron: string;
+          timezone: string;
+          input: string;
+          deliver?: { conversation?: boolean | undefined } | undefined;
+        };
+        output: {
+          id: string;
+          agentId: string;
+          cron: string;
+          timezone: string;
+          input: string;
+          deliver: { conversation: boolean };
+          paused: boolean;
+          description: string;
+          nextRuns: string[];
+          conversationId: string | null;
+          firings: { fireAt: string; status: "ran" | "skipped" | "refused"; runId: string | null; reason: string | null }[];
+          createdAt: string;
+          updatedAt: string;
+        };
+        meta: object;
+      }>;
+      list: TRPCQueryProcedure<{
+        input: { agentId?: string | undefined } | undefined;
+        output: {
+          id: string;
+          agentId: string;
+          cron: string;
+          timezone: string;
+          input: string;
+          deliver: { conversation: boolean };
+          paused: boolean;
+          description: string;
+          nextRuns: string[];
+          conversationId: string | null;
+          firings: { fireAt: string; status: "ran" | "skipped" | "refused"; runId: string | null; reason: string | null }[];
+          createdAt: string;
+          updatedAt: string;
+        }[];
+        meta: object;
+      }>;
+      update: TRPCMutationProcedure<{
+        input: {
+          id: string;
+          cron?: string | undefined;
+          timezone?: string | undefined;
+          input?: string | undefined;
+          deliver?: { conversation?: boolean | undefined } | undefined;
+          paused?: boolean | undefined;
+        };
+        output: {
+          id: string;
+          agentId: string;
+          cron: string;
+          timezone: string;
+          input: string;
+          deliver: { conversation: boolean };
+          paused: boolean;
+          description: string;
+          nextRuns: string[];
+          conversationId: string | null;
+          firings: { fireAt: string; status: "ran" | "skipped" | "refused"; runId: string | null; reason: string | null }[];
+          createdAt: string;
+          updatedAt: string;
+        };
+        meta: object;
+      }>;
+      remove: TRPCMutationProcedure<{ input: { id: string }; output: { id: string }; meta: object }>;
+      runNow: TRPCMutationProcedure<{ input: { id: string }; output: { runId: string }; meta: object }>;
+    };
+    triggers: {
+      create: TRPCMutationProcedure<{
+        input: { agentId: string; name: string; template?: string | undefined };
+        output: {
+          id: string;
+          agentId: string;
+          name: string;
+          template: string;
+          url: string;
+          createdAt: string;
+          lastUsedAt: string | null;
+          secret: string;
+        };
+        meta: object;
+      }>;
+      list: TRPCQueryProcedure<{
+        input: { agentId?: string | undefined } | undefined;
+        output: {
+          id: string;
+          agentId: string;
+          name: string;
+          template: string;
+          url: string;
+          createdAt: string;
+          lastUsedAt: string | null;
+        }[];
+        meta: object;
+      }>;
+      revoke: TRPCMutationProcedure<{ input: { id: string }; output: { id: string }; meta: object }>;
     };
   }
 >;

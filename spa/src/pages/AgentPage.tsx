@@ -5,6 +5,8 @@ import { toast } from "sonner";
 import { createRunInput, updateAgentInput, type Agent } from "@autoclaw/shared";
 import { isActive, RunsTable } from "../components/runs";
 import { AgentFields } from "../components/agents";
+import { AgentSchedules } from "../components/schedules";
+import { AgentTriggers } from "../components/triggers";
 import {
   Button,
   Card,
@@ -92,6 +94,8 @@ export function AgentPage() {
           <RunsTable runs={runs.data.items} />
         )}
       </Card>
+      <AgentSchedules agentId={a.id} />
+      <AgentTriggers agentId={a.id} />
       <AgentFiles agentId={a.id} />
       <EditAgentDialog agent={a} open={editing} onClose={() => setEditing(false)} />
       <DeleteAgentDialog agent={a} open={deleting} onClose={() => setDeleting(false)} />

@@ -23,6 +23,7 @@ import {
   PageHeader,
   Table,
 } from "../components/ui";
+import { SecretOnce } from "../components/secret-once";
 import { useCan, useTeams } from "../lib/teams";
 import { useZodForm } from "../lib/forms";
 import { errorMessage, useTRPC } from "../lib/trpc";
@@ -111,7 +112,7 @@ export function ApiKeysPage() {
       />
 
       <Dialog open={!!created} onClose={() => setCreated(null)} title="Copy your new API key">
-        {created && <ShowKeyOnce created={created} onDone={() => setCreated(null)} />}
+        {created && <SecretOnce name={created.name} secret={created.key} testId="new-api-key" onDone={() => setCreated(null)} />}
       </Dialog>
 
       <ConfirmDialog
@@ -168,40 +169,5 @@ function CreateKeyDialog({ open, onClose, onCreated }: { open: boolean; onClose:
         <DialogActions onCancel={onClose} submitLabel="Create key" busy={create.isPending} />
       </form>
     </Dialog>
-  );
-}
-
-function ShowKeyOnce({ created, onDone }: { created: CreatedApiKey; onDone: () => void }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <div className="space-y-4">
-      <p className="text-sm text-zinc-600">
-        This is the only time <span className="font-medium text-zinc-900">{created.name}</span> is shown. Store it somewhere safe, like your
-        secrets manager.
-      </p>
-      <div className="flex items-center gap-2 rounded-lg border border-zinc-200 bg-zinc-50 p-2">
-        <code data-testid="new-api-key" className="flex-1 overflow-x-auto px-1 font-mono text-xs break-all text-zinc-800 select-all">
-          {created.key}
-        </code>
-        <Button
-          variant="secondary"
-          className="px-2.5 py-1 text-xs"
-          onClick={async () => {
-            try {
-              await navigator.clipboard.writeText(created.key);
-              setCopied(true);
-              toast.success("Copied to clipboard");
-            } catch {
-              toast.error("Could not copy: select the key and copy it by hand");
-            }
-          }}
-        >
-          {copied ? "Copied" : "Copy"}
-        </Button>
-      </div>
-      <div className="flex justify-end">
-        <Button onClick={onDone}>Done</Button>
-      </div>
-    </div>
   );
 }
