@@ -38,13 +38,13 @@ export interface Services extends RunDeps {
   telegram?: TelegramDeps;
 }
 
-/** Telegram runs show "typing…" while they work and send their reply when they end. */
+/** Telegram runs show "typing…" while they work and send their reply when they end; so do schedules' runs, to those who opted in. */
 function telegramNotifier(t: TelegramDeps): RunNotifier {
   return {
     working: (run) => (run.source === "telegram" ? keepTyping(t, run.id) : () => undefined),
     // Other runs cost nothing here: no D1 work on every run's finish.
     finished: async (run) => {
-      if (run.source !== "telegram") return;
+      if (run.source !== "telegram" && run.source !== "schedule") return;
       await sendRunReply(t, run.id).catch((e) => console.error(`telegram reply for ${run.id}:`, e instanceof Error ? e.message : e));
     },
   };

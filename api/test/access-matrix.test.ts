@@ -96,6 +96,7 @@ const INTENDED: Record<string, ProcedureMeta["caller"] | Access> = {
   "schedules.update": "manageAgents",
   "schedules.remove": "manageAgents",
   "schedules.runNow": "manageAgents",
+  "schedules.subscribe": "pairSelf",
   "triggers.create": "manageAgents",
   "triggers.list": "read",
   "triggers.revoke": "manageAgents",

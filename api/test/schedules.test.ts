@@ -1,12 +1,13 @@
 // Schedules in workerd: the cron sweep fires each fire time once however often it repeats, the
 // missed-time rule, timezones across a DST change, pause and resume, budget refusals recorded on the
 // schedule, delivery into the schedule's own conversation, and bad input refused.
-import { env } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import type { RunDeps } from "../src/domain/run-records";
 import { createSchedule, fireDueSchedules } from "../src/domain/schedules";
-import { agentOnFakeModel, expectTrpcError, signUpWithTeam, testSettings, waitForRun } from "./helpers";
+import { type Person, update } from "../../fakes/telegram";
+import { agentOnFakeModel, client, expectTrpcError, joinTeam, ORIGIN, signUp, signUpWithTeam, testSettings, waitForRun } from "./helpers";
 
 const deps = (): RunDeps => ({
   db: createDb(env.DB),
@@ -19,6 +20,18 @@ const deps = (): RunDeps => ({
 /** Moves a schedule's next fire time (what a platform that was down would find). */
 const setNextFire = (id: string, at: Date) =>
   env.DB.prepare("update schedules set next_fire_at = ? where id = ?").bind(at.getTime(), id).run();
+
+let nextPerson = 6_100_000 + Math.floor(Math.random() * 100_000) * 10;
+const tg = (person: Person, text: string) =>
+  SELF.fetch(`${ORIGIN}/api/webhooks/telegram`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": env.TELEGRAM_WEBHOOK_SECRET },
+    body: JSON.stringify(update(person, text)),
+  });
+const sentTo = async (chatId: number) =>
+  ((await (await fetch(`${env.TELEGRAM_API_ROOT}/__calls`)).json()) as { method: string; params: Record<string, unknown> }[])
+    .filter((c) => c.method === "sendMessage" && Number(c.params.chat_id) === chatId)
+    .map((c) => String(c.params.text));
 
 async function scheduledTeam(label: string) {
   const t = await signUpWithTeam(label);
@@ -173,5 +186,57 @@ describe("schedules", () => {
     await expectTrpcError(b.api.schedules.runNow.mutate({ id: s.id }), "NOT_FOUND");
     await a.api.agents.remove.mutate({ id: a.agent.id });
     expect(await a.api.schedules.list.query({})).toEqual([]);
+  });
+
+  it("delivers a firing's reply in Telegram to each paired member who asked for it, and stops once they are unpaired", async () => {
+    const { api, agent } = await scheduledTeam("sch-tg");
+    const mate = await signUp("sch-tg-mate");
+    await joinTeam(api, mate);
+    const mateApi = client({ cookie: mate.cookie });
+    const owner: Person = { id: nextPerson++, firstName: "Olive" };
+    const member: Person = { id: nextPerson++, firstName: "Milo" };
+    for (const [who, person] of [
+      [api, owner],
+      [mateApi, member],
+    ] as const) {
+      const { code } = await who.telegram.createPairingCode.mutate();
+      expect((await tg(person, `/start ${code}`)).status).toBe(200);
+    }
+    await expect.poll(async () => (await api.telegram.pairings.query()).length).toBe(2);
+
+    const s = await api.schedules.create.mutate({ agentId: agent.id, cron: "0 7 * * *", timezone: "UTC", input: "the news" });
+    expect(s.telegram).toEqual({ subscribers: 0, mine: false });
+    const subscribed = await mateApi.schedules.subscribe.mutate({ id: s.id, subscribed: true });
+    expect(subscribed.telegram).toEqual({ subscribers: 1, mine: true });
+    // An API key has no Telegram account of its own.
+    const key = await api.apiKeys.create.mutate({ name: "k", scopes: ["read"] });
+    expect((await client({ apiKey: key.key }).schedules.list.query({}))[0]!.telegram.mine).toBeNull();
+
+    const fireAt = new Date(s.nextRuns[0]!);
+    await fireDueSchedules(deps(), new Date(fireAt.getTime() + 1000));
+    const [run] = (await api.runs.list.query({})).items.filter((r) => r.source === "schedule");
+    await waitForRun(api, run!.id);
+    // After the pairing's welcome: the schedule's reply, saying what it is.
+    await expect.poll(async () => (await sentTo(member.id)).length, { timeout: 10_000 }).toBe(2);
+    expect((await sentTo(member.id))[1]).toBe("⏰ Scheduled: the news\n\nEcho: the news");
+    expect(await sentTo(owner.id)).toEqual([expect.stringContaining("Paired with")]); // only the welcome: the owner did not ask
+
+    // Unpaired: the next firing reaches nobody.
+    await api.telegram.unpair.mutate({ telegramUserId: member.id });
+    expect((await api.schedules.list.query({}))[0]!.telegram.subscribers).toBe(0);
+    const next = new Date(fireAt.getTime() + 86_400_000);
+    await fireDueSchedules(deps(), new Date(next.getTime() + 1000));
+    const runs = (await api.runs.list.query({})).items.filter((r) => r.source === "schedule");
+    expect(runs).toHaveLength(2);
+    await waitForRun(api, runs[0]!.id);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await sentTo(member.id)).toHaveLength(2);
+  }, 30_000);
+
+  it("asking for a schedule's replies needs a pairing of one's own", async () => {
+    const { api, agent } = await scheduledTeam("sch-tg-none");
+    const s = await api.schedules.create.mutate({ agentId: agent.id, cron: "0 7 * * *", timezone: "UTC", input: "x" });
+    expect(s.telegram.mine).toBeNull();
+    await expectTrpcError(api.schedules.subscribe.mutate({ id: s.id, subscribed: true }), "PRECONDITION_FAILED");
   });
 });

@@ -251,6 +251,40 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
     expect(events.at(-1)).toMatchObject({ type: "done", status: "succeeded" });
   }, 240_000);
 
+  it("a schedule delivered into its conversation: each firing is the next turn, so the agent has the previous firing's reply", async () => {
+    const briefer = await b.call<{ id: string }>("agents.create", { templateId: "daily-briefing", name: "Briefer", model: "custom/echo" });
+    const s = await b.call<{ id: string; conversationId: string }>("schedules.create", {
+      agentId: briefer.id,
+      cron: "* * * * *",
+      timezone: "UTC",
+      input: "SCHED-brief: what changed since last time?",
+      deliver: { conversation: true },
+    });
+    // After the next fire time, the Worker's cron handler, as Cloudflare calls it each minute.
+    const fireNext = async () => {
+      await new Promise((r) => setTimeout(r, 60_000 - (Date.now() % 60_000) + 1500));
+      await fetch(`${stack.api}/cdn-cgi/local/scheduled`);
+    };
+    const scheduled = async () =>
+      (await b.query<{ items: { id: string; source: string }[] }>("runs.list", { agentId: briefer.id })).items.filter(
+        (r) => r.source === "schedule",
+      );
+    await fireNext();
+    await expect.poll(async () => (await scheduled()).length, { timeout: 30_000 }).toBe(1);
+    const first = await waitRun(b, (await scheduled())[0]!.id);
+    await fireNext();
+    await expect.poll(async () => (await scheduled()).length, { timeout: 30_000 }).toBe(2);
+    await waitRun(b, (await scheduled())[0]!.id);
+
+    const asked = fake.requests.filter((r) => r.model === "echo" && String(r.messages.at(-1)?.content).includes("SCHED-brief"));
+    expect(asked).toHaveLength(2);
+    // The second firing's model call carries the first one's exchange: one OpenClaw session.
+    expect(asked[1]!.messages.some((m) => m.role === "assistant" && String(m.content).includes(String(first.output)))).toBe(true);
+    expect(asked[0]!.messages.some((m) => m.role === "assistant")).toBe(false);
+    const conv = await b.query<{ history: { runId: string }[] }>("conversations.get", { id: s.conversationId });
+    expect(conv.history).toHaveLength(2);
+  }, 240_000);
+
   it("metering: a team's usage is exactly what the model reported for its key, over runtime turns, Telegram and chat", async () => {
     type Totals = { modelCalls: number; inputTokens: number; outputTokens: number };
     // The stream's usage row is written once its last byte has passed (waitUntil): allow it a moment.

@@ -53,6 +53,8 @@ export const updateScheduleInput = z.object({
 export type UpdateScheduleInput = z.input<typeof updateScheduleInput>;
 
 export const scheduleIdInput = z.object({ id: z.string().min(1) });
+/** "Send me this": the caller's own paired Telegram account gets (or stops getting) the schedule's replies. */
+export const subscribeScheduleInput = z.object({ id: z.string().min(1), subscribed: z.boolean() });
 export const listSchedulesInput = z.object({ agentId: z.string().min(1).optional() }).default({});
 
 /** What became of one fire time. */
@@ -81,6 +83,8 @@ export const schedule = z.object({
   /** The next five fire times (none while paused). */
   nextRuns: z.array(z.string().datetime()),
   conversationId: z.string().nullable(),
+  /** Telegram: how many paired people get its replies, and whether the caller does (null: the caller has no pairing in the team). */
+  telegram: z.object({ subscribers: z.number().int(), mine: z.boolean().nullable() }),
   /** The latest firings, newest first. */
   firings: z.array(scheduleFiring),
   createdAt: z.string().datetime(),

@@ -575,6 +575,23 @@ export const scheduleFirings = sqliteTable(
   (t) => [primaryKey({ columns: [t.scheduleId, t.fireAt] })],
 );
 
+/**
+ * Telegram users who asked for a schedule's replies ("send me this"). Unpairing (or leaving the team,
+ * which unpairs) deletes the row with the pairing.
+ */
+export const scheduleSubscribers = sqliteTable(
+  "schedule_subscribers",
+  {
+    scheduleId: text("schedule_id")
+      .notNull()
+      .references(() => schedules.id, { onDelete: "cascade" }),
+    telegramUserId: integer("telegram_user_id")
+      .notNull()
+      .references(() => telegramPairings.telegramUserId, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.scheduleId, t.telegramUserId] })],
+);
+
 /** An inbound webhook URL of an agent: a request with its secret (only the SHA-256 is kept) starts a run. */
 export const triggers = sqliteTable(
   "triggers",
@@ -696,14 +713,19 @@ export const telegramPairAttempts = sqliteTable("telegram_pair_attempts", {
 });
 
 /** Where a Telegram run's reply goes; `sentAt` makes sending it happen once. */
-export const telegramReplies = sqliteTable("telegram_replies", {
-  runId: text("run_id")
-    .primaryKey()
-    .references(() => runs.id, { onDelete: "cascade" }),
-  chatId: integer("chat_id").notNull(),
-  claimedAt: integer("claimed_at", { mode: "timestamp_ms" }),
-  sentAt: integer("sent_at", { mode: "timestamp_ms" }),
-});
+export const telegramReplies = sqliteTable(
+  "telegram_replies",
+  {
+    runId: text("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    /** A chat the reply goes to: the asker's, or each Telegram user who opted in to a schedule. */
+    chatId: integer("chat_id").notNull(),
+    claimedAt: integer("claimed_at", { mode: "timestamp_ms" }),
+    sentAt: integer("sent_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.chatId] })],
+);
 
 // ── Billing (Stripe) ────────────────────────────────────────────────────────────────────────────────
 

@@ -8,7 +8,7 @@ import cronstrue from "cronstrue";
 import { and, asc, desc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import type { CreateScheduleInput, PlanLimits, Schedule, ScheduleDelivery, ScheduleFiring, UpdateScheduleInput } from "@autoclaw/shared";
 import type { Db } from "../db/client";
-import { scheduleFirings, schedules } from "../db/schema";
+import { runs, scheduleFirings, scheduleSubscribers, schedules, telegramPairings, telegramReplies } from "../db/schema";
 import { getAgentRow } from "./agents";
 import { scopedConversation } from "./conversations";
 import { newId } from "./crypto";
@@ -61,6 +61,9 @@ function assertInterval(cron: Cron, limits: PlanLimits | null, now: Date) {
       );
 }
 
+/** A person's user id from an actor (`apikey:…` is no person: it sees no Telegram pairing of its own). */
+const viewerOf = (actor: string) => (actor.startsWith("apikey:") ? null : actor);
+
 const nextFireAt = (cron: Cron, after: Date) => cron.nextRun(after) ?? null;
 
 async function recentFirings(db: Db, ids: string[]): Promise<Map<string, ScheduleFiring[]>> {
@@ -82,7 +85,42 @@ async function recentFirings(db: Db, ids: string[]): Promise<Map<string, Schedul
   return byId;
 }
 
-function toSchedule(r: Row, firings: ScheduleFiring[]): Schedule {
+/** Who gets each schedule's replies in Telegram: the count of paired subscribers, and the viewer's own pairings (people only). */
+async function telegramOf(db: Db, tenantId: string, ids: string[], viewer: string | null) {
+  const counts = new Map<string, number>();
+  const mine = new Set<string>();
+  if (!ids.length) return { counts, mine, paired: false };
+  const [subscribed, own] = await db.batch([
+    db
+      .select({
+        scheduleId: scheduleSubscribers.scheduleId,
+        telegramUserId: scheduleSubscribers.telegramUserId,
+        by: telegramPairings.pairedByUserId,
+      })
+      .from(scheduleSubscribers)
+      .innerJoin(telegramPairings, eq(telegramPairings.telegramUserId, scheduleSubscribers.telegramUserId))
+      .where(and(inArray(scheduleSubscribers.scheduleId, ids), eq(telegramPairings.tenantId, tenantId))),
+    db
+      .select({ telegramUserId: telegramPairings.telegramUserId })
+      .from(telegramPairings)
+      .where(and(eq(telegramPairings.tenantId, tenantId), eq(telegramPairings.pairedByUserId, viewer ?? ""))),
+  ]);
+  for (const s of subscribed) {
+    counts.set(s.scheduleId, (counts.get(s.scheduleId) ?? 0) + 1);
+    if (viewer && s.by === viewer) mine.add(s.scheduleId);
+  }
+  return { counts, mine, paired: own.length > 0 };
+}
+
+async function detailed(db: Db, tenantId: string, rows: Row[], viewer: string | null): Promise<Schedule[]> {
+  const ids = rows.map((r) => r.id);
+  const [firings, tg] = await Promise.all([recentFirings(db, ids), telegramOf(db, tenantId, ids, viewer)]);
+  return rows.map((r) =>
+    toSchedule(r, firings.get(r.id) ?? [], { subscribers: tg.counts.get(r.id) ?? 0, mine: tg.paired ? tg.mine.has(r.id) : null }),
+  );
+}
+
+function toSchedule(r: Row, firings: ScheduleFiring[], telegram: Schedule["telegram"]): Schedule {
   const cron = new Cron(r.cron, { timezone: r.timezone, paused: true });
   const next = r.paused ? null : r.nextFireAt;
   return {
@@ -96,6 +134,7 @@ function toSchedule(r: Row, firings: ScheduleFiring[]): Schedule {
     description: describeCron(r.cron),
     nextRuns: next ? [next, ...cron.nextRuns(4, next)].map((d) => d.toISOString()) : [],
     conversationId: r.conversationId,
+    telegram,
     firings,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
@@ -111,22 +150,44 @@ async function scheduleRow(db: Db, tenantId: string, id: string): Promise<Row> {
   return row;
 }
 
-async function getSchedule(db: Db, tenantId: string, id: string): Promise<Schedule> {
-  const row = await scheduleRow(db, tenantId, id);
-  return toSchedule(row, (await recentFirings(db, [id])).get(id) ?? []);
+async function getSchedule(db: Db, tenantId: string, id: string, viewer: string | null): Promise<Schedule> {
+  const [schedule] = await detailed(db, tenantId, [await scheduleRow(db, tenantId, id)], viewer);
+  return schedule!;
 }
 
-export async function listSchedules(db: Db, tenantId: string, agentId?: string): Promise<Schedule[]> {
+/** The team's schedules; `viewer` (a person's user id) sees whether they get each one in Telegram. */
+export async function listSchedules(db: Db, tenantId: string, viewer: string | null, agentId?: string): Promise<Schedule[]> {
   const rows = await db
     .select()
     .from(schedules)
     .where(and(eq(schedules.tenantId, tenantId), agentId ? eq(schedules.agentId, agentId) : undefined))
     .orderBy(asc(schedules.createdAt));
-  const firings = await recentFirings(
-    db,
-    rows.map((r) => r.id),
-  );
-  return rows.map((r) => toSchedule(r, firings.get(r.id) ?? []));
+  return detailed(db, tenantId, rows, viewer);
+}
+
+/**
+ * "Send me this": the viewer's Telegram accounts paired with this team get (or stop getting) the
+ * schedule's replies. Without a pairing there is nothing to send to.
+ */
+export async function subscribeSchedule(db: Db, tenantId: string, viewer: string, id: string, subscribed: boolean) {
+  const row = await scheduleRow(db, tenantId, id);
+  const own = await db
+    .select({ telegramUserId: telegramPairings.telegramUserId })
+    .from(telegramPairings)
+    .where(and(eq(telegramPairings.tenantId, tenantId), eq(telegramPairings.pairedByUserId, viewer)));
+  if (!own.length)
+    throw new DomainError("PRECONDITION_FAILED", "Pair your Telegram account first (Telegram page), then ask for this schedule");
+  const ids = own.map((p) => p.telegramUserId);
+  if (subscribed)
+    await db
+      .insert(scheduleSubscribers)
+      .values(ids.map((telegramUserId) => ({ scheduleId: row.id, telegramUserId })))
+      .onConflictDoNothing();
+  else
+    await db
+      .delete(scheduleSubscribers)
+      .where(and(eq(scheduleSubscribers.scheduleId, row.id), inArray(scheduleSubscribers.telegramUserId, ids)));
+  return getSchedule(db, tenantId, row.id, viewer);
 }
 
 /** The schedule's own conversation (one OpenClaw session across its firings), made when first asked for. */
@@ -170,7 +231,7 @@ export async function createSchedule(
     const conversationId = await ensureConversation(db, tenantId, agent.id, id, createdBy);
     await db.update(schedules).set({ conversationId }).where(eq(schedules.id, id));
   }
-  return getSchedule(db, tenantId, id);
+  return getSchedule(db, tenantId, id, viewerOf(createdBy));
 }
 
 export async function updateSchedule(deps: RunDeps, tenantId: string, actor: string, input: UpdateScheduleInput, now = new Date()) {
@@ -202,7 +263,7 @@ export async function updateSchedule(deps: RunDeps, tenantId: string, actor: str
       updatedAt: now,
     })
     .where(and(eq(schedules.id, row.id), eq(schedules.tenantId, tenantId)));
-  return getSchedule(db, tenantId, row.id);
+  return getSchedule(db, tenantId, row.id, viewerOf(actor));
 }
 
 /** Removes the schedule and its firing history; its runs (and its conversation) stay. */
@@ -215,10 +276,26 @@ export async function removeSchedule(db: Db, tenantId: string, id: string) {
   return { id };
 }
 
+/**
+ * A run of the schedule. Its reply is owed, in the run's own batch, to the Telegram chat of each person
+ * who asked for it and is still paired with the team (a repeated fire time's run is not inserted, and
+ * then neither is this).
+ */
 const runOf = (deps: RunDeps, row: Row, createdBy: string, idempotencyKey?: string) =>
   createRun(deps, row.tenantId, { agentId: row.agentId, input: row.input, idempotencyKey }, "schedule", {
     conversation: row.conversationId ? { id: row.conversationId, scope: `schedule:${row.id}` } : undefined,
     createdBy,
+    also: (runId) => [
+      deps.db
+        .insert(telegramReplies)
+        .select(
+          sql`select ${runId}, ${telegramPairings.chatId}, null, null from ${scheduleSubscribers}
+            join ${telegramPairings} on ${telegramPairings.telegramUserId} = ${scheduleSubscribers.telegramUserId}
+            where ${scheduleSubscribers.scheduleId} = ${row.id} and ${telegramPairings.tenantId} = ${row.tenantId}
+              and exists (select 1 from ${runs} where ${runs.id} = ${runId})`,
+        )
+        .onConflictDoNothing(),
+    ],
   });
 
 function recordFiring(db: Db, scheduleId: string, fireAt: Date, firing: Omit<ScheduleFiring, "fireAt">) {

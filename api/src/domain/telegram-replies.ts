@@ -1,5 +1,6 @@
-// A Telegram run's reply, sent exactly once when the run ends (split under Telegram's limit, plain
-// text), retried by the reaper when a send fails; "typing…" while the run works.
+// A run's reply in Telegram, sent exactly once to each of its chats when the run ends (the asker's, or
+// each person who opted in to a schedule), split under Telegram's limit, plain text; retried by the
+// reaper when a send fails; "typing…" while a Telegram run works.
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import { runs, telegramReplies } from "../db/schema";
 import { releaseTelegramBudgetNotice, telegramBudgetNotice } from "./budgets";
@@ -23,6 +24,8 @@ export function splitMessage(text: string, limit = TELEGRAM_MESSAGE_LIMIT): stri
 }
 
 function replyText(run: typeof runs.$inferSelect): string | undefined {
+  // A schedule's reply comes unasked: it says what it is.
+  if (run.source === "schedule" && run.status === "succeeded") return `⏰ Scheduled: ${run.input.slice(0, 80)}\n\n${run.output ?? ""}`;
   if (run.status === "succeeded") return run.output ?? "";
   if (run.status === "failed") return `Sorry, that did not work: ${run.error ?? "unknown error"}`;
   if (run.status === "canceled") return "That request was cancelled.";
@@ -30,16 +33,17 @@ function replyText(run: typeof runs.$inferSelect): string | undefined {
 }
 
 /**
- * Sends a finished Telegram run's reply. Exactly once: the reply row is claimed with a conditional
- * update, and marked sent after Telegram accepted every part. A send that fails is released for the
- * reaper to try again. Replies go out as plain text, so nothing in them is read as formatting.
+ * Sends a finished run's reply to each chat it is owed to. Exactly once per chat: each reply row is
+ * claimed with a conditional update, and marked sent after Telegram accepted every part. A send that
+ * fails is released for the reaper to try again. Replies go out as plain text, so nothing in them is
+ * read as formatting. Answers how many chats it reached.
  */
-export async function sendRunReply(deps: TelegramDeps, runId: string, now = new Date()): Promise<"sent" | "skipped"> {
+export async function sendRunReply(deps: TelegramDeps, runId: string, now = new Date()): Promise<number> {
   const { db } = deps;
   const [run] = await db.select().from(runs).where(eq(runs.id, runId));
   const text = run ? replyText(run) : undefined;
-  if (!run || text === undefined) return "skipped";
-  const [claimed] = await db
+  if (!run || text === undefined) return 0;
+  const claimed = await db
     .update(telegramReplies)
     .set({ claimedAt: now })
     .where(
@@ -50,26 +54,32 @@ export async function sendRunReply(deps: TelegramDeps, runId: string, now = new 
       ),
     )
     .returning();
-  if (!claimed) return "skipped";
+  const sent = await Promise.all(claimed.map((c) => sendTo(deps, run.tenantId, runId, c.chatId, text, now)));
+  return sent.filter(Boolean).length;
+}
+
+async function sendTo(deps: TelegramDeps, tenantId: string, runId: string, chatId: number, text: string, now: Date): Promise<boolean> {
+  const { db } = deps;
+  const mine = and(eq(telegramReplies.runId, runId), eq(telegramReplies.chatId, chatId));
   // Near or past the team's budget: this person hears it once a month, on the reply's last line.
-  const notice = await telegramBudgetNotice(db, run.tenantId, claimed.chatId, now).catch(() => null);
+  const notice = await telegramBudgetNotice(db, tenantId, chatId, now).catch(() => null);
   try {
     for (const part of splitMessage(notice ? `${text}\n\n⚠️ ${notice}` : text))
-      await deps.api.sendMessage(claimed.chatId, part, { link_preview_options: { is_disabled: true } });
+      await deps.api.sendMessage(chatId, part, { link_preview_options: { is_disabled: true } });
   } catch (e) {
-    await db.update(telegramReplies).set({ claimedAt: null }).where(eq(telegramReplies.runId, runId));
-    if (notice) await releaseTelegramBudgetNotice(db, run.tenantId, claimed.chatId);
+    await db.update(telegramReplies).set({ claimedAt: null }).where(mine);
+    if (notice) await releaseTelegramBudgetNotice(db, tenantId, chatId);
     console.error(`telegram reply for run ${runId} failed, will retry:`, e instanceof Error ? e.message : e);
-    return "skipped";
+    return false;
   }
-  await db.update(telegramReplies).set({ sentAt: new Date() }).where(eq(telegramReplies.runId, runId));
-  return "sent";
+  await db.update(telegramReplies).set({ sentAt: new Date() }).where(mine);
+  return true;
 }
 
 /** The reaper's pass: replies of finished runs that were never sent (a failed send, a lost executor). */
 export async function sendPendingReplies(deps: TelegramDeps, now = new Date()): Promise<number> {
   const pending = await deps.db
-    .select({ runId: telegramReplies.runId })
+    .selectDistinct({ runId: telegramReplies.runId })
     .from(telegramReplies)
     .innerJoin(runs, eq(runs.id, telegramReplies.runId))
     .where(
@@ -81,7 +91,7 @@ export async function sendPendingReplies(deps: TelegramDeps, now = new Date()): 
     )
     .limit(50);
   let sent = 0;
-  for (const p of pending) if ((await sendRunReply(deps, p.runId, now)) === "sent") sent++;
+  for (const p of pending) sent += await sendRunReply(deps, p.runId, now);
   return sent;
 }
 

@@ -990,6 +990,7 @@ export type AppRouter = TRPCBuiltRouter<
           description: string;
           nextRuns: string[];
           conversationId: string | null;
+          telegram: { subscribers: number; mine: boolean | null };
           firings: { fireAt: string; status: "ran" | "skipped" | "refused"; runId: string | null; reason: string | null }[];
           createdAt: string;
           updatedAt: string;
@@ -1009,6 +1010,7 @@ export type AppRouter = TRPCBuiltRouter<
           description: string;
           nextRuns: string[];
           conversationId: string | null;
+          telegram: { subscribers: number; mine: boolean | null };
           firings: { fireAt: string; status: "ran" | "skipped" | "refused"; runId: string | null; reason: string | null }[];
           createdAt: string;
           updatedAt: string;
@@ -1035,6 +1037,7 @@ export type AppRouter = TRPCBuiltRouter<
           description: string;
           nextRuns: string[];
           conversationId: string | null;
+          telegram: { subscribers: number; mine: boolean | null };
           firings: { fireAt: string; status: "ran" | "skipped" | "refused"; runId: string | null; reason: string | null }[];
           createdAt: string;
           updatedAt: string;
@@ -1042,6 +1045,26 @@ export type AppRouter = TRPCBuiltRouter<
         meta: object;
       }>;
       remove: TRPCMutationProcedure<{ input: { id: string }; output: { id: string }; meta: object }>;
+      subscribe: TRPCMutationProcedure<{
+        input: { id: string; subscribed: boolean };
+        output: {
+          id: string;
+          agentId: string;
+          cron: string;
+          timezone: string;
+          input: string;
+          deliver: { conversation: boolean };
+          paused: boolean;
+          description: string;
+          nextRuns: string[];
+          conversationId: string | null;
+          telegram: { subscribers: number; mine: boolean | null };
+          firings: { fireAt: string; status: "ran" | "skipped" | "refused"; runId: string | null; reason: string | null }[];
+          createdAt: string;
+          updatedAt: string;
+        };
+        meta: object;
+      }>;
       runNow: TRPCMutationProcedure<{ input: { id: string }; output: { runId: string }; meta: object }>;
     };
     triggers: {

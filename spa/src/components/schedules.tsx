@@ -62,6 +62,15 @@ export function AgentSchedules({ agentId }: { agentId: string }) {
       onError: (e) => toast.error(errorMessage(e)),
     }),
   );
+  const subscribe = useMutation(
+    trpc.schedules.subscribe.mutationOptions({
+      onSuccess: (s) => {
+        void refresh();
+        toast.success(s.telegram.mine ? "You get this schedule's replies in Telegram" : "No more Telegram messages from this schedule");
+      },
+      onError: (e) => toast.error(errorMessage(e)),
+    }),
+  );
   const remove = useMutation(
     trpc.schedules.remove.mutationOptions({
       onSuccess: () => {
@@ -125,6 +134,24 @@ export function AgentSchedules({ agentId }: { agentId: string }) {
                       Delete
                     </Button>
                   </div>
+                )}
+              </div>
+              <div className="mt-2 flex flex-wrap items-center gap-3 text-xs text-zinc-500">
+                {s.telegram.mine !== null && (
+                  <label className="flex items-center gap-1.5 text-zinc-700">
+                    <input
+                      type="checkbox"
+                      checked={s.telegram.mine}
+                      disabled={subscribe.isPending}
+                      onChange={(e) => subscribe.mutate({ id: s.id, subscribed: e.target.checked })}
+                    />
+                    Send me this on Telegram
+                  </label>
+                )}
+                {s.telegram.subscribers > 0 && (
+                  <span>
+                    {s.telegram.subscribers} {s.telegram.subscribers === 1 ? "person gets" : "people get"} it in Telegram
+                  </span>
                 )}
               </div>
               {s.nextRuns.length > 0 && (
