@@ -13,4 +13,14 @@ export class DomainError extends Error {
   }
 }
 
+/** The HTTP status of each refusal, for raw routes (tRPC maps the codes itself). */
+export const HTTP_STATUS: Record<DomainErrorCode, number> = {
+  BAD_REQUEST: 400,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PRECONDITION_FAILED: 412,
+  TOO_MANY_REQUESTS: 429,
+};
+
 export const notFound = (what: string) => new DomainError("NOT_FOUND", `${what} not found`);

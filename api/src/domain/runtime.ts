@@ -190,8 +190,8 @@ export interface RuntimeAudit {
 }
 /** A start a run needed (a stopped runtime is started by the platform for the turn). */
 const PLATFORM_START: RuntimeAudit = { by: byPlatform, action: "runtime.started", reason: "a run needed it" };
-const runtimeEntry = (deps: RuntimeDeps, tenantId: string, audit: RuntimeAudit, generation?: number) =>
-  auditStatement(deps.db, tenantId, audit.by, {
+const runtimeEntry = (db: Db, tenantId: string, audit: RuntimeAudit, generation?: number) =>
+  auditStatement(db, tenantId, audit.by, {
     action: audit.action,
     target: { kind: "runtime", id: tenantId, label: "OpenClaw runtime" },
     metadata: { ...(generation !== undefined && { generation }), ...(audit.reason && { reason: audit.reason }) },
@@ -246,7 +246,7 @@ async function readyAt(
     .where(and(atGeneration(tenantId, generation), eq(tenantOpenclawRuntime.state, "starting")))
     .returning();
   if (!audit) return (await update)[0];
-  const [[ready]] = await deps.db.batch([update, runtimeEntry(deps, tenantId, audit, generation)]);
+  const [[ready]] = await deps.db.batch([update, runtimeEntry(deps.db, tenantId, audit, generation)]);
   return ready;
 }
 
@@ -305,11 +305,7 @@ export async function markRuntimeGone(db: Db, tenantId: string, generation: numb
       .update(tenantOpenclawRuntime)
       .set({ state: "stopped", lastError: reason, modelTokenHash: null, configHash: null, updatedAt: new Date() })
       .where(and(atGeneration(tenantId, generation), eq(tenantOpenclawRuntime.state, "ready"))),
-    auditStatement(db, tenantId, byPlatform, {
-      action: "runtime.stopped",
-      target: { kind: "runtime", id: tenantId, label: "OpenClaw runtime" },
-      metadata: { generation, reason },
-    }),
+    runtimeEntry(db, tenantId, { by: byPlatform, action: "runtime.stopped", reason }, generation),
   ]);
 }
 
@@ -362,7 +358,7 @@ export async function stopRuntime(deps: RuntimeDeps, tenantId: string, audit: Ru
       ...(lastError && { lastError }),
     })
     .where(eq(tenantOpenclawRuntime.tenantId, tenantId));
-  if (audit) await deps.db.batch([stopped, runtimeEntry(deps, tenantId, audit, r?.generation)]);
+  if (audit) await deps.db.batch([stopped, runtimeEntry(deps.db, tenantId, audit, r?.generation)]);
   else await stopped;
   return runtimeStatus(deps, tenantId);
 }

@@ -20,7 +20,7 @@ import { createRun } from "./runs";
 type Row = typeof schedules.$inferSelect;
 
 /** How many due schedules one sweep fires (the rest are the next minute's, still less than a period late). */
-export const SWEEP_BATCH = 200;
+const SWEEP_BATCH = 200;
 /** Firings shown with a schedule. */
 const FIRINGS_SHOWN = 10;
 /** Missed fire times recorded as skipped, the latest ones (a minutely schedule down for a day missed 1,440). */
@@ -37,7 +37,7 @@ function cronOf(expr: string, timezone: string): Cron {
   }
 }
 
-export function describeCron(expr: string): string {
+function describeCron(expr: string): string {
   try {
     return cronstrue.toString(expr, { use24HourTimeFormat: true, verbose: false });
   } catch {

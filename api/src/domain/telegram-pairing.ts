@@ -204,6 +204,7 @@ export async function redeemPairingCode(
     eq(telegramPairingCodes.usedBy, person.id),
     eq(telegramPairingCodes.usedAt, now),
   );
+  const actor = telegramActor({ id: person.id, username: person.username, first_name: person.name });
   const [claimed] = await db.batch([
     db
       .update(telegramPairingCodes)
@@ -224,10 +225,10 @@ export async function redeemPairingCode(
     auditStatement(
       db,
       row.tenantId,
-      { actor: telegramActor({ id: person.id, username: person.username, first_name: person.name }), client: NO_CLIENT },
+      { actor, client: NO_CLIENT },
       {
         action: "telegram.paired",
-        target: { kind: "telegram", id: String(person.id), label: person.username ? `@${person.username}` : person.name },
+        target: { kind: "telegram", id: actor.id, label: actor.label },
         metadata: { pairedBy: values.pairedByUserId },
       },
     ),

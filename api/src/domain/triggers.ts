@@ -20,7 +20,7 @@ import { triggers } from "../db/schema";
 import { getAgentRow } from "./agents";
 import { type AuditBy, auditStatement } from "./audit";
 import { base64url, newId, randomBytes, sha256 } from "./crypto";
-import { DomainError, notFound } from "./errors";
+import { DomainError, HTTP_STATUS, notFound } from "./errors";
 import { recordedActorOf } from "./principals";
 import type { RunDeps } from "./run-records";
 import { createRun } from "./runs";
@@ -176,16 +176,6 @@ export async function handleTriggerRequest(deps: RunDeps, id: string, req: Reque
     return { status: 202, body: { runId: run.id } };
   } catch (e) {
     if (!(e instanceof DomainError)) throw e;
-    const status =
-      e.code === "FORBIDDEN"
-        ? 403
-        : e.code === "CONFLICT"
-          ? 409
-          : e.code === "NOT_FOUND"
-            ? 404
-            : e.code === "PRECONDITION_FAILED"
-              ? 412
-              : 400;
-    return { status, body: { error: e.message } };
+    return { status: HTTP_STATUS[e.code], body: { error: e.message } };
   }
 }
