@@ -2,9 +2,8 @@
 // Types only: settings are parsed in config.ts, stubs are made in durable-objects/stubs.ts, and the
 // services built from all of this in services.ts. Nothing here imports a Durable Object class, so no
 // import cycle runs through the bindings.
-import type { LiveRunEventBody } from "@autoclaw/shared";
 import type { Sandbox } from "@cloudflare/sandbox";
-import type { RunMessage } from "@autoclaw/shared";
+import type { LiveRunEventBody, RunMessage, ScheduleFiringMessage } from "@autoclaw/shared";
 import type { Update } from "grammy/types";
 
 /** What an agent's AgentSession answers over RPC (the class implements it). */
@@ -24,6 +23,7 @@ export interface Bindings {
   DB: D1Database;
   ARTIFACTS: R2Bucket;
   RUN_QUEUE: Queue<RunMessage>;
+  SCHEDULE_QUEUE: Queue<ScheduleFiringMessage>;
   AGENT_SESSION: DurableObjectNamespace<AgentSessionRpc>;
   TELEGRAM_CHAT: DurableObjectNamespace<TelegramChatRpc>;
   Sandbox: DurableObjectNamespace<Sandbox>;

@@ -1,7 +1,7 @@
 // The Worker: one fetch entry that routes tRPC, accounts, artifact downloads and webhooks;
-// the RUN_QUEUE consumer; the reaper cron; and the backbone's Durable Object classes. Each entry
+// the queues' consumer (runs, schedules' fire times); the reaper cron; and the backbone's Durable Object classes. Each entry
 // takes the isolate's services from the composition root (services.ts) and hands them down.
-import { type RunMessage, TRPC_MAX_BATCH } from "@autoclaw/shared";
+import { TRPC_MAX_BATCH } from "@autoclaw/shared";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { handleAuth } from "./auth";
 import { ConfigError } from "./config";
@@ -9,14 +9,14 @@ import { clientOf, openAuditExport, pruneAuditLog } from "./domain/audit";
 import { reapRuns } from "./domain/run-executor";
 import { openSignedArtifact } from "./domain/runs";
 import { stopIdleRuntimes } from "./domain/runtime";
-import { fireDueSchedules } from "./domain/schedules";
+import { sweepDueSchedules } from "./domain/schedules";
 import { handleTriggerRequest } from "./domain/triggers";
 import { pruneTelegramUpdates } from "./domain/telegram";
 import { sendPendingReplies } from "./domain/telegram-replies";
 import { pruneWorkspaceVersions } from "./domain/workspace";
 import type { AppEnv } from "./env";
 import { handleModelProxy } from "./model/proxy";
-import { consumeRunQueue } from "./queue/consumer";
+import { consumeQueue, type QueueMessage } from "./queue/consumer";
 import { type Services, services } from "./services";
 import { createContext, crossSiteRefusal } from "./trpc/init";
 import { appRouter } from "./trpc/router";
@@ -124,20 +124,21 @@ export default {
     return json({ error: "Not found" }, 404);
   },
 
-  async queue(batch: MessageBatch<RunMessage>, env: AppEnv): Promise<void> {
-    await consumeRunQueue(batch, services(env));
+  async queue(batch: MessageBatch<QueueMessage>, env: AppEnv): Promise<void> {
+    await consumeQueue(batch, services(env));
   },
 
-  async scheduled(_controller: ScheduledController, env: AppEnv): Promise<void> {
+  async scheduled(controller: ScheduledController, env: AppEnv): Promise<void> {
     const svc = services(env);
     const reaped = await reapRuns(svc);
     if (reaped.failed || reaped.retried || reaped.resent)
       console.log(
         `reaper: ${reaped.retried} runs whose executor stopped run again, ${reaped.failed} failed, ${reaped.resent} stale queued runs re-sent`,
       );
-    const fired = await fireDueSchedules(svc);
-    if (fired.ran || fired.refused || fired.failed)
-      console.log(`cron: ${fired.ran} scheduled runs started, ${fired.refused} refused, ${fired.failed} to try again`);
+    // The minute the cron fired for (not the moment it got to run): a late tick still fires that minute's schedules.
+    const swept = await sweepDueSchedules(svc, new Date(controller.scheduledTime));
+    if (swept.due)
+      console.log(`cron: ${swept.due} due schedule fire times handed over (${swept.sends} queue sends, ${swept.statements} D1 statements)`);
     await pruneAuditLog(svc.db);
     const pruned = await pruneWorkspaceVersions(svc);
     if (pruned) console.log(`reaper: deleted ${pruned} workspace file versions past their retention`);
@@ -151,4 +152,4 @@ export default {
       if (stopped) console.log(`reaper: stopped ${stopped} idle runtimes`);
     }
   },
-} satisfies ExportedHandler<AppEnv, RunMessage>;
+} satisfies ExportedHandler<AppEnv, QueueMessage>;

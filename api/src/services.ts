@@ -8,6 +8,7 @@ import { createAuth, type Auth } from "./auth";
 import { ConfigError, settings as parseEnv, type Settings } from "./config";
 import { createDb, type Db } from "./db/client";
 import type { RunDeps, RunNotifier } from "./domain/run-records";
+import type { ScheduleDeps } from "./domain/schedules";
 import type { LiveEventSource } from "./domain/runs";
 import { sandboxGatewayToken, type RuntimeDeps } from "./domain/runtime";
 import { telegramConfig, type TelegramDeps } from "./domain/telegram";
@@ -21,7 +22,7 @@ import type { MailSender } from "./domain/mail";
 import { httpMailSender } from "./mail/http-sender";
 import type { AppEnv } from "./env";
 
-export interface Services extends RunDeps {
+export interface Services extends ScheduleDeps {
   db: Db;
   settings: Settings;
   /** Built on first use: API-key and queue paths never need it. */
@@ -76,6 +77,7 @@ export function services(env: AppEnv): Services {
       db,
       settings: config,
       queue: env.RUN_QUEUE,
+      scheduleQueue: env.SCHEDULE_QUEUE,
       bucket: env.ARTIFACTS,
       auth: () => (auth ??= createAuth(db, config, mail)),
       runtime: tenantRuntimes(env, db, config),

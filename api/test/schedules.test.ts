@@ -1,21 +1,41 @@
-// Schedules in workerd: the cron sweep fires each fire time once however often it repeats, the
-// missed-time rule, timezones across a DST change, pause and resume, budget refusals recorded on the
-// schedule, delivery into the schedule's own conversation, and bad input refused.
+// Schedules in workerd: the cron sweep hands each due fire time to SCHEDULE_QUEUE, whose consumer
+// runs it once however often the sweep or the queue repeats; the missed-time rule, timezones across a
+// DST change, pause and resume, plan and budget refusals recorded on the schedule, delivery into the
+// schedule's own conversation and to Telegram, the audit trail, and bad input refused.
 import { env, SELF } from "cloudflare:test";
+import type { Schedule, ScheduleFiringMessage } from "@autoclaw/shared";
 import { describe, expect, it } from "vitest";
+import type { Settings } from "../src/config";
 import { createDb } from "../src/db/client";
-import type { RunDeps } from "../src/domain/run-records";
-import { createSchedule, fireDueSchedules } from "../src/domain/schedules";
+import { NO_CLIENT } from "../src/domain/audit";
+import { createSchedule, failFiring, fireSchedule, type ScheduleDeps, sweepDueSchedules } from "../src/domain/schedules";
 import { type Person, update } from "../../fakes/telegram";
 import { agentOnFakeModel, client, expectTrpcError, joinTeam, ORIGIN, signUp, signUpWithTeam, testSettings, waitForRun } from "./helpers";
 
-const deps = (): RunDeps => ({
+const deps = (patch: Partial<Settings> = {}): ScheduleDeps => ({
   db: createDb(env.DB),
-  settings: testSettings(),
+  settings: testSettings(patch),
   queue: env.RUN_QUEUE,
+  scheduleQueue: env.SCHEDULE_QUEUE,
   bucket: env.ARTIFACTS,
   runtime: undefined,
 });
+/** Billing on: a new team is on the trial (3 schedules, at most hourly). */
+const billed = { STRIPE_SECRET_KEY: "sk_test_autoclaw", STRIPE_WEBHOOK_SECRET: "whsec_test_autoclaw_0123456789" };
+
+const firingCount = async (scheduleId: string) =>
+  Number(
+    (await env.DB.prepare("select count(*) as n from schedule_firings where schedule_id = ?").bind(scheduleId).first<{ n: number }>())!.n,
+  );
+/**
+ * The minute's sweep at `now`, then the queue consumer's part: until the schedule has `firings`
+ * recorded, and a moment more for any repeated message still on its way.
+ */
+async function sweep(scheduleId: string, now: Date, firings: number) {
+  await sweepDueSchedules(deps(), now);
+  await expect.poll(() => firingCount(scheduleId), { timeout: 10_000 }).toBe(firings);
+}
+const settle = () => new Promise((r) => setTimeout(r, 300));
 
 /** Moves a schedule's next fire time (what a platform that was down would find). */
 const setNextFire = (id: string, at: Date) =>
@@ -76,11 +96,15 @@ describe("schedules", () => {
     const s = await api.schedules.create.mutate({ agentId: agent.id, cron: "*/5 * * * *", timezone: "UTC", input: "tick" });
     const fireAt = new Date(s.nextRuns[0]!);
     const justAfter = new Date(fireAt.getTime() + 20_000);
-    await Promise.all([fireDueSchedules(deps(), justAfter), fireDueSchedules(deps(), justAfter)]);
-    await fireDueSchedules(deps(), justAfter);
-    // The schedule moved on: the sweep after it has nothing more of this schedule to fire.
+    await Promise.all([sweepDueSchedules(deps(), justAfter), sweepDueSchedules(deps(), justAfter)]);
+    await sweep(s.id, justAfter, 1);
+    // A sweep repeated over the same fire time (a crash after sending, before moving on), and the
+    // queue delivering one message three times at once: still the one run.
     await setNextFire(s.id, fireAt);
-    await fireDueSchedules(deps(), justAfter); // a sweep repeated over the same fire time (a crash before moving on)
+    await sweep(s.id, justAfter, 1);
+    const message: ScheduleFiringMessage = { scheduleId: s.id, fireAt: fireAt.getTime(), missed: [] };
+    await Promise.all([1, 2, 3].map(() => fireSchedule(deps(), message)));
+    await settle();
 
     const runs = (await api.runs.list.query({})).items.filter((r) => r.source === "schedule");
     expect(runs).toHaveLength(1);
@@ -99,7 +123,7 @@ describe("schedules", () => {
     const threeBefore = new Date(next.getTime() - 3 * 86_400_000);
     await setNextFire(s.id, threeBefore);
     const back = new Date(next.getTime() - 86_400_000 + 2 * 3_600_000);
-    await fireDueSchedules(deps(), back);
+    await sweep(s.id, back, 3);
     const [after] = await api.schedules.list.query({ agentId: agent.id });
     expect(after!.firings.map((f) => f.status)).toEqual(["ran", "skipped", "skipped"]);
     expect(after!.firings[0]!.fireAt).toBe(new Date(next.getTime() - 86_400_000).toISOString());
@@ -113,7 +137,7 @@ describe("schedules", () => {
     const s = await createSchedule(
       deps(),
       team.id,
-      user.email,
+      { actor: { kind: "user", id: "u_dst", label: user.email }, client: NO_CLIENT },
       { agentId: agent.id, cron: "0 8 * * *", timezone: "Europe/Berlin", input: "dst", deliver: { conversation: false } },
       new Date("2026-10-23T12:00:00Z"),
     );
@@ -126,7 +150,8 @@ describe("schedules", () => {
     const s = await api.schedules.create.mutate({ agentId: agent.id, cron: "*/10 * * * *", timezone: "UTC", input: "p" });
     const paused = await api.schedules.update.mutate({ id: s.id, paused: true });
     expect(paused.nextRuns).toEqual([]);
-    await fireDueSchedules(deps(), new Date(Date.now() + 3_600_000));
+    await sweepDueSchedules(deps(), new Date(Date.now() + 3_600_000));
+    await settle();
     const resumed = await api.schedules.update.mutate({ id: s.id, paused: false });
     expect(new Date(resumed.nextRuns[0]!).getTime()).toBeGreaterThan(Date.now());
     expect(resumed.firings).toEqual([]);
@@ -146,7 +171,7 @@ describe("schedules", () => {
       .bind(team.id, new Date().toISOString().slice(0, 10))
       .run();
     const fireAt = new Date(s.nextRuns[0]!);
-    await fireDueSchedules(deps(), new Date(fireAt.getTime() + 1000));
+    await sweep(s.id, new Date(fireAt.getTime() + 1000), 2);
     const [after] = await api.schedules.list.query({});
     expect(after!.firings[0]).toMatchObject({ fireAt: fireAt.toISOString(), status: "refused", runId: null });
     expect(after!.firings[0]!.reason).toMatch(/token budget/);
@@ -166,9 +191,9 @@ describe("schedules", () => {
     });
     expect(s.conversationId).toMatch(/^conv_/);
     const first = new Date(s.nextRuns[0]!);
-    await fireDueSchedules(deps(), new Date(first.getTime() + 1000));
+    await sweep(s.id, new Date(first.getTime() + 1000), 1);
     const second = new Date(first.getTime() + 86_400_000);
-    await fireDueSchedules(deps(), new Date(second.getTime() + 1000));
+    await sweep(s.id, new Date(second.getTime() + 1000), 2);
     const runs = (await api.runs.list.query({})).items.filter((r) => r.source === "schedule");
     expect(runs).toHaveLength(2);
     for (const r of runs) await waitForRun(api, r.id);
@@ -213,7 +238,7 @@ describe("schedules", () => {
     expect((await client({ apiKey: key.key }).schedules.list.query({}))[0]!.telegram.mine).toBeNull();
 
     const fireAt = new Date(s.nextRuns[0]!);
-    await fireDueSchedules(deps(), new Date(fireAt.getTime() + 1000));
+    await sweep(s.id, new Date(fireAt.getTime() + 1000), 1);
     const [run] = (await api.runs.list.query({})).items.filter((r) => r.source === "schedule");
     await waitForRun(api, run!.id);
     // After the pairing's welcome: the schedule's reply, saying what it is.
@@ -225,7 +250,7 @@ describe("schedules", () => {
     await api.telegram.unpair.mutate({ telegramUserId: member.id });
     expect((await api.schedules.list.query({}))[0]!.telegram.subscribers).toBe(0);
     const next = new Date(fireAt.getTime() + 86_400_000);
-    await fireDueSchedules(deps(), new Date(next.getTime() + 1000));
+    await sweep(s.id, new Date(next.getTime() + 1000), 2);
     const runs = (await api.runs.list.query({})).items.filter((r) => r.source === "schedule");
     expect(runs).toHaveLength(2);
     await waitForRun(api, runs[0]!.id);
@@ -239,4 +264,110 @@ describe("schedules", () => {
     expect(s.telegram.mine).toBeNull();
     await expectTrpcError(api.schedules.subscribe.mutate({ id: s.id, subscribed: true }), "PRECONDITION_FAILED");
   });
+
+  it("the sweep does no per-schedule D1 work: due fire times go to the queue in batches, and every one is run", async () => {
+    const { api, agent } = await scheduledTeam("sch-sweep");
+    const made: Schedule[] = [];
+    for (let i = 0; i < 30; i++)
+      made.push(await api.schedules.create.mutate({ agentId: agent.id, cron: "15 6 * * *", timezone: "UTC", input: `report ${i}` }));
+    const fireAt = new Date(made[0]!.nextRuns[0]!);
+    const swept = await sweepDueSchedules(deps(), new Date(fireAt.getTime() + 1000));
+    // Other tests' schedules may be due too: the cost follows the count, 100 per send and 1,000 per update.
+    expect(swept.due).toBeGreaterThanOrEqual(30);
+    expect(swept.sends).toBe(Math.ceil(swept.due / 100));
+    expect(swept.statements).toBe(1 + Math.ceil(swept.due / 1000));
+    for (const m of made) await expect.poll(() => firingCount(m.id), { timeout: 20_000 }).toBe(1);
+    const runs = (await api.runs.list.query({ limit: 100 })).items.filter((r) => r.source === "schedule");
+    expect(runs.map((r) => r.input).sort()).toEqual(made.map((m) => m.input).sort());
+    for (const m of made) expect(new Date(m.nextRuns[1]!).getTime()).toBe(fireAt.getTime() + 86_400_000);
+    const after = await api.schedules.list.query({ agentId: agent.id });
+    expect(after.every((m) => m.nextRuns[0] === new Date(fireAt.getTime() + 86_400_000).toISOString())).toBe(true);
+  }, 40_000);
+
+  it("a downgraded plan refuses the schedules past its cap and under its interval at fire time, with the reason", async () => {
+    // Made with billing off (no caps), then fired with billing on: the team is on the trial (3 schedules, hourly).
+    const { api, agent } = await scheduledTeam("sch-plan");
+    const made: Schedule[] = [];
+    for (let i = 0; i < 4; i++)
+      made.push(await api.schedules.create.mutate({ agentId: agent.id, cron: "0 * * * *", timezone: "UTC", input: `h${i}` }));
+    const fireAt = new Date(made[0]!.nextRuns[0]!).getTime();
+    const statuses: string[] = [];
+    for (const m of made) statuses.push(await fireSchedule(deps(billed), { scheduleId: m.id, fireAt, missed: [] }));
+    expect(statuses).toEqual(["ran", "ran", "ran", "refused"]);
+    const newest = (await api.schedules.list.query({})).find((x) => x.id === made[3]!.id)!;
+    expect(newest.firings[0]!.reason).toMatch(/plan includes 3 schedules/);
+
+    const fast = await scheduledTeam("sch-plan-fast");
+    const every5 = await fast.api.schedules.create.mutate({ agentId: fast.agent.id, cron: "*/5 * * * *", timezone: "UTC", input: "f" });
+    const at = new Date(every5.nextRuns[0]!).getTime();
+    expect(await fireSchedule(deps(billed), { scheduleId: every5.id, fireAt: at, missed: [] })).toBe("refused");
+    expect((await fast.api.schedules.list.query({}))[0]!.firings[0]!.reason).toMatch(/at most every 60 minutes/);
+    // Billing off again (an upgrade, as far as the plan's caps go): the same schedule runs.
+    expect(await fireSchedule(deps(), { scheduleId: every5.id, fireAt: at + 300_000, missed: [] })).toBe("ran");
+  });
+
+  it("a fire time paused before its turn is skipped, one the queue gave up on is failed, one of a removed schedule leaves nothing", async () => {
+    const { api, agent } = await scheduledTeam("sch-ends");
+    const s = await api.schedules.create.mutate({ agentId: agent.id, cron: "0 5 * * *", timezone: "UTC", input: "e" });
+    const fireAt = new Date(s.nextRuns[0]!).getTime();
+    await api.schedules.update.mutate({ id: s.id, paused: true });
+    expect(await fireSchedule(deps(), { scheduleId: s.id, fireAt, missed: [] })).toBe("skipped");
+    await failFiring(deps().db, { scheduleId: s.id, fireAt: fireAt + 86_400_000, missed: [fireAt + 3_600_000] });
+    const [listed] = await api.schedules.list.query({});
+    expect(listed!.firings.map((f) => [f.status, f.reason])).toEqual([
+      ["failed", expect.stringMatching(/could not start/)],
+      ["skipped", expect.stringMatching(/more than one period late/)],
+      ["skipped", "Paused before it ran"],
+    ]);
+    expect((await api.runs.list.query({})).items).toEqual([]);
+    await api.schedules.remove.mutate({ id: s.id });
+    expect(await fireSchedule(deps(), { scheduleId: s.id, fireAt: fireAt + 2 * 86_400_000, missed: [] })).toBe("gone");
+    await failFiring(deps().db, { scheduleId: s.id, fireAt, missed: [] });
+    expect(await firingCount(s.id)).toBe(0);
+  });
+
+  it("creating, changing and removing a schedule are each audited once, by whoever did it; an edit that changes nothing is not", async () => {
+    const { api, agent } = await scheduledTeam("sch-audit");
+    const key = await api.apiKeys.create.mutate({ name: "ops", scopes: ["agents"] });
+    const viaKey = client({ apiKey: key.key });
+    const s = await viaKey.schedules.create.mutate({ agentId: agent.id, cron: "0 8 * * 1-5", timezone: "UTC", input: "a" });
+    await api.schedules.update.mutate({ id: s.id, paused: true, input: "b" });
+    await api.schedules.update.mutate({ id: s.id, paused: true, input: "b" }); // the same again: nothing changes
+    await api.schedules.remove.mutate({ id: s.id });
+    await expectTrpcError(api.schedules.remove.mutate({ id: s.id }), "NOT_FOUND");
+    const entries = (await api.audit.list.query({})).items.filter((e) => e.action.startsWith("schedule."));
+    expect(entries.map((e) => [e.action, e.actor.kind, e.target?.label, e.metadata.changed ?? null])).toEqual([
+      ["schedule.removed", "user", "0 8 * * 1-5 (UTC)", null],
+      ["schedule.changed", "user", "0 8 * * 1-5 (UTC)", "input,paused"],
+      ["schedule.created", "apiKey", "0 8 * * 1-5 (UTC)", null],
+    ]);
+    expect(JSON.stringify(entries)).not.toContain(key.key);
+  });
+
+  it("in Telegram, /schedules lists the team's schedules and /schedules <n> opts this account in and out", async () => {
+    const { api, agent } = await scheduledTeam("sch-tg-cmd");
+    const me: Person = { id: nextPerson++, firstName: "Tess" };
+    const { code } = await api.telegram.createPairingCode.mutate();
+    expect((await tg(me, `/start ${code}`)).status).toBe(200);
+    await expect.poll(async () => (await api.telegram.pairings.query()).length).toBe(1);
+    const s = await api.schedules.create.mutate({ agentId: agent.id, cron: "0 8 * * 1-5", timezone: "Europe/Berlin", input: "brief" });
+    const last = async () => (await sentTo(me.id)).at(-1);
+
+    await tg(me, "/schedules");
+    await expect.poll(last).toMatch(/^1\. Agent echo: At 08:00, Monday through Friday, next \w{3} \d+ \w{3}, 08:00 \(Europe\/Berlin\)\n/);
+    await tg(me, "/schedules 1");
+    await expect.poll(last).toBe("You will get its replies here: At 08:00, Monday through Friday.");
+    expect((await api.schedules.list.query({}))[0]!.telegram).toEqual({ subscribers: 1, mine: true });
+    await tg(me, "/schedules");
+    await expect.poll(last).toMatch(/✓ sent to you/);
+    await tg(me, "/schedules 7");
+    await expect.poll(last).toMatch(/^No schedule 7\./);
+
+    // Opted in here, the firing's reply arrives here.
+    await sweep(s.id, new Date(new Date(s.nextRuns[0]!).getTime() + 1000), 1);
+    await expect.poll(last, { timeout: 10_000 }).toBe("⏰ Scheduled: brief\n\nEcho: brief");
+    await tg(me, "/schedules 1");
+    await expect.poll(last).toBe("You will no longer get its replies: At 08:00, Monday through Friday.");
+    expect((await api.schedules.list.query({}))[0]!.telegram.subscribers).toBe(0);
+  }, 30_000);
 });

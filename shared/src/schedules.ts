@@ -57,8 +57,8 @@ export const scheduleIdInput = z.object({ id: z.string().min(1) });
 export const subscribeScheduleInput = z.object({ id: z.string().min(1), subscribed: z.boolean() });
 export const listSchedulesInput = z.object({ agentId: z.string().min(1).optional() }).default({});
 
-/** What became of one fire time. */
-export const FIRING_STATUSES = ["ran", "skipped", "refused"] as const;
+/** What became of one fire time (failed: AutoClaw could not start its run, after every retry). */
+export const FIRING_STATUSES = ["ran", "skipped", "refused", "failed"] as const;
 export const firingStatus = z.enum(FIRING_STATUSES);
 
 export const scheduleFiring = z.object({
@@ -91,3 +91,14 @@ export const schedule = z.object({
   updatedAt: z.string().datetime(),
 });
 export type Schedule = z.infer<typeof schedule>;
+
+/**
+ * SCHEDULE_QUEUE's message: one due fire time of a schedule, handed over by the minute's sweep, and the
+ * earlier fire times the sweep found missed (recorded as skipped).
+ */
+export const scheduleFiringMessage = z.object({
+  scheduleId: z.string().min(1),
+  fireAt: z.number().int(),
+  missed: z.array(z.number().int()).max(10).default([]),
+});
+export type ScheduleFiringMessage = z.infer<typeof scheduleFiringMessage>;

@@ -6,6 +6,7 @@ import { Bot, type Context } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
 import { telegramSeats } from "../domain/entitlements";
 import { DomainError } from "../domain/errors";
+import { schedulesForTelegram, toggleTelegramSubscription } from "../domain/schedules";
 import { beginUpdate, markUpdateHandled, telegramConfig } from "../domain/telegram";
 import {
   agentNamed,
@@ -26,6 +27,7 @@ const HELP = [
   "/status — your team, agent, runtime and plan",
   "/agent — list your team's agents; /agent <number> switches who answers you",
   "/skills — what your agent can use",
+  "/schedules — your team's schedules; /schedules <number> sends you (or stops sending) one's replies here",
   "/unpair — disconnect this Telegram account from your team",
   "",
   "Anything else you write goes to your agent.",
@@ -50,6 +52,18 @@ function person(ctx: Context): TelegramPerson | undefined {
 function agentList(conv: Conversation): string {
   if (!conv.agents.length) return "Your team has no agents yet: create one in AutoClaw.";
   return conv.agents.map((a, i) => `${i + 1}. ${a.name}${a.id === conv.agent?.id ? "  ← answers you" : ""}`).join("\n");
+}
+
+type TelegramSchedule = Awaited<ReturnType<typeof schedulesForTelegram>>[number];
+
+function scheduleList(conv: Conversation, list: TelegramSchedule[]): string {
+  if (!list.length) return "Your team has no schedules yet: add one on an agent's page in AutoClaw.";
+  const agentName = (id: string) => conv.agents.find((a) => a.id === id)?.name ?? "a removed agent";
+  const when = (s: TelegramSchedule) =>
+    s.next
+      ? `next ${new Intl.DateTimeFormat("en-GB", { timeZone: s.timezone, weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }).format(s.next)} (${s.timezone})`
+      : "paused";
+  return list.map((s, i) => `${i + 1}. ${agentName(s.agentId)}: ${s.description}, ${when(s)}${s.mine ? "  ✓ sent to you" : ""}`).join("\n");
 }
 
 /** The bot's identity from the settings: no getMe round trip before the first update. */
@@ -109,6 +123,21 @@ function createBot(svc: Services, token: string, username: string, apiRoot?: str
     if (!chosen) return ctx.reply(`No agent "${arg}".\n\n${agentList(conv)}`);
     await chooseAgent(db, conv.pairing.telegramUserId, chosen.id);
     return ctx.reply(`${chosen.name} answers you now.`);
+  });
+  paired.command("schedules", async (ctx) => {
+    const conv = convOf(ctx);
+    const list = await schedulesForTelegram(db, conv.pairing.tenantId, conv.pairing.telegramUserId);
+    const arg = ctx.match.trim();
+    if (!arg)
+      return ctx.reply(
+        `${scheduleList(conv, list)}${list.length ? "\n\nSend /schedules <number> to get one's replies here (again to stop)." : ""}`,
+      );
+    const chosen = /^\d+$/.test(arg) ? list[Number(arg) - 1] : undefined;
+    if (!chosen) return ctx.reply(`No schedule ${arg}.\n\n${scheduleList(conv, list)}`);
+    const on = await toggleTelegramSubscription(db, conv.pairing.telegramUserId, chosen.id);
+    return ctx.reply(
+      on ? `You will get its replies here: ${chosen.description}.` : `You will no longer get its replies: ${chosen.description}.`,
+    );
   });
   paired.command("unpair", async (ctx) => {
     const conv = convOf(ctx);

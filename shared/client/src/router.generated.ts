@@ -904,6 +904,9 @@ export type AppRouter = TRPCBuiltRouter<
             | "skills.configured"
             | "trigger.created"
             | "trigger.revoked"
+            | "schedule.created"
+            | "schedule.changed"
+            | "schedule.removed"
             | "runtime.started"
             | "runtime.stopped"
             | "runtime.restarted"
@@ -947,6 +950,9 @@ export type AppRouter = TRPCBuiltRouter<
               | "skills.configured"
               | "trigger.created"
               | "trigger.revoked"
+              | "schedule.created"
+              | "schedule.changed"
+              | "schedule.removed"
               | "runtime.started"
               | "runtime.stopped"
               | "runtime.restarted"
@@ -991,7 +997,7 @@ export type AppRouter = TRPCBuiltRouter<
           nextRuns: string[];
           conversationId: string | null;
           telegram: { subscribers: number; mine: boolean | null };
-          firings: { fireAt: string; status: "ran" | "skipped" | "refused"; runId: string | null; reason: string | null }[];
+          firings: { fireAt: string; status: "failed" | "ran" | "skipped" | "refused"; runId: string | null; reason: string | null }[];
           createdAt: string;
           updatedAt: string;
         };
@@ -1011,7 +1017,7 @@ export type AppRouter = TRPCBuiltRouter<
           nextRuns: string[];
           conversationId: string | null;
           telegram: { subscribers: number; mine: boolean | null };
-          firings: { fireAt: string; status: "ran" | "skipped" | "refused"; runId: string | null; reason: string | null }[];
+          firings: { fireAt: string; status: "failed" | "ran" | "skipped" | "refused"; runId: string | null; reason: string | null }[];
           createdAt: string;
           updatedAt: string;
         }[];
@@ -1038,7 +1044,7 @@ export type AppRouter = TRPCBuiltRouter<
           nextRuns: string[];
           conversationId: string | null;
           telegram: { subscribers: number; mine: boolean | null };
-          firings: { fireAt: string; status: "ran" | "skipped" | "refused"; runId: string | null; reason: string | null }[];
+          firings: { fireAt: string; status: "failed" | "ran" | "skipped" | "refused"; runId: string | null; reason: string | null }[];
           createdAt: string;
           updatedAt: string;
         };
@@ -1059,7 +1065,7 @@ export type AppRouter = TRPCBuiltRouter<
           nextRuns: string[];
           conversationId: string | null;
           telegram: { subscribers: number; mine: boolean | null };
-          firings: { fireAt: string; status: "ran" | "skipped" | "refused"; runId: string | null; reason: string | null }[];
+          firings: { fireAt: string; status: "failed" | "ran" | "skipped" | "refused"; runId: string | null; reason: string | null }[];
           createdAt: string;
           updatedAt: string;
         };

@@ -173,7 +173,7 @@ export function AgentSchedules({ agentId }: { agentId: string }) {
                     {s.firings.slice(0, 5).map((f) => (
                       <li key={f.fireAt}>
                         {local(f.fireAt, s.timezone)} ·{" "}
-                        <Badge tone={f.status === "ran" ? "green" : f.status === "refused" ? "red" : "zinc"}>{f.status}</Badge>{" "}
+                        <Badge tone={f.status === "ran" ? "green" : f.status === "skipped" ? "zinc" : "red"}>{f.status}</Badge>{" "}
                         {f.runId && (
                           <Link to={`/runs/${f.runId}`} className="text-brand-700 hover:underline">
                             the run

@@ -7,7 +7,7 @@ import {
   subscribeScheduleInput,
   updateScheduleInput,
 } from "@autoclaw/shared";
-import { actorOf, personOf, userIdOf } from "../../domain/principals";
+import { personOf, userIdOf } from "../../domain/principals";
 import { createSchedule, listSchedules, removeSchedule, runScheduleNow, subscribeSchedule, updateSchedule } from "../../domain/schedules";
 import { accessProcedure, router } from "../init";
 
@@ -16,7 +16,7 @@ export const schedulesRouter = router({
   create: accessProcedure("manageAgents")
     .input(createScheduleInput)
     .output(schedule)
-    .mutation(({ ctx, input }) => createSchedule(ctx.svc, ctx.tenant.id, actorOf(ctx.principal), input)),
+    .mutation(({ ctx, input }) => createSchedule(ctx.svc, ctx.tenant.id, ctx.by, input)),
 
   list: accessProcedure("read")
     .input(listSchedulesInput)
@@ -27,12 +27,12 @@ export const schedulesRouter = router({
   update: accessProcedure("manageAgents")
     .input(updateScheduleInput)
     .output(schedule)
-    .mutation(({ ctx, input }) => updateSchedule(ctx.svc, ctx.tenant.id, actorOf(ctx.principal), input)),
+    .mutation(({ ctx, input }) => updateSchedule(ctx.svc, ctx.tenant.id, ctx.by, input)),
 
   remove: accessProcedure("manageAgents")
     .input(scheduleIdInput)
     .output(z.object({ id: z.string() }))
-    .mutation(({ ctx, input }) => removeSchedule(ctx.svc.db, ctx.tenant.id, input.id)),
+    .mutation(({ ctx, input }) => removeSchedule(ctx.svc.db, ctx.tenant.id, input.id, ctx.by)),
 
   /** "Send me this": the caller's paired Telegram account gets the schedule's replies (or stops). */
   subscribe: accessProcedure("pairSelf")
@@ -44,5 +44,5 @@ export const schedulesRouter = router({
   runNow: accessProcedure("manageAgents")
     .input(scheduleIdInput)
     .output(z.object({ runId: z.string() }))
-    .mutation(({ ctx, input }) => runScheduleNow(ctx.svc, ctx.tenant.id, actorOf(ctx.principal), input.id)),
+    .mutation(({ ctx, input }) => runScheduleNow(ctx.svc, ctx.tenant.id, ctx.by, input.id)),
 });
