@@ -253,17 +253,21 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
 
   it("a schedule delivered into its conversation: each firing is the next turn, so the agent has the previous firing's reply", async () => {
     const briefer = await b.call<{ id: string }>("agents.create", { templateId: "daily-briefing", name: "Briefer", model: "custom/echo" });
-    const s = await b.call<{ id: string; conversationId: string }>("schedules.create", {
+    // A daily schedule twelve hours out, fired by the Worker's cron handler called with that minute's
+    // time (as Cloudflare calls it), so the test does not wait for the clock and the run command's own
+    // minute ticks never reach it.
+    const at = new Date(Date.now() + 12 * 3_600_000);
+    const s = await b.call<{ id: string; conversationId: string; nextRuns: string[] }>("schedules.create", {
       agentId: briefer.id,
-      cron: "* * * * *",
+      cron: `${at.getUTCMinutes()} ${at.getUTCHours()} * * *`,
       timezone: "UTC",
       input: "SCHED-brief: what changed since last time?",
       deliver: { conversation: true },
     });
-    // After the next fire time, the Worker's cron handler, as Cloudflare calls it each minute.
+    let fireAt = Date.parse(s.nextRuns[0]!);
     const fireNext = async () => {
-      await new Promise((r) => setTimeout(r, 60_000 - (Date.now() % 60_000) + 1500));
-      await fetch(`${stack.api}/cdn-cgi/local/scheduled`);
+      await fetch(`${stack.api}/cdn-cgi/local/scheduled?time=${fireAt + 1000}`);
+      fireAt += 86_400_000;
     };
     const scheduled = async () =>
       (await b.query<{ items: { id: string; source: string }[] }>("runs.list", { agentId: briefer.id })).items.filter(
