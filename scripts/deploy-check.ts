@@ -88,6 +88,7 @@ if (wants("settings")) {
   if (s.APP_URL && URL.canParse(s.APP_URL) && !s.APP_URL.startsWith("https://")) fail("APP_URL must be https:// in production");
   if (s.ALLOW_PRIVATE_MODEL_URLS === "true")
     fail("ALLOW_PRIVATE_MODEL_URLS must be false in production (custom models could reach private addresses)");
+  if (s.BENCH_BASELINES === "true") fail("BENCH_BASELINES must be false in production (raw benchmark routes)");
   const on = (name: string, enabled: unknown, off: string) => (enabled ? ok(`${name}: on`) : todo(`${name}: off (${off})`));
   on("Telegram", s.TELEGRAM_BOT_TOKEN && s.TELEGRAM_WEBHOOK_SECRET, "TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET");
   on("billing", s.STRIPE_SECRET_KEY && s.STRIPE_WEBHOOK_SECRET, "STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET");

@@ -210,6 +210,8 @@ async function main() {
       "--env-file",
       envFile,
       "--show-interactive-dev-session=false",
+      // The Worker's DevTools inspector (CPU profiles: bench/profile.ts), on a port of the caller's choosing.
+      ...(process.env.INSPECTOR_PORT ? ["--inspector-port", process.env.INSPECTOR_PORT] : []),
     ],
     wranglerEnv,
   );

@@ -88,6 +88,11 @@ export const settingsSchema = z.object({
   MAIL_API_URL: optionalUrl,
   MAIL_API_KEY: optionalText,
   MAIL_FROM: z.string().min(3).default("AutoClaw <no-reply@autoclaw.dev>"),
+  /**
+   * Raw routes under /api/bench/ that do a procedure's storage work with no framework, the baselines
+   * `pnpm bench` measures against in the same run (bench/README.md). Only the benchmark turns it on.
+   */
+  BENCH_BASELINES: flag.default(false),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

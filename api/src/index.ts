@@ -4,6 +4,7 @@
 import { TRPC_MAX_BATCH } from "@autoclaw/shared";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { handleAuth } from "./auth";
+import { benchBaseline } from "./bench-baselines";
 import { ConfigError } from "./config";
 import { clientOf, openAuditExport, pruneAuditLog } from "./domain/audit";
 import { reapRuns } from "./domain/run-executor";
@@ -53,6 +54,9 @@ export default {
     const { db, settings: s } = svc;
 
     if (url.pathname === "/api/health") return json({ ok: true });
+
+    const baseline = benchBaseline(url.pathname, s.BENCH_BASELINES);
+    if (baseline) return baseline(env.DB, req);
 
     if (url.pathname.startsWith("/api/auth/")) return handleAuth(req, svc.auth(), db);
 
