@@ -8,7 +8,7 @@ const unauthorized = () => Response.json({ error: "Invalid or revoked API key" }
 
 /**
  * `tenants.list` with an API key, by hand: the key's lookup by hash, its last-used mark (at most once
- * a minute, as the product does) and the team's read.
+ * a minute, written only when stale, as the product does) and the team's read.
  */
 async function teamsOfKey(db: D1Database, req: Request): Promise<Response> {
   const bearer = req.headers
@@ -17,15 +17,16 @@ async function teamsOfKey(db: D1Database, req: Request): Promise<Response> {
     ?.trim();
   if (!bearer) return unauthorized();
   const key = await db
-    .prepare("select id, tenant_id from api_keys where key_hash = ? and revoked_at is null")
+    .prepare("select id, tenant_id, last_used_at from api_keys where key_hash = ? and revoked_at is null limit 1")
     .bind(await sha256(bearer))
-    .first<{ id: string; tenant_id: string }>();
+    .first<{ id: string; tenant_id: string; last_used_at: number | null }>();
   if (!key) return unauthorized();
   const now = Date.now();
-  await db
-    .prepare("update api_keys set last_used_at = ? where id = ? and (last_used_at is null or last_used_at < ?)")
-    .bind(now, key.id, now - 60_000)
-    .run();
+  if (!key.last_used_at || key.last_used_at < now - 60_000)
+    await db
+      .prepare("update api_keys set last_used_at = ? where id = ? and (last_used_at is null or last_used_at < ?)")
+      .bind(now, key.id, now - 60_000)
+      .run();
   const team = await db.prepare("select id, name from tenants where id = ?").bind(key.tenant_id).first<{ id: string; name: string }>();
   return Response.json(team ? [{ id: team.id, name: team.name, role: "admin" }] : []);
 }

@@ -26,3 +26,20 @@ export function literalRow<T extends SQLiteTable>(table: T, values: { [K in keyo
     }),
   ) as Record<keyof T["_"]["columns"], SQL.Aliased>;
 }
+
+/**
+ * A statement built once per database handle (the isolate's) and run many times with its
+ * placeholders bound: drizzle renders the SQL once and D1 keeps the prepared statement, where a query
+ * written inline is rebuilt on every request. For the hot paths (API-key lookup, the Telegram path).
+ */
+export function prepared<T>(build: (db: Db) => T): (db: Db) => T {
+  const built = new WeakMap<Db, T>();
+  return (db) => {
+    let s = built.get(db);
+    if (s === undefined) {
+      s = build(db);
+      built.set(db, s);
+    }
+    return s;
+  };
+}

@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { API_KEY_PREFIX, type ApiKeyScope, type ApiKeySummary, type CreatedApiKey, type CreateApiKeyInput } from "@autoclaw/shared";
-import type { Db } from "../db/client";
+import { type Db, prepared } from "../db/client";
 import { apiKeys } from "../db/schema";
 import { type AuditBy, auditStatement } from "./audit";
 import { base64url, newId, randomBytes, sha256 } from "./crypto";
@@ -75,21 +75,32 @@ export async function revokeApiKey(db: Db, tenantId: string, id: string, by: Aud
   return listApiKeys(db, tenantId);
 }
 
-/** The tenant a presented key acts for, or undefined for an unknown or revoked key. */
+/** A key's lookup by hash, prepared once per isolate: every API request makes it. */
+const keyByHash = prepared((db) =>
+  db
+    .select({ id: apiKeys.id, prefix: apiKeys.prefix, tenantId: apiKeys.tenantId, scopes: apiKeys.scopes, lastUsedAt: apiKeys.lastUsedAt })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.keyHash, sql.placeholder("hash")), isNull(apiKeys.revokedAt)))
+    .limit(1)
+    .prepare(),
+);
+
+/**
+ * The tenant a presented key acts for, or undefined for an unknown or revoked key. One read; the
+ * last-used mark is written only when it is a minute old (a write goes to D1's primary, a read need not).
+ */
 export async function authenticateApiKey(
   db: Db,
   key: string,
 ): Promise<{ keyId: string; prefix: string; tenantId: string; scopes: ApiKeyScope[] } | undefined> {
   if (!key.startsWith(API_KEY_PREFIX)) return undefined;
-  const row = await db.query.apiKeys.findFirst({
-    where: and(eq(apiKeys.keyHash, await sha256(key)), isNull(apiKeys.revokedAt)),
-    columns: { id: true, prefix: true, tenantId: true, scopes: true },
-  });
+  const row = await keyByHash(db).get({ hash: await sha256(key) });
   if (!row) return undefined;
   const now = Date.now();
-  await db
-    .update(apiKeys)
-    .set({ lastUsedAt: new Date(now) })
-    .where(and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(now - LAST_USED_RESOLUTION_MS)))));
+  if (!row.lastUsedAt || row.lastUsedAt.getTime() < now - LAST_USED_RESOLUTION_MS)
+    await db
+      .update(apiKeys)
+      .set({ lastUsedAt: new Date(now) })
+      .where(and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(now - LAST_USED_RESOLUTION_MS)))));
   return { keyId: row.id, prefix: row.prefix, tenantId: row.tenantId, scopes: row.scopes };
 }
