@@ -11,12 +11,13 @@
 // statements and queue sends the sweep reports. Then the drain: how long until the consumer has
 // recorded every fire time (each one a run, against the fake model in direct mode).
 //   pnpm bench:schedules [--schedules 10000] [--agents 10] [--drain-seconds 300]
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { parseArgs } from "node:util";
 import { startFakeModel } from "../fakes/openai.ts";
 import { client, startStack } from "../runtime/test/stack.ts";
+import { workerdCpuNs, workerdRssMb } from "./lib.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== "--"),
@@ -95,20 +96,6 @@ const firingsRecorded = () => {
   }
 };
 
-/** CPU seconds of every workerd process (the stack's; this bench runs alone). */
-function workerdCpuMs(): number {
-  let ticks = 0;
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      if (!stat.includes("(workerd)")) continue;
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
-    } catch {}
-  }
-  return ticks * 10; // 100 ticks a second
-}
-
 /** The sweep's own report, from the line the cron invocation logs. */
 function lastSweepReport(since: number) {
   const m = [
@@ -122,12 +109,12 @@ function lastSweepReport(since: number) {
 
 async function cronAt(time: number) {
   const since = stack.log().length;
-  const cpu0 = workerdCpuMs();
+  const cpu0 = workerdCpuNs();
   const t0 = performance.now();
   const res = await fetch(`${stack.api}/cdn-cgi/local/scheduled?time=${time}`);
   await res.text();
   const wall = performance.now() - t0;
-  const cpu = workerdCpuMs() - cpu0;
+  const cpu = (workerdCpuNs() - cpu0) / 1e6;
   if (!res.ok) throw new Error(`scheduled answered ${res.status}`);
   await new Promise((r) => setTimeout(r, 200)); // the log line's way out of wrangler
   // The Worker logs the sweep only when something was due: no line means none due, one D1 read.
@@ -164,15 +151,7 @@ while (recorded < SCHEDULES + 1 && performance.now() - drainStart < DRAIN_S * 10
   recorded = firingsRecorded();
 }
 const drainS = (performance.now() - drainStart) / 1000;
-const rss = (() => {
-  let kb = 0;
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p)))
-    try {
-      if (readFileSync(`/proc/${pid}/stat`, "utf8").includes("(workerd)"))
-        kb += Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1]);
-    } catch {}
-  return kb / 1024;
-})();
+const rss = workerdRssMb();
 
 const row = (name: string, r: Awaited<ReturnType<typeof cronAt>>) =>
   `  ${name.padEnd(22)} ${String(r.due).padStart(6)} due  ${r.wall.toFixed(0).padStart(6)} ms wall  ${r.cpu.toFixed(0).padStart(6)} ms workerd CPU  ${String(r.statements).padStart(3)} D1 statements  ${String(r.sends).padStart(4)} queue sends`;
