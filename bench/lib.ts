@@ -14,6 +14,10 @@ export interface BenchContext {
   /** Paired Telegram people, each with their own chat. */
   people: { id: number; firstName: string }[];
   agentId: string;
+  /** 32 agents (the first is `agentId`), all on the fake model. */
+  agentIds: string[];
+  /** The fake model's root (its OpenAI API under /v1). */
+  modelUrl: string;
 }
 export type Benchmark = (ctx: BenchContext) => Promise<Measure[]>;
 

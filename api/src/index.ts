@@ -56,7 +56,7 @@ export default {
     if (url.pathname === "/api/health") return json({ ok: true });
 
     const baseline = benchBaseline(url.pathname, s.BENCH_BASELINES);
-    if (baseline) return baseline(env.DB, req);
+    if (baseline) return baseline(env, req);
 
     if (url.pathname.startsWith("/api/auth/")) return handleAuth(req, svc.auth(), db);
 

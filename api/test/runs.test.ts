@@ -87,23 +87,39 @@ describe("runs through D1 → RUN_QUEUE → AgentSession → model → R2", () =
     expect((await other.api.runs.create.mutate({ ...input, agentId: otherAgent.id })).id).not.toBe(r1.id);
   });
 
-  it("hands a new run to its agent at once; the queue message follows later as the backstop", async () => {
+  it("hands a new run to its agent at once, with no queue message; a failed hand-over goes by the queue", async () => {
     const { user, team, api } = await signUpWithTeam("handover");
     const agent = await agentOnFakeModel(api);
     // A queue that only records: the run must not need it to execute.
     const sent: { body: unknown; options?: QueueSendOptions }[] = [];
-    const recordingEnv = {
-      ...env,
-      RUN_QUEUE: { send: async (body: unknown, options?: QueueSendOptions) => void sent.push({ body, options }) },
-    };
-    const viaRecordingQueue = client(
-      { cookie: user.cookie, tenantId: team.id },
-      { send: (req) => worker.fetch(req, recordingEnv as never, createExecutionContext()) },
-    );
+    const recordingQueue = { send: async (body: unknown, options?: QueueSendOptions) => void sent.push({ body, options }) };
+    const via = (e: object) =>
+      client({ cookie: user.cookie, tenantId: team.id }, { send: (req) => worker.fetch(req, e as never, createExecutionContext()) });
     const marker = unique("handed over");
-    const { id } = await viaRecordingQueue.runs.create.mutate({ agentId: agent.id, input: marker });
+    const { id } = await via({ ...env, RUN_QUEUE: recordingQueue }).runs.create.mutate({ agentId: agent.id, input: marker });
     expect(await waitForRun(api, id)).toMatchObject({ status: "succeeded", attempts: 1, output: `Echo: ${marker}` });
-    expect(sent).toEqual([{ body: { runId: id, tenantId: team.id, agentId: agent.id }, options: { delaySeconds: 1 } }]);
+    expect(sent).toEqual([]);
+
+    // The agent's Durable Object unreachable: the run waits in the queue, and the queue's delivery runs it.
+    const unreachable = {
+      getByName: () => ({
+        enqueue: async () => {
+          throw new Error("Durable Object unreachable");
+        },
+      }),
+    };
+    const second = unique("by the queue");
+    const { id: queuedId } = await via({ ...env, RUN_QUEUE: recordingQueue, AGENT_SESSION: unreachable }).runs.create.mutate({
+      agentId: agent.id,
+      input: second,
+    });
+    expect(sent).toEqual([{ body: { runId: queuedId, tenantId: team.id, agentId: agent.id }, options: undefined }]);
+    expect((await api.runs.get.query({ id: queuedId })).status).toBe("queued");
+    const batch = createMessageBatch("autoclaw-runs", [
+      { id: "m1", timestamp: new Date(), attempts: 1, body: sent[0]!.body as { runId: string } },
+    ]);
+    await worker.queue(batch, env as never);
+    expect(await waitForRun(api, queuedId)).toMatchObject({ status: "succeeded", output: `Echo: ${second}` });
   });
 
   it("acknowledges a redelivered message for a finished run and does nothing", async () => {

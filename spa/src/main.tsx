@@ -1,29 +1,11 @@
 import { QueryClientProvider } from "@tanstack/react-query";
-import { StrictMode, useState } from "react";
+import { type ComponentType, StrictMode, useState } from "react";
 import { createRoot } from "react-dom/client";
 import { createBrowserRouter, Link, Navigate, RouterProvider } from "react-router";
 import { Toaster } from "sonner";
 import { AppShell, RequireSession } from "./components/AppShell";
 import { Logo } from "./components/ui";
 import { makeQueryClient, makeTrpcClient, TRPCProvider } from "./lib/trpc";
-import { AgentPage } from "./pages/AgentPage";
-import { AgentsPage } from "./pages/AgentsPage";
-import { ChatPage } from "./pages/ChatPage";
-import { ApiKeysPage } from "./pages/ApiKeysPage";
-import { ModelKeysPage } from "./pages/ModelKeysPage";
-import { RunPage } from "./pages/RunPage";
-import { RuntimePage } from "./pages/RuntimePage";
-import { SkillsPage } from "./pages/SkillsPage";
-import { RunsPage } from "./pages/RunsPage";
-import { TelegramPage } from "./pages/TelegramPage";
-import { BillingPage } from "./pages/BillingPage";
-import { UsagePage } from "./pages/UsagePage";
-import { AuditPage } from "./pages/AuditPage";
-import { PricingPage } from "./pages/PricingPage";
-import { LoginPage, SignupPage } from "./pages/AuthPages";
-import { DashboardPage } from "./pages/DashboardPage";
-import { NewTeamPage } from "./pages/NewTeamPage";
-import { InvitationsPage } from "./pages/InvitationsPage";
 import "./styles.css";
 
 function NotFound() {
@@ -38,33 +20,41 @@ function NotFound() {
   );
 }
 
+/**
+ * A route's page, loaded when the route is first visited: each page (and what only it uses, such as
+ * the usage charts or the markdown renderer) is its own chunk, so the first load is the shell alone.
+ */
+const page =
+  <M extends Record<string, unknown>>(load: () => Promise<M>, name: keyof M) =>
+  async () => ({ Component: (await load())[name] as ComponentType });
+
 const router = createBrowserRouter([
-  { path: "/signup", element: <SignupPage /> },
-  { path: "/login", element: <LoginPage /> },
-  { path: "/pricing", element: <PricingPage /> },
+  { path: "/signup", lazy: page(() => import("./pages/AuthPages"), "SignupPage") },
+  { path: "/login", lazy: page(() => import("./pages/AuthPages"), "LoginPage") },
+  { path: "/pricing", lazy: page(() => import("./pages/PricingPage"), "PricingPage") },
   {
     element: <RequireSession />,
     children: [
-      { path: "/teams/new", element: <NewTeamPage /> },
-      { path: "/invitations", element: <InvitationsPage /> },
+      { path: "/teams/new", lazy: page(() => import("./pages/NewTeamPage"), "NewTeamPage") },
+      { path: "/invitations", lazy: page(() => import("./pages/InvitationsPage"), "InvitationsPage") },
       {
         element: <AppShell />,
         children: [
           { path: "/", element: <Navigate to="/dashboard" replace /> },
-          { path: "/dashboard", element: <DashboardPage /> },
-          { path: "/agents", element: <AgentsPage /> },
-          { path: "/agents/:id", element: <AgentPage /> },
-          { path: "/agents/:id/chat", element: <ChatPage /> },
-          { path: "/runs", element: <RunsPage /> },
-          { path: "/runs/:id", element: <RunPage /> },
-          { path: "/runtime", element: <RuntimePage /> },
-          { path: "/skills", element: <SkillsPage /> },
-          { path: "/telegram", element: <TelegramPage /> },
-          { path: "/billing", element: <BillingPage /> },
-          { path: "/usage", element: <UsagePage /> },
-          { path: "/audit", element: <AuditPage /> },
-          { path: "/settings/keys", element: <ModelKeysPage /> },
-          { path: "/settings/api-keys", element: <ApiKeysPage /> },
+          { path: "/dashboard", lazy: page(() => import("./pages/DashboardPage"), "DashboardPage") },
+          { path: "/agents", lazy: page(() => import("./pages/AgentsPage"), "AgentsPage") },
+          { path: "/agents/:id", lazy: page(() => import("./pages/AgentPage"), "AgentPage") },
+          { path: "/agents/:id/chat", lazy: page(() => import("./pages/ChatPage"), "ChatPage") },
+          { path: "/runs", lazy: page(() => import("./pages/RunsPage"), "RunsPage") },
+          { path: "/runs/:id", lazy: page(() => import("./pages/RunPage"), "RunPage") },
+          { path: "/runtime", lazy: page(() => import("./pages/RuntimePage"), "RuntimePage") },
+          { path: "/skills", lazy: page(() => import("./pages/SkillsPage"), "SkillsPage") },
+          { path: "/telegram", lazy: page(() => import("./pages/TelegramPage"), "TelegramPage") },
+          { path: "/billing", lazy: page(() => import("./pages/BillingPage"), "BillingPage") },
+          { path: "/usage", lazy: page(() => import("./pages/UsagePage"), "UsagePage") },
+          { path: "/audit", lazy: page(() => import("./pages/AuditPage"), "AuditPage") },
+          { path: "/settings/keys", lazy: page(() => import("./pages/ModelKeysPage"), "ModelKeysPage") },
+          { path: "/settings/api-keys", lazy: page(() => import("./pages/ApiKeysPage"), "ApiKeysPage") },
         ],
       },
     ],

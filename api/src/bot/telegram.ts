@@ -10,6 +10,7 @@ import { schedulesForTelegram, toggleTelegramSubscription } from "../domain/sche
 import { beginUpdate, markUpdateHandled, telegramConfig } from "../domain/telegram";
 import {
   agentNamed,
+  beginMessage,
   chooseAgent,
   conversationOf,
   skillsText,
@@ -105,7 +106,7 @@ function createBot(svc: Services, token: string, username: string, apiRoot?: str
 
   // Everything below needs a paired user.
   const paired = dm.filter(async (ctx) => {
-    const conv = await conversationOf(db, ctx.from.id);
+    const conv = prefetched.has(ctx.update) ? prefetched.get(ctx.update) : await conversationOf(db, ctx.from.id);
     if (!conv) await ctx.reply(UNPAIRED);
     else (ctx as Context & { conv?: Conversation }).conv = conv;
     return !!conv;
@@ -147,8 +148,8 @@ function createBot(svc: Services, token: string, username: string, apiRoot?: str
   paired.on("message:text", async (ctx) => {
     if (ctx.message.text.startsWith("/")) return ctx.reply(`I do not know that command.\n\n${HELP}`);
     try {
-      // Keyed by the update: a retried consumer batch finds the same run instead of making another.
-      await startTelegramRun(svc, convOf(ctx), ctx.message.text, `telegram:${ctx.update.update_id}`);
+      await startTelegramRun(svc, convOf(ctx), ctx.message.text, ctx.update.update_id);
+      markedWithRun.add(ctx.update);
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
       return ctx.reply(e.message);
@@ -169,9 +170,22 @@ function fullBot(svc: Services): Bot {
   return bot;
 }
 
+/** A direct message's sender as read with its update's record (beginMessage), for the bot's `paired` filter. */
+const prefetched = new WeakMap<Update, Conversation | undefined>();
+/** Updates whose run's batch marked them handled. */
+const markedWithRun = new WeakSet<Update>();
+
 /** Handles one update with the full bot (called by its chat's TelegramChat, one at a time). */
 export async function handleTelegramUpdate(svc: Services, update: Update): Promise<void> {
-  if (!telegramConfig(svc.settings).enabled || !(await beginUpdate(svc.db, update))) return;
+  if (!telegramConfig(svc.settings).enabled) return;
+  const sender = update.message?.chat.type === "private" ? update.message.from?.id : undefined;
+  if (sender === undefined) {
+    if (!(await beginUpdate(svc.db, update))) return;
+  } else {
+    const { isNew, conversation } = await beginMessage(svc.db, update, sender);
+    if (!isNew) return;
+    prefetched.set(update, conversation);
+  }
   await fullBot(svc).handleUpdate(update);
-  await markUpdateHandled(svc.db, update.update_id);
+  if (!markedWithRun.has(update)) await markUpdateHandled(svc.db, update.update_id);
 }

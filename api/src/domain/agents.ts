@@ -73,11 +73,19 @@ export async function listAgents(db: Db, tenantId: string): Promise<Agent[]> {
 }
 
 /** The live agent with this id in this tenant; another tenant's agent is simply not found. */
-export async function getAgentRow(db: Db, tenantId: string, id: string): Promise<Row> {
-  const row = await db.query.agents.findFirst({ where: and(eq(agents.id, id), eq(agents.tenantId, tenantId), isNull(agents.deletedAt)) });
-  if (!row) throw notFound("Agent");
-  return row;
+/** The read of a live agent of the team, for a caller's own batch; `agentFrom` takes its rows. */
+export const agentRowRead = (db: Db, tenantId: string, id: string) =>
+  db
+    .select()
+    .from(agents)
+    .where(and(eq(agents.id, id), eq(agents.tenantId, tenantId), isNull(agents.deletedAt)));
+
+export function agentFrom(rows: Row[]): Row {
+  if (!rows[0]) throw notFound("Agent");
+  return rows[0];
 }
+
+export const getAgentRow = async (db: Db, tenantId: string, id: string): Promise<Row> => agentFrom(await agentRowRead(db, tenantId, id));
 
 export const getAgent = async (db: Db, tenantId: string, id: string): Promise<Agent> => toAgent(await getAgentRow(db, tenantId, id));
 

@@ -36,13 +36,18 @@ type Limits = { monthlyTokens: number | null; monthlyCostUsd: number | null };
 /** A team's limits with the prices its cost budget is counted in. */
 type Budgeted = Limits & { overrides: PriceOverrides };
 
-async function limitsOf(db: Db, tenantId: string): Promise<Limits | undefined> {
-  const [row] = await db
+/**
+ * The read of a team's limits, for a caller to put in the batch it already makes (a run's creation or
+ * claim); `budgetLimitsFrom` turns its rows into the limits. `tenantId` may be a subquery.
+ */
+export const budgetLimitsRead = (db: Db, tenantId: string | SQL) =>
+  db
     .select({ monthlyTokens: budgets.monthlyTokens, monthlyCostUsd: budgets.monthlyCostUsd })
     .from(budgets)
     .where(eq(budgets.tenantId, tenantId));
-  return row;
-}
+type LimitsRows = Awaited<ReturnType<typeof budgetLimitsRead>>;
+
+const limitsOf = async (db: Db, tenantId: string): Promise<Limits | undefined> => (await budgetLimitsRead(db, tenantId))[0];
 
 async function used(db: Db, tenantId: string, now: Date, overrides: PriceOverrides) {
   const [row] = await db
@@ -119,21 +124,26 @@ export function underBudget(tenantId: string, limits: Budgeted | undefined, now 
 
 /** The team's budget limits, for `underBudget` (undefined when it has none). */
 export async function budgetLimits(db: Db, tenantId: string): Promise<Budgeted | undefined> {
-  const l = await limitsOf(db, tenantId);
+  return budgetLimitsFrom(db, tenantId, await budgetLimitsRead(db, tenantId));
+}
+
+/** `budgetLimits` from the rows of a `budgetLimitsRead` made in another batch. */
+export async function budgetLimitsFrom(db: Db, tenantId: string, rows: LimitsRows): Promise<Budgeted | undefined> {
+  const l = rows[0];
   if (!l || (l.monthlyTokens === null && l.monthlyCostUsd === null)) return undefined;
   // Prices matter only to a cost budget: a token budget needs no second read.
   return { ...l, overrides: l.monthlyCostUsd === null ? {} : await priceOverrides(db, tenantId) };
 }
 
 /** Why a new run may not start (a budget is used up), or null. */
-export async function budgetRefusal(db: Db, tenantId: string, now = new Date()): Promise<string | null> {
-  const verdict = await verdictOf(db, tenantId, now);
+export async function budgetRefusal(db: Db, tenantId: string, now = new Date(), limitsRows?: LimitsRows): Promise<string | null> {
+  const verdict = await verdictOf(db, tenantId, now, limitsRows);
   return verdict?.state === "exhausted" ? verdict.message : null;
 }
 
-/** The team's budget state and its words, or undefined when it has no budget (one read then). */
-async function verdictOf(db: Db, tenantId: string, now: Date) {
-  const limits = await budgetLimits(db, tenantId);
+/** The team's budget state and its words, or undefined when it has no budget (one read then, or none given its rows). */
+async function verdictOf(db: Db, tenantId: string, now: Date, limitsRows?: LimitsRows) {
+  const limits = await budgetLimitsFrom(db, tenantId, limitsRows ?? (await budgetLimitsRead(db, tenantId)));
   return limits && assess(limits, await used(db, tenantId, now, limits.overrides), now);
 }
 
@@ -141,8 +151,14 @@ async function verdictOf(db: Db, tenantId: string, now: Date) {
  * The warning for one paired Telegram user, once a month: the line their next reply carries while the team is at
  * 80 % of a budget or past it, or null. The conditional update makes it once, however many replies race.
  */
-export async function telegramBudgetNotice(db: Db, tenantId: string, chatId: number, now = new Date()): Promise<string | null> {
-  const verdict = await verdictOf(db, tenantId, now);
+export async function telegramBudgetNotice(
+  db: Db,
+  tenantId: string,
+  chatId: number,
+  now = new Date(),
+  limitsRows?: LimitsRows,
+): Promise<string | null> {
+  const verdict = await verdictOf(db, tenantId, now, limitsRows);
   if (verdict?.state !== "warning" && verdict?.state !== "exhausted") return null;
   const month = monthOf(now);
   const claimed = await db

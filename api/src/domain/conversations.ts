@@ -202,19 +202,28 @@ export async function scopedConversation(
   agentId: string,
   c: { source: "telegram" | "schedule"; scope: string; ownerId: string; title: string | null },
 ) {
+  return (await scopedConversationWrite(db, tenantId, agentId, c))[0]!;
+}
+
+/** scopedConversation's one statement (it answers the conversation's id and scope), for a caller's own batch. */
+export const scopedConversationWrite = (
+  db: Db,
+  tenantId: string,
+  agentId: string,
+  c: { source: "telegram" | "schedule"; scope: string; ownerId: string; title: string | null },
+) => {
   const now = new Date();
-  const [row] = await db
+  return db
     .insert(conversations)
     .values({ id: newId("conv"), tenantId, agentId, ...c, createdAt: now, updatedAt: now })
     .onConflictDoUpdate({ target: [conversations.tenantId, conversations.agentId, conversations.scope], set: { removedAt: null } })
     .returning({ id: conversations.id, scope: conversations.scope });
-  return row!;
-}
+};
 
-/** A Telegram person's conversation with an agent, made with their first message. */
-export function telegramConversation(db: Db, tenantId: string, agentId: string, telegramUserId: number, ownerId: string | null) {
+/** A Telegram person's conversation with an agent (made with their first message), as a statement for the run's batch. */
+export function telegramConversationWrite(db: Db, tenantId: string, agentId: string, telegramUserId: number, ownerId: string | null) {
   const scope = `telegram:${telegramUserId}`;
-  return scopedConversation(db, tenantId, agentId, { source: "telegram", scope, ownerId: ownerId ?? scope, title: null });
+  return scopedConversationWrite(db, tenantId, agentId, { source: "telegram", scope, ownerId: ownerId ?? scope, title: null });
 }
 
 export async function conversationSettings(db: Db, tenantId: string): Promise<{ visibility: ConversationVisibility }> {

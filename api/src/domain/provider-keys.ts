@@ -95,24 +95,25 @@ export async function removeProviderKey(db: Db, tenantId: string, provider: Prov
   return listProviderKeys(db, tenantId);
 }
 
-export async function hasProviderKey(db: Db, tenantId: string, provider: Provider): Promise<boolean> {
-  const row = await db.query.providerKeys.findFirst({
-    where: and(eq(providerKeys.tenantId, tenantId), eq(providerKeys.provider, provider)),
-    columns: { provider: true },
-  });
-  return !!row;
-}
+/** Which providers the team has a key for (one row each), for a caller's own batch. */
+export const storedProvidersRead = (db: Db, tenantId: string) =>
+  db.select({ provider: providerKeys.provider }).from(providerKeys).where(eq(providerKeys.tenantId, tenantId));
+
+/** The read of one provider's stored key, for a caller's own batch; `credentialsFrom` decrypts it. */
+export const providerKeyRead = (db: Db, tenantId: string, provider: Provider) =>
+  db
+    .select()
+    .from(providerKeys)
+    .where(and(eq(providerKeys.tenantId, tenantId), eq(providerKeys.provider, provider)));
 
 /** The decrypted key for one provider, for the model module only; never returned to a client. */
-export async function providerCredentials(
-  db: Db,
+export async function credentialsFrom(
   s: Settings,
   tenantId: string,
   provider: Provider,
+  rows: (typeof providerKeys.$inferSelect)[],
 ): Promise<{ apiKey: string; baseUrl: string | null } | undefined> {
-  const row = await db.query.providerKeys.findFirst({
-    where: and(eq(providerKeys.tenantId, tenantId), eq(providerKeys.provider, provider)),
-  });
+  const row = rows[0];
   if (!row) return undefined;
   return { apiKey: await decryptSecret(s.ENCRYPTION_KEY, row.ciphertext, context(tenantId, provider)), baseUrl: row.baseUrl };
 }

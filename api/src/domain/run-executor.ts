@@ -11,7 +11,7 @@ import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { runArtifacts, runs } from "../db/schema";
 import { chatCompletion, isTransientStatus, ModelError, upstreamError } from "../model/client";
-import { resolveUpstream } from "../model/upstream";
+import { upstreamFrom, upstreamRead } from "../model/upstream";
 import { RUNTIME_TOKEN_REFUSED, type TurnResult } from "@autoclaw/runtime-protocol";
 import { RuntimeError } from "../drivers/driver";
 import type { WorkspaceListing } from "@autoclaw/runtime-protocol";
@@ -19,7 +19,7 @@ import { agentInstructions } from "./agents";
 import { DomainError } from "./errors";
 import { runFileKey } from "./r2-keys";
 import { addEvent, eventIf, MAX_ATTEMPTS, retryDelaySeconds, type RunDeps, type RunRow } from "./run-records";
-import { budgetRefusal } from "./budgets";
+import { budgetLimitsRead, budgetRefusal } from "./budgets";
 import { meterModelCall } from "./metering";
 import { lastFailedModelCall } from "./usage";
 import {
@@ -58,7 +58,7 @@ const held = (run: RunRow) => and(eq(runs.id, run.id), eq(runs.status, "running"
  * a redelivered or duplicate message claims nothing. With tenant runtimes the same round trip reads
  * what the runtime's ready check needs.
  */
-async function claimRun(deps: RunDeps, runId: string): Promise<{ run?: RunRow; readiness?: Readiness }> {
+async function claimRun(deps: RunDeps, runId: string): Promise<{ run?: RunRow; readiness?: Readiness; budget: BudgetRows }> {
   const { db, settings: s } = deps;
   const now = new Date();
   const claim = [
@@ -83,13 +83,20 @@ async function claimRun(deps: RunDeps, runId: string): Promise<{ run?: RunRow; r
       and(eq(runs.status, "running"), eq(runs.updatedAt, now)),
     ),
   ] as const;
-  if (!deps.runtime) return { run: (await db.batch(claim))[0][0] };
-  const [claimed, , ...readiness] = await db.batch([
+  // The same round trip reads the team's budget, which a first attempt is checked against.
+  const tenantOfRun = sql`(select ${runs.tenantId} from ${runs} where ${runs.id} = ${runId})`;
+  if (!deps.runtime) {
+    const [claimed, , budget] = await db.batch([...claim, budgetLimitsRead(db, tenantOfRun)]);
+    return { run: claimed[0], budget };
+  }
+  const [claimed, , budget, ...readiness] = await db.batch([
     ...claim,
-    ...readinessReads(db, sql`(select ${runs.tenantId} from ${runs} where ${runs.id} = ${runId})`),
+    budgetLimitsRead(db, tenantOfRun),
+    ...readinessReads(db, tenantOfRun),
   ]);
-  return { run: claimed[0], readiness };
+  return { run: claimed[0], readiness, budget };
 }
+type BudgetRows = Awaited<ReturnType<typeof budgetLimitsRead>>;
 
 async function finishRun(
   db: Db,
@@ -117,7 +124,7 @@ async function finishRun(
 
 export async function executeRun(deps: RunDeps, runId: string, session: SessionCache = {}): Promise<RunOutcome> {
   const { db, settings: s } = deps;
-  const { run, readiness } = await claimRun(deps, runId);
+  const { run, readiness, budget } = await claimRun(deps, runId);
   if (!run) {
     // Nothing claimed: finished, cancelled, or held by an executor whose lease is live (wait for it).
     const [current] = await db.select({ status: runs.status, leaseExpiresAt: runs.leaseExpiresAt }).from(runs).where(eq(runs.id, runId));
@@ -133,7 +140,7 @@ export async function executeRun(deps: RunDeps, runId: string, session: SessionC
     return { kind: "done" };
   }
   // A queued run does not start once the team's budget is used up (a turn already under way finishes).
-  const overBudget = run.attempts === 1 ? await budgetRefusal(db, run.tenantId) : null;
+  const overBudget = run.attempts === 1 ? await budgetRefusal(db, run.tenantId, new Date(), budget) : null;
   if (overBudget) {
     await finishRun(db, run, "failed", { error: overBudget });
     deps.live?.(run.id, { type: "done", status: "failed", output: null, error: overBudget });
@@ -225,17 +232,24 @@ const DIRECT_HISTORY_TURNS = 20;
 
 /** Without tenant runtimes (TENANT_RUNTIME=direct): the Worker calls the model with the agent's persona. */
 async function directTurn(deps: RunDeps, run: RunRow, session: SessionCache): Promise<TurnOutput> {
-  const upstream = await resolveUpstream(deps.db, deps.settings, run.tenantId, run.model, { run: run.id, agent: run.agentId });
+  const { db } = deps;
+  // A conversation's earlier turns are its memory here (a runtime keeps its own session instead),
+  // read in the same round trip as the model key.
+  const [keyRows, earlier = []] = await db.batch([
+    upstreamRead(db, run.tenantId, run.model),
+    ...(run.conversationId
+      ? [
+          db
+            .select({ input: runs.input, output: runs.output })
+            .from(runs)
+            .where(and(eq(runs.conversationId, run.conversationId), eq(runs.status, "succeeded"), lt(runs.createdAt, run.createdAt)))
+            .orderBy(desc(runs.createdAt))
+            .limit(DIRECT_HISTORY_TURNS),
+        ]
+      : []),
+  ]);
+  const upstream = await upstreamFrom(deps.settings, run.tenantId, run.model, keyRows, { run: run.id, agent: run.agentId });
   const instructions = await (session.persona ?? ((t, a) => agentInstructions(deps.bucket, t, a)))(run.tenantId, run.agentId);
-  // A conversation's earlier turns are its memory here (a runtime keeps its own session instead).
-  const earlier = run.conversationId
-    ? await deps.db
-        .select({ input: runs.input, output: runs.output })
-        .from(runs)
-        .where(and(eq(runs.conversationId, run.conversationId), eq(runs.status, "succeeded"), lt(runs.createdAt, run.createdAt)))
-        .orderBy(desc(runs.createdAt))
-        .limit(DIRECT_HISTORY_TURNS)
-    : [];
   const history = earlier.reverse().flatMap((t) => [
     { role: "user" as const, content: t.input },
     { role: "assistant" as const, content: t.output ?? "" },

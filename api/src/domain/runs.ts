@@ -2,6 +2,7 @@
 // listing and cancelling them, and their signed artifact links; run-executor.ts executes them.
 import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import type { RunnableQuery } from "drizzle-orm/runnable-query";
 import type {
   CreateRunInput,
   ListRunsQuery,
@@ -18,14 +19,15 @@ import type { Settings } from "../config";
 import { type Db, literalRow } from "../db/client";
 import { conversations, runArtifacts, runEvents, runs, tenants } from "../db/schema";
 import { assertModelReachable } from "../model/upstream";
-import { getAgentRow } from "./agents";
+import { agentFrom, agentRowRead } from "./agents";
 import { entitlementRefusal, runCap, underCap } from "./entitlements";
 import { hmacSign, hmacVerify, newId } from "./crypto";
-import { budgetLimits, budgetRefusal, underBudget } from "./budgets";
+import { budgetLimitsFrom, budgetLimitsRead, budgetRefusal, underBudget } from "./budgets";
+import { storedProvidersRead } from "./provider-keys";
 import { DomainError } from "./errors";
 import { runVisible, visibleRunRow } from "./conversation-access";
 import type { Actor } from "./principals";
-import { addEvent, eventIf, retryDelaySeconds, type RunDeps } from "./run-records";
+import { addEvent, eventIf, type RunDeps } from "./run-records";
 
 type Row = typeof runs.$inferSelect;
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -50,6 +52,8 @@ const toSummary = (r: Row): RunSummary => ({
 export interface CreateRunOptions {
   /** The conversation the run is a turn of (its scope names the OpenClaw session its turns share). */
   conversation?: { id: string; scope: string };
+  /** Or the statement that makes (or finds) it, made in the same round trip as the run's reads. */
+  opensConversation?: RunnableQuery<{ id: string; scope: string }[], "sqlite">;
   /**
    * Statements that must commit with the run (a Telegram reply's destination). They run in its batch
    * even when the run is not inserted (a cap, a repeated idempotency key), so each must do nothing
@@ -68,17 +72,29 @@ export async function createRun(
   opts: CreateRunOptions = {},
 ): Promise<{ id: string; status: RunStatus }> {
   const { db } = deps;
-  if (input.idempotencyKey) {
-    const existing = await findByIdempotencyKey(db, tenantId, input.idempotencyKey);
-    if (existing) return sameRequestOrConflict(existing, input);
-  }
-  // The plan's standing is checked now; its monthly cap in the insert itself, so runs started at
-  // once cannot pass it (the refusal's words are worked out only when it refuses).
+  // What the run needs read, in one round trip: a run already made with its idempotency key, the
+  // team's budget, the agent and which model keys the team has.
+  const [[agentRows, budgetRows, keyRows, existingRows, opened], cap] = await Promise.all([
+    db.batch([
+      agentRowRead(db, tenantId, input.agentId),
+      budgetLimitsRead(db, tenantId),
+      storedProvidersRead(db, tenantId),
+      input.idempotencyKey ? idempotencyRead(db, tenantId, input.idempotencyKey) : idempotencyRead(db, tenantId, null),
+      ...(opts.opensConversation ? [opts.opensConversation] : []),
+    ]),
+    // The plan's standing is checked now; its monthly cap in the insert itself, so runs started at
+    // once cannot pass it (the refusal's words are worked out only when it refuses). A repeated
+    // request is answered with its run whatever the standing is now.
+    runCap(deps, tenantId).catch((e: unknown) => e as Error),
+  ]);
+  if (existingRows?.[0]) return sameRequestOrConflict(existingRows[0], input);
+  if (cap instanceof Error) throw cap;
+  const agent = agentFrom(agentRows);
+  const conversation = opts.conversation ?? opened?.[0];
   // So is the team's budget: the insert refuses a run once one is used up.
-  const [cap, budget] = await Promise.all([runCap(deps, tenantId), budgetLimits(db, tenantId)]);
-  const agent = await getAgentRow(db, tenantId, input.agentId);
+  const budget = await budgetLimitsFrom(db, tenantId, budgetRows);
   // Refuse now, with a reason the user can act on, rather than fail later in the queue.
-  await assertModelReachable(db, deps.settings, tenantId, agent.model);
+  assertModelReachable(deps.settings, agent.model, keyRows);
 
   const now = new Date();
   const id = newId("run");
@@ -91,8 +107,8 @@ export async function createRun(
     input: input.input,
     model: agent.model,
     idempotencyKey: input.idempotencyKey,
-    conversation: opts.conversation?.scope,
-    conversationId: opts.conversation?.id,
+    conversation: conversation?.scope,
+    conversationId: conversation?.id,
     createdBy: opts.createdBy,
     createdAt: now,
     updatedAt: now,
@@ -109,7 +125,7 @@ export async function createRun(
       .onConflictDoNothing()
       .returning({ id: runs.id }),
     eventIf(db, id, now, "queued", `from ${source}`, undefined),
-    ...(opts.conversation ? [countTurn(db, opts.conversation.id, id, input.input, now)] : []),
+    ...(conversation ? [countTurn(db, conversation.id, id, input.input, now)] : []),
     ...(opts.also?.(id) ?? []),
   ]);
   if (inserted.length === 0) {
@@ -123,18 +139,20 @@ export async function createRun(
         "This month's runs of the plan are used up",
     );
   }
-  // The queue is the durable path; if this send is lost, the reaper re-sends runs left queued.
-  // Runs are interactive, so with a dispatcher the run also goes to its AgentSession now (a queue
-  // hop costs ~10 ms locally, more in production), and the queue message comes after the first
-  // retry delay (at least 1 s, so it never overtakes the hand-over): to retry a run that failed,
-  // or to find it already claimed and do nothing.
+  // A run handed to its AgentSession is in that object's durable inbox once the call returns: the
+  // object retries and finishes it, and the reaper takes over should its executor go. Only when the
+  // hand-over fails (or there is no dispatcher) does the queue deliver it; a lost send is re-sent by
+  // the reaper, which re-sends runs left queued. (Sending a backstop message for every run cost each
+  // run a second claim attempt in the consumer: ~2 D1 round trips and a DO call, for nothing.)
   const message = { runId: id, tenantId, agentId: agent.id };
-  await Promise.all([
-    deps.queue.send(message, deps.dispatch ? { delaySeconds: Math.max(1, retryDelaySeconds(deps.settings, 1)) } : undefined),
-    deps
-      .dispatch?.(message)
-      .catch((e) => console.error(`run ${id}: hand-over failed, the queue will deliver it:`, e instanceof Error ? e.message : e)),
-  ]);
+  const handedOver = await (deps.dispatch?.(message).then(
+    () => true,
+    (e) => {
+      console.error(`run ${id}: hand-over failed, the queue will deliver it:`, e instanceof Error ? e.message : e);
+      return false;
+    },
+  ) ?? false);
+  if (!handedOver) await deps.queue.send(message);
   return { id, status: "queued" };
 }
 
@@ -156,12 +174,15 @@ const firstLine = (input: string) => {
   return line.length > TITLE_FROM_INPUT ? `${line.slice(0, TITLE_FROM_INPUT - 1)}…` : line;
 };
 
-async function findByIdempotencyKey(db: Db, tenantId: string, key: string): Promise<Row | undefined> {
-  const [row] = await db
+/** The team's run made with this idempotency key (none for a null key: the read is then a no-op in its batch). */
+const idempotencyRead = (db: Db, tenantId: string, key: string | null) =>
+  db
     .select()
     .from(runs)
-    .where(and(eq(runs.tenantId, tenantId), eq(runs.idempotencyKey, key)));
-  return row;
+    .where(and(eq(runs.tenantId, tenantId), key === null ? sql`0` : eq(runs.idempotencyKey, key)));
+
+async function findByIdempotencyKey(db: Db, tenantId: string, key: string): Promise<Row | undefined> {
+  return (await idempotencyRead(db, tenantId, key))[0];
 }
 
 function sameRequestOrConflict(existing: Row, input: CreateRunInput) {

@@ -1,6 +1,6 @@
 // Who a paired Telegram person talks to (their pick, the team's default, or its oldest agent), the
 // commands that change it, and their messages as runs in their own conversation.
-import { and, asc, eq, inArray, isNull } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { type Db, literalRow } from "../db/client";
 import { agents, runs, telegramPairings, telegramReplies, telegramSettings, tenants } from "../db/schema";
 import { billingStatus } from "./entitlements";
@@ -8,10 +8,11 @@ import { runtimeStateWord } from "./runtime";
 import { chatVisibleSkills } from "./skill-policy";
 import { DomainError } from "./errors";
 import type { RunDeps } from "./run-records";
-import { telegramConversation } from "./conversations";
+import { telegramConversationWrite } from "./conversations";
 import { NO_CLIENT, telegramActor } from "./audit";
 import { unpair } from "./telegram-pairing";
 import { createRun } from "./runs";
+import { markHandled, recordUpdate, updateIsNew } from "./telegram";
 
 export interface Conversation {
   pairing: typeof telegramPairings.$inferSelect;
@@ -24,11 +25,24 @@ export interface Conversation {
 /** Who a Telegram user is to AutoClaw: undefined when not paired. */
 export async function conversationOf(db: Db, telegramUserId: number): Promise<Conversation | undefined> {
   // Every message asks this: one D1 round trip, the team found by a subquery on the pairing.
+  return conversationFrom(await db.batch(conversationReads(db, telegramUserId)));
+}
+
+/**
+ * A new update (recorded as `beginUpdate` does) and who its sender is, in one round trip: how the bot
+ * starts on a direct message. `isNew` is false when the update was handled before.
+ */
+export async function beginMessage(db: Db, update: { update_id: number }, telegramUserId: number) {
+  const [inserted, ...reads] = await db.batch([recordUpdate(db, update), ...conversationReads(db, telegramUserId)]);
+  return { isNew: await updateIsNew(db, update, inserted), conversation: conversationFrom(reads) };
+}
+
+function conversationReads(db: Db, telegramUserId: number) {
   const team = db
     .select({ id: telegramPairings.tenantId })
     .from(telegramPairings)
     .where(eq(telegramPairings.telegramUserId, telegramUserId));
-  const [[pairing], [tenant], [settingsRow], list] = await db.batch([
+  return [
     db.select().from(telegramPairings).where(eq(telegramPairings.telegramUserId, telegramUserId)),
     db.select({ name: tenants.name }).from(tenants).where(inArray(tenants.id, team)),
     db.select({ defaultAgentId: telegramSettings.defaultAgentId }).from(telegramSettings).where(inArray(telegramSettings.tenantId, team)),
@@ -37,7 +51,17 @@ export async function conversationOf(db: Db, telegramUserId: number): Promise<Co
       .from(agents)
       .where(and(inArray(agents.tenantId, team), isNull(agents.deletedAt)))
       .orderBy(asc(agents.createdAt)),
-  ]);
+  ] as const;
+}
+
+type ConversationRows = readonly [
+  Conversation["pairing"][],
+  { name: string }[],
+  { defaultAgentId: string | null }[],
+  Conversation["agents"],
+];
+
+function conversationFrom([[pairing], [tenant], [settingsRow], list]: ConversationRows): Conversation | undefined {
   if (!pairing) return undefined;
   const pick = (id?: string | null) => (id ? list.find((a) => a.id === id) : undefined);
   return {
@@ -85,17 +109,19 @@ export async function unpairSelf(db: Db, conv: Conversation, from: { id: number;
 }
 
 /** A paired user's message: a run of their agent in their own conversation, answered when it ends. */
-export async function startTelegramRun(deps: RunDeps, conv: Conversation, text: string, idempotencyKey: string): Promise<{ id: string }> {
+export async function startTelegramRun(deps: RunDeps, conv: Conversation, text: string, updateId: number): Promise<{ id: string }> {
   if (!conv.agent) throw new DomainError("PRECONDITION_FAILED", "Your team has no agents yet: create one in AutoClaw first.");
   const { db } = deps;
   const chatId = conv.pairing.chatId;
   const { telegramUserId, tenantId, pairedByUserId } = conv.pairing;
-  const conversation = await telegramConversation(db, tenantId, conv.agent.id, telegramUserId, pairedByUserId);
-  return createRun(deps, tenantId, { agentId: conv.agent.id, input: text, idempotencyKey }, "telegram", {
-    conversation,
+  // Keyed by the update: a retried update finds the same run instead of making another.
+  return createRun(deps, tenantId, { agentId: conv.agent.id, input: text, idempotencyKey: `telegram:${updateId}` }, "telegram", {
+    opensConversation: telegramConversationWrite(db, tenantId, conv.agent.id, telegramUserId, pairedByUserId),
     createdBy: `telegram:${conv.pairing.telegramUserId}`,
     also: (runId) => [
       db.insert(telegramReplies).select(db.select(literalRow(telegramReplies, { runId, chatId })).from(runs).where(eq(runs.id, runId))),
+      // The update is handled once its run exists: no round trip of its own after.
+      markHandled(db, updateId, sql`exists (select 1 from ${runs} where ${runs.id} = ${runId})`),
     ],
   });
 }

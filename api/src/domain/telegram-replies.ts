@@ -1,9 +1,10 @@
 // A run's reply in Telegram, sent exactly once to each of its chats when the run ends (the asker's, or
 // each person who opted in to a schedule), split under Telegram's limit, plain text; retried by the
 // reaper when a send fails; "typing…" while a Telegram run works.
-import { and, eq, isNull, lt, or } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { FINAL_STATUSES } from "@autoclaw/shared";
 import { runs, telegramReplies } from "../db/schema";
-import { releaseTelegramBudgetNotice, telegramBudgetNotice } from "./budgets";
+import { budgetLimitsRead, releaseTelegramBudgetNotice, telegramBudgetNotice } from "./budgets";
 import type { TelegramDeps } from "./telegram";
 
 /** Telegram's limit is 4096 characters per message; stay a little under it. */
@@ -40,29 +41,42 @@ function replyText(run: typeof runs.$inferSelect): string | undefined {
  */
 export async function sendRunReply(deps: TelegramDeps, runId: string, now = new Date()): Promise<number> {
   const { db } = deps;
-  const [run] = await db.select().from(runs).where(eq(runs.id, runId));
+  // One round trip: the replies are claimed only once the run has ended, and read with it the run and its team's budget.
+  const [claimed, [run], budget] = await db.batch([
+    db
+      .update(telegramReplies)
+      .set({ claimedAt: now })
+      .where(
+        and(
+          eq(telegramReplies.runId, runId),
+          isNull(telegramReplies.sentAt),
+          or(isNull(telegramReplies.claimedAt), lt(telegramReplies.claimedAt, new Date(now.getTime() - 5 * 60_000))),
+          sql`exists (select 1 from ${runs} where ${runs.id} = ${runId} and ${inArray(runs.status, [...FINAL_STATUSES])})`,
+        ),
+      )
+      .returning(),
+    db.select().from(runs).where(eq(runs.id, runId)),
+    budgetLimitsRead(db, sql`(select ${runs.tenantId} from ${runs} where ${runs.id} = ${runId})`),
+  ]);
   const text = run ? replyText(run) : undefined;
   if (!run || text === undefined) return 0;
-  const claimed = await db
-    .update(telegramReplies)
-    .set({ claimedAt: now })
-    .where(
-      and(
-        eq(telegramReplies.runId, runId),
-        isNull(telegramReplies.sentAt),
-        or(isNull(telegramReplies.claimedAt), lt(telegramReplies.claimedAt, new Date(now.getTime() - 5 * 60_000))),
-      ),
-    )
-    .returning();
-  const sent = await Promise.all(claimed.map((c) => sendTo(deps, run.tenantId, runId, c.chatId, text, now)));
+  const sent = await Promise.all(claimed.map((c) => sendTo(deps, run.tenantId, runId, c.chatId, text, now, budget)));
   return sent.filter(Boolean).length;
 }
 
-async function sendTo(deps: TelegramDeps, tenantId: string, runId: string, chatId: number, text: string, now: Date): Promise<boolean> {
+async function sendTo(
+  deps: TelegramDeps,
+  tenantId: string,
+  runId: string,
+  chatId: number,
+  text: string,
+  now: Date,
+  budget: Awaited<ReturnType<typeof budgetLimitsRead>>,
+): Promise<boolean> {
   const { db } = deps;
   const mine = and(eq(telegramReplies.runId, runId), eq(telegramReplies.chatId, chatId));
   // Near or past the team's budget: this person hears it once a month, on the reply's last line.
-  const notice = await telegramBudgetNotice(db, tenantId, chatId, now).catch(() => null);
+  const notice = await telegramBudgetNotice(db, tenantId, chatId, now, budget).catch(() => null);
   try {
     for (const part of splitMessage(notice ? `${text}\n\n⚠️ ${notice}` : text))
       await deps.api.sendMessage(chatId, part, { link_preview_options: { is_disabled: true } });

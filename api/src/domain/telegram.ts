@@ -1,7 +1,7 @@
 // The one shared Telegram bot's settings and dependencies, and the record of updates handled (so a
 // redelivered update does nothing). Pairing is telegram-pairing.ts, who a person talks to and their
 // messages as runs telegram-conversations.ts, replies telegram-replies.ts; the grammy wiring is bot/.
-import { eq, lt } from "drizzle-orm";
+import { and, eq, lt, type SQL } from "drizzle-orm";
 import type { Api } from "grammy";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
@@ -46,11 +46,18 @@ export function assertTelegramEnabled(s: Settings) {
  * it). An update recorded but not marked handled (its handling failed) is handled again.
  */
 export async function beginUpdate(db: Db, update: { update_id: number }, now = new Date()): Promise<boolean> {
-  const inserted = await db
+  return updateIsNew(db, update, await recordUpdate(db, update, now));
+}
+
+/** beginUpdate's write, for a caller that makes it in its own batch and then asks `updateIsNew`. */
+export const recordUpdate = (db: Db, update: { update_id: number }, now = new Date()) =>
+  db
     .insert(telegramUpdates)
     .values({ updateId: update.update_id, receivedAt: now })
     .onConflictDoNothing()
     .returning({ id: telegramUpdates.updateId });
+
+export async function updateIsNew(db: Db, update: { update_id: number }, inserted: { id: number }[]): Promise<boolean> {
   if (inserted.length) return true;
   const row = await db.query.telegramUpdates.findFirst({
     where: eq(telegramUpdates.updateId, update.update_id),
@@ -60,8 +67,15 @@ export async function beginUpdate(db: Db, update: { update_id: number }, now = n
 }
 
 export async function markUpdateHandled(db: Db, updateId: number) {
-  await db.update(telegramUpdates).set({ handledAt: new Date() }).where(eq(telegramUpdates.updateId, updateId));
+  await markHandled(db, updateId);
 }
+
+/** The handled mark as a statement, for a batch (a message's run commits it); `onlyIf` holds it to a condition in the same statement. */
+export const markHandled = (db: Db, updateId: number, onlyIf?: SQL) =>
+  db
+    .update(telegramUpdates)
+    .set({ handledAt: new Date() })
+    .where(and(eq(telegramUpdates.updateId, updateId), onlyIf));
 
 /** Update ids older than this are forgotten (Telegram gives up redelivering after a day). */
 export async function pruneTelegramUpdates(db: Db, now = new Date()) {

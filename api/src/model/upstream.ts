@@ -4,7 +4,7 @@ import { providerOf, PROVIDER_LABELS, type Provider } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
 import { DomainError } from "../domain/errors";
-import { checkCustomBaseUrl, hasProviderKey, providerCredentials } from "../domain/provider-keys";
+import { checkCustomBaseUrl, credentialsFrom, providerKeyRead } from "../domain/provider-keys";
 
 export interface Upstream {
   /** The chat completions endpoint. */
@@ -35,9 +35,9 @@ const noGateway = (provider: Provider) =>
   );
 
 /** Can the team reach this model at all? Throws the same reasons resolveUpstream would, without decrypting. */
-export async function assertModelReachable(db: Db, s: Settings, tenantId: string, model: string): Promise<void> {
+export function assertModelReachable(s: Settings, model: string, stored: { provider: Provider }[]): void {
   const provider = providerOf(model);
-  if (!(await hasProviderKey(db, tenantId, provider))) throw noKey(model, provider);
+  if (!stored.some((k) => k.provider === provider)) throw noKey(model, provider);
   if (provider !== "custom" && !s.AI_GATEWAY_URL) throw noGateway(provider);
 }
 
@@ -49,9 +49,22 @@ export async function resolveUpstream(
   model: string,
   meta: Record<string, string> = {},
 ): Promise<Upstream> {
+  return upstreamFrom(s, tenantId, model, await upstreamRead(db, tenantId, model), meta);
+}
+
+/** The read `resolveUpstream` makes, for a caller that puts it in its own batch and then calls `upstreamFrom`. */
+export const upstreamRead = (db: Db, tenantId: string, model: string) => providerKeyRead(db, tenantId, providerOf(model));
+
+export async function upstreamFrom(
+  s: Settings,
+  tenantId: string,
+  model: string,
+  rows: Awaited<ReturnType<typeof upstreamRead>>,
+  meta: Record<string, string> = {},
+): Promise<Upstream> {
   const provider = providerOf(model);
   const name = model.slice(provider.length + 1);
-  const creds = await providerCredentials(db, s, tenantId, provider);
+  const creds = await credentialsFrom(s, tenantId, provider, rows);
   if (!creds) throw noKey(model, provider);
   if (provider === "custom") {
     // Checked again at call time: a URL saved under other settings (or before a rule existed) is not trusted.
