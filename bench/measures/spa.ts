@@ -53,7 +53,13 @@ export const spaBench: Benchmark = async ({ api }) => {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium" });
   try {
     for (let t = Date.now(); ; await new Promise((r) => setTimeout(r, 200))) {
-      if (await fetch(origin).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(origin).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       if (Date.now() - t > 30_000) throw new Error("vite preview did not start");
     }
     // A member with a team, signed in through the preview's origin as the SPA would be.

@@ -1,12 +1,10 @@
 // Who may do what in a team — written down once, enforced by the API (one middleware, trpc/init.ts)
 // and read by the dashboard to show only what the caller may use.
-import { z } from "zod";
 import type { TenantRole } from "./tenants";
 
 /** What an API key may be allowed to do. No scope manages API keys, members, model keys or billing. */
 export const API_KEY_SCOPES = ["read", "runs", "agents"] as const;
-export const apiKeyScope = z.enum(API_KEY_SCOPES);
-export type ApiKeyScope = z.infer<typeof apiKeyScope>;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 /** What an integrator needs to run agents: see them and their runs, start and cancel runs. */
 export const DEFAULT_API_KEY_SCOPES: ApiKeyScope[] = ["read", "runs"];
 

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { apiKeyScope, DEFAULT_API_KEY_SCOPES } from "./access";
+import { API_KEY_SCOPES, DEFAULT_API_KEY_SCOPES } from "./access";
+
+export const apiKeyScope = z.enum(API_KEY_SCOPES);
 
 /** Every key starts with this, so leaked keys are easy to recognise and scan for. */
 export const API_KEY_PREFIX = "ak_";

@@ -1,9 +1,7 @@
 import { z } from "zod";
+import { RUN_STATUSES } from "./run-statuses";
 
-export const RUN_STATUSES = ["queued", "running", "succeeded", "failed", "canceled"] as const;
 export const runStatus = z.enum(RUN_STATUSES);
-export type RunStatus = z.infer<typeof runStatus>;
-export const FINAL_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "canceled"];
 
 export const RUN_SOURCES = ["dashboard", "api", "telegram", "webchat", "schedule", "trigger"] as const;
 export const runSource = z.enum(RUN_SOURCES);

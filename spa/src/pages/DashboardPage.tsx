@@ -1,14 +1,17 @@
+import { lazy, Suspense } from "react";
 import { type ConversationVisibility, roleAllows } from "@autoclaw/shared";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { toast } from "sonner";
 import { TeamAvatar } from "../components/AppShell";
 import { BudgetBanner } from "../components/budget";
-import { Members } from "../components/members";
 import { pollWhileActive, RunStatusBadge } from "../components/runs";
 import { Card, EmptyState, ErrorState, Fact, Loading, Select } from "../components/ui";
 import { errorMessage, useTRPC } from "../lib/trpc";
 import { formatDate } from "../lib/format";
+
+// The members card (its invite form and the form validation it brings) loads after the dashboard's first paint.
+const Members = lazy(() => import("../components/members").then((m) => ({ default: m.Members })));
 
 /** The team's Telegram as it is: off on this AutoClaw, no one paired yet, or who is paired. */
 function TelegramCard() {
@@ -154,7 +157,9 @@ export function DashboardPage() {
             </Card>
           </div>
         </div>
-        <Members team={t} />
+        <Suspense fallback={<Loading />}>
+          <Members team={t} />
+        </Suspense>
         <ConversationPrivacy canManage={roleAllows(t.role, "manageTeam")} />
       </div>
     </>
