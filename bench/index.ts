@@ -8,11 +8,12 @@ import { parseArgs } from "node:util";
 import type { Benchmark, Measure } from "./lib.ts";
 import { apiBench } from "./measures/api.ts";
 import { runsBench } from "./measures/runs.ts";
+import { runtimeBench } from "./measures/runtime.ts";
 import { spaBench } from "./measures/spa.ts";
 import { telegramBench } from "./measures/telegram.ts";
 import { benchStack } from "./stack.ts";
 
-const BENCHMARKS: Record<string, Benchmark> = { api: apiBench, runs: runsBench, telegram: telegramBench, spa: spaBench };
+const BENCHMARKS: Record<string, Benchmark> = { api: apiBench, runs: runsBench, telegram: telegramBench, spa: spaBench, runtime: runtimeBench };
 
 const { positionals } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== "--"), allowPositionals: true });
 const unknown = positionals.filter((n) => !(n in BENCHMARKS));
