@@ -1,6 +1,6 @@
 // Benchmark: runs through the whole local pipeline (wrangler dev: D1 → AgentSession (RUN_QUEUE as the
 // backstop) → model → R2) against the fake model, started as `npm start` does but with
-// TENANT_RUNTIME=direct: this measures the pipeline; `bench:runtime` measures OpenClaw runtimes.
+// TENANT_RUNTIME=direct: this measures the pipeline; `pnpm bench runtime` measures OpenClaw runtimes.
 // Prints figures; asserts nothing.
 //   pnpm bench:runs [--runs 600] [--agents 32] [--concurrency 32] [--sequential 50]
 // "Platform overhead" = the run's server-side time (createdAt → finishedAt) minus the time the model
