@@ -13,7 +13,13 @@ import { spaBench } from "./measures/spa.ts";
 import { telegramBench } from "./measures/telegram.ts";
 import { benchStack } from "./stack.ts";
 
-const BENCHMARKS: Record<string, Benchmark> = { api: apiBench, runs: runsBench, telegram: telegramBench, spa: spaBench, runtime: runtimeBench };
+const BENCHMARKS: Record<string, Benchmark> = {
+  api: apiBench,
+  runs: runsBench,
+  telegram: telegramBench,
+  spa: spaBench,
+  runtime: runtimeBench,
+};
 
 const { positionals } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== "--"), allowPositionals: true });
 const unknown = positionals.filter((n) => !(n in BENCHMARKS));

@@ -1,7 +1,8 @@
 // Where the Worker's CPU goes: a V8 CPU profile of the Worker isolate (wrangler dev's DevTools
 // inspector) over one workload, summed by function and by package, heaviest first. Also writes the
 // .cpuprofile (open it in Chrome DevTools' Performance panel) to bench/results/.
-//   pnpm bench:profile [api|telegram] [--rounds 200] [--top 30]
+//   pnpm bench:profile [api|runs|telegram] [--rounds 200] [--top 30]
+// (runs: runs.create with the API key, then runs.get every 20 ms until it succeeded; the polls are in the profile too)
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { SourceMap } from "node:module";
 import path from "node:path";
@@ -69,7 +70,19 @@ try {
           await ok(deliver(ctx.webhook, ctx.webhookSecret, update(person, `profile ${n++}`)));
           while (ctx.telegram.sentTo(person.id).length === before) await sleep(5);
         }
-      : async () => ok(fetch(`${ctx.api}/trpc/tenants.list`, { headers }));
+      : workload === "runs"
+        ? async () => {
+            const res = await fetch(`${ctx.api}/trpc/runs.create`, {
+              method: "POST",
+              headers: { ...headers, "content-type": "application/json" },
+              body: JSON.stringify({ agentId: ctx.agentId, input: `profile ${n++}` }),
+            });
+            const { result } = (await res.json()) as { result: { data: { id: string } } };
+            const input = encodeURIComponent(JSON.stringify({ id: result.data.id }));
+            while (!(await (await fetch(`${ctx.api}/trpc/runs.get?input=${input}`, { headers })).text()).includes('"succeeded"'))
+              await sleep(20);
+          }
+        : async () => ok(fetch(`${ctx.api}/trpc/tenants.list`, { headers }));
   for (let i = 0; i < 20; i++) await once(i); // warm
 
   await send("Profiler.enable");

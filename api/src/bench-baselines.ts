@@ -44,7 +44,7 @@ async function keyOf(db: D1Database, req: Request) {
  * `runs.create` with an API key and the run's execution to `succeeded`, by hand and in one request:
  * the key's lookup, the run's reads and its insert batch, the call to a Durable Object, the claim,
  * the model key and history, the model call (body `modelUrl`: the fake's chat completions), the
- * metering, the output in R2 and the finish. Answers the server-side time from insert to finish, as
+ * output in R2 and the finish with the call's metering. Answers the server-side time from insert to finish, as
  * a run's createdAt → finishedAt.
  */
 async function run(env: AppEnv, req: Request): Promise<Response> {
@@ -107,31 +107,29 @@ async function run(env: AppEnv, req: Request): Promise<Response> {
   });
   const output = await res.text();
   now = Date.now();
-  await db.batch([
-    q(
-      `insert into model_usage (tenant_id, agent_id, model, status, input_tokens, output_tokens, run_id, latency_ms, estimated, at)
-       values (?, ?, ?, 200, 10, 4, ?, 2, 0, ?)`,
-      tenant,
-      agent.id,
-      agent.model,
-      id,
-      now,
-    ),
-    q(
-      `insert into usage_daily (tenant_id, day, agent_id, model, calls, failed_calls, estimated_calls, input_tokens, output_tokens, latency_ms)
-       values (?, ?, ?, ?, 1, 0, 0, 10, 4, 2) on conflict (tenant_id, day, agent_id, model) do update set calls = calls + 1`,
-      tenant,
-      new Date(now).toISOString().slice(0, 10),
-      agent.id,
-      agent.model,
-    ),
-  ]);
   const r2Key = `tenant/${tenant}/runs/${id}/output.md`;
   const held = "id = ? and status = 'running' and attempts = 1";
   await Promise.all([
     env.ARTIFACTS.put(r2Key, output),
     db.batch([
       q(`insert into run_events (run_id, at, kind) select id, ?, 'succeeded' from runs where ${held}`, now, id),
+      q(
+        `insert into model_usage (tenant_id, agent_id, model, status, input_tokens, output_tokens, run_id, latency_ms, estimated, at)
+         values (?, ?, ?, 200, 10, 4, ?, 2, 0, ?)`,
+        tenant,
+        agent.id,
+        agent.model,
+        id,
+        now,
+      ),
+      q(
+        `insert into usage_daily (tenant_id, day, agent_id, model, calls, failed_calls, estimated_calls, input_tokens, output_tokens, latency_ms)
+         values (?, ?, ?, ?, 1, 0, 0, 10, 4, 2) on conflict (tenant_id, day, agent_id, model) do update set calls = calls + 1`,
+        tenant,
+        new Date(now).toISOString().slice(0, 10),
+        agent.id,
+        agent.model,
+      ),
       q(
         "insert into run_artifacts (run_id, tenant_id, name, content_type, size, r2_key, created_at) values (?, ?, 'output.md', 'text/markdown', ?, ?, ?)",
         id,
@@ -155,7 +153,7 @@ async function run(env: AppEnv, req: Request): Promise<Response> {
 /**
  * A paired person's Telegram message, by hand: the D1 round trips the product makes for one (the
  * update recorded with who sent it; the run's reads; the run and its reply row; the claim; the model
- * key and the conversation's history; the model call's metering; the finish; the reply's claim and
+ * key and the conversation's history; the finish with the model call's metering; the reply's claim and
  * its sent mark), with no Durable Object, model call or Bot API call. Body: `{ telegramUserId, updateId, text }`.
  */
 async function telegramMessage(env: AppEnv, req: Request): Promise<Response> {
@@ -257,7 +255,9 @@ async function telegramMessage(env: AppEnv, req: Request): Promise<Response> {
   ]);
   const output = `Echo: ${text}`;
   const day = new Date(now).toISOString().slice(0, 10);
+  const held = "id = ? and status = 'running' and attempts = 1";
   await db.batch([
+    q(`insert into run_events (run_id, at, kind) select id, ?, 'succeeded' from runs where ${held}`, now, run),
     q(
       `insert into model_usage (tenant_id, agent_id, model, status, input_tokens, output_tokens, run_id, latency_ms, estimated, at)
        values (?, ?, ?, 200, 200, 4, ?, 2, 0, ?)`,
@@ -276,10 +276,6 @@ async function telegramMessage(env: AppEnv, req: Request): Promise<Response> {
       agent.id,
       agent.model,
     ),
-  ]);
-  const held = "id = ? and status = 'running' and attempts = 1";
-  await db.batch([
-    q(`insert into run_events (run_id, at, kind) select id, ?, 'succeeded' from runs where ${held}`, now, run),
     q(
       `insert into run_artifacts (run_id, tenant_id, name, content_type, size, r2_key, created_at) values (?, ?, 'output.md', 'text/markdown', ?, ?, ?)
        on conflict (run_id, name) do update set size = excluded.size`,

@@ -6,6 +6,8 @@
 //   cold start         = a stopped team's first run, createdAt → finishedAt, claiming the pool's warm
 //                        gateway, against the same with the pool empty (a plain gateway spawn), in the
 //                        same run;
+//   live output        = a reply's first token leaving the fake model → a runs.events watcher reading
+//                        it, against the fake read directly (the row's ratio is the difference, ms);
 //   idle tenants / GB  = 1 GB over an idle gateway's resident memory (its process and helpers) after
 //                        its turns; a stopped runtime holds none.
 import { execSync } from "node:child_process";
@@ -17,6 +19,7 @@ import { atMost, type Benchmark, pct, sleep } from "../lib.ts";
 
 const PORT = 8867;
 const WARM = 30;
+const LIVE = 20;
 
 export const runtimeBench: Benchmark = async () => {
   const fake = await startFakeModel();
@@ -31,7 +34,9 @@ export const runtimeBench: Benchmark = async () => {
     const run = async (input: string) => {
       const { id } = await c.call<{ id: string }>("runs.create", { agentId: agent.id, input });
       for (;;) {
-        const r = await c.query<{ status: string; createdAt: string; finishedAt: string | null; agentMs: number | null }>("runs.get", { id });
+        const r = await c.query<{ status: string; createdAt: string; finishedAt: string | null; agentMs: number | null }>("runs.get", {
+          id,
+        });
         if (r.status === "succeeded")
           return { total: new Date(r.finishedAt!).getTime() - new Date(r.createdAt).getTime(), agent: r.agentMs ?? 0 };
         if (r.status === "failed" || r.status === "canceled") throw new Error(`run ${id} ${r.status}`);
@@ -52,6 +57,54 @@ export const runtimeBench: Benchmark = async () => {
     const rssKb = (pid: number) => Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1]);
     const helpers = execSync(`pgrep -P ${status.pid} || true`).toString().split("\n").filter(Boolean).map(Number);
     const idleMb = (rssKb(status.pid) + helpers.reduce((n, p) => n + rssKb(p), 0)) / 1024;
+
+    // Live output: how late a reply's first token reaches a watcher of runs.events (the fake model
+    // writes it → OpenClaw → the model proxy → the gateway's SSE → the runtime host → the
+    // AgentSession's event log → runs.events → this client), against the fake read directly, one
+    // turn each by turns. The fake runs in this process, so both ends read one clock.
+    const firstTokenOut = new Map<string, number>();
+    fake.onRequest = (rec, phase) => {
+      const tag = String(rec.messages.at(-1)?.content ?? "").match(/live-(?:direct-)?-?\d+/)?.[0];
+      if (phase === "first-token" && tag) firstTokenOut.set(tag, performance.now());
+    };
+    const drip = await c.call<{ id: string }>("agents.create", { templateId: "personal-assistant", name: "Drip", model: "custom/drip-20" });
+    const throughPlatform = async (i: number) => {
+      const tag = `live-${i}`;
+      const { id } = await c.call<{ id: string }>("runs.create", { agentId: drip.id, input: `${tag} one two three` });
+      const res = await fetch(`${stack.api}/trpc/runs.events?input=${encodeURIComponent(JSON.stringify({ runId: id }))}`, {
+        headers: c.headers,
+      });
+      let tail = "";
+      let firstAt: number | undefined;
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body!) {
+        tail += decoder.decode(chunk, { stream: true });
+        if (firstAt === undefined && tail.includes('"type":"token"')) firstAt = performance.now();
+        if (tail.includes('"type":"done"')) break;
+      }
+      await res.body?.cancel().catch(() => undefined);
+      if (firstAt === undefined || !firstTokenOut.has(tag)) throw new Error(`live turn ${i}: no token seen`);
+      return firstAt - firstTokenOut.get(tag)!;
+    };
+    const direct = async (i: number) => {
+      const tag = `live-direct-${i}`;
+      const res = await fetch(`${fake.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "drip-20", stream: true, messages: [{ role: "user", content: `${tag} one two three` }] }),
+      });
+      let firstAt: number | undefined;
+      for await (const chunk of res.body!)
+        if (firstAt === undefined && new TextDecoder().decode(chunk).includes('"content"')) firstAt = performance.now();
+      return firstAt! - firstTokenOut.get(tag)!;
+    };
+    await throughPlatform(-1); // a first turn of another agent warms OpenClaw for it
+    const live: number[] = [];
+    const liveDirect: number[] = [];
+    for (let i = 0; i < LIVE; i++) {
+      liveDirect.push(await direct(i));
+      live.push(await throughPlatform(i));
+    }
 
     await c.call("runtime.stop");
     const spawned = await run("cold start, pool empty");
@@ -77,6 +130,17 @@ export const runtimeBench: Benchmark = async () => {
         p50: pooled.total,
         baseline: { what: "plain gateway spawn, same run", p50: spawned.total },
         ...atMost(pooled.total / spawned.total, 0.4),
+      },
+      {
+        bench: "runtime",
+        measure: "model first token → runs.events watcher",
+        unit: "ms",
+        p50: pct(live, 50),
+        p99: pct(live, 99),
+        baseline: { what: "the fake model read directly", p50: pct(liveDirect, 50), p99: pct(liveDirect, 99) },
+        ratio: pct(live, 50) - pct(liveDirect, 50),
+        target: "+ < 30 ms",
+        pass: pct(live, 50) - pct(liveDirect, 50) < 30,
       },
       { bench: "runtime", measure: "idle tenants per GB (stopped: no memory)", unit: "count", p50: 1024 / idleMb },
       { bench: "runtime", measure: "idle gateway RSS", unit: "MB", p50: idleMb },

@@ -2,6 +2,7 @@
 // Worker's own calls in direct mode), is one row in model_usage and one addition to its day's usage_daily
 // aggregate, written together in one D1 batch so the two can never disagree.
 import { and, desc, eq, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { modelUsage, runs, usageDaily } from "../db/schema";
 
@@ -33,9 +34,14 @@ export const utcDay = (at: Date) => at.toISOString().slice(0, 10);
 export const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
 
 export async function meterModelCall(db: Db, call: ModelCall): Promise<void> {
+  await db.batch(meteringWrites(db, call));
+}
+
+/** The two writes that meter a call, for a caller that puts them in a batch of its own (a run's finish). */
+export function meteringWrites(db: Db, call: ModelCall): [BatchItem<"sqlite">, BatchItem<"sqlite">] {
   const failed = call.status >= 400 ? 1 : 0;
   const estimated = call.estimated ? 1 : 0;
-  await db.batch([
+  return [
     db.insert(modelUsage).values(call),
     db
       .insert(usageDaily)
@@ -62,7 +68,7 @@ export async function meterModelCall(db: Db, call: ModelCall): Promise<void> {
           latencyMs: sql`${usageDaily.latencyMs} + ${call.latencyMs}`,
         },
       }),
-  ]);
+  ];
 }
 
 /** The run an agent's runtime is working on now (an agent's session runs one turn at a time), if any. */

@@ -20,7 +20,7 @@ import { DomainError } from "./errors";
 import { runFileKey } from "./r2-keys";
 import { addEvent, eventIf, MAX_ATTEMPTS, retryDelaySeconds, type RunDeps, type RunRow } from "./run-records";
 import { budgetLimitsRead, budgetRefusal } from "./budgets";
-import { meterModelCall } from "./metering";
+import { meterModelCall, meteringWrites, type ModelCall } from "./metering";
 import { lastFailedModelCall } from "./usage";
 import {
   ensureRuntimeReady,
@@ -175,12 +175,17 @@ interface TurnOutput {
   usage: { inputTokens: number; outputTokens: number };
   agentMs: number;
   warnings: string[];
+  /** A model call the Worker made itself (direct mode), metered in the finish's batch. */
+  call?: ModelCall;
 }
 
 async function runClaimed(deps: RunDeps, run: RunRow, session: SessionCache, readiness?: Readiness): Promise<RunOutcome> {
   const { db } = deps;
+  /** The turn's own model call until the finish's batch has metered it (metered on its own should that batch fail). */
+  let unmetered: ModelCall | undefined;
   try {
     const result = deps.runtime ? await turnInRuntime(deps, deps.runtime, run, session, readiness) : await directTurn(deps, run, session);
+    unmetered = result.call;
     // The output is in the run's own row; its file copy is written alongside the final batch (a
     // download needs a signed link first, so it never races it). Should the write fail, its record goes.
     const artifact = artifactFor(deps, run, "output.md", result.text, "text/markdown; charset=utf-8");
@@ -197,15 +202,20 @@ async function runClaimed(deps: RunDeps, run: RunRow, session: SessionCache, rea
         run,
         "succeeded",
         { output: result.text, inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens, agentMs: result.agentMs },
-        { also: [artifact.record], warnings: result.warnings },
+        { also: [artifact.record, ...(result.call ? meteringWrites(db, result.call) : [])], warnings: result.warnings },
       ),
     ]);
+    unmetered = undefined;
     if (!stored) await artifact.forget();
     else deps.live?.(run.id, { type: "artifact", name: "output.md", size: artifact.size });
     deps.live?.(run.id, { type: "done", status: "succeeded", output: result.text, error: null });
     await deps.notify?.finished(run);
     return { kind: "done" };
   } catch (e) {
+    if (unmetered)
+      await meterModelCall(db, unmetered).catch((m) =>
+        console.error(`run ${run.id}: metering its model call failed:`, m instanceof Error ? m.message : m),
+      );
     // Cancelled while it ran: the run is already `canceled` in D1 (the fence kept this executor from writing), and its AgentSession ended the events.
     if (session.current?.stop.signal.aborted) return { kind: "done" };
     const permanent = e instanceof DomainError || (e instanceof ModelError && e.kind === "provider");
@@ -255,19 +265,23 @@ async function directTurn(deps: RunDeps, run: RunRow, session: SessionCache): Pr
     { role: "assistant" as const, content: t.output ?? "" },
   ]);
   const t0 = Date.now();
-  const meter = (status: number, usage: { inputTokens: number; outputTokens: number }, estimated: boolean, error: string | null) =>
-    meterModelCall(deps.db, {
-      tenantId: run.tenantId,
-      agentId: run.agentId,
-      runId: run.id,
-      model: run.model,
-      status,
-      ...usage,
-      estimated,
-      latencyMs: Date.now() - t0,
-      error,
-      at: new Date(t0),
-    });
+  const call = (
+    status: number,
+    usage: { inputTokens: number; outputTokens: number },
+    estimated: boolean,
+    error: string | null,
+  ): ModelCall => ({
+    tenantId: run.tenantId,
+    agentId: run.agentId,
+    runId: run.id,
+    model: run.model,
+    status,
+    ...usage,
+    estimated,
+    latencyMs: Date.now() - t0,
+    error,
+    at: new Date(t0),
+  });
   let reply: Awaited<ReturnType<typeof chatCompletion>>;
   try {
     reply = await chatCompletion(upstream, {
@@ -281,11 +295,11 @@ async function directTurn(deps: RunDeps, run: RunRow, session: SessionCache): Pr
       onDelta: deps.live && ((text) => deps.live!(run.id, { type: "token", text })),
     });
   } catch (e) {
-    if (e instanceof ModelError) await meter(e.status ?? 502, { inputTokens: 0, outputTokens: 0 }, false, e.message);
+    if (e instanceof ModelError) await meterModelCall(db, call(e.status ?? 502, { inputTokens: 0, outputTokens: 0 }, false, e.message));
     throw e;
   }
-  await meter(200, reply.usage, reply.estimated, null);
-  return { ...reply, agentMs: Date.now() - t0, warnings: [] };
+  // Metered with the run's finish (one round trip fewer).
+  return { ...reply, agentMs: Date.now() - t0, warnings: [], call: call(200, reply.usage, reply.estimated, null) };
 }
 
 /**

@@ -20,6 +20,10 @@ const line = (ev: LiveRunEvent) => encoder.encode(`${JSON.stringify(ev)}\n`);
 export class RunEventLog {
   readonly #kv: SyncKvStorage;
   readonly #watchers = new Map<string, Set<(ev: LiveRunEvent) => void>>();
+  /** Each run's meta as last written (this object is its only writer), so an append reads no storage. */
+  readonly #metas = new Map<string, Meta>();
+  /** When the oldest kept log is due to go (undefined: not known yet in this instance, so prune looks). */
+  #nextPrune?: number;
 
   constructor(kv: SyncKvStorage) {
     this.#kv = kv;
@@ -27,16 +31,28 @@ export class RunEventLog {
 
   /** Appends an event (ignored once the run's log is closed) and hands it to every watcher. */
   append(runId: string, body: LiveRunEventBody): void {
-    const meta = this.#kv.get<Meta>(metaKey(runId)) ?? { seq: 0 };
+    const meta = this.#meta(runId) ?? { seq: 0 };
     if (meta.doneAt) return;
     const ev = { ...body, seq: meta.seq + 1, at: new Date().toISOString() } as LiveRunEvent;
+    const next: Meta = { seq: ev.seq, ...(ev.type === "done" && { doneAt: Date.now() }) };
     this.#kv.put(eventKey(runId, ev.seq), ev);
-    this.#kv.put(metaKey(runId), { seq: ev.seq, ...(ev.type === "done" && { doneAt: Date.now() }) } satisfies Meta);
+    this.#kv.put(metaKey(runId), next);
+    this.#metas.set(runId, next);
+    if (next.doneAt && this.#nextPrune !== undefined) this.#nextPrune = Math.min(this.#nextPrune, next.doneAt + LOG_KEEP_MS);
     for (const w of this.#watchers.get(runId) ?? []) w(ev);
   }
 
   has(runId: string): boolean {
-    return this.#kv.get(metaKey(runId)) !== undefined;
+    return this.#meta(runId) !== undefined;
+  }
+
+  #meta(runId: string): Meta | undefined {
+    let meta = this.#metas.get(runId);
+    if (!meta) {
+      meta = this.#kv.get<Meta>(metaKey(runId));
+      if (meta) this.#metas.set(runId, meta);
+    }
+    return meta;
   }
 
   /** The reply's text so far (a cancelled run keeps what it had written). */
@@ -63,7 +79,7 @@ export class RunEventLog {
           return controller.close();
         }
         for (const [, ev] of this.#kv.list<LiveRunEvent>({ prefix: `ev:${runId}:` })) if (ev.seq > after) controller.enqueue(line(ev));
-        if (this.#kv.get<Meta>(metaKey(runId))?.doneAt) return controller.close();
+        if (this.#meta(runId)?.doneAt) return controller.close();
         const watch = (ev: LiveRunEvent) => {
           controller.enqueue(line(ev));
           if (ev.type === "done") {
@@ -85,17 +101,23 @@ export class RunEventLog {
 
   /** Deletes the logs of runs that finished more than LOG_KEEP_MS ago; answers when the next one is due (undefined: none kept). */
   prune(now = Date.now()): number | undefined {
+    // Nothing is due yet: no need to read every kept log's meta (an agent keeps an hour of runs).
+    if (this.#nextPrune !== undefined && now < this.#nextPrune) return Number.isFinite(this.#nextPrune) ? this.#nextPrune : undefined;
     let next: number | undefined;
-    for (const [key, meta] of this.#kv.list<Meta>({ prefix: "evm:" })) {
+    // Materialized: workerd allows one live kv.list iterator at a time, and the loop deletes.
+    for (const [key, meta] of [...this.#kv.list<Meta>({ prefix: "evm:" })]) {
       if (!meta.doneAt) continue;
       if (now - meta.doneAt < LOG_KEEP_MS) {
         next = Math.min(next ?? Infinity, meta.doneAt + LOG_KEEP_MS);
         continue;
       }
       const runId = key.slice(4);
-      for (const [k] of this.#kv.list({ prefix: `ev:${runId}:` })) this.#kv.delete(k);
+      for (const [k] of [...this.#kv.list({ prefix: `ev:${runId}:` })]) this.#kv.delete(k);
       this.#kv.delete(key);
+      this.#metas.delete(runId);
     }
+    // With no log kept, the next `done` sets when to look again.
+    this.#nextPrune = next ?? Infinity;
     return next;
   }
 }

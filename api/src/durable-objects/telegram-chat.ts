@@ -6,6 +6,8 @@ import { services, type Services } from "../services";
 
 const key = (updateId: number) => `update:${String(updateId).padStart(16, "0")}`;
 const MAX_FAILURES = 5;
+/** Updates read from the inbox at a time. */
+const PAGE = 50;
 
 /**
  * One per Telegram chat (`chat:<chatId>`): the webhook's inbox. `accept` stores the update in this
@@ -22,15 +24,19 @@ export class TelegramChat extends DurableObject<AppEnv> implements TelegramChatR
     this.#svc = services(env);
   }
 
+  /** Updates this instance accepted: a pass lists the inbox again only if one came in meanwhile. */
+  #accepted = 0;
+
   async accept(update: Update): Promise<void> {
     // Synchronous storage (SQLite in this object): durable once this call returns (output gate).
     this.ctx.storage.kv.put(key(update.update_id), update);
+    this.#accepted++;
     await this.ctx.storage.setAlarm(Date.now());
   }
 
   async alarm(): Promise<void> {
-    // Updates accepted while this runs are picked up by the next pass.
-    for (let pending = await this.#pending(); pending.size; pending = await this.#pending()) {
+    // Updates accepted while this runs are picked up by the next pass (a fresh instance lists at least once).
+    for (let seen = this.#accepted, pending = this.#pending(); pending.size; seen = this.#accepted, pending = this.#pending()) {
       for (const [k, update] of pending) {
         try {
           await handleTelegramUpdate(this.#svc, update);
@@ -46,10 +52,11 @@ export class TelegramChat extends DurableObject<AppEnv> implements TelegramChatR
         this.ctx.storage.kv.delete(k);
         this.ctx.storage.kv.delete(`failures:${k}`);
       }
+      if (pending.size < PAGE && this.#accepted === seen) return;
     }
   }
 
   #pending() {
-    return new Map(this.ctx.storage.kv.list<Update>({ prefix: "update:", limit: 50 }));
+    return new Map(this.ctx.storage.kv.list<Update>({ prefix: "update:", limit: PAGE }));
   }
 }
