@@ -1,8 +1,8 @@
 import { useQueryClient } from "@tanstack/react-query";
 import clsx from "clsx";
-import { useEffect, useRef, useState } from "react";
-import { Link, Navigate, NavLink, Outlet, useLocation, useNavigate } from "react-router";
-import { toast } from "sonner";
+import { createContext, type ReactNode, Suspense, useContext, useEffect, useRef, useState } from "react";
+import { Link, Redirect, useLocation } from "wouter";
+import { toast } from "../lib/toast";
 import { signOut, useSession, type SessionUser } from "../lib/auth";
 import type { Access } from "@autoclaw/shared";
 import { useCan, useSwitchTeam, useTeams } from "../lib/teams";
@@ -27,23 +27,33 @@ const SETTINGS_NAV: { to: string; label: string; icon: string; access?: Access }
   { to: "/audit", label: "Audit log", icon: "☰", access: "audit" },
 ];
 
-/** Signed-in area: redirects to /login without a session and to team creation without a team. */
-export function RequireSession() {
-  const session = useSession();
-  const location = useLocation();
-  if (session.isPending) return <Loading />;
-  if (session.isError) return <ErrorState message={errorMessage(session.error)} onRetry={() => session.refetch()} />;
-  if (!session.data) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname)}`} replace />;
-  return <Outlet context={session.data} />;
+const SessionUserContext = createContext<SessionUser | null>(null);
+
+/** The signed-in user, inside RequireSession. */
+export function useSessionUser(): SessionUser {
+  const user = useContext(SessionUserContext);
+  if (!user) throw new Error("useSessionUser outside RequireSession");
+  return user;
 }
 
-export function AppShell() {
+/** Signed-in area: redirects to /login without a session. */
+export function RequireSession({ children }: { children: ReactNode }) {
+  const session = useSession();
+  const [pathname] = useLocation();
+  if (session.isPending) return <Loading />;
+  if (session.isError) return <ErrorState message={errorMessage(session.error)} onRetry={() => session.refetch()} />;
+  if (!session.data) return <Redirect to={`/login?next=${encodeURIComponent(pathname)}`} replace />;
+  return <SessionUserContext value={session.data}>{children}</SessionUserContext>;
+}
+
+/** The team's pages: navigation beside them; redirects to team creation without a team. */
+export function AppShell({ children }: { children: ReactNode }) {
   const session = useSession();
   const teams = useTeams();
   const can = useCan();
   if (teams.isPending) return <Loading label="Loading your teams…" />;
   if (teams.isError) return <ErrorState message={errorMessage(teams.error)} onRetry={() => teams.refetch()} />;
-  if (!teams.current) return <Navigate to="/teams/new" replace />;
+  if (!teams.current) return <Redirect to="/teams/new" replace />;
 
   return (
     <div className="flex min-h-screen">
@@ -75,7 +85,9 @@ export function AppShell() {
           <div className="mb-6 empty:hidden">
             <InvitationsNotice />
           </div>
-          <Outlet key={teams.current.id} />
+          <Suspense key={teams.current.id} fallback={<Loading />}>
+            {children}
+          </Suspense>
         </div>
       </main>
     </div>
@@ -83,21 +95,23 @@ export function AppShell() {
 }
 
 function NavItem({ to, label, icon }: { to: string; label: string; icon: string }) {
+  const [pathname] = useLocation();
+  // Active on the section's own pages too (an agent's page under Agents).
+  const active = pathname === to || pathname.startsWith(`${to}/`);
   return (
-    <NavLink
+    <Link
       to={to}
-      className={({ isActive }) =>
-        clsx(
-          "flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium",
-          isActive ? "bg-brand-50 text-brand-700" : "text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900",
-        )
-      }
+      aria-current={active ? "page" : undefined}
+      className={clsx(
+        "flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium",
+        active ? "bg-brand-50 text-brand-700" : "text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900",
+      )}
     >
       <span className="w-4 text-center" aria-hidden>
         {icon}
       </span>
       {label}
-    </NavLink>
+    </Link>
   );
 }
 
@@ -120,7 +134,7 @@ function useClickOutside(open: boolean, close: () => void) {
 function TeamSwitcher() {
   const { teams, current } = useTeams();
   const switchTeam = useSwitchTeam();
-  const navigate = useNavigate();
+  const [, navigate] = useLocation();
   const [open, setOpen] = useState(false);
   const ref = useClickOutside(open, () => setOpen(false));
   if (!current) return null;
@@ -200,7 +214,7 @@ export function TeamAvatar({ name, small }: { name: string; small?: boolean }) {
 
 function UserMenu({ user }: { user: SessionUser }) {
   const qc = useQueryClient();
-  const navigate = useNavigate();
+  const [, navigate] = useLocation();
   const [busy, setBusy] = useState(false);
   return (
     <div className="flex items-center gap-3 border-t border-zinc-200 px-4 py-3">

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Link, useNavigate } from "react-router";
-import { toast } from "sonner";
+import { Link, useLocation } from "wouter";
+import { toast } from "../lib/toast";
 import { resendVerification, type SessionUser } from "../lib/auth";
 import { formatDate } from "../lib/format";
 import { useSwitchTeam } from "../lib/teams";
@@ -44,7 +44,7 @@ export function VerifyEmailBanner({ user, callbackURL }: { user: SessionUser; ca
 export function MyInvitations({ emptyText }: { emptyText?: string }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const navigate = useNavigate();
+  const [, navigate] = useLocation();
   const switchTeam = useSwitchTeam();
   const mine = useQuery(trpc.invitations.mine.queryOptions());
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.invitations.mine.queryKey() });

@@ -1,8 +1,8 @@
 // The team's people: who is in it and in what role, open invitations, inviting, and leaving.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { useNavigate } from "react-router";
-import { toast } from "sonner";
+import { useLocation } from "wouter";
+import { toast } from "../lib/toast";
 import { inviteInput, roleAllows, type TenantOverview, type TenantRole } from "@autoclaw/shared";
 import { useSession } from "../lib/auth";
 import { formatDate } from "../lib/format";
@@ -170,7 +170,7 @@ function PendingInvitations() {
 function LeaveTeam({ team }: { team: TenantOverview }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const navigate = useNavigate();
+  const [, navigate] = useLocation();
   const [open, setOpen] = useState(false);
   const leave = useMutation(
     trpc.tenants.leave.mutationOptions({

@@ -1,4 +1,4 @@
-import { Link } from "react-router";
+import { Link } from "wouter";
 import type { RunStatus, RunSummary } from "@autoclaw/shared";
 import { FINAL_STATUSES } from "@autoclaw/shared";
 import { Badge } from "./ui";

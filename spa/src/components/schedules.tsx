@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Link } from "react-router";
-import { toast } from "sonner";
+import { Link } from "wouter";
+import { toast } from "../lib/toast";
 import type { Schedule } from "@autoclaw/shared";
 import { useCan } from "../lib/teams";
 import { errorMessage, useTRPC } from "../lib/trpc";

@@ -1,5 +1,5 @@
 import { type ReactNode, useState } from "react";
-import { toast } from "sonner";
+import { toast } from "../lib/toast";
 import { Button } from "./ui";
 
 /** A secret shown this one time (an API key, a trigger's secret), with a copy button and what to do with it. */

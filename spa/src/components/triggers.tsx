@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { toast } from "sonner";
+import { toast } from "../lib/toast";
 import { type CreatedTrigger, DEFAULT_TRIGGER_TEMPLATE, type TriggerSummary } from "@autoclaw/shared";
 import { relativeTime } from "../lib/format";
 import { useCan } from "../lib/teams";

@@ -1,4 +1,4 @@
-import { useSearchParams } from "react-router";
+import { useSearchParams } from "wouter";
 
 /** A list's filters kept in the URL (shareable, kept on reload): the params, and a setter that clears a filter set to "". */
 export function useSearchFilters() {

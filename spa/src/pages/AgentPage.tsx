@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { Link, useNavigate, useParams } from "react-router";
-import { toast } from "sonner";
+import { Link, useLocation, useParams } from "wouter";
+import { toast } from "../lib/toast";
 import { createRunInput, updateAgentInput, type Agent } from "@autoclaw/shared";
 import { isActive, RunsTable } from "../components/runs";
 import { AgentFields } from "../components/agents";
@@ -136,7 +136,7 @@ function AgentFiles({ agentId }: { agentId: string }) {
 function RunComposer({ agent }: { agent: Agent }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const navigate = useNavigate();
+  const [, navigate] = useLocation();
   const start = useMutation(
     trpc.runs.create.mutationOptions({
       onSuccess: (r) => {
@@ -205,7 +205,7 @@ function EditAgentDialog({ agent, open, onClose }: { agent: Agent; open: boolean
 function DeleteAgentDialog({ agent, open, onClose }: { agent: Agent; open: boolean; onClose: () => void }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const navigate = useNavigate();
+  const [, navigate] = useLocation();
   const remove = useMutation(
     trpc.agents.remove.mutationOptions({
       onSuccess: () => {

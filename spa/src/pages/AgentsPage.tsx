@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Link, useNavigate } from "react-router";
-import { toast } from "sonner";
+import { Link, useLocation } from "wouter";
+import { toast } from "../lib/toast";
 import { createAgentInput, type TemplateSummary } from "@autoclaw/shared";
 import { AgentFields } from "../components/agents";
 import { Badge, Button, Card, Dialog, DialogActions, EmptyState, ErrorState, Loading, PageHeader } from "../components/ui";
@@ -94,7 +94,7 @@ export function AgentsPage() {
 function CreateAgentDialog({ template, onClose }: { template: TemplateSummary | null; onClose: () => void }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const navigate = useNavigate();
+  const [, navigate] = useLocation();
   const create = useMutation(
     trpc.agents.create.mutationOptions({
       onSuccess: (a) => {

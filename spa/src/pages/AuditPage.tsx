@@ -1,5 +1,5 @@
 import { useInfiniteQuery, useMutation, useQuery } from "@tanstack/react-query";
-import { toast } from "sonner";
+import { toast } from "../lib/toast";
 import { AUDIT_ACTION_LABELS, AUDIT_ACTIONS, auditAction, type AuditEntry } from "@autoclaw/shared";
 import { Badge, Button, Card, EmptyState, ErrorState, Loading, PageHeader, Select, Table } from "../components/ui";
 import { formatDate } from "../lib/format";

@@ -1,7 +1,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Link, useNavigate, useSearchParams } from "react-router";
-import { toast } from "sonner";
+import { Link, useLocation, useSearchParams } from "wouter";
+import { toast } from "../lib/toast";
 import { signInInput, signUpInput } from "@autoclaw/shared";
 import { Button, Field, Input, Logo } from "../components/ui";
 import { signIn, signUp } from "../lib/auth";
@@ -56,7 +56,7 @@ function nextPath(params: URLSearchParams): string | undefined {
 }
 
 export function SignupPage() {
-  const navigate = useNavigate();
+  const [, navigate] = useLocation();
   const [params] = useSearchParams();
   const qc = useQueryClient();
   const [busy, setBusy] = useState(false);
@@ -109,7 +109,7 @@ export function SignupPage() {
 }
 
 export function LoginPage() {
-  const navigate = useNavigate();
+  const [, navigate] = useLocation();
   const [params] = useSearchParams();
   const qc = useQueryClient();
   const [busy, setBusy] = useState(false);

@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { useNavigate, useSearchParams } from "react-router";
+import { useLocation, useSearchParams } from "wouter";
 import type { SubscriptionStatus } from "@autoclaw/shared";
 import { Alert, Badge, Button, Card, ErrorState, Fact, Loading, Meter, PageHeader } from "../components/ui";
 import { useCan } from "../lib/teams";
@@ -21,7 +21,7 @@ export function BillingPage() {
   const trpc = useTRPC();
   const canManage = useCan()("own");
   const [params] = useSearchParams();
-  const navigate = useNavigate();
+  const [, navigate] = useLocation();
   // Right after Checkout the webhook may still be on its way: look again shortly.
   const status = useQuery({ ...trpc.billing.status.queryOptions(), refetchInterval: params.get("checkout") === "success" ? 2000 : false });
   const portal = useMutation(

@@ -2,7 +2,7 @@ import type { ConversationSummary, ConversationTurn } from "@autoclaw/shared";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { clsx } from "clsx";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { Link, useParams, useSearchParams } from "react-router";
+import { Link, useParams, useSearchParams } from "wouter";
 import { Markdown } from "../components/markdown";
 import { isActive } from "../components/runs";
 import { Button, ConfirmDialog, Dialog, DialogActions, EmptyState, ErrorState, Field, Input, Loading, Spinner } from "../components/ui";

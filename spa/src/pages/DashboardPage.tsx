@@ -1,8 +1,8 @@
 import { lazy, Suspense } from "react";
 import { type ConversationVisibility, roleAllows } from "@autoclaw/shared";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Link } from "react-router";
-import { toast } from "sonner";
+import { Link } from "wouter";
+import { toast } from "../lib/toast";
 import { TeamAvatar } from "../components/AppShell";
 import { BudgetBanner } from "../components/budget";
 import { pollWhileActive, RunStatusBadge } from "../components/runs";

@@ -1,12 +1,12 @@
-import { Link, useOutletContext } from "react-router";
+import { Link } from "wouter";
+import { useSessionUser } from "../components/AppShell";
 import { MyInvitations, VerifyEmailBanner } from "../components/invitations";
 import { Logo } from "../components/ui";
-import type { SessionUser } from "../lib/auth";
 import { useTeams } from "../lib/teams";
 
 /** Where an invitation's mail lands: the person's open invitations, once their email is verified. */
 export function InvitationsPage() {
-  const user = useOutletContext<SessionUser>();
+  const user = useSessionUser();
   const { teams } = useTeams();
   return (
     <div className="flex min-h-screen items-start justify-center px-6 py-16">

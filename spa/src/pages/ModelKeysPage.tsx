@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { toast } from "sonner";
+import { toast } from "../lib/toast";
 import { PROVIDER_LABELS, PROVIDERS, setProviderKeyInput, type Provider } from "@autoclaw/shared";
 import { Button, Card, Dialog, DialogActions, ErrorState, Field, Input, Loading, PageHeader } from "../components/ui";
 import { useCan } from "../lib/teams";

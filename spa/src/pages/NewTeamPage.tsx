@@ -1,10 +1,10 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { Link, useNavigate, useOutletContext } from "react-router";
-import { toast } from "sonner";
+import { Link, useLocation } from "wouter";
+import { useSessionUser } from "../components/AppShell";
+import { toast } from "../lib/toast";
 import { createTenantInput } from "@autoclaw/shared";
 import { MyInvitations, VerifyEmailBanner } from "../components/invitations";
 import { Button, Card, Field, Input, Logo } from "../components/ui";
-import type { SessionUser } from "../lib/auth";
 import { useZodForm } from "../lib/forms";
 import { useTeams } from "../lib/teams";
 import { setTenantId } from "../lib/tenant";
@@ -13,9 +13,9 @@ import { useTRPC } from "../lib/trpc";
 export function NewTeamPage() {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const navigate = useNavigate();
+  const [, navigate] = useLocation();
   const { teams } = useTeams();
-  const user = useOutletContext<SessionUser>();
+  const user = useSessionUser();
   const create = useMutation(
     trpc.tenants.create.mutationOptions({
       onSuccess: async (team) => {

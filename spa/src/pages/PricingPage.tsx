@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { Link, useNavigate, useSearchParams } from "react-router";
+import { Link, useLocation, useSearchParams } from "wouter";
 import type { PublicPlan } from "@autoclaw/shared";
 import { Button, ErrorState, Loading, Logo } from "../components/ui";
 import { useSession } from "../lib/auth";
@@ -8,7 +8,7 @@ import { errorMessage, useTRPC } from "../lib/trpc";
 /** Public: the plans, and "Choose" — Stripe Checkout for a signed-in team, else sign-up first. */
 export function PricingPage() {
   const trpc = useTRPC();
-  const navigate = useNavigate();
+  const [, navigate] = useLocation();
   const [params] = useSearchParams();
   const session = useSession();
   const signedIn = !!session.data;

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
-import { Link, useParams } from "react-router";
-import { toast } from "sonner";
+import { Link, useParams } from "wouter";
+import { toast } from "../lib/toast";
 import { isActive, RunStatusBadge } from "../components/runs";
 import { Alert, Button, Card, ErrorState, Fact, Loading } from "../components/ui";
 import { useLiveRun } from "../lib/live";

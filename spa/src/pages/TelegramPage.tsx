@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
-import { toast } from "sonner";
+import { toast } from "../lib/toast";
 import { renderSVG } from "uqr";
 import type { PairingCode, TelegramPairing } from "@autoclaw/shared";
 import { Button, Card, ConfirmDialog, Dialog, EmptyState, ErrorState, Fact, Loading, PageHeader, Select, Table } from "../components/ui";
