@@ -1,4 +1,5 @@
-import { getTableColumns, is, SQL, sql } from "drizzle-orm";
+import { fillPlaceholders, getTableColumns, is, SQL, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import * as schema from "./schema";
@@ -42,4 +43,37 @@ export function prepared<T>(build: (db: Db) => T): (db: Db) => T {
     }
     return s;
   };
+}
+
+/** What `bound` needs of a drizzle prepared query (D1's keeps its D1 statement as `stmt`). */
+interface PreparedQuery<R> {
+  execute(values?: Record<string, unknown>): Promise<R>;
+  getQuery(): { sql: string; params: unknown[] };
+  mapResult(response: unknown, isFromBatch?: boolean): unknown;
+}
+
+/** A prepared query with its placeholders' values: awaited, it runs alone; or it is an item of `db.batch`. */
+export interface Bound<R> extends BatchItem<"sqlite">, PromiseLike<R> {
+  readonly _: { readonly dialect: "sqlite"; readonly result: R };
+}
+
+/**
+ * A `prepared` statement as an item of `db.batch` as well: drizzle's batch takes a prepared query
+ * but binds its placeholders' descriptions, not values, so this gives it the query with the values
+ * filled in (and the statement D1 already prepared). Values for a placeholder in a where clause go
+ * in as stored (a Date as its ms); in `set`/`values` the column's encoder applies.
+ */
+export function bound<R>(query: PreparedQuery<R>, values: Record<string, unknown>): Bound<R> {
+  const { sql: text, params } = query.getQuery();
+  return {
+    _: { dialect: "sqlite", result: undefined as R },
+    // What drizzle's D1 session batch calls on each item.
+    _prepare: () => ({
+      stmt: (query as unknown as { stmt: D1PreparedStatement }).stmt,
+      getQuery: () => ({ sql: text, params: fillPlaceholders(params, values) }),
+      mapResult: (response: unknown, isFromBatch?: boolean) => query.mapResult(response, isFromBatch),
+    }),
+    // biome-ignore lint/suspicious/noThenProperty: awaited like the query builder it stands in for.
+    then: (onFulfilled, onRejected) => query.execute(values).then(onFulfilled, onRejected),
+  } as Bound<R>;
 }

@@ -1,7 +1,7 @@
 // Who a paired Telegram person talks to (their pick, the team's default, or its oldest agent), the
 // commands that change it, and their messages as runs in their own conversation.
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
-import { type Db, literalRow } from "../db/client";
+import { bound, type Db, literalRow, prepared } from "../db/client";
 import { agents, runs, telegramPairings, telegramReplies, telegramSettings, tenants } from "../db/schema";
 import { billingStatus } from "./entitlements";
 import { runtimeStateWord } from "./runtime";
@@ -37,21 +37,31 @@ export async function beginMessage(db: Db, update: { update_id: number }, telegr
   return { isNew: await updateIsNew(db, update, inserted), conversation: conversationFrom(reads) };
 }
 
-function conversationReads(db: Db, telegramUserId: number) {
-  const team = db
-    .select({ id: telegramPairings.tenantId })
-    .from(telegramPairings)
-    .where(eq(telegramPairings.telegramUserId, telegramUserId));
+/** Every message makes these reads: prepared once per isolate, the team found by a subquery on the pairing. */
+const conversationQueries = prepared((db) => {
+  const tg = sql.placeholder("tg");
+  const team = db.select({ id: telegramPairings.tenantId }).from(telegramPairings).where(eq(telegramPairings.telegramUserId, tg));
   return [
-    db.select().from(telegramPairings).where(eq(telegramPairings.telegramUserId, telegramUserId)),
-    db.select({ name: tenants.name }).from(tenants).where(inArray(tenants.id, team)),
-    db.select({ defaultAgentId: telegramSettings.defaultAgentId }).from(telegramSettings).where(inArray(telegramSettings.tenantId, team)),
+    db.select().from(telegramPairings).where(eq(telegramPairings.telegramUserId, tg)).prepare(),
+    db.select({ name: tenants.name }).from(tenants).where(inArray(tenants.id, team)).prepare(),
+    db
+      .select({ defaultAgentId: telegramSettings.defaultAgentId })
+      .from(telegramSettings)
+      .where(inArray(telegramSettings.tenantId, team))
+      .prepare(),
     db
       .select()
       .from(agents)
       .where(and(inArray(agents.tenantId, team), isNull(agents.deletedAt)))
-      .orderBy(asc(agents.createdAt)),
+      .orderBy(asc(agents.createdAt))
+      .prepare(),
   ] as const;
+});
+
+function conversationReads(db: Db, telegramUserId: number) {
+  const [pairing, tenant, settings, list] = conversationQueries(db);
+  const v = { tg: telegramUserId };
+  return [bound(pairing, v), bound(tenant, v), bound(settings, v), bound(list, v)] as const;
 }
 
 type ConversationRows = readonly [

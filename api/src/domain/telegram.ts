@@ -1,10 +1,10 @@
 // The one shared Telegram bot's settings and dependencies, and the record of updates handled (so a
 // redelivered update does nothing). Pairing is telegram-pairing.ts, who a person talks to and their
 // messages as runs telegram-conversations.ts, replies telegram-replies.ts; the grammy wiring is bot/.
-import { and, eq, lt, type SQL } from "drizzle-orm";
+import { and, eq, lt, type SQL, sql } from "drizzle-orm";
 import type { Api } from "grammy";
 import type { Settings } from "../config";
-import type { Db } from "../db/client";
+import { bound, type Db, prepared } from "../db/client";
 import { telegramUpdates } from "../db/schema";
 import { DomainError } from "./errors";
 import type { RunDeps } from "./run-records";
@@ -51,11 +51,16 @@ export async function beginUpdate(db: Db, update: { update_id: number }, now = n
 
 /** beginUpdate's write, for a caller that makes it in its own batch and then asks `updateIsNew`. */
 export const recordUpdate = (db: Db, update: { update_id: number }, now = new Date()) =>
+  bound(recordUpdateQuery(db), { id: update.update_id, at: now });
+
+const recordUpdateQuery = prepared((db) =>
   db
     .insert(telegramUpdates)
-    .values({ updateId: update.update_id, receivedAt: now })
+    .values({ updateId: sql.placeholder("id"), receivedAt: sql.placeholder("at") })
     .onConflictDoNothing()
-    .returning({ id: telegramUpdates.updateId });
+    .returning({ id: telegramUpdates.updateId })
+    .prepare(),
+);
 
 export async function updateIsNew(db: Db, update: { update_id: number }, inserted: { id: number }[]): Promise<boolean> {
   if (inserted.length) return true;
