@@ -1,4 +1,4 @@
-// A run's live event log in its AgentSession's real storage: numbering, the cached meta, and pruning
+// A run's live event log in its AgentSession's real storage: numbering, the cached meta, an open log read back after an eviction, and pruning
 // (a finished run's log goes LOG_KEEP_MS after its end, and a prune before that reads nothing).
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -11,7 +11,7 @@ describe("run event log", () => {
     const stub = env.AGENT_SESSION.getByName(`test:event-log:${crypto.randomUUID()}`);
     await runInDurableObject(stub, async (_obj, state) => {
       const kv = state.storage.kv;
-      const log = new RunEventLog(kv);
+      const log = new RunEventLog(state.storage);
       log.append("a", { type: "status", phase: "running", message: null });
       log.append("a", { type: "token", text: "hi" });
       log.append("a", { type: "done", status: "succeeded", output: "hi", error: null });
@@ -33,13 +33,23 @@ describe("run event log", () => {
       expect(keys(kv).filter((k) => k.startsWith("ev:a:") || k === "evm:a")).toEqual([]);
 
       // Another instance (after an eviction) reads the storage: b is kept until due, then goes.
-      const fresh = new RunEventLog(kv);
+      const fresh = new RunEventLog(state.storage);
       expect(fresh.has("b")).toBe(true);
       expect(fresh.prune(bDone + 1)).toBe(bDone + LOG_KEEP_MS);
       expect(fresh.prune(bDone + LOG_KEEP_MS + 1)).toBeUndefined();
       expect(keys(kv).filter((k) => k.startsWith("ev"))).toEqual([]);
       // Nothing kept: a later prune reads nothing and answers that nothing is due.
       expect(fresh.prune(bDone + 2 * LOG_KEEP_MS)).toBeUndefined();
+
+      // An open log stores no meta (one write per event): an instance after an eviction numbers on from its last event.
+      log.append("c", { type: "status", phase: "running", message: null });
+      log.append("c", { type: "token", text: "par" });
+      expect(kv.get("evm:c")).toBeUndefined();
+      const after = new RunEventLog(state.storage);
+      expect(after.has("c")).toBe(true);
+      after.append("c", { type: "token", text: "tial" });
+      expect([...kv.list<{ seq: number }>({ prefix: "ev:c:" })].map(([, e]) => e.seq)).toEqual([1, 2, 3]);
+      expect(after.textOf("c")).toBe("partial");
     });
   });
 });

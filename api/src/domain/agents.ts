@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { findTemplate, type Agent, type CreateAgentInput, type UpdateAgentInput } from "@autoclaw/shared";
 import type { Settings } from "../config";
-import type { Db } from "../db/client";
+import { bound, type Db, prepared } from "../db/client";
 import { agentCap, entitlementRefusal, underCap } from "./entitlements";
 import { agents, schedules, triggers } from "../db/schema";
 import { type AuditBy, auditStatement } from "./audit";
@@ -74,11 +74,16 @@ export async function listAgents(db: Db, tenantId: string): Promise<Agent[]> {
 
 /** The live agent with this id in this tenant; another tenant's agent is simply not found. */
 /** The read of a live agent of the team, for a caller's own batch; `agentFrom` takes its rows. */
-export const agentRowRead = (db: Db, tenantId: string, id: string) =>
+export const agentRowRead = (db: Db, tenantId: string, id: string) => bound(agentRowQuery(db), { tenantId, id });
+
+// Every run's creation reads it: prepared once per isolate.
+const agentRowQuery = prepared((db) =>
   db
     .select()
     .from(agents)
-    .where(and(eq(agents.id, id), eq(agents.tenantId, tenantId), isNull(agents.deletedAt)));
+    .where(and(eq(agents.id, sql.placeholder("id")), eq(agents.tenantId, sql.placeholder("tenantId")), isNull(agents.deletedAt)))
+    .prepare(),
+);
 
 export function agentFrom(rows: Row[]): Row {
   if (!rows[0]) throw notFound("Agent");

@@ -3,10 +3,10 @@
 // it (so runs created at once cannot slip past a used-up budget), and a queued run does not start once one is;
 // a turn already running finishes. At 80 % the team is warned: a banner in the dashboard, and a line with each
 // paired Telegram user's next reply, once a month.
-import { and, eq, gte, isNull, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, gte, isNull, ne, or, type Placeholder, type SQL, sql } from "drizzle-orm";
 import { BUDGET_WARNING_SHARE, type Budget, MODEL_PRICES, type PriceOverrides, type SetBudgetInput } from "@autoclaw/shared";
-import type { Db } from "../db/client";
-import { budgets, telegramPairings, usageDaily } from "../db/schema";
+import { bound, type Db, prepared } from "../db/client";
+import { budgets, runs, telegramPairings, usageDaily } from "../db/schema";
 import { type AuditBy, auditStatement } from "./audit";
 import { monthStart, utcDay } from "./metering";
 import { priceOverrides } from "./model-prices";
@@ -37,14 +37,26 @@ type Limits = { monthlyTokens: number | null; monthlyCostUsd: number | null };
 type Budgeted = Limits & { overrides: PriceOverrides };
 
 /**
- * The read of a team's limits, for a caller to put in the batch it already makes (a run's creation or
- * claim); `budgetLimitsFrom` turns its rows into the limits. `tenantId` may be a subquery.
+ * The read of a team's limits, for a caller to put in the batch it already makes (a run's creation);
+ * `budgetLimitsFrom` turns its rows into the limits. Prepared once per isolate, as is the read by a
+ * run's id (its claim, its reply): every run makes one.
  */
-export const budgetLimitsRead = (db: Db, tenantId: string | SQL) =>
-  db
-    .select({ monthlyTokens: budgets.monthlyTokens, monthlyCostUsd: budgets.monthlyCostUsd })
-    .from(budgets)
-    .where(eq(budgets.tenantId, tenantId));
+export const budgetLimitsRead = (db: Db, tenantId: string) => bound(budgetQueries(db).ofTeam, { tenantId });
+/** The limits of a run's team, by the run's id. */
+export const budgetOfRunRead = (db: Db, runId: string) => bound(budgetQueries(db).ofRun, { runId });
+
+const budgetQueries = prepared((db) => {
+  const read = (tenantId: SQL | Placeholder) =>
+    db
+      .select({ monthlyTokens: budgets.monthlyTokens, monthlyCostUsd: budgets.monthlyCostUsd })
+      .from(budgets)
+      .where(eq(budgets.tenantId, tenantId))
+      .prepare();
+  return {
+    ofTeam: read(sql.placeholder("tenantId")),
+    ofRun: read(sql`(select ${runs.tenantId} from ${runs} where ${runs.id} = ${sql.placeholder("runId")})`),
+  };
+});
 type LimitsRows = Awaited<ReturnType<typeof budgetLimitsRead>>;
 
 const limitsOf = async (db: Db, tenantId: string): Promise<Limits | undefined> => (await budgetLimitsRead(db, tenantId))[0];

@@ -3,7 +3,7 @@
 // aggregate, written together in one D1 batch so the two can never disagree.
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { Db } from "../db/client";
+import { bound, type Db, prepared } from "../db/client";
 import { modelUsage, runs, usageDaily } from "../db/schema";
 
 export interface ModelCall {
@@ -39,37 +39,66 @@ export async function meterModelCall(db: Db, call: ModelCall): Promise<void> {
 
 /** The two writes that meter a call, for a caller that puts them in a batch of its own (a run's finish). */
 export function meteringWrites(db: Db, call: ModelCall): [BatchItem<"sqlite">, BatchItem<"sqlite">] {
-  const failed = call.status >= 400 ? 1 : 0;
-  const estimated = call.estimated ? 1 : 0;
+  const [callRow, dayRow] = meteringQueries(db);
+  const v = {
+    ...call,
+    day: utcDay(call.at),
+    agentKey: call.agentId ?? "",
+    failed: call.status >= 400 ? 1 : 0,
+    estimatedCalls: call.estimated ? 1 : 0,
+  };
+  return [bound(callRow, v), bound(dayRow, v)];
+}
+
+// Every model call is metered (a direct turn, the runtime's model proxy): prepared once per isolate.
+// Placeholders in `values` take the column's encoder (a Date, a boolean); those inside `sql` are stored as given.
+const meteringQueries = prepared((db) => {
+  const p = sql.placeholder;
   return [
-    db.insert(modelUsage).values(call),
+    db
+      .insert(modelUsage)
+      .values({
+        tenantId: p("tenantId"),
+        agentId: p("agentId"),
+        runId: p("runId"),
+        model: p("model"),
+        status: p("status"),
+        error: p("error"),
+        inputTokens: p("inputTokens"),
+        outputTokens: p("outputTokens"),
+        estimated: p("estimated"),
+        latencyMs: p("latencyMs"),
+        at: p("at"),
+      })
+      .prepare(),
     db
       .insert(usageDaily)
       .values({
-        tenantId: call.tenantId,
-        day: utcDay(call.at),
-        agentId: call.agentId ?? "",
-        model: call.model,
+        tenantId: p("tenantId"),
+        day: p("day"),
+        agentId: p("agentKey"),
+        model: p("model"),
         calls: 1,
-        failedCalls: failed,
-        estimatedCalls: estimated,
-        inputTokens: call.inputTokens,
-        outputTokens: call.outputTokens,
-        latencyMs: call.latencyMs,
+        failedCalls: p("failed"),
+        estimatedCalls: p("estimatedCalls"),
+        inputTokens: p("inputTokens"),
+        outputTokens: p("outputTokens"),
+        latencyMs: p("latencyMs"),
       })
       .onConflictDoUpdate({
         target: [usageDaily.tenantId, usageDaily.day, usageDaily.agentId, usageDaily.model],
         set: {
           calls: sql`${usageDaily.calls} + 1`,
-          failedCalls: sql`${usageDaily.failedCalls} + ${failed}`,
-          estimatedCalls: sql`${usageDaily.estimatedCalls} + ${estimated}`,
-          inputTokens: sql`${usageDaily.inputTokens} + ${call.inputTokens}`,
-          outputTokens: sql`${usageDaily.outputTokens} + ${call.outputTokens}`,
-          latencyMs: sql`${usageDaily.latencyMs} + ${call.latencyMs}`,
+          failedCalls: sql`${usageDaily.failedCalls} + ${p("failed")}`,
+          estimatedCalls: sql`${usageDaily.estimatedCalls} + ${p("estimatedCalls")}`,
+          inputTokens: sql`${usageDaily.inputTokens} + ${p("inputTokens")}`,
+          outputTokens: sql`${usageDaily.outputTokens} + ${p("outputTokens")}`,
+          latencyMs: sql`${usageDaily.latencyMs} + ${p("latencyMs")}`,
         },
-      }),
-  ];
-}
+      })
+      .prepare(),
+  ] as const;
+});
 
 /** The run an agent's runtime is working on now (an agent's session runs one turn at a time), if any. */
 export async function runningRunOf(db: Db, tenantId: string, agentId: string): Promise<string | null> {

@@ -1,8 +1,8 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import ipaddr from "ipaddr.js";
 import type { Provider, ProviderKeySummary, SetProviderKeyInput } from "@autoclaw/shared";
 import type { Settings } from "../config";
-import type { Db } from "../db/client";
+import { bound, type Db, prepared } from "../db/client";
 import { providerKeys } from "../db/schema";
 import { type AuditBy, auditStatement } from "./audit";
 import { decryptSecret, encryptSecret } from "./crypto";
@@ -96,15 +96,23 @@ export async function removeProviderKey(db: Db, tenantId: string, provider: Prov
 }
 
 /** Which providers the team has a key for (one row each), for a caller's own batch. */
-export const storedProvidersRead = (db: Db, tenantId: string) =>
-  db.select({ provider: providerKeys.provider }).from(providerKeys).where(eq(providerKeys.tenantId, tenantId));
+export const storedProvidersRead = (db: Db, tenantId: string) => bound(providerKeyQueries(db).stored, { tenantId });
 
 /** The read of one provider's stored key, for a caller's own batch; `credentialsFrom` decrypts it. */
-export const providerKeyRead = (db: Db, tenantId: string, provider: Provider) =>
-  db
-    .select()
-    .from(providerKeys)
-    .where(and(eq(providerKeys.tenantId, tenantId), eq(providerKeys.provider, provider)));
+export const providerKeyRead = (db: Db, tenantId: string, provider: Provider) => bound(providerKeyQueries(db).one, { tenantId, provider });
+
+// Every run's creation and every model call (a direct turn, the runtime's model proxy) read these: prepared once per isolate.
+const providerKeyQueries = prepared((db) => {
+  const team = eq(providerKeys.tenantId, sql.placeholder("tenantId"));
+  return {
+    stored: db.select({ provider: providerKeys.provider }).from(providerKeys).where(team).prepare(),
+    one: db
+      .select()
+      .from(providerKeys)
+      .where(and(team, eq(providerKeys.provider, sql.placeholder("provider"))))
+      .prepare(),
+  };
+});
 
 /** The decrypted key for one provider, for the model module only; never returned to a client. */
 export async function credentialsFrom(

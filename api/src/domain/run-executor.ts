@@ -5,10 +5,10 @@
 // A claim holds a lease of RUN_LEASE_SECONDS that the executor renews while it works; every write
 // after the claim is fenced by the attempt it made, so an executor that lost its run (the reaper or
 // another AgentSession instance took it over) cannot finish or requeue it.
-import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, lt, or, type Placeholder, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Settings } from "../config";
-import type { Db } from "../db/client";
+import { bound, type Db, prepared } from "../db/client";
 import { runArtifacts, runs } from "../db/schema";
 import { chatCompletion, isTransientStatus, ModelError, upstreamError } from "../model/client";
 import { upstreamFrom, upstreamRead } from "../model/upstream";
@@ -19,7 +19,7 @@ import { agentInstructions } from "./agents";
 import { DomainError } from "./errors";
 import { runFileKey } from "./r2-keys";
 import { addEvent, eventIf, MAX_ATTEMPTS, retryDelaySeconds, type RunDeps, type RunRow } from "./run-records";
-import { budgetLimitsRead, budgetRefusal } from "./budgets";
+import { type budgetLimitsRead, budgetOfRunRead, budgetRefusal } from "./budgets";
 import { meterModelCall, meteringWrites, type ModelCall } from "./metering";
 import { lastFailedModelCall } from "./usage";
 import {
@@ -51,7 +51,60 @@ const leaseMs = (s: Settings) => s.RUN_LEASE_SECONDS * 1000;
 export const turnDeadlineMs = (s: Settings) => s.MODEL_TIMEOUT_MS + 30_000;
 
 /** Fences a write to the claim this executor holds. */
-const held = (run: RunRow) => and(eq(runs.id, run.id), eq(runs.status, "running"), eq(runs.attempts, run.attempts));
+const held = (run: { id: string | Placeholder; attempts: number | Placeholder }) =>
+  and(eq(runs.id, run.id), eq(runs.status, "running"), eq(runs.attempts, run.attempts));
+
+/**
+ * Every run's claim and finish, prepared once per isolate (rendered once, D1's statement kept). Times
+ * are ms: a placeholder inside `sql` has no column encoder.
+ */
+const lifecycle = prepared((db) => {
+  const runId = sql.placeholder("runId");
+  const now = sql.placeholder("now");
+  const fence = held({ id: runId, attempts: sql.placeholder("attempts") });
+  return {
+    /** queued → running, or running → running when the holder's lease has lapsed (its executor is gone). */
+    claim: db
+      .update(runs)
+      .set({
+        status: "running",
+        attempts: sql`${runs.attempts} + 1`,
+        startedAt: sql`coalesce(${runs.startedAt}, ${now})`,
+        leaseExpiresAt: sql`${sql.placeholder("lease")}`,
+        updatedAt: sql`${now}`,
+      })
+      .where(and(eq(runs.id, runId), or(eq(runs.status, "queued"), and(eq(runs.status, "running"), lt(runs.leaseExpiresAt, now)))))
+      .returning()
+      .prepare(),
+    // Recorded only when the claim above took it (it set updated_at to exactly `now`).
+    started: eventIf(
+      db,
+      runId,
+      now,
+      "started",
+      sql`case when ${runs.attempts} > 1 then 'attempt ' || ${runs.attempts} end`,
+      and(eq(runs.status, "running"), eq(runs.updatedAt, now)),
+    ).prepare(),
+    /** The status event, written only if the update after it is the one that finishes the run. */
+    ended: eventIf(db, runId, now, sql.placeholder("status"), sql.placeholder("message"), fence).prepare(),
+    /** The finish: a patch field given as null keeps what the row has (output, usage, agent time). */
+    finish: db
+      .update(runs)
+      .set({
+        status: sql`${sql.placeholder("status")}`,
+        output: sql`coalesce(${sql.placeholder("output")}, ${runs.output})`,
+        error: sql`${sql.placeholder("error")}`,
+        inputTokens: sql`coalesce(${sql.placeholder("inputTokens")}, ${runs.inputTokens})`,
+        outputTokens: sql`coalesce(${sql.placeholder("outputTokens")}, ${runs.outputTokens})`,
+        agentMs: sql`coalesce(${sql.placeholder("agentMs")}, ${runs.agentMs})`,
+        finishedAt: sql`${now}`,
+        updatedAt: sql`${now}`,
+        leaseExpiresAt: null,
+      })
+      .where(fence)
+      .prepare(),
+  };
+});
 
 /**
  * queued → running, or running → running when the holder's lease has lapsed (its executor is gone):
@@ -60,40 +113,17 @@ const held = (run: RunRow) => and(eq(runs.id, run.id), eq(runs.status, "running"
  */
 async function claimRun(deps: RunDeps, runId: string): Promise<{ run?: RunRow; readiness?: Readiness; budget: BudgetRows }> {
   const { db, settings: s } = deps;
-  const now = new Date();
-  const claim = [
-    db
-      .update(runs)
-      .set({
-        status: "running",
-        attempts: sql`${runs.attempts} + 1`,
-        startedAt: sql`coalesce(${runs.startedAt}, ${now.getTime()})`,
-        leaseExpiresAt: new Date(now.getTime() + leaseMs(s)),
-        updatedAt: now,
-      })
-      .where(and(eq(runs.id, runId), or(eq(runs.status, "queued"), and(eq(runs.status, "running"), lt(runs.leaseExpiresAt, now)))))
-      .returning(),
-    // Recorded only when the update above claimed it (it set updated_at to exactly `now`).
-    eventIf(
-      db,
-      runId,
-      now,
-      "started",
-      sql`case when ${runs.attempts} > 1 then 'attempt ' || ${runs.attempts} end`,
-      and(eq(runs.status, "running"), eq(runs.updatedAt, now)),
-    ),
-  ] as const;
+  const q = lifecycle(db);
+  const now = Date.now();
+  const v = { runId, now, lease: now + leaseMs(s) };
   // The same round trip reads the team's budget, which a first attempt is checked against.
-  const tenantOfRun = sql`(select ${runs.tenantId} from ${runs} where ${runs.id} = ${runId})`;
+  const claim = [bound(q.claim, v), bound(q.started, v), budgetOfRunRead(db, runId)] as const;
   if (!deps.runtime) {
-    const [claimed, , budget] = await db.batch([...claim, budgetLimitsRead(db, tenantOfRun)]);
+    const [claimed, , budget] = await db.batch(claim);
     return { run: claimed[0], budget };
   }
-  const [claimed, , budget, ...readiness] = await db.batch([
-    ...claim,
-    budgetLimitsRead(db, tenantOfRun),
-    ...readinessReads(db, tenantOfRun),
-  ]);
+  const tenantOfRun = sql`(select ${runs.tenantId} from ${runs} where ${runs.id} = ${runId})`;
+  const [claimed, , budget, ...readiness] = await db.batch([...claim, ...readinessReads(db, tenantOfRun)]);
   return { run: claimed[0], readiness, budget };
 }
 type BudgetRows = Awaited<ReturnType<typeof budgetLimitsRead>>;
@@ -105,21 +135,23 @@ async function finishRun(
   patch: { output?: string; error?: string; inputTokens?: number; outputTokens?: number; agentMs?: number },
   opts: { also?: BatchItem<"sqlite">[]; warnings?: string[] } = {},
 ) {
-  const now = new Date();
-  const message = status === "failed" ? (patch.error ?? null) : null;
+  const q = lifecycle(db);
+  const now = Date.now();
+  const v = {
+    runId: run.id,
+    attempts: run.attempts,
+    now,
+    status,
+    message: status === "failed" ? (patch.error ?? null) : null,
+    output: patch.output ?? null,
+    error: patch.error ?? null,
+    inputTokens: patch.inputTokens ?? null,
+    outputTokens: patch.outputTokens ?? null,
+    agentMs: patch.agentMs ?? null,
+  };
   // One round trip: the events are written only if this update is the one that finished the run.
-  const events: BatchItem<"sqlite">[] = [
-    ...(opts.warnings ?? []).map((w) => eventIf(db, run.id, now, "warning", w, held(run))),
-    eventIf(db, run.id, now, status, message, held(run)),
-  ];
-  await db.batch([
-    ...(events as [BatchItem<"sqlite">]), // never empty: the status event is always there
-    ...(opts.also ?? []),
-    db
-      .update(runs)
-      .set({ status, ...patch, error: patch.error ?? null, finishedAt: now, updatedAt: now, leaseExpiresAt: null })
-      .where(held(run)),
-  ]);
+  const warnings: BatchItem<"sqlite">[] = (opts.warnings ?? []).map((w) => eventIf(db, run.id, new Date(now), "warning", w, held(run)));
+  await db.batch([...(warnings as []), bound(q.ended, v), ...(opts.also ?? []), bound(q.finish, v)]);
 }
 
 export async function executeRun(deps: RunDeps, runId: string, session: SessionCache = {}): Promise<RunOutcome> {
@@ -240,6 +272,23 @@ async function runClaimed(deps: RunDeps, run: RunRow, session: SessionCache, rea
 /** The earlier turns of a conversation a direct-mode turn hands the model. */
 const DIRECT_HISTORY_TURNS = 20;
 
+/** A conversation's turns before a run's, newest first. */
+const historyQuery = prepared((db) =>
+  db
+    .select({ input: runs.input, output: runs.output })
+    .from(runs)
+    .where(
+      and(
+        eq(runs.conversationId, sql.placeholder("conversationId")),
+        eq(runs.status, "succeeded"),
+        lt(runs.createdAt, sql.placeholder("before")),
+      ),
+    )
+    .orderBy(desc(runs.createdAt))
+    .limit(DIRECT_HISTORY_TURNS)
+    .prepare(),
+);
+
 /** Without tenant runtimes (TENANT_RUNTIME=direct): the Worker calls the model with the agent's persona. */
 async function directTurn(deps: RunDeps, run: RunRow, session: SessionCache): Promise<TurnOutput> {
   const { db } = deps;
@@ -247,16 +296,7 @@ async function directTurn(deps: RunDeps, run: RunRow, session: SessionCache): Pr
   // read in the same round trip as the model key.
   const [keyRows, earlier = []] = await db.batch([
     upstreamRead(db, run.tenantId, run.model),
-    ...(run.conversationId
-      ? [
-          db
-            .select({ input: runs.input, output: runs.output })
-            .from(runs)
-            .where(and(eq(runs.conversationId, run.conversationId), eq(runs.status, "succeeded"), lt(runs.createdAt, run.createdAt)))
-            .orderBy(desc(runs.createdAt))
-            .limit(DIRECT_HISTORY_TURNS),
-        ]
-      : []),
+    ...(run.conversationId ? [bound(historyQuery(db), { conversationId: run.conversationId, before: run.createdAt.getTime() })] : []),
   ]);
   const upstream = await upstreamFrom(deps.settings, run.tenantId, run.model, keyRows, { run: run.id, agent: run.agentId });
   const instructions = await (session.persona ?? ((t, a) => agentInstructions(deps.bucket, t, a)))(run.tenantId, run.agentId);
@@ -462,6 +502,27 @@ async function restartAndRetry(
 const sessionKey = (run: RunRow) =>
   run.conversation ? `agent:${run.agentId}:${run.conversation}` : `agent:${run.agentId}:${run.source}:${run.id}`;
 
+/** A run's file's row (every run writes output.md), prepared once per isolate. */
+const artifactRecordQuery = prepared((db) => {
+  const p = sql.placeholder;
+  return db
+    .insert(runArtifacts)
+    .values({
+      runId: p("runId"),
+      tenantId: p("tenantId"),
+      name: p("name"),
+      contentType: p("contentType"),
+      size: p("size"),
+      r2Key: p("r2Key"),
+      createdAt: p("at"),
+    })
+    .onConflictDoUpdate({
+      target: [runArtifacts.runId, runArtifacts.name],
+      set: { size: sql`${p("size")}`, contentType: sql`${p("contentType")}` },
+    })
+    .prepare();
+});
+
 /** A run's file: its R2 write, the (unexecuted) statement that records it for the final batch, and the undo of that record. */
 function artifactFor(deps: RunDeps, run: RunRow, name: string, body: string, contentType: string) {
   const r2Key = runFileKey(run.tenantId, run.id, name);
@@ -469,10 +530,7 @@ function artifactFor(deps: RunDeps, run: RunRow, name: string, body: string, con
   return {
     size,
     put: () => deps.bucket.put(r2Key, body, { httpMetadata: { contentType } }),
-    record: deps.db
-      .insert(runArtifacts)
-      .values({ runId: run.id, tenantId: run.tenantId, name, contentType, size, r2Key })
-      .onConflictDoUpdate({ target: [runArtifacts.runId, runArtifacts.name], set: { size, contentType } }) as BatchItem<"sqlite">,
+    record: bound(artifactRecordQuery(deps.db), { runId: run.id, tenantId: run.tenantId, name, contentType, size, r2Key, at: new Date() }),
     forget: () => deps.db.delete(runArtifacts).where(and(eq(runArtifacts.runId, run.id), eq(runArtifacts.name, name))),
   };
 }

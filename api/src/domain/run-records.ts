@@ -1,6 +1,6 @@
 // What the run lifecycle (runs.ts) and the run executor (run-executor.ts) share: their dependencies,
 // the queue message, the notifier, the retry policy, and the run's timeline in D1.
-import { and, eq, sql, type SQL } from "drizzle-orm";
+import { and, eq, type Placeholder, sql, type SQL } from "drizzle-orm";
 import type { LiveRunEventBody, RunMessage, RunSource } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
@@ -58,13 +58,20 @@ export async function addEvent(db: Db, runId: string, kind: string, message: str
  * An event row written only if the run is, at that moment, in the state `where` describes: lets a
  * status change and its event go to D1 in one batch (one round trip, one transaction).
  */
-export function eventIf(db: Db, runId: string, at: Date, kind: string, message: SQL | string | null, where: SQL | undefined) {
+export function eventIf(
+  db: Db,
+  runId: string | Placeholder,
+  at: Date | Placeholder,
+  kind: string | Placeholder,
+  message: SQL | Placeholder | string | null,
+  where: SQL | undefined,
+) {
   return db.insert(runEvents).select(
     db
       .select({
         id: sql<number>`null`.as("id"),
         runId: runs.id,
-        at: sql<number>`${at.getTime()}`.as("at"),
+        at: sql<number>`${at instanceof Date ? at.getTime() : at}`.as("at"),
         kind: sql<string>`${kind}`.as("kind"),
         message: sql<string | null>`${message}`.as("message"),
       })

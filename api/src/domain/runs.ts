@@ -16,7 +16,7 @@ import type {
 } from "@autoclaw/shared";
 import { readLines } from "@autoclaw/runtime-protocol";
 import type { Settings } from "../config";
-import { type Db, literalRow } from "../db/client";
+import { bound, type Db, literalRow, prepared } from "../db/client";
 import { conversations, runArtifacts, runEvents, runs, tenants } from "../db/schema";
 import { assertModelReachable } from "../model/upstream";
 import { agentFrom, agentRowRead } from "./agents";
@@ -24,8 +24,8 @@ import { entitlementRefusal, runCap, underCap } from "./entitlements";
 import { hmacSign, hmacVerify, newId } from "./crypto";
 import { budgetLimitsFrom, budgetLimitsRead, budgetRefusal, underBudget } from "./budgets";
 import { storedProvidersRead } from "./provider-keys";
-import { DomainError } from "./errors";
-import { runVisible, visibleRunRow } from "./conversation-access";
+import { DomainError, notFound } from "./errors";
+import { runVisible, visibleRunRead, visibleRunRow } from "./conversation-access";
 import type { Actor } from "./principals";
 import { addEvent, eventIf, type RunDeps } from "./run-records";
 
@@ -79,7 +79,7 @@ export async function createRun(
       agentRowRead(db, tenantId, input.agentId),
       budgetLimitsRead(db, tenantId),
       storedProvidersRead(db, tenantId),
-      input.idempotencyKey ? idempotencyRead(db, tenantId, input.idempotencyKey) : idempotencyRead(db, tenantId, null),
+      idempotencyRead(db, tenantId, input.idempotencyKey ?? null),
       ...(opts.opensConversation ? [opts.opensConversation] : []),
     ]),
     // The plan's standing is checked now; its monthly cap in the insert itself, so runs started at
@@ -124,8 +124,17 @@ export async function createRun(
       )
       .onConflictDoNothing()
       .returning({ id: runs.id }),
-    eventIf(db, id, now, "queued", `from ${source}`, undefined),
-    ...(conversation ? [countTurn(db, conversation.id, id, input.input, now)] : []),
+    bound(createQueries(db).queued, { runId: id, now: now.getTime(), message: `from ${source}` }),
+    ...(conversation
+      ? [
+          bound(createQueries(db).countTurn, {
+            conversationId: conversation.id,
+            runId: id,
+            title: firstLine(input.input),
+            now: now.getTime(),
+          }),
+        ]
+      : []),
     ...(opts.also?.(id) ?? []),
   ]);
   if (inserted.length === 0) {
@@ -156,30 +165,38 @@ export async function createRun(
   return { id, status: "queued" };
 }
 
-/** A conversation's new turn (only if its run was inserted): counted, the conversation moved up, named after its first message if unnamed. */
-const countTurn = (db: Db, conversationId: string, runId: string, input: string, now: Date) =>
-  db
-    .update(conversations)
-    .set({
-      turns: sql`${conversations.turns} + 1`,
-      updatedAt: now,
-      title: sql`coalesce(${conversations.title}, ${firstLine(input)})`,
-      removedAt: null,
-    })
-    .where(and(eq(conversations.id, conversationId), sql`exists (select 1 from ${runs} where ${runs.id} = ${runId})`));
-
 const TITLE_FROM_INPUT = 60;
 const firstLine = (input: string) => {
   const line = input.trim().split("\n")[0]!.trim();
   return line.length > TITLE_FROM_INPUT ? `${line.slice(0, TITLE_FROM_INPUT - 1)}…` : line;
 };
 
-/** The team's run made with this idempotency key (none for a null key: the read is then a no-op in its batch). */
-const idempotencyRead = (db: Db, tenantId: string, key: string | null) =>
-  db
-    .select()
-    .from(runs)
-    .where(and(eq(runs.tenantId, tenantId), key === null ? sql`0` : eq(runs.idempotencyKey, key)));
+/** The team's run made with this idempotency key (none for a null key: `= null` holds for no row). */
+const idempotencyRead = (db: Db, tenantId: string, key: string | null) => bound(createQueries(db).byKey, { tenantId, key });
+
+// Every run's creation makes these: prepared once per isolate (times in ms).
+const createQueries = prepared((db) => {
+  const p = sql.placeholder;
+  return {
+    byKey: db
+      .select()
+      .from(runs)
+      .where(and(eq(runs.tenantId, p("tenantId")), eq(runs.idempotencyKey, p("key"))))
+      .prepare(),
+    queued: eventIf(db, p("runId"), p("now"), "queued", p("message"), undefined).prepare(),
+    /** A conversation's new turn (only if its run was inserted): counted, the conversation moved up, named after its first message if unnamed. */
+    countTurn: db
+      .update(conversations)
+      .set({
+        turns: sql`${conversations.turns} + 1`,
+        updatedAt: sql`${p("now")}`,
+        title: sql`coalesce(${conversations.title}, ${p("title")})`,
+        removedAt: null,
+      })
+      .where(and(eq(conversations.id, p("conversationId")), sql`exists (select 1 from ${runs} where ${runs.id} = ${p("runId")})`))
+      .prepare(),
+  };
+});
 
 async function findByIdempotencyKey(db: Db, tenantId: string, key: string): Promise<Row | undefined> {
   return (await idempotencyRead(db, tenantId, key))[0];
@@ -193,11 +210,14 @@ function sameRequestOrConflict(existing: Row, input: CreateRunInput) {
 }
 
 export async function getRun(deps: Pick<RunDeps, "db" | "settings">, tenantId: string, viewer: Actor, id: string): Promise<Run> {
-  const row = await visibleRunRow(deps.db, tenantId, viewer, id);
-  const [events, artifacts] = await Promise.all([
-    deps.db.query.runEvents.findMany({ where: eq(runEvents.runId, id), orderBy: runEvents.id }),
-    deps.db.query.runArtifacts.findMany({ where: eq(runArtifacts.runId, id), orderBy: runArtifacts.name }),
+  // One round trip: a run the viewer may not see reads no row, and its events and files are dropped unread by anyone.
+  const q = runDetailQueries(deps.db);
+  const [[row], events, artifacts] = await deps.db.batch([
+    visibleRunRead(deps.db, tenantId, viewer, id),
+    bound(q.events, { id }),
+    bound(q.artifacts, { id }),
   ]);
+  if (!row) throw notFound("Run");
   return {
     ...toSummary(row),
     output: row.output,
@@ -213,6 +233,22 @@ export async function getRun(deps: Pick<RunDeps, "db" | "settings">, tenantId: s
     ),
   };
 }
+
+/** A run's timeline and files (runs.get, which clients poll), prepared once per isolate. */
+const runDetailQueries = prepared((db) => ({
+  events: db
+    .select()
+    .from(runEvents)
+    .where(eq(runEvents.runId, sql.placeholder("id")))
+    .orderBy(runEvents.id)
+    .prepare(),
+  artifacts: db
+    .select()
+    .from(runArtifacts)
+    .where(eq(runArtifacts.runId, sql.placeholder("id")))
+    .orderBy(runArtifacts.name)
+    .prepare(),
+}));
 
 /** A page's end as a cursor: the (time, id) of its last row. */
 export const encodeCursor = (r: { createdAt: Date; id: string }) => btoa(`${r.createdAt.getTime()}:${r.id}`);

@@ -4,7 +4,8 @@
 import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { FINAL_STATUSES } from "@autoclaw/shared";
 import { runs, telegramReplies } from "../db/schema";
-import { budgetLimitsRead, releaseTelegramBudgetNotice, telegramBudgetNotice } from "./budgets";
+import { bound, prepared } from "../db/client";
+import { type budgetLimitsRead, budgetOfRunRead, releaseTelegramBudgetNotice, telegramBudgetNotice } from "./budgets";
 import type { TelegramDeps } from "./telegram";
 
 /** Telegram's limit is 4096 characters per message; stay a little under it. */
@@ -33,6 +34,37 @@ function replyText(run: typeof runs.$inferSelect): string | undefined {
   return undefined; // not finished
 }
 
+/** A reply claimed this long ago whose send never finished (its sender went away) may be claimed again. */
+const CLAIM_LAPSES_MS = 5 * 60_000;
+
+// Every Telegram run's reply makes these: prepared once per isolate (times in ms).
+const replyQueries = prepared((db) => {
+  const runId = sql.placeholder("runId");
+  const mine = and(eq(telegramReplies.runId, runId), eq(telegramReplies.chatId, sql.placeholder("chatId")));
+  return {
+    claim: db
+      .update(telegramReplies)
+      .set({ claimedAt: sql`${sql.placeholder("now")}` })
+      .where(
+        and(
+          eq(telegramReplies.runId, runId),
+          isNull(telegramReplies.sentAt),
+          or(isNull(telegramReplies.claimedAt), lt(telegramReplies.claimedAt, sql.placeholder("stale"))),
+          sql`exists (select 1 from ${runs} where ${runs.id} = ${runId} and ${inArray(runs.status, [...FINAL_STATUSES])})`,
+        ),
+      )
+      .returning()
+      .prepare(),
+    run: db.select().from(runs).where(eq(runs.id, runId)).prepare(),
+    sent: db
+      .update(telegramReplies)
+      .set({ sentAt: sql`${sql.placeholder("now")}` })
+      .where(mine)
+      .prepare(),
+    chat: db.select({ chatId: telegramReplies.chatId }).from(telegramReplies).where(eq(telegramReplies.runId, runId)).prepare(),
+  };
+});
+
 /**
  * Sends a finished run's reply to each chat it is owed to. Exactly once per chat: each reply row is
  * claimed with a conditional update, and marked sent after Telegram accepted every part. A send that
@@ -42,22 +74,9 @@ function replyText(run: typeof runs.$inferSelect): string | undefined {
 export async function sendRunReply(deps: TelegramDeps, runId: string, now = new Date()): Promise<number> {
   const { db } = deps;
   // One round trip: the replies are claimed only once the run has ended, and read with it the run and its team's budget.
-  const [claimed, [run], budget] = await db.batch([
-    db
-      .update(telegramReplies)
-      .set({ claimedAt: now })
-      .where(
-        and(
-          eq(telegramReplies.runId, runId),
-          isNull(telegramReplies.sentAt),
-          or(isNull(telegramReplies.claimedAt), lt(telegramReplies.claimedAt, new Date(now.getTime() - 5 * 60_000))),
-          sql`exists (select 1 from ${runs} where ${runs.id} = ${runId} and ${inArray(runs.status, [...FINAL_STATUSES])})`,
-        ),
-      )
-      .returning(),
-    db.select().from(runs).where(eq(runs.id, runId)),
-    budgetLimitsRead(db, sql`(select ${runs.tenantId} from ${runs} where ${runs.id} = ${runId})`),
-  ]);
+  const q = replyQueries(db);
+  const v = { runId, now: now.getTime(), stale: now.getTime() - CLAIM_LAPSES_MS };
+  const [claimed, [run], budget] = await db.batch([bound(q.claim, v), bound(q.run, v), budgetOfRunRead(db, runId)]);
   const text = run ? replyText(run) : undefined;
   if (!run || text === undefined) return 0;
   const sent = await Promise.all(claimed.map((c) => sendTo(deps, run.tenantId, runId, c.chatId, text, now, budget)));
@@ -86,7 +105,7 @@ async function sendTo(
     console.error(`telegram reply for run ${runId} failed, will retry:`, e instanceof Error ? e.message : e);
     return false;
   }
-  await db.update(telegramReplies).set({ sentAt: new Date() }).where(mine);
+  await bound(replyQueries(db).sent, { runId, chatId, now: Date.now() });
   return true;
 }
 
@@ -113,16 +132,12 @@ export async function sendPendingReplies(deps: TelegramDeps, now = new Date()): 
 export function keepTyping(deps: TelegramDeps, runId: string): () => void {
   let stopped = false;
   let timer: ReturnType<typeof setInterval> | undefined;
-  void deps.db
-    .select({ chatId: telegramReplies.chatId })
-    .from(telegramReplies)
-    .where(eq(telegramReplies.runId, runId))
-    .then(([r]) => {
-      if (!r || stopped) return;
-      const ping = () => void deps.api.sendChatAction(r.chatId, "typing").catch(() => undefined);
-      ping();
-      timer = setInterval(ping, 4_500);
-    });
+  void bound(replyQueries(deps.db).chat, { runId }).then(([r]) => {
+    if (!r || stopped) return;
+    const ping = () => void deps.api.sendChatAction(r.chatId, "typing").catch(() => undefined);
+    ping();
+    timer = setInterval(ping, 4_500);
+  });
   return () => {
     stopped = true;
     clearInterval(timer);

@@ -50,7 +50,7 @@ export class AgentSession extends DurableObject<AppEnv> implements AgentSessionR
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
     this.#svc = services(env);
-    this.#log = new RunEventLog(ctx.storage.kv);
+    this.#log = new RunEventLog(ctx.storage);
     this.#deps = { ...this.#svc, live: (runId, ev) => this.#log.append(runId, ev) };
   }
 

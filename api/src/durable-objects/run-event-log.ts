@@ -6,6 +6,7 @@ import type { LiveRunEvent, LiveRunEventBody } from "@autoclaw/shared";
 
 export const LOG_KEEP_MS = 60 * 60_000;
 
+/** A run's place in its log. Stored only once the log is closed (its `done`): a log still open finds its seq from its last event. */
 interface Meta {
   seq: number;
   /** When the run's `done` event was written: the log is closed, and pruned LOG_KEEP_MS after. */
@@ -18,6 +19,8 @@ const encoder = new TextEncoder();
 const line = (ev: LiveRunEvent) => encoder.encode(`${JSON.stringify(ev)}\n`);
 
 export class RunEventLog {
+  readonly #storage: DurableObjectStorage;
+  /** The same storage's synchronous reads (SQLite: a put is read back at once, confirmed or not). */
   readonly #kv: SyncKvStorage;
   readonly #watchers = new Map<string, Set<(ev: LiveRunEvent) => void>>();
   /** Each run's meta as last written (this object is its only writer), so an append reads no storage. */
@@ -25,8 +28,9 @@ export class RunEventLog {
   /** When the oldest kept log is due to go (undefined: not known yet in this instance, so prune looks). */
   #nextPrune?: number;
 
-  constructor(kv: SyncKvStorage) {
-    this.#kv = kv;
+  constructor(storage: DurableObjectStorage) {
+    this.#storage = storage;
+    this.#kv = storage.kv;
   }
 
   /** Appends an event (ignored once the run's log is closed) and hands it to every watcher. */
@@ -35,8 +39,11 @@ export class RunEventLog {
     if (meta.doneAt) return;
     const ev = { ...body, seq: meta.seq + 1, at: new Date().toISOString() } as LiveRunEvent;
     const next: Meta = { seq: ev.seq, ...(ev.type === "done" && { doneAt: Date.now() }) };
-    this.#kv.put(eventKey(runId, ev.seq), ev);
-    this.#kv.put(metaKey(runId), next);
+    // One write per event (an open log's seq is its last event's, read back after an eviction), and
+    // unconfirmed: the run's next D1 call or model read need not wait for it (the output gate). What
+    // a watcher sees comes from memory; should the write be lost, so is this instance (its storage reset).
+    void this.#storage.put(eventKey(runId, ev.seq), ev, { allowUnconfirmed: true });
+    if (next.doneAt) void this.#storage.put(metaKey(runId), next, { allowUnconfirmed: true });
     this.#metas.set(runId, next);
     if (next.doneAt && this.#nextPrune !== undefined) this.#nextPrune = Math.min(this.#nextPrune, next.doneAt + LOG_KEEP_MS);
     for (const w of this.#watchers.get(runId) ?? []) w(ev);
@@ -50,6 +57,8 @@ export class RunEventLog {
     let meta = this.#metas.get(runId);
     if (!meta) {
       meta = this.#kv.get<Meta>(metaKey(runId));
+      if (!meta)
+        for (const [, last] of this.#kv.list<LiveRunEvent>({ prefix: `ev:${runId}:`, reverse: true, limit: 1 })) meta = { seq: last.seq };
       if (meta) this.#metas.set(runId, meta);
     }
     return meta;

@@ -147,6 +147,8 @@ async function readStream(res: Response, onDelta?: (t: string) => void): Promise
     const { value, done } = await reader.read();
     if (done) break;
     buf += value;
+    // The deltas that came in one read are one: each costs the live log a write.
+    let got = "";
     for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
       const line = buf.slice(0, nl).trim();
       buf = buf.slice(nl + 1);
@@ -161,11 +163,12 @@ async function readStream(res: Response, onDelta?: (t: string) => void): Promise
       }
       if (chunk.error) throw new ModelError("transient", `Model stream failed: ${chunk.error.message ?? "unknown error"}`);
       const delta = chunk.choices?.[0]?.delta?.content;
-      if (delta) {
-        text += delta;
-        onDelta?.(delta);
-      }
+      if (delta) got += delta;
       usage = usageOf(chunk.usage) ?? usage;
+    }
+    if (got) {
+      text += got;
+      onDelta?.(got);
     }
   }
   return { text, usage };
