@@ -1,9 +1,10 @@
 // Where the Worker's CPU goes: a V8 CPU profile of the Worker isolate (wrangler dev's DevTools
-// inspector) over one workload, summed by function and by package, heaviest first. Also writes the
-// .cpuprofile (open it in Chrome DevTools' Performance panel) to bench/results/.
+// inspector) over one workload, summed by function, by package and by the app function that called
+// it, heaviest first. Also writes the .cpuprofile (open it in Chrome DevTools' Performance panel) to
+// bench/results/, with the bundle's source map beside it.
 //   pnpm bench:profile [api|runs|telegram] [--rounds 200] [--top 30]
-// (runs: runs.create with the API key, then runs.get every 20 ms until it succeeded; the polls are in the profile too)
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+// (runs: runs.create with the API key, holding its answer until the run succeeded, as the client's createAndWait does)
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { SourceMap } from "node:module";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -75,12 +76,10 @@ try {
             const res = await fetch(`${ctx.api}/trpc/runs.create`, {
               method: "POST",
               headers: { ...headers, "content-type": "application/json" },
-              body: JSON.stringify({ agentId: ctx.agentId, input: `profile ${n++}` }),
+              body: JSON.stringify({ agentId: ctx.agentId, input: `profile ${n++}`, waitMs: 30_000 }),
             });
-            const { result } = (await res.json()) as { result: { data: { id: string } } };
-            const input = encodeURIComponent(JSON.stringify({ id: result.data.id }));
-            while (!(await (await fetch(`${ctx.api}/trpc/runs.get?input=${input}`, { headers })).text()).includes('"succeeded"'))
-              await sleep(20);
+            const { result } = (await res.json()) as { result: { data: { id: string; status: string } } };
+            if (result.data.status !== "succeeded") throw new Error(`run ${result.data.id} ${result.data.status}`);
           }
         : async () => ok(fetch(`${ctx.api}/trpc/tenants.list`, { headers }));
   for (let i = 0; i < 20; i++) await once(i); // warm
@@ -119,6 +118,12 @@ try {
     return src.replace(/:\d+$/, "");
   };
   const short = (src: string) => src.replace(/^.*node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?/, "").replace(/^(\.\.\/)+/, "");
+  // Library and native self time charged to the app function nearest above it (what the app asked for).
+  const parentOf = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node);
+  const isApp = (n: ProfileNode) => sourceOf(n.callFrame).includes("/api/src/");
+  const nameOf = (n: ProfileNode) => `${n.callFrame.functionName || "(anonymous)"}  ${short(sourceOf(n.callFrame))}`;
+  const byCaller = new Map<string, number>();
   for (const node of profile.nodes) {
     const us = self.get(node.id) ?? 0;
     if (!us) continue;
@@ -128,6 +133,12 @@ try {
     byFn.set(key, (byFn.get(key) ?? 0) + us);
     const pkg = f.url ? pkgOf(src) : f.functionName;
     byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + us);
+    if (isApp(node) || f.functionName === "(idle)") continue;
+    let up = parentOf.get(node.id);
+    while (up && !isApp(up)) up = parentOf.get(up.id);
+    if (!up) continue;
+    const charged = `${f.functionName || "(anonymous)"} ← ${nameOf(up)}`;
+    byCaller.set(charged, (byCaller.get(charged) ?? 0) + us);
   }
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const idle = [...byFn.entries()].filter(([k]) => k.startsWith("(idle)")).reduce((a, [, v]) => a + v, 0);
@@ -146,10 +157,15 @@ try {
     .sort((a, b) => b[1] - a[1])
     .slice(0, top))
     console.log(`  ${(v / 1000 / ROUNDS).toFixed(3).padStart(7)}  ${((100 * v) / busy).toFixed(1).padStart(5)}%  ${k}`);
+  console.log("\nlibrary and native self time, by the app function that called it (ms per round):");
+  for (const [k, v] of [...byCaller.entries()].sort((a, b) => b[1] - a[1]).slice(0, top))
+    console.log(`  ${(v / 1000 / ROUNDS).toFixed(3).padStart(7)}  ${((100 * v) / busy).toFixed(1).padStart(5)}%  ${k}`);
   const dir = path.join(import.meta.dirname, "results");
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `profile-${workload}-${new Date().toISOString().replace(/[:.]/g, "-")}.cpuprofile`);
   writeFileSync(file, JSON.stringify(profile));
+  // The bundle's map goes beside it: wrangler removes its build folder when the stack stops.
+  copyFileSync(path.join(bundleDir, "index.js.map"), `${file}.map`);
   console.log(`\n${file}`);
 } finally {
   await ctx.stop();

@@ -8,7 +8,8 @@ import type { Update } from "grammy/types";
 
 /** What an agent's AgentSession answers over RPC (the class implements it). */
 export interface AgentSessionRpc extends Rpc.DurableObjectBranded {
-  enqueue(runId: string): Promise<void>;
+  /** Answers once the run is in the inbox; with `waitMs`, once its events have ended (true) or the wait ran out (false). */
+  enqueue(runId: string, waitMs?: number): Promise<boolean>;
   cancel(runId: string): Promise<void>;
   events(runId: string, after: number, fallback?: LiveRunEventBody[]): ReadableStream<Uint8Array>;
   toolCalled(name: string, summary: string): Promise<void>;

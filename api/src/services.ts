@@ -81,7 +81,7 @@ export function services(env: AppEnv): Services {
       bucket: env.ARTIFACTS,
       auth: () => (auth ??= createAuth(db, config, mail)),
       runtime: tenantRuntimes(env, db, config),
-      dispatch: (m) => agentSession(env, m.tenantId, m.agentId).enqueue(m.runId),
+      dispatch: (m, waitMs) => agentSession(env, m.tenantId, m.agentId).enqueue(m.runId, waitMs),
       stopRun: (m) => agentSession(env, m.tenantId, m.agentId).cancel(m.runId),
       liveEvents: async (m, after, fallback) => agentSession(env, m.tenantId, m.agentId).events(m.runId, after, fallback),
       toolCalls: async (tenantId, agentId, calls) => {

@@ -122,6 +122,38 @@ describe("runs through D1 → RUN_QUEUE → AgentSession → model → R2", () =
     expect(await waitForRun(api, queuedId)).toMatchObject({ status: "succeeded", output: `Echo: ${second}` });
   });
 
+  it("with waitMs, answers the create once the run has ended, with the run; a longer turn is answered as it stands and goes on", async () => {
+    const { api } = await signUpWithTeam("waited");
+    const agent = await agentOnFakeModel(api);
+    const marker = unique("waited for");
+    const done = await api.runs.create.mutate({ agentId: agent.id, input: marker, waitMs: 20_000 });
+    expect(done).toMatchObject({ status: "succeeded", run: { id: done.id, status: "succeeded", output: `Echo: ${marker}` } });
+    expect(done.run!.artifacts.map((a) => a.name)).toEqual(["output.md"]);
+    expect(done.run!.events.map((e) => e.kind)).toEqual(["queued", "started", "succeeded"]);
+
+    // The wait runs out first: the answer is the run as it stands, and the run still finishes.
+    const slow = await agentOnFakeModel(api, "slow-700", { name: "Slow" });
+    const t0 = Date.now();
+    const held = await api.runs.create.mutate({ agentId: slow.id, input: unique("slow"), waitMs: 100 });
+    expect(Date.now() - t0).toBeLessThan(700);
+    expect(held.status).toBe("running");
+    expect(held.run).toMatchObject({ id: held.id, status: "running", output: null });
+    expect(await waitForRun(api, held.id)).toMatchObject({ status: "succeeded" });
+
+    // Without waitMs: no run in the answer, as before. Past the limit: a clear BAD_REQUEST, and no run.
+    const plain = await api.runs.create.mutate({ agentId: agent.id, input: unique("plain") });
+    expect(plain).toEqual({ id: plain.id, status: "queued" });
+    const before = (await api.runs.list.query({ agentId: agent.id })).items.length;
+    const err = await expectTrpcError(
+      api.runs.create.mutate({ agentId: agent.id, input: "too long a wait", waitMs: 60_001 }),
+      "BAD_REQUEST",
+    );
+    expect((err.data as { issues?: { path: string[]; message: string }[] }).issues).toEqual([
+      expect.objectContaining({ path: ["waitMs"], message: expect.stringContaining("Wait at most 60000 ms") }),
+    ]);
+    expect((await api.runs.list.query({ agentId: agent.id })).items.length).toBe(before);
+  });
+
   it("acknowledges a redelivered message for a finished run and does nothing", async () => {
     const { api } = await signUpWithTeam("redeliver");
     const agent = await agentOnFakeModel(api);

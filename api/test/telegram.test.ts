@@ -1,11 +1,11 @@
 // The shared Telegram bot, end to end in workerd: real Update JSON posted to the webhook, grammy
 // handling it, D1, the queue and the run pipeline; the Bot API is the local fake (fakes/telegram).
-import { env, SELF } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { PAIRING_CODE_ALPHABET } from "@autoclaw/shared";
 import { parseSettings } from "../src/config";
 import { telegramConfig } from "../src/domain/telegram";
-import { splitMessage } from "../src/domain/telegram-replies";
+import { splitMessage, TYPING_AFTER_MS } from "../src/domain/telegram-replies";
 import { update, type BotCall, type Person } from "../../fakes/telegram";
 import { agentOnFakeModel, client, expectTrpcError, joinTeam, ORIGIN, signUp, signUpWithTeam, waitForRun, type Api } from "./helpers";
 
@@ -182,6 +182,25 @@ describe("the webhook", () => {
     expect(await telegramRuns(api)).toHaveLength(1);
   });
 
+  it("handles at once what it accepted, with one backstop alarm; the alarm handles an update an instance left behind", async () => {
+    const stranger = newPerson();
+    await say(stranger, "first");
+    await say(stranger, "second");
+    expect(await waitForMessages(stranger.id, 2)).toEqual([expect.stringMatching(/pair this/), expect.stringMatching(/pair this/)]);
+    const stub = env.TELEGRAM_CHAT.getByName(`chat:${stranger.id}`);
+    const alarm = await runInDurableObject(stub, async (_obj, state) => {
+      expect([...state.storage.kv.list({ prefix: "update:" })]).toEqual([]);
+      // As an instance that went away between accepting an update and handling it leaves it.
+      state.storage.kv.put(`update:${"9".repeat(16)}`, update(stranger, "left behind"));
+      return state.storage.getAlarm();
+    });
+    // The second message set no alarm of its own: the first's is still pending, about BACKSTOP_MS out.
+    expect(alarm).toBeGreaterThan(Date.now() + 20_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await waitForMessages(stranger.id, 3)).toHaveLength(3);
+    await runInDurableObject(stub, async (_obj, state) => expect([...state.storage.kv.list({ prefix: "update:" })]).toEqual([]));
+  });
+
   it("handles one chat's updates in order: a question sent right after /agent goes to the new agent", async () => {
     const { api, person } = await pairedTeam("tg-order");
     const second = await api.agents.create.mutate({ templateId: "research-analyst", name: "Second", model: "custom/echo" });
@@ -207,7 +226,7 @@ describe("the webhook", () => {
 });
 
 describe("talking to the team's agent", () => {
-  it("a message becomes a telegram run of the team's agent; typing is shown and the reply comes back", async () => {
+  it("a message becomes a telegram run of the team's agent and the reply comes back (at once: no typing shown)", async () => {
     const { api, person, agent } = await pairedTeam("tg-talk");
     const res = await say(person, "what is the weather");
     expect(res.status).toBe(200);
@@ -215,11 +234,8 @@ describe("talking to the team's agent", () => {
     expect(replies[1]).toBe("Echo: what is the weather");
     const [run] = await telegramRuns(api);
     expect(run).toMatchObject({ agentId: agent.id, status: "succeeded", input: "what is the weather", source: "telegram" });
-    expect(
-      (await botCalls()).some(
-        (c) => c.method === "sendChatAction" && Number(c.params.chat_id) === person.id && c.params.action === "typing",
-      ),
-    ).toBe(true);
+    await new Promise((r) => setTimeout(r, TYPING_AFTER_MS + 200));
+    expect((await botCalls()).some((c) => c.method === "sendChatAction" && Number(c.params.chat_id) === person.id)).toBe(false);
     // It is a conversation too, the paired member's, read-only in the dashboard; the next message continues it.
     await say(person, "and tomorrow?");
     await waitForMessages(person.id, 3);
@@ -232,6 +248,16 @@ describe("talking to the team's agent", () => {
       "PRECONDITION_FAILED",
     );
     expect(refused.message).toBe("This conversation is written from Telegram");
+  });
+
+  it("shows typing while a slower turn runs, then the reply", async () => {
+    const { person } = await pairedTeam("tg-typing", "slow-1300");
+    await say(person, "think about it");
+    expect((await waitForMessages(person.id, 2))[1]).toBe("Echo: think about it");
+    const calls = (await botCalls()).filter((c) => Number(c.params.chat_id) === person.id);
+    const typing = calls.findIndex((c) => c.method === "sendChatAction" && c.params.action === "typing");
+    expect(typing).toBeGreaterThan(-1);
+    expect(typing).toBeLessThan(calls.findIndex((c) => c.method === "sendMessage" && c.params.text === "Echo: think about it"));
   });
 
   it("splits a long reply into messages under Telegram's limit, losing nothing", async () => {

@@ -203,7 +203,6 @@ describe("runs executed by the tenant's own OpenClaw runtime", () => {
       (r) => r.authorization === `Bearer ${KEY_B}` && r.messages.at(-1)?.content.includes("what is my name?"),
     );
     expect(second!.messages.some((m) => m.role === "user" && String(m.content).includes("my name is Zed"))).toBe(true);
-    expect(telegram.calls.some((c) => c.method === "sendChatAction" && c.params.chat_id === person.id)).toBe(true);
     const runs = await b.query<{ items: { source: string; agentId: string }[] }>("runs.list", {});
     expect(runs.items.filter((r) => r.source === "telegram").every((r) => r.agentId === agentB.id)).toBe(true);
   }, 180_000);

@@ -8,6 +8,8 @@ export const runSource = z.enum(RUN_SOURCES);
 export type RunSource = z.infer<typeof runSource>;
 
 export const RUN_INPUT_MAX = 32_000;
+/** The longest `runs.create` holds its answer for the run to end (a proxy in front may give up on a silent request after 100 s). */
+export const RUN_WAIT_MAX_MS = 60_000;
 
 /**
  * What RUN_QUEUE carries: the run's id, and where to route it (its agent's AgentSession) so the
@@ -27,6 +29,16 @@ export const createRunInput = z.object({
   idempotencyKey: z.string().min(1).max(128).optional(),
   /** A conversation of this agent (the caller's own) the run continues: its turns share one OpenClaw session. */
   conversationId: z.string().min(1).max(64).optional(),
+  /**
+   * Hold the answer until the run has ended, for at most this long, and answer it with the run (as
+   * `runs.get` gives it): a short turn takes one request, no polling. The run goes on after the wait.
+   */
+  waitMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(RUN_WAIT_MAX_MS, `Wait at most ${RUN_WAIT_MAX_MS} ms; then follow the run with runs.events or runs.get`)
+    .optional(),
 });
 export type CreateRunInput = z.infer<typeof createRunInput>;
 
@@ -65,6 +77,9 @@ export type Run = z.infer<typeof run>;
 
 export const runIdInput = z.object({ id: z.string().min(1).max(64) });
 export const createdRun = z.object({ id: z.string(), status: runStatus });
+/** `runs.create`'s answer; with `waitMs`, also the run as it stood when it ended or the wait ran out. */
+export const createRunResult = createdRun.extend({ run: run.optional() });
+export type CreateRunResult = z.infer<typeof createRunResult>;
 
 export const listRunsInput = z
   .object({

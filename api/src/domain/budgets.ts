@@ -125,14 +125,17 @@ export async function setBudget(db: Db, tenantId: string, input: SetBudgetInput,
  */
 export function underBudget(tenantId: string, limits: Budgeted | undefined, now = new Date()): SQL {
   const checks: SQL[] = [];
-  if (limits?.monthlyTokens != null)
-    checks.push(sql`(select ${tokensUsed} from ${usageDaily} where ${thisMonth(tenantId, now)}) < ${limits.monthlyTokens}`);
+  if (limits?.monthlyTokens != null) checks.push(underTokenBudget(tenantId, limits.monthlyTokens, utcDay(monthStart(now))));
   if (limits?.monthlyCostUsd != null)
     checks.push(
       sql`(select ${costUsed(limits.overrides)} from ${usageDaily} where ${thisMonth(tenantId, now)}) < ${limits.monthlyCostUsd}`,
     );
   return checks.length ? sql.join(checks, sql` and `) : sql`1`;
 }
+
+/** The token half of `underBudget`, with values or placeholders (a prepared insert's): `firstDay` is the month's first UTC day. */
+export const underTokenBudget = (tenantId: string | Placeholder, monthlyTokens: number | Placeholder, firstDay: string | Placeholder) =>
+  sql`(select ${tokensUsed} from ${usageDaily} where ${and(eq(usageDaily.tenantId, tenantId), gte(usageDaily.day, firstDay))}) < ${monthlyTokens}`;
 
 /** The team's budget limits, for `underBudget` (undefined when it has none). */
 export async function budgetLimits(db: Db, tenantId: string): Promise<Budgeted | undefined> {

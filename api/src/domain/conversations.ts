@@ -3,11 +3,13 @@
 // is made by their first message. Every turn is a run, on the same pipeline as any other.
 import type {
   CreateRunInput,
+  CreateRunResult,
   Conversation,
   ConversationSummary,
   ConversationVisibility,
   ListConversationsQuery,
   RunSource,
+  RunStatus,
 } from "@autoclaw/shared";
 import { and, desc, eq, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
@@ -19,7 +21,7 @@ import { newId } from "./crypto";
 import { DomainError, notFound } from "./errors";
 import type { Actor } from "./principals";
 import type { RunDeps } from "./run-records";
-import { createRun, decodeCursor, encodeCursor } from "./runs";
+import { createRun, decodeCursor, encodeCursor, getRun } from "./runs";
 
 type Row = typeof conversations.$inferSelect;
 
@@ -184,11 +186,24 @@ async function writableRow(db: Db, tenantId: string, viewer: Actor, id: string) 
 }
 
 /** runs.create: a run of its own, or, with `conversationId`, a turn of one of the caller's conversations with that agent. */
-export async function startRun(deps: RunDeps, tenantId: string, viewer: Actor, source: RunSource, input: CreateRunInput) {
-  if (!input.conversationId) return createRun(deps, tenantId, input, source, { createdBy: viewer.actor });
-  const row = await writableRow(deps.db, tenantId, viewer, input.conversationId);
-  if (row.agentId !== input.agentId) throw new DomainError("BAD_REQUEST", "That conversation is with another agent");
-  return createRun(deps, tenantId, input, source, { conversation: { id: row.id, scope: row.scope }, createdBy: viewer.actor });
+export async function startRun(
+  deps: RunDeps,
+  tenantId: string,
+  viewer: Actor,
+  source: RunSource,
+  input: CreateRunInput,
+): Promise<CreateRunResult> {
+  let created: { id: string; status: RunStatus };
+  if (!input.conversationId) created = await createRun(deps, tenantId, input, source, { createdBy: viewer.actor });
+  else {
+    const row = await writableRow(deps.db, tenantId, viewer, input.conversationId);
+    if (row.agentId !== input.agentId) throw new DomainError("BAD_REQUEST", "That conversation is with another agent");
+    created = await createRun(deps, tenantId, input, source, { conversation: { id: row.id, scope: row.scope }, createdBy: viewer.actor });
+  }
+  if (input.waitMs === undefined) return created;
+  // The hand-over waited for the run's end (or the wait ran out): the run as it stands now.
+  const run = await getRun(deps, tenantId, viewer, created.id);
+  return { id: run.id, status: run.status, run };
 }
 
 /**

@@ -66,7 +66,30 @@ export async function encryptSecret(keyB64: string, plaintext: string, context: 
   return `v1.${toBase64(iv)}.${toBase64(new Uint8Array(ct))}`;
 }
 
-export async function decryptSecret(keyB64: string, sealed: string, context: string): Promise<string> {
+/**
+ * Secrets this isolate has decrypted, by ciphertext (a rotated key is a new one): every run decrypts its
+ * team's model key, and the plaintext is no more exposed here than the encryption key beside it.
+ * Bounded; the oldest go first.
+ */
+const opened = new Map<string, Promise<string>>();
+const OPENED_MAX = 256;
+
+export function decryptSecret(keyB64: string, sealed: string, context: string): Promise<string> {
+  const id = `${keyB64}\n${context}\n${sealed}`;
+  let plain = opened.get(id);
+  if (!plain) {
+    plain = openSecret(keyB64, sealed, context);
+    plain.catch(() => opened.delete(id));
+    opened.set(id, plain);
+    for (const [oldest] of opened) {
+      if (opened.size <= OPENED_MAX) break;
+      opened.delete(oldest);
+    }
+  }
+  return plain;
+}
+
+async function openSecret(keyB64: string, sealed: string, context: string): Promise<string> {
   const [version, iv, ct] = sealed.split(".");
   if (version !== "v1" || !iv || !ct) throw new Error("Unknown secret format");
   const pt = await crypto.subtle.decrypt(
@@ -79,11 +102,16 @@ export async function decryptSecret(keyB64: string, sealed: string, context: str
 
 // ── HMAC for short-lived signed URLs ────────────────────────────────────────────────────────────────
 
-async function hmacKey(secret: string, purpose: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", encoder.encode(`${purpose}:${secret}`), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-    "verify",
-  ]);
+// Imported once per isolate and purpose, as the AES key is: every signed link (each runs.get) uses one.
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+function hmacKey(secret: string, purpose: string): Promise<CryptoKey> {
+  const raw = `${purpose}:${secret}`;
+  let k = hmacKeys.get(raw);
+  if (!k) {
+    k = crypto.subtle.importKey("raw", encoder.encode(raw), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    hmacKeys.set(raw, k);
+  }
+  return k;
 }
 
 export async function hmacSign(secret: string, purpose: string, message: string): Promise<string> {

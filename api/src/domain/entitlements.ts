@@ -2,7 +2,7 @@
 // usage against the plan's limits, and the one gate in front of runs, runtime starts, new agents and
 // Telegram seats. With no Stripe keys (the local default) billing is off: every team is on the
 // "development" plan and nothing is refused.
-import { and, count, eq, gte, isNull, ne, sql } from "drizzle-orm";
+import { and, count, eq, gte, isNull, ne, type Placeholder, sql } from "drizzle-orm";
 import { DEVELOPMENT_PLAN, PLANS, TRIAL_DAYS, type BillingStatus, type PlanLimits, type SubscriptionStatus } from "@autoclaw/shared";
 import type { Settings } from "../config";
 import type { Db } from "../db/client";
@@ -183,10 +183,11 @@ export const telegramSeats = (deps: EntitlementDeps, telegramUserId: number) => 
 
 /** In-statement gates: true while the team is under the cap (always, with none). */
 export const underCap = {
-  runsThisMonth: (tenantId: string, cap: number | null, now = new Date()) =>
+  /** Values or placeholders (a prepared insert's): the month's start in ms. */
+  runsThisMonth: (tenantId: string | Placeholder, cap: number | Placeholder | null, since: number | Placeholder) =>
     cap === null
       ? sql`1`
-      : sql`(select count(*) from ${runs} where ${runs.tenantId} = ${tenantId} and ${runs.createdAt} >= ${monthStart(now).getTime()}) < ${cap}`,
+      : sql`(select count(*) from ${runs} where ${runs.tenantId} = ${tenantId} and ${runs.createdAt} >= ${since}) < ${cap}`,
   telegramSeats: (tenantId: string, cap: number | null, exceptTelegramUser: number) =>
     cap === null
       ? sql`1`

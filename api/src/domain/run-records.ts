@@ -17,7 +17,7 @@ export interface RunDeps {
   /** Told when a run starts working and when it ends (Telegram: typing indicator, the reply). */
   notify?: RunNotifier;
   /** Hands a run to its AgentSession's inbox at once, without waiting for the queue (see createRun). */
-  dispatch?: (message: Required<RunMessage>) => Promise<void>;
+  dispatch?: (message: Required<RunMessage>, waitMs?: number) => Promise<boolean>;
   /** Tells a run's AgentSession it was cancelled: it stops the turn (in the gateway too) and ends the run's live events. */
   stopRun?: (route: Required<RunMessage>) => Promise<void>;
   /** Where a run's live events go (the executing AgentSession's event log); only the executor has one. */

@@ -22,7 +22,8 @@ import { assertModelReachable } from "../model/upstream";
 import { agentFrom, agentRowRead } from "./agents";
 import { entitlementRefusal, runCap, underCap } from "./entitlements";
 import { hmacSign, hmacVerify, newId } from "./crypto";
-import { budgetLimitsFrom, budgetLimitsRead, budgetRefusal, underBudget } from "./budgets";
+import { budgetLimitsFrom, budgetLimitsRead, budgetRefusal, underBudget, underTokenBudget } from "./budgets";
+import { monthStart, utcDay } from "./metering";
 import { storedProvidersRead } from "./provider-keys";
 import { DomainError, notFound } from "./errors";
 import { runVisible, visibleRunRead, visibleRunRow } from "./conversation-access";
@@ -98,7 +99,7 @@ export async function createRun(
 
   const now = new Date();
   const id = newId("run");
-  const row = literalRow(runs, {
+  const row: RunRowValues = {
     id,
     tenantId,
     agentId: agent.id,
@@ -106,24 +107,39 @@ export async function createRun(
     source,
     input: input.input,
     model: agent.model,
-    idempotencyKey: input.idempotencyKey,
-    conversation: conversation?.scope,
-    conversationId: conversation?.id,
-    createdBy: opts.createdBy,
-    createdAt: now,
-    updatedAt: now,
-  });
+    idempotencyKey: input.idempotencyKey ?? null,
+    conversation: conversation?.scope ?? null,
+    conversationId: conversation?.id ?? null,
+    createdBy: opts.createdBy ?? null,
+    createdAt: now.getTime(),
+    updatedAt: now.getTime(),
+  };
   const [inserted] = await db.batch([
-    db
-      .insert(runs)
-      .select(
+    budget?.monthlyCostUsd != null
+      ? // A cost budget's prices are in its SQL: built for this request.
         db
-          .select(row)
-          .from(tenants)
-          .where(and(eq(tenants.id, tenantId), underCap.runsThisMonth(tenantId, cap, now), underBudget(tenantId, budget, now))),
-      )
-      .onConflictDoNothing()
-      .returning({ id: runs.id }),
+          .insert(runs)
+          .select(
+            db
+              .select(runRowSql((c) => row[c]))
+              .from(tenants)
+              .where(
+                and(
+                  eq(tenants.id, tenantId),
+                  underCap.runsThisMonth(tenantId, cap, monthStart(now).getTime()),
+                  underBudget(tenantId, budget, now),
+                ),
+              ),
+          )
+          .onConflictDoNothing()
+          .returning({ id: runs.id })
+      : bound(runInsert(db, cap !== null, budget?.monthlyTokens != null), {
+          ...row,
+          cap,
+          since: monthStart(now).getTime(),
+          monthlyTokens: budget?.monthlyTokens ?? null,
+          firstDay: utcDay(monthStart(now)),
+        }),
     bound(createQueries(db).queued, { runId: id, now: now.getTime(), message: `from ${source}` }),
     ...(conversation
       ? [
@@ -152,9 +168,10 @@ export async function createRun(
   // object retries and finishes it, and the reaper takes over should its executor go. Only when the
   // hand-over fails (or there is no dispatcher) does the queue deliver it; a lost send is re-sent by
   // the reaper, which re-sends runs left queued. (Sending a backstop message for every run cost each
-  // run a second claim attempt in the consumer: ~2 D1 round trips and a DO call, for nothing.)
+  // run a second claim attempt in the consumer: ~2 D1 round trips and a DO call, for nothing.) With
+  // `waitMs` the same call holds until the run's events end, so waiting costs no request of its own.
   const message = { runId: id, tenantId, agentId: agent.id };
-  const handedOver = await (deps.dispatch?.(message).then(
+  const handedOver = await (deps.dispatch?.(message, input.waitMs).then(
     () => true,
     (e) => {
       console.error(`run ${id}: hand-over failed, the queue will deliver it:`, e instanceof Error ? e.message : e);
@@ -170,6 +187,65 @@ const firstLine = (input: string) => {
   const line = input.trim().split("\n")[0]!.trim();
   return line.length > TITLE_FROM_INPUT ? `${line.slice(0, TITLE_FROM_INPUT - 1)}…` : line;
 };
+
+/** A new run's row as its insert binds it (times in ms). */
+const RUN_ROW_COLUMNS = [
+  "id",
+  "tenantId",
+  "agentId",
+  "status",
+  "source",
+  "input",
+  "model",
+  "idempotencyKey",
+  "conversation",
+  "conversationId",
+  "createdBy",
+  "createdAt",
+  "updatedAt",
+] as const;
+type RunRowValues = Record<(typeof RUN_ROW_COLUMNS)[number], string | number | null>;
+/** The select list `insert … select` takes: each column's value (a literal, or a placeholder of its name). */
+const runRowSql = (value: (column: (typeof RUN_ROW_COLUMNS)[number]) => unknown) =>
+  literalRow(runs, Object.fromEntries(RUN_ROW_COLUMNS.map((c) => [c, sql`${value(c)}`])));
+
+/**
+ * The run's insert: only while the team is under its plan's cap and its token budget, checked in the
+ * statement itself so runs started at once cannot pass them. Prepared once per isolate for each set of
+ * gates it has (a cost budget's prices are in its SQL, so that insert is built per request).
+ */
+const runInsert = (() => {
+  const built = prepared(() => new Map<string, ReturnType<typeof build>>());
+  const p = sql.placeholder;
+  const build = (db: Db, capped: boolean, tokenBudget: boolean) =>
+    db
+      .insert(runs)
+      .select(
+        db
+          .select(runRowSql(p))
+          .from(tenants)
+          .where(
+            and(
+              eq(tenants.id, p("tenantId")),
+              capped ? underCap.runsThisMonth(p("tenantId"), p("cap"), p("since")) : undefined,
+              tokenBudget ? underTokenBudget(p("tenantId"), p("monthlyTokens"), p("firstDay")) : undefined,
+            ),
+          ),
+      )
+      .onConflictDoNothing()
+      .returning({ id: runs.id })
+      .prepare();
+  return (db: Db, capped: boolean, tokenBudget: boolean) => {
+    const cache = built(db);
+    const key = `${capped}:${tokenBudget}`;
+    let q = cache.get(key);
+    if (!q) {
+      q = build(db, capped, tokenBudget);
+      cache.set(key, q);
+    }
+    return q;
+  };
+})();
 
 /** The team's run made with this idempotency key (none for a null key: `= null` holds for no row). */
 const idempotencyRead = (db: Db, tenantId: string, key: string | null) => bound(createQueries(db).byKey, { tenantId, key });

@@ -93,14 +93,16 @@ async function sendTo(
   budget: Awaited<ReturnType<typeof budgetLimitsRead>>,
 ): Promise<boolean> {
   const { db } = deps;
-  const mine = and(eq(telegramReplies.runId, runId), eq(telegramReplies.chatId, chatId));
   // Near or past the team's budget: this person hears it once a month, on the reply's last line.
   const notice = await telegramBudgetNotice(db, tenantId, chatId, now, budget).catch(() => null);
   try {
     for (const part of splitMessage(notice ? `${text}\n\n⚠️ ${notice}` : text))
       await deps.api.sendMessage(chatId, part, { link_preview_options: { is_disabled: true } });
   } catch (e) {
-    await db.update(telegramReplies).set({ claimedAt: null }).where(mine);
+    await db
+      .update(telegramReplies)
+      .set({ claimedAt: null })
+      .where(and(eq(telegramReplies.runId, runId), eq(telegramReplies.chatId, chatId)));
     if (notice) await releaseTelegramBudgetNotice(db, tenantId, chatId);
     console.error(`telegram reply for run ${runId} failed, will retry:`, e instanceof Error ? e.message : e);
     return false;
@@ -128,18 +130,22 @@ export async function sendPendingReplies(deps: TelegramDeps, now = new Date()): 
   return sent;
 }
 
-/** Shows "typing…" in the chat while a Telegram run executes (Telegram clears it after ~5 s). */
+/** A reply sooner than this after the turn starts needs no "typing…" (it would only flash, and Telegram counts every call). */
+export const TYPING_AFTER_MS = 1_000;
+
+/** Shows "typing…" in the chat while a Telegram run executes past TYPING_AFTER_MS (Telegram clears it after ~5 s). */
 export function keepTyping(deps: TelegramDeps, runId: string): () => void {
   let stopped = false;
-  let timer: ReturnType<typeof setInterval> | undefined;
-  void bound(replyQueries(deps.db).chat, { runId }).then(([r]) => {
-    if (!r || stopped) return;
-    const ping = () => void deps.api.sendChatAction(r.chatId, "typing").catch(() => undefined);
-    ping();
-    timer = setInterval(ping, 4_500);
-  });
+  let timer: ReturnType<typeof setTimeout> | undefined = setTimeout(() => {
+    void bound(replyQueries(deps.db).chat, { runId }).then(([r]) => {
+      if (!r || stopped) return;
+      const ping = () => void deps.api.sendChatAction(r.chatId, "typing").catch(() => undefined);
+      ping();
+      timer = setInterval(ping, 4_500);
+    });
+  }, TYPING_AFTER_MS);
   return () => {
     stopped = true;
-    clearInterval(timer);
+    clearTimeout(timer);
   };
 }

@@ -16,11 +16,11 @@ interface Pending {
 }
 
 /** While it works, the watchdog alarm fires this often: it keeps the object alive, and after an eviction it picks the inbox up again. */
-const WATCHDOG_MS = 30_000;
+export const WATCHDOG_MS = 30_000;
 /** An alarm hands on to the next one after this long (an alarm may run for 15 minutes). */
 const ALARM_BUDGET_MS = 10 * 60_000;
 
-const entryKey = (enqueuedAt: number, runId: string) => `q:${String(enqueuedAt).padStart(16, "0")}:${runId}`;
+export const entryKey = (enqueuedAt: number, runId: string) => `q:${String(enqueuedAt).padStart(16, "0")}:${runId}`;
 
 /**
  * One per agent (`tenant:<tenantId>:agent:<agentId>`): runs that agent's turns one at a time, in the
@@ -54,19 +54,24 @@ export class AgentSession extends DurableObject<AppEnv> implements AgentSessionR
     this.#deps = { ...this.#svc, live: (runId, ev) => this.#log.append(runId, ev) };
   }
 
-  /** Puts a run in the inbox (once, however often it is handed over) and starts working if idle. */
-  async enqueue(runId: string): Promise<void> {
+  /**
+   * Puts a run in the inbox (once, however often it is handed over) and starts working if idle. With
+   * `waitMs`, answers only once the run's events have ended (true) or the wait is over (false), so a
+   * caller holding its answer for the run needs no second call.
+   */
+  async enqueue(runId: string, waitMs?: number): Promise<boolean> {
     const kv = this.ctx.storage.kv;
     if (kv.get(`id:${runId}`) === undefined) {
       const key = entryKey(Date.now(), runId);
       // Synchronous storage (SQLite in this object): durable once this call returns (output gate).
       kv.put(key, { runId, notBefore: 0 } satisfies Pending);
       kv.put(`id:${runId}`, key);
-      if (!this.#log.has(runId)) this.#log.append(runId, { type: "status", phase: "queued", message: null });
+      this.#log.open(runId, { type: "status", phase: "queued", message: null });
     }
     // The turn starts first; the watchdog alarm is set while it runs.
     this.#drain();
-    await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+    await this.#watchdog();
+    return waitMs ? this.#log.ended(runId, waitMs) : false;
   }
 
   /**
@@ -103,6 +108,16 @@ export class AgentSession extends DurableObject<AppEnv> implements AgentSessionR
     if (runId) this.#log.append(runId, { type: "tool", name, summary });
   }
 
+  /**
+   * An alarm within WATCHDOG_MS while the inbox has work: one already that soon will do (an alarm that
+   * finds nothing to do only looks at the logs), so a steady stream of runs writes no alarm per run.
+   */
+  async #watchdog() {
+    const now = Date.now();
+    const pending = await this.ctx.storage.getAlarm();
+    if (pending === null || pending > now + WATCHDOG_MS) await this.ctx.storage.setAlarm(now + WATCHDOG_MS);
+  }
+
   async alarm(): Promise<void> {
     if (this.#draining) {
       // Working in memory already: only keep the watchdog going.
@@ -128,8 +143,11 @@ export class AgentSession extends DurableObject<AppEnv> implements AgentSessionR
     for (;;) {
       const entries = [...kv.list<Pending>({ prefix: "q:" })];
       if (!entries.length) {
-        // Idle: wake again only to drop finished runs' event logs.
+        // Idle: wake again only to drop finished runs' event logs. A watchdog alarm still pending is
+        // left to fire (it finds nothing and sets this one): no alarm write for every run.
         const prune = this.#log.prune();
+        const pending = await this.ctx.storage.getAlarm();
+        if (pending !== null && pending <= Date.now() + WATCHDOG_MS) return;
         return void (await (prune ? this.ctx.storage.setAlarm(prune) : this.ctx.storage.deleteAlarm()));
       }
       const now = Date.now();
@@ -141,6 +159,7 @@ export class AgentSession extends DurableObject<AppEnv> implements AgentSessionR
       }
       const [key, pending] = due;
       const outcome = await executeRun(this.#deps, pending.runId, this.#session);
+      this.#log.settle(pending.runId, outcome.kind === "skipped");
       if (outcome.kind === "retry" || outcome.kind === "busy") {
         kv.put(key, { ...pending, notBefore: outcome.kind === "retry" ? Date.now() + outcome.delayMs : outcome.untilMs });
       } else {

@@ -127,44 +127,37 @@ export const authedProcedure = publicProcedure.meta({ caller: "authenticated" })
 });
 
 /**
- * Acts inside one team. The team comes from the API key, or from `x-tenant-id` checked against the
- * caller's memberships (a user with exactly one team may omit it). Not a member → NOT_FOUND.
- * What the caller may do there is the access matrix's: procedures are made with accessProcedure.
- */
-const tenantProcedure = authedProcedure.use(async ({ ctx, next }) => {
-  const p = ctx.principal;
-  const requested = (ctx.req.headers.get(TENANT_HEADER) ?? ctx.tenantParam)?.trim() || undefined;
-  let tenantId: string;
-  let role: TenantRole;
-  if (p.kind === "apiKey") {
-    if (requested && requested !== p.tenantId) throw new TRPCError({ code: "NOT_FOUND", message: "Team not found" });
-    tenantId = p.tenantId;
-    role = "admin";
-  } else if (requested) {
-    const r = await membershipRole(ctx.svc.db, requested, p.userId);
-    if (!r) throw new TRPCError({ code: "NOT_FOUND", message: "Team not found" });
-    tenantId = requested;
-    role = r;
-  } else {
-    const mine = await listTenantsOfUser(ctx.svc.db, p.userId);
-    if (mine.length === 0) throw new TRPCError({ code: "NOT_FOUND", message: "You are not in a team yet: create one first" });
-    if (mine.length > 1)
-      throw new TRPCError({ code: "BAD_REQUEST", message: `You are in several teams: choose one with the ${TENANT_HEADER} header` });
-    tenantId = mine[0]!.id;
-    role = mine[0]!.role;
-  }
-  return next({ ctx: { ...ctx, principal: p, tenant: { id: tenantId, role } } });
-});
-
-/**
- * A team procedure for one kind of action in the access matrix (shared/access.ts): a person needs the
- * role it names, an API key the scope (some actions no key may do). Anything else is FORBIDDEN.
+ * A team procedure for one kind of action in the access matrix (shared/access.ts). The team comes
+ * from the API key, or from `x-tenant-id` checked against the caller's memberships (a user with
+ * exactly one team may omit it); not a member → NOT_FOUND. Then a person needs the role the action
+ * names, an API key the scope (some actions no key may do); anything else is FORBIDDEN. (One
+ * middleware for both: every team call passes through it.)
  */
 export const accessProcedure = (access: Access) =>
-  tenantProcedure.meta({ caller: "team", access }).use(({ ctx, next }) => {
-    if (!allows(ctx.principal, ctx.tenant.role, access))
-      throw new TRPCError({ code: "FORBIDDEN", message: accessRefusal(access, ctx.principal.kind === "apiKey") });
-    return next();
+  authedProcedure.meta({ caller: "team", access }).use(async ({ ctx, next }) => {
+    const p = ctx.principal;
+    const requested = (ctx.req.headers.get(TENANT_HEADER) ?? ctx.tenantParam)?.trim() || undefined;
+    let tenantId: string;
+    let role: TenantRole;
+    if (p.kind === "apiKey") {
+      if (requested && requested !== p.tenantId) throw new TRPCError({ code: "NOT_FOUND", message: "Team not found" });
+      tenantId = p.tenantId;
+      role = "admin";
+    } else if (requested) {
+      const r = await membershipRole(ctx.svc.db, requested, p.userId);
+      if (!r) throw new TRPCError({ code: "NOT_FOUND", message: "Team not found" });
+      tenantId = requested;
+      role = r;
+    } else {
+      const mine = await listTenantsOfUser(ctx.svc.db, p.userId);
+      if (mine.length === 0) throw new TRPCError({ code: "NOT_FOUND", message: "You are not in a team yet: create one first" });
+      if (mine.length > 1)
+        throw new TRPCError({ code: "BAD_REQUEST", message: `You are in several teams: choose one with the ${TENANT_HEADER} header` });
+      tenantId = mine[0]!.id;
+      role = mine[0]!.role;
+    }
+    if (!allows(p, role, access)) throw new TRPCError({ code: "FORBIDDEN", message: accessRefusal(access, p.kind === "apiKey") });
+    return next({ ctx: { ...ctx, principal: p, tenant: { id: tenantId, role } } });
   });
 
 /**

@@ -87,6 +87,9 @@ export function idempotencyKey(): string {
   return crypto.randomUUID();
 }
 
+/** How long `createAndWait`'s create holds its answer for the run (the API allows up to a minute). */
+const CREATE_HOLDS_MS = 30_000;
+
 const IDEMPOTENT_WITH_KEY = new Set(["runs.create", "conversations.send"]);
 
 function safeToRepeat(op: Operation): boolean {
@@ -218,10 +221,19 @@ export function createAutoclawClient(options: AutoclawClientOptions): AutoclawCl
   }
 
   const runs: RunsHelpers = {
-    createAndWait: async (input, waitOptions) => {
+    createAndWait: async (input, waitOptions = {}) => {
+      const { timeoutMs = 600_000, signal, onEvent } = waitOptions;
+      const started = Date.now();
+      // Without an onEvent to feed, the create itself holds its answer until the run ends: a short turn
+      // is one request. A longer one is followed live or polled from there.
+      const waitMs = input.waitMs ?? (onEvent ? undefined : Math.min(timeoutMs, CREATE_HOLDS_MS));
       // Always keyed, so a retried create can never queue the run twice.
-      const created = await base.runs.create.mutate({ ...input, idempotencyKey: input.idempotencyKey ?? idempotencyKey() });
-      return wait(created.id, waitOptions);
+      const created = await base.runs.create.mutate(
+        { ...input, idempotencyKey: input.idempotencyKey ?? idempotencyKey(), ...(waitMs !== undefined && { waitMs }) },
+        { signal },
+      );
+      if (created.run && isFinal(created.run)) return created.run;
+      return wait(created.id, { ...waitOptions, timeoutMs: Math.max(0, timeoutMs - (Date.now() - started)) });
     },
     wait,
     iterate: (input = {}) => pages((i) => base.runs.list.query(i), input),

@@ -241,8 +241,37 @@ export type AppRouter = TRPCBuiltRouter<
     };
     runs: {
       create: TRPCMutationProcedure<{
-        input: { agentId: string; input: string; idempotencyKey?: string | undefined; conversationId?: string | undefined };
-        output: { id: string; status: "queued" | "running" | "succeeded" | "failed" | "canceled" };
+        input: {
+          agentId: string;
+          input: string;
+          idempotencyKey?: string | undefined;
+          conversationId?: string | undefined;
+          waitMs?: number | undefined;
+        };
+        output: {
+          id: string;
+          status: "queued" | "running" | "succeeded" | "failed" | "canceled";
+          run?:
+            | {
+                id: string;
+                agentId: string;
+                status: "queued" | "running" | "succeeded" | "failed" | "canceled";
+                source: "dashboard" | "api" | "telegram" | "webchat" | "schedule" | "trigger";
+                input: string;
+                error: string | null;
+                usage: { inputTokens: number; outputTokens: number };
+                attempts: number;
+                createdAt: string;
+                startedAt: string | null;
+                finishedAt: string | null;
+                agentMs: number | null;
+                output: string | null;
+                model: string;
+                artifacts: { name: string; contentType: string; size: number; url: string }[];
+                events: { at: string; kind: string; message: string | null }[];
+              }
+            | undefined;
+        };
         meta: object;
       }>;
       get: TRPCQueryProcedure<{

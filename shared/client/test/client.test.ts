@@ -184,6 +184,21 @@ describe("helpers", () => {
     expect(calls.filter((c) => c.path === "runs.get")).toHaveLength(3);
   });
 
+  it("createAndWait asks the create to hold for the run: a run that ended within it takes that one request", async () => {
+    handlers["runs.create"] = (input) => ({ data: { id: "run_1", status: "succeeded", run: run("succeeded"), input } });
+    const done = await client().runs.createAndWait({ agentId: "a1", input: "hi" });
+    expect(done).toMatchObject({ id: "run_1", status: "succeeded", output: "done" });
+    expect(calls.map((c) => c.path)).toEqual(["runs.create"]);
+    expect(calls[0]!.input).toMatchObject({ waitMs: 30_000 });
+    // A shorter overall timeout holds the create no longer than that; a run still going is then followed.
+    calls = [];
+    handlers["runs.create"] = () => ({ data: { id: "run_1", status: "running", run: run("running") } });
+    handlers["runs.get"] = () => ({ data: run("succeeded") });
+    expect((await client().runs.createAndWait({ agentId: "a1", input: "hi" }, { timeoutMs: 5_000 })).status).toBe("succeeded");
+    expect(calls.map((c) => c.path)).toEqual(["runs.create", "runs.get"]);
+    expect(calls[0]!.input).toMatchObject({ waitMs: 5_000 });
+  });
+
   it("createAndWait gives up with a RunTimeoutError naming the run, and an abort stops it", async () => {
     handlers["runs.create"] = () => ({ data: { id: "run_1", status: "queued" } });
     handlers["runs.get"] = () => ({ data: run("running") });

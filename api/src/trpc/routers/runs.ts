@@ -1,14 +1,27 @@
-import { createdRun, createRunInput, listRunsInput, liveRunEvent, run, runEventsInput, runIdInput, runPage } from "@autoclaw/shared";
+import {
+  createdRun,
+  createRunInput,
+  createRunResult,
+  listRunsInput,
+  liveRunEvent,
+  run,
+  runEventsInput,
+  runIdInput,
+  runPage,
+} from "@autoclaw/shared";
 import { startRun } from "../../domain/conversations";
 import { actingAs, runSourceOf } from "../../domain/principals";
 import { cancelRun, getRun, listRuns, openRunEvents } from "../../domain/runs";
 import { accessProcedure, router, trackedEvents } from "../init";
 
 export const runsRouter = router({
-  /** Queues a turn for the agent (in one of the caller's conversations, if named); answers at once with the queued run (or the same run again for a repeated idempotency key). */
+  /**
+   * Queues a turn for the agent (in one of the caller's conversations, if named); answers at once with
+   * the queued run (or the same run again for a repeated idempotency key), or with `waitMs` once it ended.
+   */
   create: accessProcedure("run")
     .input(createRunInput)
-    .output(createdRun)
+    .output(createRunResult)
     .mutation(({ ctx, input }) =>
       startRun(ctx.svc, ctx.tenant.id, actingAs(ctx.principal, ctx.tenant.role), runSourceOf(ctx.principal), input),
     ),
