@@ -16,7 +16,7 @@ export { schema };
  * when the condition holds in the same statement (plan caps that concurrent calls cannot pass).
  * A column left out takes its default, else null. A value may be SQL (a placeholder, for a prepared insert).
  */
-export function literalRow<T extends SQLiteTable>(table: T, values: { [K in keyof T["$inferInsert"]]?: T["$inferInsert"][K] | SQL }) {
+export function literalRow<T extends SQLiteTable>(table: T, values: { [K in keyof T["$inferInsert"]]?: T["$inferInsert"][K] }) {
   const given = values as Record<string, unknown>;
   return Object.fromEntries(
     Object.entries(getTableColumns(table)).map(([key, column]) => {

@@ -214,10 +214,9 @@ const runRowSql = (value: (column: (typeof RUN_ROW_COLUMNS)[number]) => unknown)
  * statement itself so runs started at once cannot pass them. Prepared once per isolate for each set of
  * gates it has (a cost budget's prices are in its SQL, so that insert is built per request).
  */
-const runInsert = (() => {
-  const built = prepared(() => new Map<string, ReturnType<typeof build>>());
+const runInserts = prepared((db) => {
   const p = sql.placeholder;
-  const build = (db: Db, capped: boolean, tokenBudget: boolean) =>
+  const build = (capped: boolean, tokenBudget: boolean) =>
     db
       .insert(runs)
       .select(
@@ -235,17 +234,10 @@ const runInsert = (() => {
       .onConflictDoNothing()
       .returning({ id: runs.id })
       .prepare();
-  return (db: Db, capped: boolean, tokenBudget: boolean) => {
-    const cache = built(db);
-    const key = `${capped}:${tokenBudget}`;
-    let q = cache.get(key);
-    if (!q) {
-      q = build(db, capped, tokenBudget);
-      cache.set(key, q);
-    }
-    return q;
-  };
-})();
+  return { open: build(false, false), capped: build(true, false), tokenBudget: build(false, true), both: build(true, true) };
+});
+const runInsert = (db: Db, capped: boolean, tokenBudget: boolean) =>
+  runInserts(db)[capped ? (tokenBudget ? "both" : "capped") : tokenBudget ? "tokenBudget" : "open"];
 
 /** The team's run made with this idempotency key (none for a null key: `= null` holds for no row). */
 const idempotencyRead = (db: Db, tenantId: string, key: string | null) => bound(createQueries(db).byKey, { tenantId, key });

@@ -136,16 +136,18 @@ export const TYPING_AFTER_MS = 1_000;
 /** Shows "typing…" in the chat while a Telegram run executes past TYPING_AFTER_MS (Telegram clears it after ~5 s). */
 export function keepTyping(deps: TelegramDeps, runId: string): () => void {
   let stopped = false;
-  let timer: ReturnType<typeof setTimeout> | undefined = setTimeout(() => {
+  let pings: ReturnType<typeof setInterval> | undefined;
+  const start = setTimeout(() => {
     void bound(replyQueries(deps.db).chat, { runId }).then(([r]) => {
       if (!r || stopped) return;
       const ping = () => void deps.api.sendChatAction(r.chatId, "typing").catch(() => undefined);
       ping();
-      timer = setInterval(ping, 4_500);
+      pings = setInterval(ping, 4_500);
     });
   }, TYPING_AFTER_MS);
   return () => {
     stopped = true;
-    clearTimeout(timer);
+    clearTimeout(start);
+    clearInterval(pings);
   };
 }

@@ -145,9 +145,9 @@ export class AgentSession extends DurableObject<AppEnv> implements AgentSessionR
       if (!entries.length) {
         // Idle: wake again only to drop finished runs' event logs. A watchdog alarm still pending is
         // left to fire (it finds nothing and sets this one): no alarm write for every run.
-        const prune = this.#log.prune();
         const pending = await this.ctx.storage.getAlarm();
         if (pending !== null && pending <= Date.now() + WATCHDOG_MS) return;
+        const prune = this.#log.prune();
         return void (await (prune ? this.ctx.storage.setAlarm(prune) : this.ctx.storage.deleteAlarm()));
       }
       const now = Date.now();
